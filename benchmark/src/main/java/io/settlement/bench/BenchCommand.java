@@ -1,0 +1,164 @@
+package io.settlement.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code settlement bench}: measures the pass-through ceiling, then the settlement topology
+ * under seeded workloads, verifies every run, prints a table and writes the same as JSON. Exits
+ * 0 when every run verified, 1 (printing FAILED) otherwise. Also runnable on its own through
+ * {@link #main}.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Benchmark: the exactly-once pass-through ceiling, then settlement under seeded workloads "
+                + "(A deposits+transfers, B trading mix, C ScyllaDB sink), each verified; prints a table, writes JSON.")
+public final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--bootstrap", description = "Kafka bootstrap servers; default: a fresh embedded broker")
+    String bootstrap;
+
+    @Option(names = "--data-dir", defaultValue = "target/bench-data",
+            description = "Embedded broker data and Kafka Streams state (emptied first); default: ${DEFAULT-VALUE}")
+    Path dataDir;
+
+    @Option(names = "--partitions", defaultValue = "4", description = "Partitions of every topic; default: ${DEFAULT-VALUE}")
+    int partitions;
+
+    @Option(names = "--threads", defaultValue = "1", description = "Kafka Streams threads (ceiling and settlement alike); default: ${DEFAULT-VALUE}")
+    int threads;
+
+    @Option(names = "--users", defaultValue = "100000", description = "Users of workload A (B trades among a tenth of as many); default: ${DEFAULT-VALUE}")
+    int users;
+
+    @Option(names = "--commands", defaultValue = "200000", description = "Commands per measured run at most; default: ${DEFAULT-VALUE}")
+    int commands;
+
+    @Option(names = "--duration-s", defaultValue = "60", description = "Seconds one run may send for at most; default: ${DEFAULT-VALUE}")
+    long durationSeconds;
+
+    @Option(names = "--result-timeout-s", defaultValue = "120", description = "Seconds to wait for a run's last result; default: ${DEFAULT-VALUE}")
+    long resultTimeoutSeconds;
+
+    @Option(names = "--seed", defaultValue = "7", description = "Workload seed; default: ${DEFAULT-VALUE}")
+    long seed;
+
+    @Option(names = "--workloads", defaultValue = "ABC", description = "Workloads to run; default: ${DEFAULT-VALUE}")
+    String workloads;
+
+    @Option(names = "--no-fixed-rate", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Also run each workload at half its measured peak (latency at a steady rate); default: on")
+    boolean fixedRate;
+
+    @Option(names = "--cql", description = "host:port of ScyllaDB/Cassandra for workload C (the sink run)")
+    String cql;
+
+    @Option(names = "--http-requests", defaultValue = "20000", description = "Balance and status lookups of the HTTP load (0: none); default: ${DEFAULT-VALUE}")
+    int httpRequests;
+
+    @Option(names = "--http-clients", defaultValue = "4", description = "Concurrent HTTP clients; default: ${DEFAULT-VALUE}")
+    int httpClients;
+
+    @Option(names = "--out", description = "Write the report as JSON here")
+    Path out;
+
+    @Option(names = "--quiet-logs", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Keep Kafka's own logging at ERROR; default: on")
+    boolean quietLogs;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new BenchCommand()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (quietLogs) {
+            quietKafkaLogs();
+        }
+        BenchSettings settings = new BenchSettings(Optional.ofNullable(bootstrap), dataDir.toAbsolutePath(), partitions, threads, users,
+                commands, Duration.ofSeconds(durationSeconds), Duration.ofSeconds(resultTimeoutSeconds), seed, workloads, fixedRate,
+                Optional.ofNullable(cql), httpRequests, httpClients, Optional.ofNullable(out));
+        return run(settings, System.out);
+    }
+
+    /** Runs the benchmark, prints the table, writes the JSON; 0 when verified, 1 when not. */
+    public static int run(BenchSettings settings, PrintStream printer) throws InterruptedException, IOException {
+        BenchReport report = new BenchRun(settings, printer).execute();
+        printer.print(table(report));
+        if (settings.out().isPresent()) {
+            Path path = settings.out().get().toAbsolutePath();
+            if (path.getParent() != null) {
+                Files.createDirectories(path.getParent());
+            }
+            json().writeValue(path.toFile(), report);
+            printer.println("JSON report: " + path);
+        }
+        printer.println(report.verified() ? "VERIFIED" : "FAILED: " + String.join("; ", report.failures));
+        return report.verified() ? 0 : 1;
+    }
+
+    static ObjectMapper json() {
+        return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                .setVisibility(com.fasterxml.jackson.annotation.PropertyAccessor.FIELD, com.fasterxml.jackson.annotation.JsonAutoDetect.Visibility.PUBLIC_ONLY);
+    }
+
+    static String table(BenchReport report) {
+        StringBuilder table = new StringBuilder("\n");
+        table.append(String.format(Locale.ROOT, "%-20s %9s %10s %9s %7s %7s %9s %9s %9s %9s %9s %9s %8s%n",
+                "run", "commands", "cmd/s", "trades/s", "ratio", "tr.rat", "p50 ms", "p99 ms", "p99.9 ms", "tr.p50", "tr.p99", "tr.p99.9", "CPU s/1k"));
+        for (RunReport run : report.runs) {
+            if (run.sinkRowsPerSecond() > 0 || run.run().startsWith("C ")) {
+                table.append(String.format(Locale.ROOT, "%-20s %9d rows in %.1f s: %,.0f rows/s%n", run.run(), run.commands(), run.seconds(),
+                        run.sinkRowsPerSecond()));
+                continue;
+            }
+            table.append(String.format(Locale.ROOT, "%-20s %9d %10.0f %9.0f %7.3f %7s %9s %9s %9s %9s %9s %9s %8.3f%n",
+                    run.run() + (run.targetRate() > 0 ? "" : ""), run.commands(), run.commandsPerSecond(), run.tradesPerSecond(),
+                    run.ratioToCeiling(), run.trades() > 0 ? String.format(Locale.ROOT, "%.3f", run.tradeRatioToCeiling()) : "-",
+                    ms(run.singleStep().p50Ms()), ms(run.singleStep().p99Ms()), ms(run.singleStep().p999Ms()),
+                    ms(run.tradeLatency().p50Ms()), ms(run.tradeLatency().p99Ms()), ms(run.tradeLatency().p999Ms()), run.cpuSecondsPer1000()));
+        }
+        for (BenchReport.Verification verification : report.verifications) {
+            table.append(String.format(Locale.ROOT, "verification %s: %s (%d results for %d commands incl. %d documented duplicates; "
+                            + "%d accepted, %d rejected %s, %d of them unplanned; %d dead letters; invariants %s over %d accounts of %d users)%n",
+                    verification.workload(), verification.ok() ? "OK" : "FAILED", verification.results().results(), verification.results().commands(),
+                    verification.results().documentedDuplicates(), verification.results().accepted(), verification.results().rejected(),
+                    verification.results().rejectedByReason(), verification.results().unexpectedRejections(), verification.deadLetters(),
+                    verification.invariants().ok() ? "hold" : "BROKEN", verification.invariants().accounts(), verification.invariants().users()));
+            verification.problems().forEach(problem -> table.append("   ").append(problem).append('\n'));
+        }
+        if (report.httpLoad != null) {
+            BenchReport.HttpLoad http = report.httpLoad;
+            table.append(String.format(Locale.ROOT, "HTTP lookups: %d requests (%d errors) in %.1f s: %,.0f requests/s; balance p50 %s p99 %s ms; status p50 %s p99 %s ms%n",
+                    http.requests(), http.errors(), http.seconds(), http.requestsPerSecond(), ms(http.balanceLookups().p50Ms()),
+                    ms(http.balanceLookups().p99Ms()), ms(http.statusLookups().p50Ms()), ms(http.statusLookups().p99Ms())));
+        }
+        report.skipped.forEach(skipped -> table.append("skipped ").append(skipped).append('\n'));
+        table.append("environment: ").append(report.environment).append('\n');
+        return table.toString();
+    }
+
+    private static String ms(double value) {
+        return Double.isNaN(value) ? "-" : String.format(Locale.ROOT, "%.1f", value);
+    }
+
+    private static void quietKafkaLogs() {
+        // Kafka warns about every transient retry (CONCURRENT_TRANSACTIONS at a transaction's start, for one):
+        // errors stay visible, the rest would drown the table.
+        for (String name : new String[] {"org.apache.kafka", "kafka", "state.change.logger", "io.settlement.kafka", "org.apache.avro"}) {
+            if (LoggerFactory.getLogger(name) instanceof ch.qos.logback.classic.Logger logger) {
+                logger.setLevel(ch.qos.logback.classic.Level.ERROR);
+            }
+        }
+    }
+}

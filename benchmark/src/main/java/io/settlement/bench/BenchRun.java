@@ -1,0 +1,341 @@
+package io.settlement.bench;
+
+import com.sun.management.OperatingSystemMXBean;
+import io.settlement.contract.AvroSerdes;
+import io.settlement.contract.Topic;
+import io.settlement.contract.Topics;
+import io.settlement.topology.SettlementConfig;
+import io.settlement.topology.SettlementTopology;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.ServiceLoader;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.ToIntFunction;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyDescription;
+
+/**
+ * One benchmark run, start to verdict: the pass-through ceiling, then the settlement topology
+ * (built by {@link SettlementTopology#build} with the app's Streams settings) under workload A
+ * (deposits and transfers), B (the trading mix) and C (the ScyllaDB sink, when configured and
+ * present), each at full speed and at half its measured peak; every workload verified (one
+ * result per command, the invariants) before the next starts.
+ */
+public final class BenchRun {
+    private static final OperatingSystemMXBean OS = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    /** Workload B's traders: a tenth of the users (each pays a funding deposit and transfer before its first trade). */
+    static final int TRADERS_PER_USERS = 10;
+
+    private final BenchSettings settings;
+    private final String nonce = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(2);
+    private final BenchReport report = new BenchReport();
+    private final java.io.PrintStream log;
+    private int runs;
+
+    public BenchRun(BenchSettings settings, java.io.PrintStream log) {
+        this.settings = settings;
+        this.log = log;
+    }
+
+    public BenchReport execute() throws InterruptedException {
+        report.environment.put("date", Instant.now().toString());
+        report.environment.put("processors", Runtime.getRuntime().availableProcessors());
+        report.environment.put("loadAverage1mAtStart", OS.getSystemLoadAverage());
+        report.environment.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+        report.environment.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
+        report.environment.put("settings", settings.toString());
+        try (BenchCluster cluster = BenchCluster.open(settings.bootstrapServers(), settings.dataDir())) {
+            report.environment.put("kafka", cluster.embedded() ? "embedded single-node KRaft broker in this JVM" : settings.bootstrapServers().orElseThrow());
+            String prefix = cluster.embedded() ? "" : "bench-" + nonce + ".";
+            Topics topics = prefixed(Topics.create(AvroSerdes.SINGLE_OBJECT), prefix);
+            String ceilingIn = prefix + PassThroughCeiling.INPUT;
+            String ceilingOut = prefix + PassThroughCeiling.OUTPUT;
+            Map<String, Integer> layout = new LinkedHashMap<>();
+            topics.all().forEach(topic -> layout.put(topic, settings.partitions()));
+            layout.put(ceilingIn, settings.partitions());
+            layout.put(ceilingOut, settings.partitions());
+            cluster.createTopics(layout);
+            try (CommandSender sender = new CommandSender(cluster.bootstrapServers())) {
+                double ceiling = ceiling(cluster, sender, topics, ceilingIn, ceilingOut);
+                settlement(cluster, sender, topics, ceiling);
+            }
+        }
+        report.environment.put("loadAverage1mAtEnd", OS.getSystemLoadAverage());
+        return report;
+    }
+
+    /** The pass-through ceiling at full speed and at half its peak; returns its full-speed records/s. */
+    private double ceiling(BenchCluster cluster, CommandSender sender, Topics topics, String input, String output) throws InterruptedException {
+        log.println("== ceiling: exactly-once pass-through, " + settings.partitions() + " partitions");
+        DepositsAndTransfers generator = new DepositsAndTransfers(settings.seed(), 1, settings.users());
+        Properties properties = BenchStreams.properties("bench-ceiling-" + nonce, cluster.bootstrapServers(),
+                stateDir("ceiling"), settings.streamThreads(), topics.deadLetters().name());
+        try (StreamsInstance ceiling = StreamsInstance.start(PassThroughCeiling.topology(input, output), properties)) {
+            Workload full = generator.generate("ceiling", topics, settings.partitions(), idPrefix("C"), settings.commandsMax());
+            RunReport peak = measure("ceiling full", cluster, sender, full, input, output, CommandSender::slotFromHeader, 0, ceiling);
+            report.runs.add(peak.withCeiling(peak.commandsPerSecond()));
+            if (settings.fixedRate() && peak.complete()) {
+                double rate = peak.commandsPerSecond() / 2;
+                Workload half = generator.generate("ceiling", topics, settings.partitions(), idPrefix("C"), fixedRateCount(rate));
+                RunReport steady = measure("ceiling half-peak", cluster, sender, half, input, output, CommandSender::slotFromHeader, rate, ceiling);
+                report.runs.add(steady.withCeiling(peak.commandsPerSecond()));
+            }
+            return peak.commandsPerSecond();
+        }
+    }
+
+    private void settlement(BenchCluster cluster, CommandSender sender, Topics topics, double ceiling) throws InterruptedException {
+        SettlementConfig config = SettlementConfig.defaults(settings.partitions());
+        StreamsBuilder builder = new StreamsBuilder();
+        SettlementTopology.build(builder, topics, config);
+        Properties properties = BenchStreams.properties("bench-settlement-" + nonce, cluster.bootstrapServers(),
+                stateDir("settlement"), settings.streamThreads(), topics.deadLetters().name());
+        Topology topology = builder.build(properties);
+        if (!reads(topology, topics.balanceOperations().name())) {
+            report.fail("the settlement topology has no balance processor (it reads no " + topics.balanceOperations().name() + ")");
+            return;
+        }
+        log.println("== settlement topology, " + settings.partitions() + " partitions, " + settings.streamThreads() + " stream thread(s)");
+        try (StreamsInstance instance = StreamsInstance.start(topology, properties)) {
+            if (settings.runs('A')) {
+                DepositsAndTransfers generator = new DepositsAndTransfers(settings.seed() + 1, 1, settings.users());
+                workload("A", cluster, sender, topics, ceiling, instance,
+                        (name, count) -> generator.generate(name, topics, settings.partitions(), idPrefix(name), count));
+            }
+            if (settings.runs('B')) {
+                if (!reads(topology, topics.trades().name())) {
+                    report.skipped.add("B: the topology has no trade coordinator yet (it reads no " + topics.trades().name() + ")");
+                } else {
+                    int traders = Math.max(2, settings.users() / TRADERS_PER_USERS);
+                    TradingMix generator = new TradingMix(settings.seed() + 2, settings.users() + 1L, traders, 3L * settings.users() + 1);
+                    workload("B", cluster, sender, topics, ceiling, instance,
+                            (name, count) -> generator.generate(name, topics, settings.partitions(), idPrefix(name), count));
+                }
+            }
+            if (settings.runs('C')) {
+                sinkRun(cluster, topics);
+            }
+            if (settings.httpRequestsMax() > 0) {
+                httpLoad(instance, topics);
+            }
+        }
+    }
+
+    private interface Generator {
+        Workload generate(String name, int count);
+    }
+
+    private void workload(String name, BenchCluster cluster, CommandSender sender, Topics topics, double ceiling,
+                          StreamsInstance instance, Generator generator) throws InterruptedException {
+        log.println("-- workload " + name);
+        int partitions = settings.partitions();
+        Map<TopicPartition, Long> resultsFrom = ResultScan.endOffsets(cluster.bootstrapServers(), topics.results().name(), partitions);
+        Map<TopicPartition, Long> deadLettersFrom = ResultScan.endOffsets(cluster.bootstrapServers(), topics.deadLetters().name(), partitions);
+        List<Workload> sent = new ArrayList<>();
+        Workload full = generator.generate(name, settings.commandsMax());
+        RunReport peak = measure(name + " full", cluster, sender, full, null, topics.results().name(), slotFromResultKey(full), 0, instance);
+        report.runs.add(peak.withCeiling(ceiling));
+        sent.add(full.prefix((int) peak.commands()));
+        if (settings.fixedRate() && peak.complete()) {
+            double rate = peak.commandsPerSecond() / 2;
+            Workload half = generator.generate(name + "h", fixedRateCount(rate));
+            RunReport steady = measure(name + " half-peak", cluster, sender, half, null, topics.results().name(), slotFromResultKey(half), rate, instance);
+            report.runs.add(steady.withCeiling(ceiling));
+            sent.add(half.prefix((int) steady.commands()));
+        }
+        ResultScan.Verdict results = ResultScan.verify(cluster.bootstrapServers(), topics.results(), partitions, resultsFrom, sent);
+        Invariants.Check invariants = Invariants.check(instance.streams());
+        long deadLetters = ResultScan.recordsBetween(deadLettersFrom,
+                ResultScan.endOffsets(cluster.bootstrapServers(), topics.deadLetters().name(), partitions));
+        long wrongPartition = sent.stream().flatMap(workload -> workload.commands().stream())
+                .filter(command -> command.expected().reason() == io.settlement.avro.Reason.WRONG_PARTITION).count();
+        List<String> problems = new ArrayList<>(results.problems());
+        problems.addAll(invariants.violations());
+        if (deadLetters < wrongPartition) {
+            problems.add(wrongPartition + " records were sent to a wrong partition but only " + deadLetters + " dead letters appeared");
+        }
+        if (instance.failure() != null) {
+            problems.add("a stream thread died: " + instance.failure());
+        }
+        boolean ok = problems.isEmpty();
+        report.verifications.add(new BenchReport.Verification(name, ok, results, invariants, deadLetters, problems));
+        if (!ok) {
+            report.fail("workload " + name + " failed verification: " + problems.get(0));
+        }
+        log.printf("   verified %s: %d results for %d commands (%d documented duplicates), %d rejected, invariants over %d accounts %s%n",
+                ok ? "OK" : "FAILED", results.results(), results.commands(), results.documentedDuplicates(), results.rejected(),
+                invariants.accounts(), invariants.ok() ? "hold" : "BROKEN");
+    }
+
+    /**
+     * One measured run: sends the workload (at a fixed rate, or full speed when {@code rate} is
+     * 0) and waits for every command's committed result.
+     */
+    private RunReport measure(String run, BenchCluster cluster, CommandSender sender, Workload workload, String topicOverride,
+                              String outputTopic, ToIntFunction<ConsumerRecord<byte[], byte[]>> slotOf, double rate,
+                              StreamsInstance instance) throws InterruptedException {
+        runs++;
+        RunTracker tracker = new RunTracker(workload);
+        long cpuBefore = OS.getProcessCpuTime();
+        int sent;
+        boolean complete;
+        long firstSent;
+        try (ResultCollector collector = ResultCollector.start(cluster.bootstrapServers(), outputTopic, settings.partitions(), tracker, slotOf)) {
+            firstSent = System.nanoTime();
+            sent = sender.send(workload, topicOverride, tracker, rate, settings.runDurationMax().toNanos());
+            tracker.notSent(workload.commands().subList(sent, workload.size()));
+            complete = tracker.awaitAll(settings.resultTimeout().toMillis());
+        }
+        long cpuNanos = OS.getProcessCpuTime() - cpuBefore;
+        if (sender.failedSends() > 0) {
+            report.fail(run + ": " + sender.failedSends() + " sends failed, the first with " + sender.firstFailure());
+        }
+        if (!complete) {
+            report.fail(run + ": " + tracker.missing() + " of " + sent + " commands got no result within " + settings.resultTimeout()
+                    + (instance.failure() != null ? " (a stream thread died: " + instance.failure() + ")" : ""));
+        }
+        long end = complete ? tracker.lastResultNanos() : System.nanoTime();
+        double seconds = Math.max(1e-9, (end - firstSent) / 1e9);
+        long[] single = new long[sent];
+        long[] trades = new long[sent];
+        int singles = 0;
+        int tradeCount = 0;
+        long tradesSent = 0;
+        for (int index = 0; index < sent; index++) {
+            PreparedCommand command = workload.commands().get(index);
+            if (command.reusesId()) {
+                continue;
+            }
+            if (command.trade()) {
+                tradesSent++;
+            }
+            long latency = tracker.latencyNanos(command.slot());
+            if (latency < 0) {
+                continue;
+            }
+            if (command.trade()) {
+                trades[tradeCount++] = latency;
+            } else {
+                single[singles++] = latency;
+            }
+        }
+        RunReport result = new RunReport(run, Math.round(rate), sent, tradesSent, RunReport.round(seconds), Math.round(sent / seconds),
+                Math.round(tradesSent / seconds), Double.NaN, Double.NaN, Latencies.of(single, singles), Latencies.of(trades, tradeCount),
+                RunReport.round(cpuNanos / 1e9 / sent * 1000), Double.NaN, complete);
+        log.printf("   %-18s %,9d commands in %7.2f s: %,9.0f commands/s, p99 %.1f ms%n", run, sent, seconds, result.commandsPerSecond(),
+                result.singleStep().count() > 0 ? result.singleStep().p99Ms() : result.tradeLatency().p99Ms());
+        return result;
+    }
+
+    /** How many commands a fixed-rate run sends: as many as fit in the run's duration, at most the command limit. */
+    private int fixedRateCount(double rate) {
+        return (int) Math.max(1, Math.min(settings.commandsMax(), rate * settings.runDurationMax().toSeconds()));
+    }
+
+    /** Result keys are {@code KIND:<prefix><slot>}: the slot is read back from the key, no lookup table needed. */
+    private static ToIntFunction<ConsumerRecord<byte[], byte[]>> slotFromResultKey(Workload workload) {
+        byte[] prefix = workload.idPrefix().getBytes(StandardCharsets.US_ASCII);
+        return record -> {
+            byte[] key = record.key();
+            int colon = -1;
+            for (int i = 0; i < key.length; i++) {
+                if (key[i] == ':') {
+                    colon = i;
+                    break;
+                }
+            }
+            int start = colon + 1;
+            if (colon < 0 || key.length - start <= prefix.length) {
+                return -1;
+            }
+            for (int i = 0; i < prefix.length; i++) {
+                if (key[start + i] != prefix[i]) {
+                    return -1;
+                }
+            }
+            int slot = 0;
+            for (int i = start + prefix.length; i < key.length; i++) {
+                int digit = key[i] - '0';
+                if (digit < 0 || digit > 9) {
+                    return -1;
+                }
+                slot = slot * 10 + digit;
+            }
+            return slot;
+        };
+    }
+
+    private void sinkRun(BenchCluster cluster, Topics topics) {
+        if (settings.cqlEndpoint().isEmpty()) {
+            report.skipped.add("C: no CQL endpoint configured (--cql host:port)");
+            return;
+        }
+        List<SinkBenchmark> sinks = ServiceLoader.load(SinkBenchmark.class).stream().map(ServiceLoader.Provider::get).toList();
+        if (sinks.isEmpty()) {
+            report.skipped.add("C: no ScyllaDB sink on the classpath (module sink-scylla with a " + SinkBenchmark.class.getName()
+                    + " service); nothing measured");
+            log.println("-- workload C skipped: the ScyllaDB sink is not on the classpath");
+            return;
+        }
+        for (SinkBenchmark sink : sinks) {
+            log.println("-- workload C: " + sink.name() + " draining every output so far into " + settings.cqlEndpoint().get());
+            SinkBenchmark.Drained drained = sink.drain(cluster.bootstrapServers(), topics, settings.cqlEndpoint().get(), settings.resultTimeout());
+            double seconds = Math.max(1e-9, drained.seconds());
+            report.runs.add(new RunReport("C " + sink.name(), 0, drained.rows(), 0, RunReport.round(seconds), 0, 0, Double.NaN, Double.NaN,
+                    Latencies.NONE, Latencies.NONE, Double.NaN, Math.round(drained.rows() / seconds), drained.complete()));
+            if (!drained.complete()) {
+                report.fail("C " + sink.name() + ": did not catch up within " + settings.resultTimeout());
+            }
+        }
+    }
+
+    private void httpLoad(StreamsInstance instance, Topics topics) {
+        report.skipped.add("HTTP lookup load: the http-api module is not wired into the benchmark yet");
+    }
+
+    private String idPrefix(String run) {
+        return nonce + "-" + run + runs + "-";
+    }
+
+    private Path stateDir(String name) {
+        Path dir = settings.dataDir().resolve("state-" + name + "-" + nonce);
+        BenchCluster.deleteRecursively(dir);
+        return dir;
+    }
+
+    /** Whether any source node of the topology reads the topic. */
+    static boolean reads(Topology topology, String topic) {
+        for (TopologyDescription.Subtopology subtopology : topology.describe().subtopologies()) {
+            for (TopologyDescription.Node node : subtopology.nodes()) {
+                if (node instanceof TopologyDescription.Source source && source.topicSet() != null && source.topicSet().contains(topic)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    static Topics prefixed(Topics topics, String prefix) {
+        if (prefix.isEmpty()) {
+            return topics;
+        }
+        return new Topics(rename(topics.balanceOperations(), prefix), rename(topics.transferRequests(), prefix), rename(topics.trades(), prefix),
+                rename(topics.results(), prefix), rename(topics.journal(), prefix), rename(topics.balanceEvents(), prefix),
+                rename(topics.deadLetters(), prefix), rename(topics.tradeLegs(), prefix), rename(topics.legResults(), prefix));
+    }
+
+    private static <K, V> Topic<K, V> rename(Topic<K, V> topic, String prefix) {
+        return new Topic<>(prefix + topic.name(), topic.keySerde(), topic.valueSerde());
+    }
+}

@@ -1,0 +1,213 @@
+package io.settlement.bench;
+
+import io.settlement.avro.BalanceOperation;
+import io.settlement.avro.CommandKind;
+import io.settlement.avro.Deposit;
+import io.settlement.avro.OrderReleased;
+import io.settlement.avro.OrderReserved;
+import io.settlement.avro.Reason;
+import io.settlement.avro.Trade;
+import io.settlement.avro.TradeParty;
+import io.settlement.avro.TransferRequest;
+import io.settlement.avro.Wallet;
+import io.settlement.contract.Topics;
+import java.time.Instant;
+import java.util.SplittableRandom;
+
+/**
+ * Workload B: a trading mix. Traders fund their SPOT wallets (a deposit and a transfer when the
+ * generator's model says they are short), reserve for orders, trade with random counterparties
+ * (fees charged in the asset received), and release their orders with the fills' total; some
+ * trades pay from SPOT.available without an order. Around it: a few plain transfers, and a few
+ * commands that must be rejected, each with the reason it must get:
+ * {@code SAME_WALLET}, {@code INVALID_AMOUNT}, {@code UNKNOWN_ASSET}, {@code UNKNOWN_ORDER},
+ * {@code ID_CONFLICT} (an id reused with other content), {@code INSUFFICIENT_AVAILABLE} (a trade
+ * whose buyer never had funds), {@code WRONG_PARTITION} (a deposit placed on the wrong partition,
+ * issue 9), and an exact retry that must be answered with the first result again.
+ *
+ * <p>The model never counts trade proceeds or released remainders as spendable: they arrive
+ * asynchronously through the coordinator, so counting them could make a later command race them.
+ */
+final class TradingMix {
+    private static final String QUOTE = "USDT";
+    private static final String[] BASES = {"BTC", "ETH"};
+    /** A funding top-up covers this many times what the trade needs, so traders are not topped up every trade. */
+    private static final long TOP_UP_FACTOR = 20;
+    private static final long BASE_QTY_MAX = 1_000_000;
+    private static final long QUOTE_QTY_MAX = 100_000_000;
+    /** Fees: one part in this many of what a side receives. */
+    private static final long FEE_DIVISOR = 1_000;
+    private static final int MUST_REJECT_PERCENT = 3;
+    private static final int EXTRA_TRANSFER_PERCENT = 7;
+    private static final int WITH_ORDERS_PERCENT = 70;
+
+    private final SplittableRandom random;
+    private final long firstTrader;
+    private final int traders;
+    private final long firstBrokeUser;
+    /** Per trader and asset (BTC, USDT, ETH): what the model believes is on SPOT.available. */
+    private final long[] spot;
+    private long orders;
+    private long brokeUsers;
+    private int mustRejectTurn;
+    private BalanceOperation lastDeposit;
+
+    TradingMix(long seed, long firstTrader, int traders, long firstBrokeUser) {
+        this.random = new SplittableRandom(seed);
+        this.firstTrader = firstTrader;
+        this.traders = traders;
+        this.firstBrokeUser = firstBrokeUser;
+        this.spot = new long[traders * DepositsAndTransfers.ASSETS.length];
+    }
+
+    Workload generate(String name, Topics topics, int partitions, String idPrefix, int count) {
+        CommandEncoder encoder = new CommandEncoder(topics, partitions, idPrefix);
+        Instant now = Instant.now();
+        while (encoder.size() < count) {
+            int roll = random.nextInt(100);
+            if (roll < MUST_REJECT_PERCENT) {
+                mustReject(encoder, partitions, now);
+            } else if (roll < MUST_REJECT_PERCENT + EXTRA_TRANSFER_PERCENT) {
+                transferBack(encoder, now);
+            } else {
+                trade(encoder, now);
+            }
+        }
+        // A trade's releases may overshoot the count by a few commands; the run sends them all.
+        return new Workload(name, idPrefix, encoder.commands());
+    }
+
+    private void trade(CommandEncoder encoder, Instant now) {
+        int buyer = random.nextInt(traders);
+        int seller = (buyer + 1 + random.nextInt(traders - 1)) % traders;
+        String base = BASES[random.nextInt(BASES.length)];
+        long baseQty = 1 + random.nextLong(BASE_QTY_MAX);
+        long quoteQty = 1 + random.nextLong(QUOTE_QTY_MAX);
+        boolean withOrders = random.nextInt(100) < WITH_ORDERS_PERCENT;
+        long buyerNeeds = withOrders ? quoteQty + random.nextLong(quoteQty / 2 + 1) : quoteQty;
+        long sellerNeeds = withOrders ? baseQty + random.nextLong(baseQty / 2 + 1) : baseQty;
+        ensureSpot(encoder, buyer, QUOTE, buyerNeeds, now);
+        ensureSpot(encoder, seller, base, sellerNeeds, now);
+        String buyerOrder = null;
+        String sellerOrder = null;
+        if (withOrders) {
+            buyerOrder = "o" + encoder.nextId();
+            reserve(encoder, buyer, buyerOrder, QUOTE, buyerNeeds, now);
+            sellerOrder = "o" + encoder.nextId();
+            reserve(encoder, seller, sellerOrder, base, sellerNeeds, now);
+        } else {
+            spot[slot(buyer, QUOTE)] -= buyerNeeds;
+            spot[slot(seller, base)] -= sellerNeeds;
+        }
+        String tradeId = encoder.nextId();
+        encoder.trade(new Trade(tradeId, base + "/" + QUOTE, base, QUOTE, baseQty, quoteQty,
+                new TradeParty(firstTrader + buyer, buyerOrder, baseQty / FEE_DIVISOR),
+                new TradeParty(firstTrader + seller, sellerOrder, quoteQty / FEE_DIVISOR), now), PreparedCommand.Expected.ANY);
+        if (withOrders) {
+            encoder.operation(new BalanceOperation(encoder.nextId(), firstTrader + buyer, now, new OrderReleased(buyerOrder, quoteQty)),
+                    CommandKind.ORDER_RELEASED, PreparedCommand.Expected.ANY);
+            encoder.operation(new BalanceOperation(encoder.nextId(), firstTrader + seller, now, new OrderReleased(sellerOrder, baseQty)),
+                    CommandKind.ORDER_RELEASED, PreparedCommand.Expected.ANY);
+        }
+    }
+
+    private void reserve(CommandEncoder encoder, int trader, String orderId, String asset, long amount, Instant now) {
+        encoder.operation(new BalanceOperation(encoder.nextId(), firstTrader + trader, now, new OrderReserved(orderId, asset, amount)),
+                CommandKind.ORDER_RESERVED, PreparedCommand.Expected.ANY);
+        spot[slot(trader, asset)] -= amount;
+    }
+
+    /** Deposits and moves to SPOT what the trader will need, when the model says SPOT is short. */
+    private void ensureSpot(CommandEncoder encoder, int trader, String asset, long needed, Instant now) {
+        int slot = slot(trader, asset);
+        if (spot[slot] >= needed) {
+            return;
+        }
+        long topUp = needed * TOP_UP_FACTOR;
+        BalanceOperation deposit = new BalanceOperation(encoder.nextId(), firstTrader + trader, now, new Deposit(asset, topUp));
+        encoder.operation(deposit, CommandKind.DEPOSIT, PreparedCommand.Expected.ANY);
+        lastDeposit = deposit;
+        encoder.transfer(new TransferRequest(encoder.nextId(), firstTrader + trader, Wallet.FUNDING, Wallet.SPOT, asset, topUp, now),
+                PreparedCommand.Expected.ANY);
+        spot[slot] += topUp;
+    }
+
+    /** A plain transfer of part of SPOT back to FUNDING. */
+    private void transferBack(CommandEncoder encoder, Instant now) {
+        int trader = random.nextInt(traders);
+        String asset = random.nextBoolean() ? QUOTE : BASES[random.nextInt(BASES.length)];
+        int slot = slot(trader, asset);
+        if (spot[slot] <= 0) {
+            ensureSpot(encoder, trader, asset, 1 + random.nextLong(BASE_QTY_MAX), now);
+            return;
+        }
+        long amount = 1 + random.nextLong(Math.max(1, spot[slot] / 10));
+        encoder.transfer(new TransferRequest(encoder.nextId(), firstTrader + trader, Wallet.SPOT, Wallet.FUNDING, asset, amount, now),
+                PreparedCommand.Expected.ANY);
+        spot[slot] -= amount;
+    }
+
+    private void mustReject(CommandEncoder encoder, int partitions, Instant now) {
+        int trader = random.nextInt(traders);
+        long userId = firstTrader + trader;
+        switch (mustRejectTurn++ % 8) {
+            case 0 -> encoder.transfer(new TransferRequest(encoder.nextId(), userId, Wallet.FUNDING, Wallet.FUNDING, QUOTE, 1L, now),
+                    PreparedCommand.Expected.rejected(Reason.SAME_WALLET));
+            case 1 -> encoder.operation(new BalanceOperation(encoder.nextId(), userId, now, new Deposit(QUOTE, 0L)),
+                    CommandKind.DEPOSIT, PreparedCommand.Expected.rejected(Reason.INVALID_AMOUNT));
+            case 2 -> encoder.operation(new BalanceOperation(encoder.nextId(), userId, now, new Deposit("XYZ", 5L)),
+                    CommandKind.DEPOSIT, PreparedCommand.Expected.rejected(Reason.UNKNOWN_ASSET));
+            case 3 -> encoder.operation(new BalanceOperation(encoder.nextId(), userId, now, new OrderReleased("never-reserved-" + encoder.nextId(), 0L)),
+                    CommandKind.ORDER_RELEASED, PreparedCommand.Expected.rejected(Reason.UNKNOWN_ORDER));
+            case 4 -> {
+                if (lastDeposit == null) {
+                    ensureSpot(encoder, trader, QUOTE, 1, now);
+                    return;
+                }
+                Deposit original = (Deposit) lastDeposit.getOperation();
+                encoder.operation(new BalanceOperation(lastDeposit.getCommandId(), lastDeposit.getUserId(), lastDeposit.getCreatedAt(),
+                        new Deposit(original.getAsset(), original.getAmount() + 1)), CommandKind.DEPOSIT, PreparedCommand.Expected.rejected(Reason.ID_CONFLICT));
+                lastDeposit = null;
+            }
+            case 5 -> {
+                int seller = trader;
+                String base = BASES[random.nextInt(BASES.length)];
+                long baseQty = 1 + random.nextLong(BASE_QTY_MAX);
+                ensureSpot(encoder, seller, base, baseQty, now);
+                spot[slot(seller, base)] -= baseQty;
+                long broke = firstBrokeUser + brokeUsers++;
+                String tradeId = encoder.nextId();
+                encoder.trade(new Trade(tradeId, base + "/" + QUOTE, base, QUOTE, baseQty, 1 + random.nextLong(QUOTE_QTY_MAX),
+                        new TradeParty(broke, null, 0L), new TradeParty(firstTrader + seller, null, 0L), now),
+                        PreparedCommand.Expected.rejected(Reason.INSUFFICIENT_AVAILABLE));
+            }
+            case 6 -> {
+                if (partitions < 2) {
+                    encoder.operation(new BalanceOperation(encoder.nextId(), userId, now, new Deposit(QUOTE, -1L)),
+                            CommandKind.DEPOSIT, PreparedCommand.Expected.rejected(Reason.INVALID_AMOUNT));
+                    return;
+                }
+                encoder.operationOnWrongPartition(new BalanceOperation(encoder.nextId(), userId, now, new Deposit(QUOTE, 7L)),
+                        CommandKind.DEPOSIT, PreparedCommand.Expected.rejected(Reason.WRONG_PARTITION));
+            }
+            default -> {
+                if (lastDeposit == null) {
+                    ensureSpot(encoder, trader, QUOTE, 1, now);
+                    return;
+                }
+                encoder.operation(lastDeposit, CommandKind.DEPOSIT, PreparedCommand.Expected.REPEAT_OF_FIRST);
+                lastDeposit = null;
+            }
+        }
+    }
+
+    private int slot(int trader, String asset) {
+        int assetIndex = switch (asset) {
+            case "BTC" -> 0;
+            case "USDT" -> 1;
+            case "ETH" -> 2;
+            default -> throw new IllegalArgumentException(asset);
+        };
+        return trader * DepositsAndTransfers.ASSETS.length + assetIndex;
+    }
+}
