@@ -38,6 +38,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -307,6 +308,50 @@ class HttpApiIntegrationTest {
         assertThat(data.get("request_id").asText()).isNotBlank();
     }
 
+    // ---- balances (the balance processor of the core) ---------------------------------------------------
+
+    @Test
+    void depositsConfirmationsAndTransfersShowInEveryUsersBalancesOnEitherInstance() {
+        Assumptions.assumeTrue(topologyHasBalancesStore(), "the topology has no balances store yet (core not merged)");
+        List<Long> users = List.of(1001L, 1002L, 1003L, 1004L, 1005L, 1006L, 1007L, 1008L);
+        // given a deposit of 1.5 BTC per user, initiated then confirmed
+        for (long user : users) {
+            assertThat(http.post(a.baseUrl() + "/wallet/deposit", "{\"user_id\":" + user
+                    + ",\"currency\":\"BTC\",\"amount\":\"1.5\",\"transaction_id\":\"bal-" + user + "\"}").status()).isEqualTo(202);
+        }
+        for (long user : users) {
+            awaitResult(a, "/api/v1/commands/DEPOSIT_INITIATED/bal-" + user, "ACCEPTED");
+            JsonNode funding = balance(b, user, "FUNDING", "BTC");
+            assertThat(funding.get("pending").asText()).isEqualTo("1.50000000");
+            assertThat(funding.get("available").asText()).isEqualTo("0.00000000");
+            assertThat(http.post(b.baseUrl() + "/wallet/deposit/confirm", "{\"user_id\":" + user
+                    + ",\"transaction_id\":\"bal-" + user + "\"}").status()).isEqualTo(202);
+        }
+        // when each user moves 0.5 BTC from FUNDING to SPOT
+        Map<Long, String> transfers = new HashMap<>();
+        for (long user : users) {
+            awaitResult(b, "/api/v1/commands/DEPOSIT_CONFIRMED/bal-" + user, "ACCEPTED");
+            Http.Reply posted = http.post(a.baseUrl() + "/api/v1/transfers", "{\"user_id\":" + user
+                    + ",\"from_wallet\":\"FUNDING\",\"to_wallet\":\"SPOT\",\"asset\":\"BTC\",\"amount\":\"0.5\"}",
+                    "Idempotency-Key", "move-" + user);
+            transfers.put(user, posted.json().get("request_id").asText());
+        }
+        // then both instances show the same balances for every user, in both shapes
+        for (long user : users) {
+            awaitResult(b, "/api/v1/transfers/" + transfers.get(user), "ACCEPTED");
+            for (ApiInstance asked : List.of(a, b)) {
+                assertThat(balance(asked, user, "FUNDING", "BTC").get("available").asText()).isEqualTo("1.00000000");
+                assertThat(balance(asked, user, "FUNDING", "BTC").get("pending").asText()).isEqualTo("0.00000000");
+                assertThat(balance(asked, user, "SPOT", "BTC").get("available").asText()).isEqualTo("0.50000000");
+                Http.Reply legacy = http.get(asked.baseUrl() + "/api/user/balance?user_id=" + user);
+                assertThat(legacy.raw().body()).isEqualTo("{\"status\":0,\"msg\":\"ok\",\"data\":[{\"asset\":\"BTC\",\"avail\":\"0.5\",\"frozen\":\"0\"}]}");
+            }
+        }
+        assertThat(http.get(a.baseUrl() + "/api/v1/users/999999/balances").json().get("balances")).isEmpty();
+        measureLookupLatency(users);
+        assertLedgerInvariants();
+    }
+
     // ---- errors -----------------------------------------------------------------------------------------
 
     @Test
@@ -392,6 +437,71 @@ class HttpApiIntegrationTest {
         assertThat(metrics.status()).isEqualTo(200);
         assertThat(metrics.header("Content-Type")).startsWith("text/plain");
         assertThat(metrics.raw().body()).contains("settlement_http_requests_seconds_count").contains("kafka_stream_");
+    }
+
+    private boolean topologyHasBalancesStore() {
+        return a.streams.metadataForAllStreamsClients().stream()
+                .anyMatch(m -> m.stateStoreNames().contains(io.settlement.topology.StoreNames.BALANCES));
+    }
+
+    private void awaitResult(ApiInstance asked, String path, String status) {
+        Http.Reply reply = awaitStatus(asked.baseUrl() + path, 200);
+        assertThat(reply.json().get("status").asText()).as(reply.toString()).isEqualTo(status);
+    }
+
+    private JsonNode balance(ApiInstance asked, long user, String wallet, String asset) {
+        Http.Reply reply = http.get(asked.baseUrl() + "/api/v1/users/" + user + "/balances");
+        assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
+        for (JsonNode row : reply.json().get("balances")) {
+            if (row.get("wallet").asText().equals(wallet) && row.get("asset").asText().equals(asset)) {
+                return row;
+            }
+        }
+        throw new AssertionError("no " + wallet + " " + asset + " account in " + reply);
+    }
+
+    /** Prints p50/p99 of balance lookups answered locally and forwarded (a rough number, not an assertion). */
+    private void measureLookupLatency(List<Long> users) {
+        Map<Boolean, List<Long>> nanosByForwarded = new HashMap<>();
+        for (int round = 0; round < 25; round++) {
+            for (long user : users) {
+                long started = System.nanoTime();
+                Http.Reply reply = http.get(a.baseUrl() + "/api/v1/users/" + user + "/balances");
+                long took = System.nanoTime() - started;
+                assertThat(reply.status()).isEqualTo(200);
+                boolean forwarded = !a.server().equals(reply.header(StoreLookup.SERVED_BY_HEADER));
+                nanosByForwarded.computeIfAbsent(forwarded, k -> new ArrayList<>()).add(took);
+            }
+        }
+        nanosByForwarded.forEach((forwarded, nanos) -> {
+            nanos.sort(null);
+            System.out.printf("balance lookup latency (%s, n=%d): p50 %.2f ms, p99 %.2f ms%n",
+                    forwarded ? "forwarded" : "local", nanos.size(),
+                    nanos.get(nanos.size() / 2) / 1e6, nanos.get((int) (nanos.size() * 0.99)) / 1e6);
+        });
+    }
+
+    /** DESIGN.md section 9: no user bucket is negative; per asset, all accounts (system included) sum to zero. */
+    private void assertLedgerInvariants() {
+        Map<Integer, Long> sumByAsset = new HashMap<>();
+        for (ApiInstance instance : List.of(a, b)) {
+            org.apache.kafka.streams.state.ReadOnlyKeyValueStore<io.settlement.topology.balance.BalanceKey, io.settlement.topology.balance.Balance> store =
+                    instance.streams.store(org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(io.settlement.topology.StoreNames.BALANCES,
+                            org.apache.kafka.streams.state.QueryableStoreTypes.<io.settlement.topology.balance.BalanceKey, io.settlement.topology.balance.Balance>keyValueStore()));
+            try (var iterator = store.all()) {
+                iterator.forEachRemaining(entry -> {
+                    var balance = entry.value;
+                    if (entry.key.ownerId() != io.settlement.topology.balance.BalanceKey.SYSTEM_OWNER) {
+                        assertThat(balance.available()).as("available of %s", entry.key).isNotNegative();
+                        assertThat(balance.frozen()).as("frozen of %s", entry.key).isNotNegative();
+                        assertThat(balance.pending()).as("pending of %s", entry.key).isNotNegative();
+                    }
+                    sumByAsset.merge(entry.key.assetId(), balance.available() + balance.frozen() + balance.pending(), Math::addExact);
+                });
+            }
+        }
+        assertThat(sumByAsset).isNotEmpty();
+        sumByAsset.forEach((asset, sum) -> assertThat(sum).as("sum of asset %d over all accounts", asset).isZero());
     }
 
     // ---- helpers -----------------------------------------------------------------------------------------
