@@ -82,12 +82,12 @@ public final class BenchRun {
         Properties properties = BenchStreams.properties("bench-ceiling-" + nonce, cluster.bootstrapServers(),
                 stateDir("ceiling"), settings.streamThreads(), topics.deadLetters().name());
         try (StreamsInstance ceiling = StreamsInstance.start(PassThroughCeiling.topology(input, output), properties)) {
-            Workload full = generator.generate("ceiling", topics, settings.partitions(), idPrefix("C"), settings.commandsMax());
+            Workload full = generator.generate("ceiling", topics, settings.partitions(), idPrefix("C"), settings.commandsMax(), Instant.now());
             RunReport peak = measure("ceiling full", cluster, sender, full, input, output, CommandSender::slotFromHeader, 0, ceiling);
             report.runs.add(peak.withCeiling(peak.commandsPerSecond()));
             if (settings.fixedRate() && peak.complete()) {
                 double rate = peak.commandsPerSecond() / 2;
-                Workload half = generator.generate("ceiling", topics, settings.partitions(), idPrefix("C"), fixedRateCount(rate));
+                Workload half = generator.generate("ceiling", topics, settings.partitions(), idPrefix("C"), fixedRateCount(rate), Instant.now());
                 RunReport steady = measure("ceiling half-peak", cluster, sender, half, input, output, CommandSender::slotFromHeader, rate, ceiling);
                 report.runs.add(steady.withCeiling(peak.commandsPerSecond()));
             }
@@ -111,7 +111,7 @@ public final class BenchRun {
             if (settings.runs('A')) {
                 DepositsAndTransfers generator = new DepositsAndTransfers(settings.seed() + 1, 1, settings.users());
                 workload("A", cluster, sender, topics, ceiling, instance,
-                        (name, count) -> generator.generate(name, topics, settings.partitions(), idPrefix(name), count));
+                        (name, count) -> generator.generate(name, topics, settings.partitions(), idPrefix(name), count, Instant.now()));
             }
             if (settings.runs('B')) {
                 if (!reads(topology, topics.trades().name())) {
@@ -120,7 +120,7 @@ public final class BenchRun {
                     int traders = Math.max(2, settings.users() / TRADERS_PER_USERS);
                     TradingMix generator = new TradingMix(settings.seed() + 2, settings.users() + 1L, traders, 3L * settings.users() + 1);
                     workload("B", cluster, sender, topics, ceiling, instance,
-                            (name, count) -> generator.generate(name, topics, settings.partitions(), idPrefix(name), count));
+                            (name, count) -> generator.generate(name, topics, settings.partitions(), idPrefix(name), count, Instant.now()));
                 }
             }
             if (settings.runs('C')) {

@@ -36,9 +36,8 @@ final class DepositsAndTransfers {
         this.spot = new long[users * ASSETS.length];
     }
 
-    Workload generate(String name, Topics topics, int partitions, String idPrefix, int count) {
+    Workload generate(String name, Topics topics, int partitions, String idPrefix, int count, Instant createdAt) {
         CommandEncoder encoder = new CommandEncoder(topics, partitions, idPrefix);
-        Instant createdAt = Instant.now();
         while (encoder.size() < count) {
             int user = random.nextInt(users);
             int asset = random.nextInt(ASSETS.length);

@@ -60,9 +60,9 @@ final class TradingMix {
         this.spot = new long[traders * DepositsAndTransfers.ASSETS.length];
     }
 
-    Workload generate(String name, Topics topics, int partitions, String idPrefix, int count) {
+    Workload generate(String name, Topics topics, int partitions, String idPrefix, int count, Instant createdAt) {
         CommandEncoder encoder = new CommandEncoder(topics, partitions, idPrefix);
-        Instant now = Instant.now();
+        Instant now = createdAt;
         while (encoder.size() < count) {
             int roll = random.nextInt(100);
             if (roll < MUST_REJECT_PERCENT) {

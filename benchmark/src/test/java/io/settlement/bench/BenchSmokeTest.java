@@ -1,0 +1,45 @@
+package io.settlement.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The benchmark end to end with tiny counts, so it cannot rot: a fresh embedded broker, the
+ * ceiling, workloads A and B at full speed and at half peak, the HTTP lookup load, the
+ * verification. It asserts the verdict and the report's shape, never a timing.
+ */
+class BenchSmokeTest {
+    @TempDir
+    Path dataDir;
+
+    @Test
+    void aTinyBenchmarkRunVerifiesAndWritesTheSameReportAsJson() throws Exception {
+        // given: tiny bounds, every part of the benchmark switched on
+        Path json = dataDir.resolve("bench.json");
+        BenchSettings settings = new BenchSettings(Optional.empty(), dataDir, 4, 1, 500, 2_000, Duration.ofSeconds(5),
+                Duration.ofSeconds(60), 7, "ABC", true, Optional.empty(), 200, 2, Optional.of(json));
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+
+        // when
+        int exitCode = BenchCommand.run(settings, new PrintStream(printed, true, StandardCharsets.UTF_8));
+
+        // then: verified, with a table and the same report as JSON
+        String table = printed.toString(StandardCharsets.UTF_8);
+        assertThat(exitCode).as(table).isZero();
+        assertThat(table).contains("ceiling full", "A full", "A half-peak", "verification A: OK", "VERIFIED");
+        JsonNode report = BenchCommand.json().readTree(Files.readString(json));
+        assertThat(report.get("verified").asBoolean()).isTrue();
+        assertThat(report.get("runs").size()).isGreaterThanOrEqualTo(4);
+        assertThat(report.get("verifications").get(0).get("invariants").get("ok").asBoolean()).isTrue();
+    }
+}
