@@ -21,7 +21,14 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.ToIntFunction;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.settlement.http.HealthChecks;
+import io.settlement.http.HttpApi;
+import io.settlement.http.HttpApiSettings;
+import io.settlement.http.KafkaCommandPublisher;
 import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyDescription;
 
@@ -42,6 +49,8 @@ public final class BenchRun {
     private final BenchReport report = new BenchReport();
     private final java.io.PrintStream log;
     private int runs;
+    /** The commands of the workloads that verified: the HTTP load looks their users and results up. */
+    private final List<Workload> verified = new ArrayList<>();
 
     public BenchRun(BenchSettings settings, java.io.PrintStream log) {
         this.settings = settings;
@@ -101,6 +110,11 @@ public final class BenchRun {
         SettlementTopology.build(builder, topics, config);
         Properties properties = BenchStreams.properties("bench-settlement-" + nonce, cluster.bootstrapServers(),
                 stateDir("settlement"), settings.streamThreads(), topics.deadLetters().name());
+        HttpApiSettings http = HttpApiSettings.of("127.0.0.1", "127.0.0.1", freePort());
+        if (settings.httpRequestsMax() > 0) {
+            // The API answers a key locally only when its active host is this instance's application.server.
+            properties.put(StreamsConfig.APPLICATION_SERVER_CONFIG, http.applicationServerConfig());
+        }
         Topology topology = builder.build(properties);
         if (!reads(topology, topics.balanceOperations().name())) {
             report.fail("the settlement topology has no balance processor (it reads no " + topics.balanceOperations().name() + ")");
@@ -127,7 +141,7 @@ public final class BenchRun {
                 sinkRun(cluster, topics);
             }
             if (settings.httpRequestsMax() > 0) {
-                httpLoad(instance, topics);
+                httpLoad(cluster, instance, topics, config, http);
             }
         }
     }
@@ -169,6 +183,9 @@ public final class BenchRun {
             problems.add("a stream thread died: " + instance.failure());
         }
         boolean ok = problems.isEmpty();
+        if (ok) {
+            verified.addAll(sent);
+        }
         report.verifications.add(new BenchReport.Verification(name, ok, results, invariants, deadLetters, problems));
         if (!ok) {
             report.fail("workload " + name + " failed verification: " + problems.get(0));
@@ -300,8 +317,53 @@ public final class BenchRun {
         }
     }
 
-    private void httpLoad(StreamsInstance instance, Topics topics) {
-        report.skipped.add("HTTP lookup load: the http-api module is not wired into the benchmark yet");
+    /** The HTTP lookup load against this instance's API, for users and commands the workloads left behind. */
+    private void httpLoad(BenchCluster cluster, StreamsInstance instance, Topics topics, SettlementConfig config, HttpApiSettings http)
+            throws InterruptedException {
+        List<Long> users = new ArrayList<>();
+        List<String> commandKeys = new ArrayList<>();
+        java.util.Set<Long> seen = new java.util.HashSet<>();
+        for (Workload workload : verified) {
+            for (PreparedCommand command : workload.commands()) {
+                if (command.reusesId() || command.expected().reason() == io.settlement.avro.Reason.WRONG_PARTITION) {
+                    continue;
+                }
+                commandKeys.add(command.resultKey());
+                if (!command.trade() && command.expected().status() == null) {
+                    long user = java.nio.ByteBuffer.wrap(command.key()).getLong();
+                    if (seen.add(user)) {
+                        users.add(user);
+                    }
+                }
+            }
+        }
+        if (users.isEmpty() || commandKeys.isEmpty()) {
+            report.skipped.add("HTTP lookup load: no verified workload left users and commands to look up");
+            return;
+        }
+        log.println("-- HTTP lookups: " + settings.httpRequestsMax() + " requests from " + settings.httpClientThreads() + " clients");
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        try (KafkaCommandPublisher publisher = KafkaCommandPublisher.create(Map.of("bootstrap.servers", cluster.bootstrapServers()), topics);
+             HttpApi api = HttpApi.start(http, instance.streams(), topics, config.assets(), publisher, new HealthChecks(), registry)) {
+            BenchReport.HttpLoad load = HttpLookupLoad.run("http://127.0.0.1:" + http.port(), users, commandKeys, settings.httpRequestsMax(),
+                    settings.httpClientThreads(), settings.seed() + 3, settings.runDurationMax());
+            report.httpLoad = load;
+            if (load.errors() > 0) {
+                report.fail("HTTP lookups: " + load.errors() + " of " + settings.httpRequestsMax() + " lookups did not answer 200");
+            }
+            log.printf("   %,d lookups in %.2f s: %,.0f requests/s, balance p99 %.2f ms, status p99 %.2f ms%n", load.requests(), load.seconds(),
+                    load.requestsPerSecond(), load.balanceLookups().p99Ms(), load.statusLookups().p99Ms());
+        } finally {
+            registry.close();
+        }
+    }
+
+    private static int freePort() {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            return socket.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("no free port on 127.0.0.1", e);
+        }
     }
 
     private String idPrefix(String run) {

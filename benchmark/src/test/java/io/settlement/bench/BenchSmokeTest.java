@@ -35,6 +35,7 @@ class BenchSmokeTest {
 
         // then: verified, with a table and the same report as JSON
         String table = printed.toString(StandardCharsets.UTF_8);
+        System.out.println(table);
         assertThat(exitCode).as(table).isZero();
         assertThat(table).contains("ceiling full", "A full", "A half-peak", "verification A: OK", "VERIFIED");
         JsonNode report = BenchCommand.json().readTree(Files.readString(json));

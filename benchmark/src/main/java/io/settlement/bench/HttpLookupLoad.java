@@ -1,0 +1,108 @@
+package io.settlement.bench;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A bounded load of lookups against one instance's HTTP API: a small fixed pool of clients
+ * (java.net.http), each sending its share of the requests one after another, half of them
+ * {@code GET /api/v1/users/{id}/balances} for users that have balances and half
+ * {@code GET /api/v1/commands/{KIND}/{id}} for commands that have a result. Every answer must be
+ * 200. The first {@link #WARM_UP_PERCENT}% of the requests warm the JIT and are not measured.
+ */
+final class HttpLookupLoad {
+    /** Requests at the start that are sent but not measured. */
+    static final int WARM_UP_PERCENT = 10;
+    /** How long one request may take before it counts as an error. */
+    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
+
+    private HttpLookupLoad() {}
+
+    /**
+     * @param baseUri e.g. {@code http://127.0.0.1:8080}
+     * @param users user ids with balances
+     * @param commandKeys result keys {@code KIND:id} of commands that have a result
+     */
+    static BenchReport.HttpLoad run(String baseUri, List<Long> users, List<String> commandKeys, int requests, int clients, long seed,
+                                    Duration durationMax) throws InterruptedException {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(REQUEST_TIMEOUT).version(HttpClient.Version.HTTP_1_1).build();
+        int warmUp = requests * WARM_UP_PERCENT / 100;
+        AtomicInteger next = new AtomicInteger();
+        AtomicLong errors = new AtomicLong();
+        AtomicLong firstError = new AtomicLong(-1);
+        long[] balanceNanos = new long[requests];
+        long[] statusNanos = new long[requests];
+        AtomicInteger balances = new AtomicInteger();
+        AtomicInteger statuses = new AtomicInteger();
+        long deadline = System.nanoTime() + durationMax.toNanos();
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        long[] measuredStart = {0};
+        long started = System.nanoTime();
+        List<Future<?>> workers = new ArrayList<>();
+        for (int client = 0; client < clients; client++) {
+            SplittableRandom random = new SplittableRandom(seed + client);
+            workers.add(pool.submit(() -> {
+                int index;
+                while ((index = next.getAndIncrement()) < requests && System.nanoTime() < deadline) {
+                    boolean balance = (index & 1) == 0;
+                    String path = balance
+                            ? "/api/v1/users/" + users.get(random.nextInt(users.size())) + "/balances"
+                            : "/api/v1/commands/" + commandKeys.get(random.nextInt(commandKeys.size())).replaceFirst(":", "/");
+                    HttpRequest request = HttpRequest.newBuilder(URI.create(baseUri + path)).timeout(REQUEST_TIMEOUT).GET().build();
+                    long before = System.nanoTime();
+                    int status;
+                    try {
+                        status = http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+                    } catch (IOException e) {
+                        status = -1;
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                    long took = System.nanoTime() - before;
+                    if (status != 200) {
+                        errors.incrementAndGet();
+                        firstError.compareAndSet(-1, status);
+                    }
+                    if (index == warmUp) {
+                        measuredStart[0] = before;
+                    }
+                    if (index >= warmUp) {
+                        if (balance) {
+                            balanceNanos[balances.getAndIncrement()] = took;
+                        } else {
+                            statusNanos[statuses.getAndIncrement()] = took;
+                        }
+                    }
+                }
+            }));
+        }
+        pool.shutdown();
+        if (!pool.awaitTermination(durationMax.toMillis() + REQUEST_TIMEOUT.toMillis() * 2, TimeUnit.MILLISECONDS)) {
+            pool.shutdownNow();
+        }
+        for (Future<?> worker : workers) {
+            if (!worker.isDone()) {
+                worker.cancel(true);
+            }
+        }
+        long ended = System.nanoTime();
+        long measured = balances.get() + statuses.get();
+        double seconds = Math.max(1e-9, (ended - (measuredStart[0] == 0 ? started : measuredStart[0])) / 1e9);
+        return new BenchReport.HttpLoad(measured, errors.get(), RunReport.round(seconds), Math.round(measured / seconds),
+                Latencies.of(balanceNanos, balances.get()), Latencies.of(statusNanos, statuses.get()));
+    }
+}
