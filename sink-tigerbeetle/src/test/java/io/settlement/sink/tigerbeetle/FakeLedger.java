@@ -56,7 +56,7 @@ final class FakeLedger implements LedgerClient {
     }
 
     @Override
-    public List<AccountError> createAccounts(AccountBatch batch) {
+    public synchronized List<AccountError> createAccounts(AccountBatch batch) {
         maybeUnavailable("create_accounts");
         List<AccountError> errors = new ArrayList<>();
         batch.beforeFirst();
@@ -103,7 +103,7 @@ final class FakeLedger implements LedgerClient {
     }
 
     @Override
-    public List<TransferError> createTransfers(TransferBatch batch) {
+    public synchronized List<TransferError> createTransfers(TransferBatch batch) {
         maybeUnavailable("create_transfers");
         List<Transfer> events = new ArrayList<>();
         List<LedgerId> ids = new ArrayList<>();
@@ -233,7 +233,7 @@ final class FakeLedger implements LedgerClient {
     }
 
     @Override
-    public List<LedgerBalance> lookupAccounts(List<LedgerId> ids) {
+    public synchronized List<LedgerBalance> lookupAccounts(List<LedgerId> ids) {
         maybeUnavailable("lookup_accounts");
         List<LedgerBalance> found = new ArrayList<>();
         for (LedgerId id : ids) {
@@ -248,12 +248,12 @@ final class FakeLedger implements LedgerClient {
     }
 
     /** The posted balance of an account, or null when there is no such account. */
-    BigInteger balance(LedgerAccountKey key) {
+    synchronized BigInteger balance(LedgerAccountKey key) {
         Totals t = totals.get(LedgerMapping.accountId(key));
         return t == null ? null : t.creditsPosted.subtract(t.debitsPosted);
     }
 
-    int transferCount() {
+    synchronized int transferCount() {
         return transfers.size();
     }
 
