@@ -1,0 +1,43 @@
+package io.settlement.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.settlement.bench.jmh.BalanceProcessorBenchmark;
+import io.settlement.bench.jmh.PartitionGuardBenchmark;
+import org.junit.jupiter.api.Test;
+
+/** Runs every micro-benchmark body a few times without JMH, so a change that breaks one fails the build; no timing. */
+class MicroBenchmarksTest {
+    @Test
+    void everyBalanceProcessorBenchmarkSettlesItsCommand() throws Exception {
+        // given the benchmark's funded driver
+        BalanceProcessorBenchmark benchmark = new BalanceProcessorBenchmark();
+        benchmark.start();
+        try {
+            // when / then: a deposit answers with a result, a journal entry and a balance event
+            assertThat(benchmark.deposit()).isEqualTo(3);
+            // a transfer: a result, one journal entry, two balance events
+            assertThat(benchmark.transfer()).isEqualTo(4);
+            // a trade's debit leg: a leg result, a journal entry, one balance event (CLEARING is a system account)
+            assertThat(benchmark.tradeDebitLeg()).isEqualTo(3);
+        } finally {
+            benchmark.stop();
+        }
+    }
+
+    @Test
+    void thePartitionGuardBenchmarkAgreesWithTheContractPartitioner() {
+        // given
+        PartitionGuardBenchmark benchmark = new PartitionGuardBenchmark();
+
+        // when the guard is asked about a record on the partition the contract gives, and on another
+        long user = 1_000_003L + 7;
+        int contractPartition = io.settlement.contract.UserPartitioner.partitionOf(user, 4);
+
+        // then it accepts exactly the contract's partition
+        io.settlement.topology.PartitionGuard guard = new io.settlement.topology.PartitionGuard(4);
+        assertThat(guard.belongsOn(user, contractPartition)).isTrue();
+        assertThat(guard.belongsOn(user, (contractPartition + 1) % 4)).isFalse();
+        assertThat(benchmark.contractPartitionerOnKeyBytes()).isEqualTo(contractPartition);
+    }
+}
