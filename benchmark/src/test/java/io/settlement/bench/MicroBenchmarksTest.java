@@ -3,15 +3,16 @@ package io.settlement.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.settlement.bench.jmh.BalanceProcessorBenchmark;
+import io.settlement.bench.jmh.BalanceTopologyBenchmark;
 import io.settlement.bench.jmh.PartitionGuardBenchmark;
 import org.junit.jupiter.api.Test;
 
 /** Runs every micro-benchmark body a few times without JMH, so a change that breaks one fails the build; no timing. */
 class MicroBenchmarksTest {
     @Test
-    void everyBalanceProcessorBenchmarkSettlesItsCommand() throws Exception {
+    void everyTopologyBenchmarkSettlesItsCommand() throws Exception {
         // given the benchmark's funded driver
-        BalanceProcessorBenchmark benchmark = new BalanceProcessorBenchmark();
+        BalanceTopologyBenchmark benchmark = new BalanceTopologyBenchmark();
         benchmark.start();
         try {
             // when / then: a deposit answers with a result, a journal entry and a balance event
@@ -19,6 +20,21 @@ class MicroBenchmarksTest {
             // a transfer: a result, one journal entry, two balance events
             assertThat(benchmark.transfer()).isEqualTo(4);
             // a trade's debit leg: a leg result, a journal entry, one balance event (CLEARING is a system account)
+            assertThat(benchmark.tradeDebitLeg()).isEqualTo(3);
+        } finally {
+            benchmark.stop();
+        }
+    }
+
+    @Test
+    void everyBalanceProcessorBenchmarkForwardsItsOutputs() {
+        // given the processor on its stores, funded
+        BalanceProcessorBenchmark benchmark = new BalanceProcessorBenchmark();
+        benchmark.start();
+        try {
+            // when / then: the same outputs as through the whole topology
+            assertThat(benchmark.deposit()).isEqualTo(3);
+            assertThat(benchmark.transfer()).isEqualTo(4);
             assertThat(benchmark.tradeDebitLeg()).isEqualTo(3);
         } finally {
             benchmark.stop();

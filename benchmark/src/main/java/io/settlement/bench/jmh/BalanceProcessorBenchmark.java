@@ -7,12 +7,13 @@ import io.settlement.avro.TradeLeg;
 import io.settlement.avro.TradeSide;
 import io.settlement.avro.TransferRequest;
 import io.settlement.avro.Wallet;
+import io.settlement.bench.BenchFiles;
 import io.settlement.contract.AvroSerdes;
 import io.settlement.contract.Topics;
-import io.settlement.contract.UserPartitioner;
 import io.settlement.topology.SettlementConfig;
-import io.settlement.topology.SettlementTopology;
 import io.settlement.topology.StreamsSettings;
+import io.settlement.topology.balance.BalanceProcessor;
+import io.settlement.topology.balance.BalanceStores;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -22,12 +23,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.LongSerializer;
-import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.TestInputTopic;
-import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.processor.StateStore;
+import org.apache.kafka.streams.processor.TaskId;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.StoreBuilder;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -42,13 +42,12 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The balance processor's hot path without a broker: the real topology
- * ({@link SettlementTopology#build}, RocksDB stores, the app's Streams settings) in a
- * {@link TopologyTestDriver}, one command per invocation: a deposit, an internal transfer, a
- * trade's debit leg. Each invocation includes serializing the command and reading the outputs
- * back as bytes, as a broker would hand them on. The users all sit on partition 0 of a
- * 4-partition layout (the driver delivers everything on partition 0), so the partition guard
- * runs its full check on every record; {@link PartitionGuardBenchmark} measures that check alone.
+ * The balance processor's hot path, alone: a {@link BalanceProcessor} on its real RocksDB
+ * stores ({@link BalanceStores}, changelogs off: those are producer sends, not processing),
+ * driven through a {@link MockProcessorContext}, one already-deserialized command per
+ * invocation: a deposit, an internal transfer, a trade's debit leg. Every record sits on
+ * partition 0 of a 4-partition layout and its user belongs there, so the partition guard runs
+ * its full check each time; {@link PartitionGuardBenchmark} measures that check alone.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -57,104 +56,80 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 3)
 public class BalanceProcessorBenchmark {
-    /** The user partition count the topology is configured with; all benchmark users are on partition 0. */
-    static final int USER_PARTITIONS = 4;
-    static final int USERS = 1_000;
-    /** Enough on every wallet that no invocation of a trial runs short. */
-    static final long FUNDS = 1_000_000_000_000_000L;
-
     private Path stateDir;
-    private TopologyTestDriver driver;
-    private TestInputTopic<Long, BalanceOperation> operations;
-    private TestInputTopic<Long, TransferRequest> transfers;
-    private TestInputTopic<Long, TradeLeg> legs;
-    private final List<TestOutputTopic<byte[], byte[]>> outputs = new ArrayList<>();
+    private MockProcessorContext<Object, Object> context;
+    private BalanceProcessor processor;
+    private final List<StateStore> stores = new ArrayList<>();
     private long[] users;
     private long sequence;
     private Instant now;
 
     @Setup(Level.Trial)
     public void start() {
-        Topics topics = Topics.create(AvroSerdes.SINGLE_OBJECT);
-        StreamsBuilder builder = new StreamsBuilder();
-        SettlementTopology.build(builder, topics, SettlementConfig.defaults(USER_PARTITIONS));
         try {
             stateDir = Files.createTempDirectory("balance-processor-benchmark");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         Properties properties = StreamsSettings.base("balance-processor-benchmark", "unused:9092", stateDir.toString());
-        driver = new TopologyTestDriver(builder.build(properties), properties);
-        operations = driver.createInputTopic(topics.balanceOperations().name(), new LongSerializer(), topics.balanceOperations().valueSerde().serializer());
-        transfers = driver.createInputTopic(topics.transferRequests().name(), new LongSerializer(), topics.transferRequests().valueSerde().serializer());
-        legs = driver.createInputTopic(topics.tradeLegs().name(), new LongSerializer(), topics.tradeLegs().valueSerde().serializer());
-        for (String output : List.of(topics.results().name(), topics.journal().name(), topics.balanceEvents().name(), topics.legResults().name(),
-                topics.deadLetters().name())) {
-            outputs.add(driver.createOutputTopic(output, new ByteArrayDeserializer(), new ByteArrayDeserializer()));
+        context = new MockProcessorContext<>(properties, new TaskId(0, 0), stateDir.toFile());
+        for (StoreBuilder<?> builder : BalanceStores.builders()) {
+            StateStore store = builder.withLoggingDisabled().build();
+            store.init(context.getStateStoreContext(), store);
+            context.addStateStore(store);
+            stores.add(store);
         }
-        users = usersOnPartitionZero(USERS);
+        processor = new BalanceProcessor(Topics.create(AvroSerdes.SINGLE_OBJECT), SettlementConfig.defaults(BalanceTopologyBenchmark.USER_PARTITIONS));
+        processor.init(context);
+        users = BalanceTopologyBenchmark.usersOnPartitionZero(BalanceTopologyBenchmark.USERS);
         now = Instant.now();
         for (long user : users) {
             for (String asset : new String[] {"USDT", "BTC"}) {
-                operations.pipeInput(user, new BalanceOperation("fund-" + asset + user, user, now, new Deposit(asset, FUNDS)));
-                transfers.pipeInput(user, new TransferRequest("spot-" + asset + user, user, Wallet.FUNDING, Wallet.SPOT, asset, FUNDS / 2, now));
+                process(user, new BalanceOperation("fund-" + asset + user, user, now, new Deposit(asset, BalanceTopologyBenchmark.FUNDS)));
+                process(user, new TransferRequest("spot-" + asset + user, user, Wallet.FUNDING, Wallet.SPOT, asset,
+                        BalanceTopologyBenchmark.FUNDS / 2, now));
             }
         }
-        drain();
     }
 
     @TearDown(Level.Trial)
-    public void stop() throws IOException {
-        driver.close();
-        io.settlement.bench.BenchFiles.deleteRecursively(stateDir);
+    public void stop() {
+        processor.close();
+        stores.forEach(StateStore::close);
+        BenchFiles.deleteRecursively(stateDir);
     }
 
     @Benchmark
     public int deposit() {
         long user = nextUser();
-        operations.pipeInput(user, new BalanceOperation("d" + sequence, user, now, new Deposit("USDT", 100L)));
-        return drain();
+        return process(user, new BalanceOperation("d" + sequence, user, now, new Deposit("USDT", 100L)));
     }
 
     @Benchmark
     public int transfer() {
         long user = nextUser();
-        transfers.pipeInput(user, new TransferRequest("t" + sequence, user, Wallet.FUNDING, Wallet.SPOT, "USDT", 1L, now));
-        return drain();
+        return process(user, new TransferRequest("t" + sequence, user, Wallet.FUNDING, Wallet.SPOT, "USDT", 1L, now));
     }
 
     @Benchmark
     public int tradeDebitLeg() {
         long user = nextUser();
-        legs.pipeInput(user, new TradeLeg("x" + sequence, user, TradeSide.BUYER, LegPhase.DEBIT, "USDT", 1L, 0L, null, now));
-        return drain();
+        return process(user, new TradeLeg("x" + sequence, user, TradeSide.BUYER, LegPhase.DEBIT, "USDT", 1L, 0L, null, now));
+    }
+
+    /** Processes one command as its source would hand it on; returns how many records it forwarded. */
+    int process(long user, Object command) {
+        String topic = command instanceof TradeLeg ? Topics.TRADE_LEGS : command instanceof TransferRequest ? Topics.TRANSFER_REQUESTS : Topics.BALANCE_OPERATIONS;
+        context.setRecordMetadata(topic, 0, sequence);
+        context.setCurrentSystemTimeMs(System.currentTimeMillis());
+        processor.process(new Record<>(user, command, now.toEpochMilli()));
+        int forwarded = context.forwarded().size();
+        context.resetForwards();
+        return forwarded;
     }
 
     private long nextUser() {
         sequence++;
         return users[(int) (sequence % users.length)];
-    }
-
-    /** Reads every output record back (as bytes); returns how many there were, so the work cannot be optimised away. */
-    int drain() {
-        int records = 0;
-        for (TestOutputTopic<byte[], byte[]> output : outputs) {
-            while (!output.isEmpty()) {
-                output.readRecord();
-                records++;
-            }
-        }
-        return records;
-    }
-
-    static long[] usersOnPartitionZero(int count) {
-        long[] users = new long[count];
-        int found = 0;
-        for (long user = 1; found < count; user++) {
-            if (UserPartitioner.partitionOf(user, USER_PARTITIONS) == 0) {
-                users[found++] = user;
-            }
-        }
-        return users;
     }
 }

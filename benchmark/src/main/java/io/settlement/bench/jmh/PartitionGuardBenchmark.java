@@ -18,7 +18,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * before every user-keyed record touches a store. {@link #guardCheck} is what the processor
  * runs ({@link PartitionGuard#belongsOn}, murmur2 on the long, no allocation);
  * {@link #contractPartitionerOnKeyBytes} is the contract's byte-array form for comparison.
- * Compare with {@link BalanceProcessorBenchmark#deposit} for the share of a command's cost.
+ * Compare with {@link BalanceTopologyBenchmark#deposit} for the share of a command's cost.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
