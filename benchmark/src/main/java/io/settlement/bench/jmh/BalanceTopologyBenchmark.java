@@ -61,7 +61,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class BalanceTopologyBenchmark {
     /** The user partition count the topology is configured with; all benchmark users are on partition 0. */
     static final int USER_PARTITIONS = 4;
-    static final int USERS = 1_000;
+    static final int USERS = 200;
     /** Enough on every wallet that no invocation of a trial runs short. */
     static final long FUNDS = 1_000_000_000_000_000L;
 
