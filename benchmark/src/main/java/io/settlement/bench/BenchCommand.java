@@ -44,7 +44,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--commands", defaultValue = "200000", description = "Commands per measured run at most; default: ${DEFAULT-VALUE}")
     int commands;
 
-    @Option(names = "--duration-s", defaultValue = "60", description = "Seconds one run may send for at most; default: ${DEFAULT-VALUE}")
+    @Option(names = "--duration-s", defaultValue = "30", description = "Seconds one run may send for at most; default: ${DEFAULT-VALUE}")
     long durationSeconds;
 
     @Option(names = "--result-timeout-s", defaultValue = "120", description = "Seconds to wait for a run's last result; default: ${DEFAULT-VALUE}")
@@ -155,7 +155,7 @@ public final class BenchCommand implements Callable<Integer> {
     private static void quietKafkaLogs() {
         // Kafka warns about every transient retry (CONCURRENT_TRANSACTIONS at a transaction's start, for one):
         // errors stay visible, the rest would drown the table.
-        for (String name : new String[] {"org.apache.kafka", "kafka", "state.change.logger", "io.settlement.kafka", "org.apache.avro"}) {
+        for (String name : new String[] {org.slf4j.Logger.ROOT_LOGGER_NAME, "org.apache.kafka", "kafka", "state.change.logger"}) {
             if (LoggerFactory.getLogger(name) instanceof ch.qos.logback.classic.Logger logger) {
                 logger.setLevel(ch.qos.logback.classic.Level.ERROR);
             }
