@@ -60,6 +60,10 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Also run each workload at half its measured peak (latency at a steady rate); default: on")
     boolean fixedRate;
 
+    @Option(names = "--no-warm-up", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Send an unmeasured tenth of a run first, for the JIT (ceiling and each workload); default: on")
+    boolean warmUp;
+
     @Option(names = "--cql", description = "host:port of ScyllaDB/Cassandra for workload C (the sink run)")
     String cql;
 
@@ -86,7 +90,7 @@ public final class BenchCommand implements Callable<Integer> {
             quietKafkaLogs();
         }
         BenchSettings settings = new BenchSettings(Optional.ofNullable(bootstrap), dataDir.toAbsolutePath(), partitions, threads, users,
-                commands, Duration.ofSeconds(durationSeconds), Duration.ofSeconds(resultTimeoutSeconds), seed, workloads, fixedRate,
+                commands, Duration.ofSeconds(durationSeconds), Duration.ofSeconds(resultTimeoutSeconds), seed, workloads, fixedRate, warmUp,
                 Optional.ofNullable(cql), httpRequests, httpClients, Optional.ofNullable(out));
         return run(settings, System.out);
     }

@@ -43,6 +43,8 @@ public final class BenchRun {
     private static final OperatingSystemMXBean OS = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     /** Workload B's traders: a tenth of the users (each pays a funding deposit and transfer before its first trade). */
     static final int TRADERS_PER_USERS = 10;
+    /** The most commands a warm-up sends. */
+    static final int WARM_UP_MAX = 20_000;
 
     private final BenchSettings settings;
     private final String nonce = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(2);
@@ -91,6 +93,10 @@ public final class BenchRun {
         Properties properties = BenchStreams.properties("bench-ceiling-" + nonce, cluster.bootstrapServers(),
                 stateDir("ceiling"), settings.streamThreads(), topics.deadLetters().name());
         try (StreamsInstance ceiling = StreamsInstance.start(PassThroughCeiling.topology(input, output), properties)) {
+            if (warmUpCount() > 0) {
+                Workload warmUp = generator.generate("ceiling", topics, settings.partitions(), idPrefix("C"), warmUpCount(), Instant.now());
+                measure("ceiling warm-up", cluster, sender, warmUp, input, output, CommandSender::slotFromHeader, 0, ceiling);
+            }
             Workload full = generator.generate("ceiling", topics, settings.partitions(), idPrefix("C"), settings.commandsMax(), Instant.now());
             RunReport peak = measure("ceiling full", cluster, sender, full, input, output, CommandSender::slotFromHeader, 0, ceiling);
             report.runs.add(peak.withCeiling(peak.commandsPerSecond()));
@@ -157,6 +163,12 @@ public final class BenchRun {
         Map<TopicPartition, Long> resultsFrom = ResultScan.endOffsets(cluster.bootstrapServers(), topics.results().name(), partitions);
         Map<TopicPartition, Long> deadLettersFrom = ResultScan.endOffsets(cluster.bootstrapServers(), topics.deadLetters().name(), partitions);
         List<Workload> sent = new ArrayList<>();
+        if (warmUpCount() > 0) {
+            // Warms the JIT for this workload's code paths; its results are verified with the rest.
+            Workload warmUp = generator.generate(name + "w", warmUpCount());
+            RunReport warm = measure(name + " warm-up", cluster, sender, warmUp, null, topics.results().name(), slotFromResultKey(warmUp), 0, instance);
+            sent.add(warmUp.prefix((int) warm.commands()));
+        }
         Workload full = generator.generate(name, settings.commandsMax());
         RunReport peak = measure(name + " full", cluster, sender, full, null, topics.results().name(), slotFromResultKey(full), 0, instance);
         report.runs.add(peak.withCeiling(ceiling));
@@ -253,6 +265,11 @@ public final class BenchRun {
         log.printf("   %-18s %,9d commands in %7.2f s: %,9.0f commands/s, p99 %.1f ms%n", run, sent, seconds, result.commandsPerSecond(),
                 result.singleStep().count() > 0 ? result.singleStep().p99Ms() : result.tradeLatency().p99Ms());
         return result;
+    }
+
+    /** Unmeasured commands sent before each workload's first measured run: a tenth of a run, at most {@value #WARM_UP_MAX}. */
+    private int warmUpCount() {
+        return settings.warmUp() ? Math.min(WARM_UP_MAX, settings.commandsMax() / 10) : 0;
     }
 
     /** How many commands a fixed-rate run sends: as many as fit in the run's duration, at most the command limit. */

@@ -19,6 +19,7 @@ import java.util.Optional;
  * @param seed the workload generator's seed: the same seed produces the same commands
  * @param workloads which workloads to run (A, B, C)
  * @param fixedRate whether to run each workload a second time at half its measured peak
+ * @param warmUp whether to send an unmeasured tenth of a run first (ceiling and each workload), to warm the JIT
  * @param cqlEndpoint a ScyllaDB/Cassandra endpoint host:port for workload C, if any
  * @param httpRequestsMax HTTP lookups of the lookup load (0 skips it)
  * @param httpClientThreads concurrent HTTP clients of the lookup load
@@ -36,6 +37,7 @@ public record BenchSettings(
         long seed,
         String workloads,
         boolean fixedRate,
+        boolean warmUp,
         Optional<String> cqlEndpoint,
         int httpRequestsMax,
         int httpClientThreads,
