@@ -139,8 +139,19 @@ public final class BenchRun {
                 } else {
                     int traders = Math.max(2, settings.users() / TRADERS_PER_USERS);
                     TradingMix generator = new TradingMix(settings.seed() + 2, settings.users() + 1L, traders, 3L * settings.users() + 1);
-                    workload("B", cluster, sender, topics, ceiling, instance,
-                            (name, count) -> generator.generate(name, topics, settings.partitions(), idPrefix(name), count, Instant.now()));
+                    workload("B", cluster, sender, topics, ceiling, instance, new Generator() {
+                        @Override
+                        public Workload generate(String name, int count) {
+                            return generator.generate(name, topics, settings.partitions(), idPrefix(name), count, Instant.now());
+                        }
+
+                        @Override
+                        public List<java.util.function.Supplier<Workload>> setUp() {
+                            return List.of(
+                                    () -> generator.fundingDeposits("B funding deposits", topics, settings.partitions(), idPrefix("Bd"), Instant.now()),
+                                    () -> generator.fundingTransfers("B funding transfers", topics, settings.partitions(), idPrefix("Bt"), Instant.now()));
+                        }
+                    });
                 }
             }
             if (settings.runs('C')) {
@@ -154,6 +165,11 @@ public final class BenchRun {
 
     private interface Generator {
         Workload generate(String name, int count);
+
+        /** Unmeasured phases before the runs, each answered before the next is sent. */
+        default List<java.util.function.Supplier<Workload>> setUp() {
+            return List.of();
+        }
     }
 
     private void workload(String name, BenchCluster cluster, CommandSender sender, Topics topics, double ceiling,
@@ -163,6 +179,11 @@ public final class BenchRun {
         Map<TopicPartition, Long> resultsFrom = ResultScan.endOffsets(cluster.bootstrapServers(), topics.results().name(), partitions);
         Map<TopicPartition, Long> deadLettersFrom = ResultScan.endOffsets(cluster.bootstrapServers(), topics.deadLetters().name(), partitions);
         List<Workload> sent = new ArrayList<>();
+        for (java.util.function.Supplier<Workload> phase : generator.setUp()) {
+            Workload setUp = phase.get();
+            RunReport done = measure(setUp.name(), cluster, sender, setUp, null, topics.results().name(), slotFromResultKey(setUp), 0, instance);
+            sent.add(setUp.prefix((int) done.commands()));
+        }
         if (warmUpCount() > 0) {
             // Warms the JIT for this workload's code paths; its results are verified with the rest.
             Workload warmUp = generator.generate(name + "w", warmUpCount());

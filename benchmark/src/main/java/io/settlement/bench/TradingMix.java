@@ -25,7 +25,9 @@ import java.util.SplittableRandom;
  * whose buyer never had funds), {@code WRONG_PARTITION} (a deposit placed on the wrong partition,
  * issue 9), and an exact retry that must be answered with the first result again.
  *
- * <p>The model never counts trade proceeds or released remainders as spendable: they arrive
+ * <p>Traders are funded in two set-up phases, each answered before the next starts
+ * ({@link #fundingDeposits}, {@link #fundingTransfers}); a trader the model finds short later is
+ * topped up by a deposit and a transfer, which may race each other. The model never counts trade proceeds or released remainders as spendable: they arrive
  * asynchronously through the coordinator, so counting them could make a later command race them.
  */
 final class TradingMix {
@@ -40,6 +42,8 @@ final class TradingMix {
     private static final int MUST_REJECT_PERCENT = 3;
     private static final int EXTRA_TRANSFER_PERCENT = 7;
     private static final int WITH_ORDERS_PERCENT = 70;
+    /** How many of its largest possible trades the set-up funds each trader for; later top-ups race (see {@link #fundingDeposits}). */
+    private static final long TRADES_FUNDED = 200;
 
     private final SplittableRandom random;
     private final long firstTrader;
@@ -58,6 +62,40 @@ final class TradingMix {
         this.traders = traders;
         this.firstBrokeUser = firstBrokeUser;
         this.spot = new long[traders * DepositsAndTransfers.ASSETS.length];
+    }
+
+    /**
+     * Set-up phase 1: a deposit of every asset for every trader. Sent, and answered, before
+     * phase 2: a transfer on {@code transfer.requests} may be processed before a deposit on
+     * {@code balance.operations} that was produced earlier (the topics are separate partitions
+     * of one task), and would find nothing to move.
+     */
+    Workload fundingDeposits(String name, Topics topics, int partitions, String idPrefix, Instant createdAt) {
+        CommandEncoder encoder = new CommandEncoder(topics, partitions, idPrefix);
+        for (int trader = 0; trader < traders; trader++) {
+            for (String asset : DepositsAndTransfers.ASSETS) {
+                encoder.operation(new BalanceOperation(encoder.nextId(), firstTrader + trader, createdAt, new Deposit(asset, funding(asset))),
+                        CommandKind.DEPOSIT, PreparedCommand.Expected.ANY);
+            }
+        }
+        return new Workload(name, idPrefix, encoder.commands());
+    }
+
+    /** Set-up phase 2: every trader moves its deposits to SPOT, where orders and trades draw from. */
+    Workload fundingTransfers(String name, Topics topics, int partitions, String idPrefix, Instant createdAt) {
+        CommandEncoder encoder = new CommandEncoder(topics, partitions, idPrefix);
+        for (int trader = 0; trader < traders; trader++) {
+            for (String asset : DepositsAndTransfers.ASSETS) {
+                encoder.transfer(new TransferRequest(encoder.nextId(), firstTrader + trader, Wallet.FUNDING, Wallet.SPOT, asset, funding(asset), createdAt),
+                        PreparedCommand.Expected.ANY);
+                spot[slot(trader, asset)] += funding(asset);
+            }
+        }
+        return new Workload(name, idPrefix, encoder.commands());
+    }
+
+    private static long funding(String asset) {
+        return (QUOTE.equals(asset) ? QUOTE_QTY_MAX : BASE_QTY_MAX) * 3 / 2 * TRADES_FUNDED;
     }
 
     Workload generate(String name, Topics topics, int partitions, String idPrefix, int count, Instant createdAt) {
