@@ -164,5 +164,10 @@ public final class BenchCommand implements Callable<Integer> {
                 logger.setLevel(ch.qos.logback.classic.Level.ERROR);
             }
         }
+        // The embedded broker logs OutOfOrderSequenceException as ERROR for the first batch of every
+        // transaction of exactly-once producers (the producer retries and the batch is appended).
+        if (LoggerFactory.getLogger("kafka.server.ReplicaManager") instanceof ch.qos.logback.classic.Logger logger) {
+            logger.setLevel(ch.qos.logback.classic.Level.OFF);
+        }
     }
 }
