@@ -54,7 +54,6 @@ final class TradingMix {
     private long orders;
     private long brokeUsers;
     private int mustRejectTurn;
-    private BalanceOperation lastDeposit;
 
     TradingMix(long seed, long firstTrader, int traders, long firstBrokeUser) {
         this.random = new SplittableRandom(seed);
@@ -162,9 +161,8 @@ final class TradingMix {
             return;
         }
         long topUp = needed * TOP_UP_FACTOR;
-        BalanceOperation deposit = new BalanceOperation(encoder.nextId(), firstTrader + trader, now, new Deposit(asset, topUp));
-        encoder.operation(deposit, CommandKind.DEPOSIT, PreparedCommand.Expected.ANY);
-        lastDeposit = deposit;
+        encoder.operation(new BalanceOperation(encoder.nextId(), firstTrader + trader, now, new Deposit(asset, topUp)),
+                CommandKind.DEPOSIT, PreparedCommand.Expected.ANY);
         encoder.transfer(new TransferRequest(encoder.nextId(), firstTrader + trader, Wallet.FUNDING, Wallet.SPOT, asset, topUp, now),
                 PreparedCommand.Expected.ANY);
         spot[slot] += topUp;
@@ -198,14 +196,11 @@ final class TradingMix {
             case 3 -> encoder.operation(new BalanceOperation(encoder.nextId(), userId, now, new OrderReleased("never-reserved-" + encoder.nextId(), 0L)),
                     CommandKind.ORDER_RELEASED, PreparedCommand.Expected.rejected(Reason.UNKNOWN_ORDER));
             case 4 -> {
-                if (lastDeposit == null) {
-                    ensureSpot(encoder, trader, QUOTE, 1, now);
-                    return;
-                }
-                Deposit original = (Deposit) lastDeposit.getOperation();
-                encoder.operation(new BalanceOperation(lastDeposit.getCommandId(), lastDeposit.getUserId(), lastDeposit.getCreatedAt(),
-                        new Deposit(original.getAsset(), original.getAmount() + 1)), CommandKind.DEPOSIT, PreparedCommand.Expected.rejected(Reason.ID_CONFLICT));
-                lastDeposit = null;
+                // A small deposit, then another command under the same id with other content.
+                BalanceOperation deposit = new BalanceOperation(encoder.nextId(), userId, now, new Deposit(QUOTE, 3L));
+                encoder.operation(deposit, CommandKind.DEPOSIT, PreparedCommand.Expected.ANY);
+                encoder.operation(new BalanceOperation(deposit.getCommandId(), userId, now, new Deposit(QUOTE, 4L)),
+                        CommandKind.DEPOSIT, PreparedCommand.Expected.rejected(Reason.ID_CONFLICT));
             }
             case 5 -> {
                 int seller = trader;
@@ -229,12 +224,10 @@ final class TradingMix {
                         CommandKind.DEPOSIT, PreparedCommand.Expected.rejected(Reason.WRONG_PARTITION));
             }
             default -> {
-                if (lastDeposit == null) {
-                    ensureSpot(encoder, trader, QUOTE, 1, now);
-                    return;
-                }
-                encoder.operation(lastDeposit, CommandKind.DEPOSIT, PreparedCommand.Expected.REPEAT_OF_FIRST);
-                lastDeposit = null;
+                // A small deposit, then its exact retry: answered with the first result again, applied once.
+                BalanceOperation deposit = new BalanceOperation(encoder.nextId(), userId, now, new Deposit(QUOTE, 5L));
+                encoder.operation(deposit, CommandKind.DEPOSIT, PreparedCommand.Expected.ANY);
+                encoder.operation(deposit, CommandKind.DEPOSIT, PreparedCommand.Expected.REPEAT_OF_FIRST);
             }
         }
     }
