@@ -218,6 +218,21 @@ class ConfluentAvroSerdeTest {
         assertThat(serde.deserialize("t", null)).isNull();
     }
 
+    @Test
+    void aSerdeConfiguredByClassNameInteroperatesWithOurs() {
+        // given: a SpecificAvroSerde-shaped class chosen by configuration alone
+        var configured = WireFormats.fromConfig(Map.of("serde.format", "class:" + SpecificAvroSerdeLookalike.class.getName(),
+                "schema.registry.url", registry.url()));
+        ConfluentAvroSerde<BalanceOperation> ours = serdes(true).valueSerde(BalanceOperation.class);
+        BalanceOperation deposit = Records.deposit("c-9", 9L, "ETH", 3L);
+
+        // when / then: each reads what the other wrote
+        byte[] theirs = configured.valueSerde(BalanceOperation.class).serializer().serialize("class.operations", deposit);
+        assertThat(ours.deserialize("class.operations", theirs)).isEqualTo(deposit);
+        assertThat(configured.valueSerde(BalanceOperation.class).deserializer()
+                .deserialize("class.operations", ours.serialize("class.operations", deposit))).isEqualTo(deposit);
+    }
+
     private static GenericRecord decodeWithRegistryOnly(byte[] bytes) throws IOException, InterruptedException {
         int id = ByteBuffer.wrap(bytes, 1, 4).getInt();
         HttpResponse<String> answer = HttpClient.newHttpClient().send(
