@@ -30,7 +30,11 @@ final class Records {
     private Records() {}
 
     static BalanceOperation deposit(String commandId, long userId, String asset, long amount) {
-        return BalanceOperation.newBuilder().setCommandId(commandId).setUserId(userId).setCreatedAt(CREATED_AT)
+        return deposit(commandId, userId, asset, amount, CREATED_AT);
+    }
+
+    static BalanceOperation deposit(String commandId, long userId, String asset, long amount, Instant createdAt) {
+        return BalanceOperation.newBuilder().setCommandId(commandId).setUserId(userId).setCreatedAt(createdAt)
                 .setOperation(new Deposit(asset, amount)).build();
     }
 
