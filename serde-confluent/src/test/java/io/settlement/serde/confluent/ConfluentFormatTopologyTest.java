@@ -10,6 +10,8 @@ import io.settlement.avro.ResultStatus;
 import io.settlement.avro.SettlementResult;
 import io.settlement.contract.AvroSerdes;
 import io.settlement.contract.CommandKeys;
+import io.settlement.contract.UserPartitioner;
+import io.settlement.topology.DeadLetterHeaders;
 import io.settlement.contract.Topics;
 import io.settlement.kafka.EmbeddedKafkaBroker;
 import io.settlement.topology.Asset;
@@ -25,7 +27,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -33,11 +37,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -50,8 +56,8 @@ import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -65,17 +71,18 @@ class ConfluentFormatTopologyTest {
     private static final Duration DEADLINE = Duration.ofSeconds(60);
 
     @TempDir
-    Path stateDir;
+    static Path stateDir;
 
-    private EmbeddedKafkaBroker broker;
-    private ApicurioRegistry registry;
-    private ConfluentAvroSerdes confluent;
-    private Topics topics;
-    private KafkaStreams streams;
-    private String applicationId;
+    /** One application for every test here (each uses its own users and command ids). */
+    private static EmbeddedKafkaBroker broker;
+    private static ApicurioRegistry registry;
+    private static ConfluentAvroSerdes confluent;
+    private static Topics topics;
+    private static KafkaStreams streams;
+    private static String applicationId;
 
-    @BeforeEach
-    void startTheApplicationWithTheConfluentFormat() {
+    @BeforeAll
+    static void startTheApplicationWithTheConfluentFormat() {
         broker = SharedBroker.get();
         registry = SharedRegistry.get();
         Map<String, Integer> partitions = new HashMap<>();
@@ -100,8 +107,8 @@ class ConfluentFormatTopologyTest {
         await("streams running").atMost(DEADLINE).until(() -> streams.state() == KafkaStreams.State.RUNNING);
     }
 
-    @AfterEach
-    void stopTheApplication() {
+    @AfterAll
+    static void stopTheApplication() {
         if (streams != null) {
             streams.close(Duration.ofSeconds(30));
         }
@@ -159,7 +166,41 @@ class ConfluentFormatTopologyTest {
         assertThat(balances.values().stream().mapToLong(b -> b.available() + b.frozen() + b.pending()).sum()).isZero();
     }
 
-    private SettlementResult readResult(String key) {
+    @Test
+    void aRecordWithAnUnknownSchemaIdIsDeadLetteredWithTheReasonAndTheStreamGoesOn() {
+        // given: bytes in the Confluent format naming a schema id the registry never issued
+        long userId = 41L;
+        byte[] unknownId = {0, 0x7f, 0x00, 0x00, 0x02, 2, 4, 6};
+        produce(topics.balanceOperations().name(), topics.balanceOperations().keySerde().serializer(),
+                new ByteArraySerializer(), userId, unknownId);
+
+        // when
+        List<ConsumerRecord<byte[], byte[]>> deadLetters = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig(), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(topics.deadLetters().name()));
+            await("the dead letter").atMost(DEADLINE).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(record -> {
+                    if (Arrays.equals(record.key(), UserPartitioner.keyBytes(userId))) {
+                        deadLetters.add(record);
+                    }
+                });
+                return !deadLetters.isEmpty();
+            });
+        }
+
+        // then: the original bytes, the reason in the headers, and the stream still running
+        ConsumerRecord<byte[], byte[]> deadLetter = deadLetters.get(0);
+        assertThat(deadLetter.value()).isEqualTo(unknownId);
+        assertThat(header(deadLetter, DeadLetterHeaders.EXCEPTION)).isEqualTo(SchemaRegistryException.class.getName());
+        assertThat(header(deadLetter, DeadLetterHeaders.MESSAGE)).contains("schema id 2130706434").contains("error_code 40403");
+        assertThat(streams.state()).isEqualTo(KafkaStreams.State.RUNNING);
+    }
+
+    private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
+        return new String(record.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
+    }
+
+    private static SettlementResult readResult(String key) {
         Deserializer<SettlementResult> confluentDeserializer = confluent.valueSerde(SettlementResult.class);
         try (KafkaConsumer<String, SettlementResult> consumer = new KafkaConsumer<>(consumerConfig(), new StringDeserializer(), confluentDeserializer)) {
             consumer.subscribe(List.of(topics.results().name()));
@@ -176,7 +217,7 @@ class ConfluentFormatTopologyTest {
         }
     }
 
-    private Map<BalanceKey, Balance> balancesOf(int assetId) {
+    private static Map<BalanceKey, Balance> balancesOf(int assetId) {
         ReadOnlyKeyValueStore<BalanceKey, Balance> store = streams.store(
                 StoreQueryParameters.fromNameAndType(StoreNames.BALANCES, QueryableStoreTypes.keyValueStore()));
         Map<BalanceKey, Balance> balances = new HashMap<>();
@@ -190,7 +231,7 @@ class ConfluentFormatTopologyTest {
         return balances;
     }
 
-    private <K, V> void produce(String topic, Serializer<K> keySerializer, Serializer<V> valueSerializer, K key, V value) {
+    private static <K, V> void produce(String topic, Serializer<K> keySerializer, Serializer<V> valueSerializer, K key, V value) {
         Properties properties = new Properties();
         properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
         properties.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -201,7 +242,7 @@ class ConfluentFormatTopologyTest {
         }
     }
 
-    private List<byte[]> readRaw(String topic, int atLeast) {
+    private static List<byte[]> readRaw(String topic, int atLeast) {
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig(), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer.subscribe(List.of(topic));
             List<byte[]> values = new ArrayList<>();
@@ -213,7 +254,7 @@ class ConfluentFormatTopologyTest {
         }
     }
 
-    private Properties consumerConfig() {
+    private static Properties consumerConfig() {
         Properties properties = new Properties();
         properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
         properties.put(ConsumerConfig.GROUP_ID_CONFIG, "reader-" + System.nanoTime());
@@ -222,7 +263,7 @@ class ConfluentFormatTopologyTest {
         return properties;
     }
 
-    private String subjects() throws IOException, InterruptedException {
+    private static String subjects() throws IOException, InterruptedException {
         return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(registry.url() + "/subjects")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
     }

@@ -5,6 +5,33 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 import io.settlement.avro.BalanceOperation;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import io.settlement.avro.CommandKind;
+import io.settlement.avro.ResultStatus;
+import io.settlement.avro.SettlementResult;
+import io.settlement.contract.AvroSerdes;
+import io.settlement.contract.CommandKeys;
+import io.settlement.contract.Topic;
+import io.settlement.contract.Topics;
+import io.settlement.contract.UserPartitioner;
+import io.settlement.topology.SettlementConfig;
+import io.settlement.topology.SettlementTopology;
+import io.settlement.topology.StreamsSettings;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.HashMap;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import io.settlement.kafka.EmbeddedKafkaBroker;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,15 +59,34 @@ class RegistryOutageTest {
     private static final Duration DEADLINE = Duration.ofSeconds(60);
     private static final String TOPIC = "outage.operations";
     private static final String NEW_TOPIC = "outage.new-operations";
+    private static final int PARTITIONS = 2;
+    /** The broker's default {@code group.min.session.timeout.ms}. */
+    private static final int SESSION_TIMEOUT_MS = 6_000;
+    private static final int HEARTBEAT_INTERVAL_MS = 1_000;
 
     @TempDir
-    Path registryData;
+    static Path registryData;
+    @TempDir
+    Path stateDir;
+
+    /** Keeps its schemas on disk, so a restart brings them back with their ids; every test leaves it running. */
+    private static ApicurioRegistry registry;
+
+    @BeforeAll
+    static void startRegistry() {
+        registry = ApicurioRegistry.persistentIn(registryData).start();
+    }
+
+    @AfterAll
+    static void stopRegistry() {
+        registry.close();
+    }
 
     @Test
     void aRegistryOutageMidStreamFailsClearlyAfterRetriesAndLosesNothing() {
         EmbeddedKafkaBroker broker = SharedBroker.get();
         broker.createTopics(Map.of(TOPIC, 1, NEW_TOPIC, 1));
-        try (ApicurioRegistry registry = ApicurioRegistry.persistentIn(registryData).start()) {
+        {
             Map<String, String> config = Map.of("schema.registry.url", registry.url(),
                     "schema.registry.attempts.max", "3", "schema.registry.retry.backoff.ms", "50");
             BalanceOperation first = Records.deposit("c-1", 11L, "BTC", 100L);
@@ -81,6 +127,112 @@ class RegistryOutageTest {
                 send(producer, NEW_TOPIC, first);
             }
         }
+    }
+
+    @Test
+    void aStreamMeetingANewSchemaWhileTheRegistryIsDownStopsWithoutDeadLetteringAndSettlesTheRecordAfterwards() throws Exception {
+        // given: the application with the Confluent format on its own topics, subjects prepared
+        EmbeddedKafkaBroker broker = SharedBroker.get();
+        Map<String, String> config = Map.of("serde.format", "confluent", "schema.registry.url", registry.url(),
+                "schema.registry.attempts.max", "3", "schema.registry.retry.backoff.ms", "50");
+        AvroSerdes avro = WireFormats.fromConfig(config);
+        Topics topics = withSuffix(Topics.create(avro), ".outage");
+        Map<String, Integer> partitions = new HashMap<>();
+        topics.all().forEach(topic -> partitions.put(topic, PARTITIONS));
+        partitions.put(Topics.DEAD_LETTERS, PARTITIONS);   // where Streams' own handler dead-letters (StreamsSettings)
+        broker.createTopics(partitions);
+        WireFormats.prepare(avro, topics);
+        // and an outside producer with a newer schema version (an extra optional field) the application has never seen
+        String subject = topics.balanceOperations().name() + "-value";
+        Schema newer = Records.edited(BalanceOperation.getClassSchema(), tree -> ((ArrayNode) tree.get("fields")).addObject()
+                .put("name", "note").putNull("default").putArray("type").add("null").add("string"));
+        int newerId = new SchemaRegistryClient(RegistrySettings.of(registry.url())).register(subject, SchemaText.of(newer));
+        String applicationId = "outage-" + System.nanoTime();
+        KafkaStreams streams = start(topics, applicationId);
+        long userId = 77L;
+
+        // when: the registry goes down and the newer producer writes a deposit
+        registry.stop();
+        GenericRecord deposit = new GenericData.Record(newer);
+        deposit.put("command_id", "c-outage");
+        deposit.put("user_id", userId);
+        deposit.put("created_at", Instant.now().toEpochMilli());
+        GenericRecord amount = new GenericData.Record(newer.getField("operation").schema().getTypes().get(0));
+        amount.put("asset", "BTC");
+        amount.put("amount", 5_000L);
+        deposit.put("operation", amount);
+        deposit.put("note", "from the new producer");
+        try (KafkaProducer<Long, byte[]> producer = new KafkaProducer<>(producerConfig(broker), new LongSerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(topics.balanceOperations().name(), userId, Records.confluentBytes(newerId, newer, deposit))).get();
+        }
+
+        // then: the stream stops rather than dead-letter a good command
+        await("the stream stops").atMost(DEADLINE).until(() -> streams.state() == KafkaStreams.State.ERROR);
+        streams.close(Duration.ofSeconds(30));
+        for (String deadLetters : List.of(Topics.DEAD_LETTERS, topics.deadLetters().name())) {
+            assertThat(readAll(broker, deadLetters, new ByteArrayDeserializer()))
+                    .noneMatch(record -> record.key() != null && Arrays.equals(record.key(), UserPartitioner.keyBytes(userId)));
+        }
+
+        // when: the registry is back and the application restarts
+        registry.restart();
+        KafkaStreams restarted = start(topics, applicationId);
+        try {
+            // then: the command is settled once, and its result decodes with the Confluent deserializer
+            String key = CommandKeys.of(CommandKind.DEPOSIT, "c-outage");
+            Deserializer<SettlementResult> results = ((ConfluentAvroSerdes) avro).valueSerde(SettlementResult.class);
+            List<SettlementResult> found = new ArrayList<>();
+            await("the result of " + key).atMost(DEADLINE).until(() -> {
+                readAll(broker, topics.results().name(), results).stream().filter(record -> key.equals(new String(record.key(), StandardCharsets.UTF_8)))
+                        .forEach(record -> found.add(record.value()));
+                return !found.isEmpty();
+            });
+            assertThat(found).hasSize(1);
+            assertThat(found.get(0).getStatus()).as("%s", found.get(0)).isEqualTo(ResultStatus.ACCEPTED);
+        } finally {
+            restarted.close(Duration.ofSeconds(30));
+        }
+    }
+
+    private KafkaStreams start(Topics topics, String applicationId) {
+        StreamsBuilder builder = new StreamsBuilder();
+        SettlementTopology.build(builder, topics, SettlementConfig.defaults(PARTITIONS));
+        Properties properties = StreamsSettings.base(applicationId, SharedBroker.get().bootstrapServers(), stateDir.toString());
+        properties.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        // the stopped instance's thread died without leaving the group: let the broker notice soon (its minimum)
+        properties.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), SESSION_TIMEOUT_MS);
+        properties.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), HEARTBEAT_INTERVAL_MS);
+        KafkaStreams streams = new KafkaStreams(builder.build(), properties);
+        streams.start();
+        await("streams running").atMost(DEADLINE).until(() -> streams.state() == KafkaStreams.State.RUNNING);
+        return streams;
+    }
+
+    /** The same topics under other names, so this test's application reads nothing the other tests wrote. */
+    private static Topics withSuffix(Topics topics, String suffix) {
+        return new Topics(renamed(topics.balanceOperations(), suffix), renamed(topics.transferRequests(), suffix), renamed(topics.trades(), suffix),
+                renamed(topics.results(), suffix), renamed(topics.journal(), suffix), renamed(topics.balanceEvents(), suffix),
+                renamed(topics.deadLetters(), suffix), renamed(topics.tradeLegs(), suffix), renamed(topics.legResults(), suffix));
+    }
+
+    private static <K, V> Topic<K, V> renamed(Topic<K, V> topic, String suffix) {
+        return new Topic<>(topic.name() + suffix, topic.keySerde(), topic.valueSerde());
+    }
+
+    /** Every committed record of {@code topic} up to its current end. */
+    private static <V> List<ConsumerRecord<byte[], V>> readAll(EmbeddedKafkaBroker broker, String topic, Deserializer<V> values) {
+        List<ConsumerRecord<byte[], V>> records = new ArrayList<>();
+        try (KafkaConsumer<byte[], V> consumer = new KafkaConsumer<>(consumerConfig(broker), new ByteArrayDeserializer(), values)) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+            await("reading " + topic).atMost(DEADLINE).until(() -> {
+                consumer.poll(Duration.ofMillis(100)).forEach(records::add);
+                return partitions.stream().allMatch(p -> consumer.position(p) >= ends.get(p));
+            });
+        }
+        return records;
     }
 
     private static void send(KafkaProducer<Long, BalanceOperation> producer, String topic, BalanceOperation operation) {
