@@ -22,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -53,6 +54,11 @@ public final class ScyllaSink implements Runnable, SinkHealth, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ScyllaSink.class);
     private static final String METRICS = "settlement.sink.scylla.";
+    /**
+     * Records per poll, at most: one poll's records are written together and committed once, so
+     * larger polls mean fuller batches and fewer commits; 5,000 records are about 7,500 upserts.
+     */
+    public static final int RECORDS_PER_POLL_MAX = 5_000;
 
     private final Consumer<byte[], byte[]> consumer;
     private final Topics topics;
@@ -105,7 +111,9 @@ public final class ScyllaSink implements Runnable, SinkHealth, AutoCloseable {
 
     /** The consumer configuration the sink relies on: its group, committed reads, manual commits. */
     public static Map<String, Object> consumerProperties(String bootstrapServers) {
-        return SinkConsumers.properties(bootstrapServers, GROUP_ID);
+        Map<String, Object> properties = SinkConsumers.properties(bootstrapServers, GROUP_ID);
+        properties.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, RECORDS_PER_POLL_MAX);
+        return properties;
     }
 
     public List<String> topicNames() {

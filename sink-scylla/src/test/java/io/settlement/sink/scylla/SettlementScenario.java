@@ -52,10 +52,18 @@ final class SettlementScenario implements AutoCloseable {
         return this;
     }
 
-    /** {@code n} deposits of 1..n minor units for {@code users} users round robin. */
+    /** {@code n} deposits of 1..n minor units for {@code users} users (ids 1..users) round robin. */
     SettlementScenario deposits(int n, int users) {
+        return deposits(n, users, 1);
+    }
+
+    /**
+     * As {@link #deposits(int, int)}, users from {@code firstUser}: two scenarios on the same topics
+     * must not share users, or their (user, wallet, asset, seq) would meet, which one topology never does.
+     */
+    SettlementScenario deposits(int n, int users, long firstUser) {
         for (int i = 1; i <= n; i++) {
-            driver.send(commands.deposit("bulk-" + i, 1 + (i % users), "BTC", i));
+            driver.send(commands.deposit("bulk-" + i, firstUser + (i % users), "BTC", i));
         }
         return this;
     }
