@@ -12,7 +12,7 @@ import io.settlement.contract.AvroSerdes;
 import io.settlement.contract.Topic;
 import io.settlement.contract.Topics;
 import io.settlement.kafka.EmbeddedKafkaBroker;
-import io.settlement.sink.tigerbeetle.SinkHealth.State;
+import io.settlement.sink.SinkHealth.State;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -11,7 +11,7 @@ import io.settlement.avro.JournalEntry;
 import io.settlement.contract.AvroSerdes;
 import io.settlement.contract.Topic;
 import io.settlement.contract.Topics;
-import io.settlement.sink.tigerbeetle.SinkHealth.State;
+import io.settlement.sink.SinkHealth.State;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,0 +1,101 @@
+package io.settlement.sink.scylla;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.PreparedStatement;
+import com.datastax.oss.driver.api.core.cql.ResultSet;
+import com.datastax.oss.driver.api.core.cql.Row;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * A user's history as the sink wrote it, one page at a time, for the HTTP layer's
+ * {@code GET /api/v1/users/{id}/ledger?asset=BTC&limit=50} ({@code balance_ledger}, newest first)
+ * and {@code GET /api/v1/users/{id}/trades} ({@code trades_by_user}). Every query names the full
+ * partition key. A page carries an opaque cursor for the next one (the driver's paging state,
+ * base64url), absent on the last page.
+ */
+public final class HistoryQueries {
+    /** The largest page a caller may ask for. */
+    public static final int PAGE_SIZE_MAX = 500;
+
+    /** One page of rows, and the cursor of the next page if there is one. */
+    public record Page<T>(List<T> rows, Optional<String> next) {}
+
+    /** One line of {@code balance_ledger}: an account's balance after one change. */
+    public record LedgerLine(long userId, String wallet, String asset, int assetId, long seq, long available, long frozen,
+                             long pending, long deltaAvailable, long deltaFrozen, long deltaPending, String eventType,
+                             String causeCommandId, String entryId, Instant createdAt) {}
+
+    /**
+     * One user's side of a trade. {@code status} is read from the legs the user's partition applied:
+     * SETTLED once credited, REFUNDED once refunded, PENDING while only debited.
+     */
+    public record UserTrade(long userId, String tradeId, String side, String paidAsset, Long paidQty, String receivedAsset,
+                            Long receivedQty, Long fee, Long refundedQty, Instant debitedAt, Instant creditedAt,
+                            Instant refundedAt, String status) {}
+
+    private final CqlSession session;
+    private final PreparedStatement ledger;
+    private final PreparedStatement trades;
+
+    public HistoryQueries(CqlSession session, String keyspace) {
+        this.session = session;
+        this.ledger = session.prepare("SELECT user_id, wallet, asset, asset_id, seq, available, frozen, pending,"
+                + " delta_available, delta_frozen, delta_pending, event_type, cause_command_id, entry_id, created_at FROM "
+                + keyspace + ".balance_ledger WHERE user_id = ? AND asset_id = ?");
+        this.trades = session.prepare("SELECT user_id, trade_id, side, paid_asset, paid_qty, received_asset, received_qty,"
+                + " fee, refunded_qty, debited_at, credited_at, refunded_at FROM " + keyspace
+                + ".trades_by_user WHERE user_id = ?");
+    }
+
+    /** A user's balance changes of one asset (both wallets), newest first. */
+    public Page<LedgerLine> ledger(long userId, int assetId, int limit, String pagingState) {
+        return page(ledger.bind(userId, assetId), limit, pagingState, row -> new LedgerLine(row.getLong("user_id"),
+                row.getString("wallet"), row.getString("asset"), row.getInt("asset_id"), row.getLong("seq"),
+                row.getLong("available"), row.getLong("frozen"), row.getLong("pending"), row.getLong("delta_available"),
+                row.getLong("delta_frozen"), row.getLong("delta_pending"), row.getString("event_type"),
+                row.getString("cause_command_id"), row.getString("entry_id"), row.getInstant("created_at")));
+    }
+
+    /** A user's trades, by trade id descending. */
+    public Page<UserTrade> tradesByUser(long userId, int limit, String pagingState) {
+        return page(trades.bind(userId), limit, pagingState, row -> {
+            Long received = row.get("received_qty", Long.class);
+            Long refunded = row.get("refunded_qty", Long.class);
+            String status = received != null ? "SETTLED" : refunded != null ? "REFUNDED" : "PENDING";
+            return new UserTrade(row.getLong("user_id"), row.getString("trade_id"), row.getString("side"),
+                    row.getString("paid_asset"), row.get("paid_qty", Long.class), row.getString("received_asset"), received,
+                    row.get("fee", Long.class), refunded, row.getInstant("debited_at"), row.getInstant("credited_at"),
+                    row.getInstant("refunded_at"), status);
+        });
+    }
+
+    private <T> Page<T> page(com.datastax.oss.driver.api.core.cql.BoundStatement statement, int limit, String pagingState,
+                             Function<Row, T> read) {
+        if (limit <= 0 || limit > PAGE_SIZE_MAX) {
+            throw new IllegalArgumentException("limit must be 1.." + PAGE_SIZE_MAX + ", got " + limit);
+        }
+        statement = statement.setPageSize(limit);
+        if (pagingState != null && !pagingState.isEmpty()) {
+            statement = statement.setPagingState(ByteBuffer.wrap(Base64.getUrlDecoder().decode(pagingState)));
+        }
+        ResultSet result = session.execute(statement);
+        List<T> rows = new ArrayList<>(result.getAvailableWithoutFetching());
+        for (int i = result.getAvailableWithoutFetching(); i > 0; i--) {
+            rows.add(read.apply(result.one()));
+        }
+        ByteBuffer next = result.getExecutionInfo().getPagingState();
+        Optional<String> cursor = Optional.empty();
+        if (next != null) {
+            byte[] bytes = new byte[next.remaining()];
+            next.duplicate().get(bytes);
+            cursor = Optional.of(Base64.getUrlEncoder().withoutPadding().encodeToString(bytes));
+        }
+        return new Page<>(rows, cursor);
+    }
+}

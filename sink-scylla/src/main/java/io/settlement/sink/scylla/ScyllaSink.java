@@ -1,0 +1,322 @@
+package io.settlement.sink.scylla;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.settlement.avro.BalanceEvent;
+import io.settlement.avro.JournalEntry;
+import io.settlement.avro.SettlementResult;
+import io.settlement.contract.Topics;
+import io.settlement.sink.SinkConsumers;
+import io.settlement.sink.SinkHealth;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Mirrors the settlement core's output into ScyllaDB (DESIGN.md section 8). Consumes
+ * {@code settlement.journal}, {@code balance.events} and {@code settlement.results} as consumer
+ * group {@value #GROUP_ID} ({@code read_committed}, manual commits); produces the rows of
+ * {@code balance_ledger}, {@code user_balances}, {@code internal_transfers}, {@code settled_trades},
+ * {@code trades_by_user} and {@code command_results} ({@link TableWrites}).
+ *
+ * <p>Per poll: every record is decoded and turned into upserts, all of them are written
+ * ({@link CqlWriter}: async, bounded in flight, single-partition batches, retries with backoff),
+ * and only when every one succeeded are the poll's offsets committed. When the database does not
+ * answer, the poll's partitions are rewound and read again after a growing pause, so a sink whose
+ * database is down lags, reports DEGRADED, and loses nothing; since every upsert is idempotent and
+ * order-free, writing a record again changes nothing. A record that cannot be decoded halts its
+ * partition there (paused, DEGRADED, counted) until an operator looks: the sink never skips one.
+ */
+public final class ScyllaSink implements Runnable, SinkHealth, AutoCloseable {
+    public static final String GROUP_ID = "settlement-sink-scylla";
+
+    private static final Logger log = LoggerFactory.getLogger(ScyllaSink.class);
+    private static final String METRICS = "settlement.sink.scylla.";
+    /**
+     * Records per poll, at most: one poll's records are written together and committed once, so
+     * larger polls mean fuller batches and fewer commits; 5,000 records are about 7,500 upserts.
+     */
+    public static final int RECORDS_PER_POLL_MAX = 5_000;
+
+    private final Consumer<byte[], byte[]> consumer;
+    private final Topics topics;
+    private final TableWrites tables;
+    private final CqlWriter writer;
+    private final ScyllaSinkSettings settings;
+    private final CqlWriter.Backoff backoff;
+    private final Deserializer<JournalEntry> journalDecoder;
+    private final Deserializer<BalanceEvent> eventDecoder;
+    private final Deserializer<SettlementResult> resultDecoder;
+
+    private final Map<TopicPartition, String> halted = new ConcurrentHashMap<>();
+    private final AtomicLong lag = new AtomicLong();
+    private volatile String databaseProblem;
+    private volatile String failure;
+    private volatile boolean closing;
+    private long failedPolls;
+
+    private final Counter records;
+    private final Counter writeErrors;
+    private final Counter rewinds;
+    private final Counter halts;
+
+    /**
+     * @param session  a session on the database (the sink does not close it)
+     * @param keyspace the keyspace of the tables, which must exist ({@link SchemaApplier})
+     * @param registry where the metrics go; null keeps them in a private registry
+     * @param backoff  how the sink waits before trying again ({@code Thread::sleep} outside tests)
+     */
+    public ScyllaSink(Consumer<byte[], byte[]> consumer, Topics topics, CqlSession session, String keyspace,
+                      ScyllaSinkSettings settings, MeterRegistry registry, CqlWriter.Backoff backoff) {
+        this.consumer = consumer;
+        this.topics = topics;
+        this.tables = new TableWrites(session, keyspace);
+        this.writer = new CqlWriter(session, settings, backoff, this::writeFailed);
+        this.settings = settings;
+        this.backoff = backoff;
+        this.journalDecoder = topics.journal().valueSerde().deserializer();
+        this.eventDecoder = topics.balanceEvents().valueSerde().deserializer();
+        this.resultDecoder = topics.results().valueSerde().deserializer();
+        MeterRegistry meters = registry == null ? new SimpleMeterRegistry() : registry;
+        this.records = Counter.builder(METRICS + "records").description("records written and committed").register(meters);
+        this.writeErrors = Counter.builder(METRICS + "write.errors").description("requests that failed (and were retried)").register(meters);
+        this.rewinds = Counter.builder(METRICS + "rewinds").description("polls read again after writes failed").register(meters);
+        this.halts = Counter.builder(METRICS + "halts").description("partitions halted at an unreadable record").register(meters);
+        Gauge.builder(METRICS + "lag", lag, AtomicLong::get).description("records not yet read, over the assigned partitions").register(meters);
+        Gauge.builder(METRICS + "rows.written", writer, CqlWriter::rowsWritten).register(meters);
+        Gauge.builder(METRICS + "halted.partitions", halted, Map::size).register(meters);
+    }
+
+    /** The consumer configuration the sink relies on: its group, committed reads, manual commits. */
+    public static Map<String, Object> consumerProperties(String bootstrapServers) {
+        Map<String, Object> properties = SinkConsumers.properties(bootstrapServers, GROUP_ID);
+        properties.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, RECORDS_PER_POLL_MAX);
+        return properties;
+    }
+
+    public List<String> topicNames() {
+        return List.of(topics.journal().name(), topics.balanceEvents().name(), topics.results().name());
+    }
+
+    /** Consumes until {@link #close()}; a failure that stops the sink leaves it DOWN. */
+    @Override
+    public void run() {
+        consumer.subscribe(topicNames(), new RebalanceListener());
+        try {
+            while (!closing) {
+                pollOnce();
+            }
+        } catch (WakeupException e) {
+            if (!closing) {
+                fail("consumer woken up unexpectedly", e);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            if (!closing) {
+                fail("interrupted", e);
+            }
+        } catch (RuntimeException e) {
+            fail(e.toString(), e);
+        } finally {
+            consumer.close();
+        }
+    }
+
+    /** Stops {@link #run()} after the poll under way; what was not written stays uncommitted. */
+    @Override
+    public void close() {
+        closing = true;
+        consumer.wakeup();
+    }
+
+    @Override
+    public State state() {
+        if (failure != null) {
+            return State.DOWN;
+        }
+        return halted.isEmpty() && databaseProblem == null ? State.UP : State.DEGRADED;
+    }
+
+    @Override
+    public List<String> problems() {
+        List<String> problems = new ArrayList<>();
+        if (failure != null) {
+            problems.add("stopped: " + failure);
+        }
+        if (databaseProblem != null) {
+            problems.add("ScyllaDB: " + databaseProblem);
+        }
+        halted.forEach((partition, why) -> problems.add("halted " + partition + ": " + why));
+        return problems;
+    }
+
+    /** Records not yet read over the assigned partitions, as of the last poll. */
+    public long lag() {
+        return lag.get();
+    }
+
+    public long rowsWritten() {
+        return writer.rowsWritten();
+    }
+
+    /** One poll, written and committed. Package-private so tests can step the sink without a thread. */
+    void pollOnce() throws InterruptedException {
+        ConsumerRecords<byte[], byte[]> polled = consumer.poll(Duration.ofMillis(settings.pollTimeoutMs()));
+        if (!polled.isEmpty()) {
+            mirror(polled);
+        }
+        updateLag();
+    }
+
+    private void mirror(ConsumerRecords<byte[], byte[]> polled) throws InterruptedException {
+        Map<TopicPartition, Long> firstOffsets = new LinkedHashMap<>();
+        Map<TopicPartition, Long> nextOffsets = new LinkedHashMap<>();
+        Map<TopicPartition, Unreadable> unreadable = new LinkedHashMap<>();
+        List<RowWrite> writes = new ArrayList<>();
+        int count = 0;
+        for (TopicPartition partition : polled.partitions()) {
+            for (ConsumerRecord<byte[], byte[]> record : polled.records(partition)) {
+                firstOffsets.putIfAbsent(partition, record.offset());
+                List<RowWrite> rows;
+                try {
+                    rows = rowsOf(record);
+                } catch (RuntimeException e) {
+                    unreadable.put(partition, new Unreadable(record.offset(), e.toString()));
+                    break;
+                }
+                writes.addAll(rows);
+                nextOffsets.put(partition, record.offset() + 1);
+                count++;
+            }
+        }
+        CqlWriter.Outcome outcome = writer.write(writes);
+        if (!outcome.succeeded()) {
+            rewind(firstOffsets, outcome);
+            return;
+        }
+        databaseProblem = null;
+        failedPolls = 0;
+        commit(nextOffsets);
+        records.increment(count);
+        unreadable.forEach(this::halt);
+    }
+
+    private List<RowWrite> rowsOf(ConsumerRecord<byte[], byte[]> record) {
+        if (record.value() == null) {
+            throw new IllegalArgumentException("record has no value");
+        }
+        String topic = record.topic();
+        if (topic.equals(topics.balanceEvents().name())) {
+            return tables.forEvent(eventDecoder.deserialize(topic, record.headers(), record.value()));
+        }
+        if (topic.equals(topics.journal().name())) {
+            return tables.forEntry(journalDecoder.deserialize(topic, record.headers(), record.value()));
+        }
+        if (topic.equals(topics.results().name())) {
+            return tables.forResult(resultDecoder.deserialize(topic, record.headers(), record.value()));
+        }
+        throw new IllegalStateException("record of a topic the sink does not read: " + topic);
+    }
+
+    private void commit(Map<TopicPartition, Long> nextOffsets) {
+        if (nextOffsets.isEmpty()) {
+            return;
+        }
+        Map<TopicPartition, OffsetAndMetadata> offsets = new LinkedHashMap<>();
+        nextOffsets.forEach((partition, offset) -> offsets.put(partition, new OffsetAndMetadata(offset)));
+        try {
+            consumer.commitSync(offsets);
+        } catch (CommitFailedException | RebalanceInProgressException e) {
+            // The partitions moved to another member, which reads them from the last commit: it
+            // writes the same upserts again, which changes nothing.
+            log.info("Offsets not committed, the group rebalanced: {}", e.toString());
+        }
+    }
+
+    /** Reads the poll's records again after a pause that grows with every failed poll. */
+    private void rewind(Map<TopicPartition, Long> firstOffsets, CqlWriter.Outcome outcome) throws InterruptedException {
+        failedPolls++;
+        rewinds.increment();
+        databaseProblem = outcome.failedRequests() + " of " + outcome.requests() + " requests failed after "
+                + outcome.attempts() + " attempts (" + failedPolls + " polls in a row): " + outcome.lastError();
+        log.warn("ScyllaDB writes failed, reading {} partitions again: {}", firstOffsets.size(), databaseProblem);
+        Collection<TopicPartition> assigned = consumer.assignment();
+        firstOffsets.forEach((partition, offset) -> {
+            if (assigned.contains(partition)) {
+                consumer.seek(partition, offset);
+            }
+        });
+        long shift = Math.min(failedPolls - 1, 20);
+        backoff.pause(Math.min(settings.retryBackoffMaxMs(), settings.retryBackoffInitialMs() << shift));
+    }
+
+    private record Unreadable(long offset, String why) {}
+
+    private void halt(TopicPartition partition, Unreadable record) {
+        halts.increment();
+        log.error("Halting {} at offset {}, the record cannot be read: {}", partition, record.offset(), record.why());
+        consumer.seek(partition, record.offset());
+        consumer.pause(List.of(partition));
+        halted.put(partition, "offset " + record.offset() + ": " + record.why());
+    }
+
+    private void updateLag() {
+        long total = 0;
+        for (TopicPartition partition : consumer.assignment()) {
+            OptionalLong partitionLag = consumer.currentLag(partition);
+            if (partitionLag.isPresent()) {
+                total += partitionLag.getAsLong();
+            }
+        }
+        lag.set(total);
+    }
+
+    void writeFailed(Throwable error) {
+        writeErrors.increment();
+        databaseProblem = error.toString();
+    }
+
+    private void fail(String why, Throwable cause) {
+        failure = why;
+        log.error("ScyllaDB sink stopped: {}", why, cause);
+    }
+
+    /** Forgets halts of partitions this instance no longer owns: their new owner halts at the same record. */
+    private final class RebalanceListener implements ConsumerRebalanceListener {
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            partitions.forEach(halted::remove);
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            partitions.forEach(halted::remove);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package io.settlement.sink.scylla;
+
+import java.util.Map;
+
+/**
+ * The limits of the ScyllaDB sink. Keys (docs/scylla.md): {@value #POLL_TIMEOUT_MS},
+ * {@value #IN_FLIGHT_REQUESTS_MAX}, {@value #STATEMENTS_PER_BATCH_MAX}, {@value #RETRY_ATTEMPTS_MAX},
+ * {@value #RETRY_BACKOFF_INITIAL_MS}, {@value #RETRY_BACKOFF_MAX_MS}, {@value #APPLY_SCHEMA}.
+ *
+ * @param pollTimeoutMs         how long one consumer poll waits for records
+ * @param inFlightRequestsMax   requests sent and not yet answered, at most (the driver refuses more
+ *                              than 1024 per connection; ScyllaDB sheds load above its own limits)
+ * @param statementsPerBatchMax upserts of one partition sent as one unlogged batch, at most
+ * @param retryAttemptsMax      attempts of a failed request within one poll; after that the poll's
+ *                              records are read again (the sink never skips one)
+ * @param retryBackoffInitialMs wait before the second attempt; doubles per attempt and per failed poll
+ * @param retryBackoffMaxMs     the longest wait
+ * @param applySchema           create the keyspace and tables (IF NOT EXISTS) when the sink starts
+ */
+public record ScyllaSinkSettings(long pollTimeoutMs, int inFlightRequestsMax, int statementsPerBatchMax,
+                                 int retryAttemptsMax, long retryBackoffInitialMs, long retryBackoffMaxMs,
+                                 boolean applySchema) {
+    public static final String POLL_TIMEOUT_MS = "scylla.poll-timeout-ms";
+    public static final String IN_FLIGHT_REQUESTS_MAX = "scylla.in-flight-requests-max";
+    public static final String STATEMENTS_PER_BATCH_MAX = "scylla.statements-per-batch-max";
+    public static final String RETRY_ATTEMPTS_MAX = "scylla.retry-attempts-max";
+    public static final String RETRY_BACKOFF_INITIAL_MS = "scylla.retry-backoff-initial-ms";
+    public static final String RETRY_BACKOFF_MAX_MS = "scylla.retry-backoff-max-ms";
+    public static final String APPLY_SCHEMA = "scylla.apply-schema";
+
+    /** The driver's default limit of requests on one connection. */
+    public static final int DRIVER_REQUESTS_PER_CONNECTION_MAX = 1024;
+
+    public ScyllaSinkSettings {
+        if (pollTimeoutMs <= 0 || statementsPerBatchMax <= 0 || retryAttemptsMax <= 0 || retryBackoffInitialMs < 0
+                || retryBackoffMaxMs < retryBackoffInitialMs) {
+            throw new IllegalArgumentException("invalid ScyllaDB sink settings: " + this);
+        }
+        if (inFlightRequestsMax <= 0 || inFlightRequestsMax > DRIVER_REQUESTS_PER_CONNECTION_MAX) {
+            throw new IllegalArgumentException(IN_FLIGHT_REQUESTS_MAX + " must be 1.." + DRIVER_REQUESTS_PER_CONNECTION_MAX);
+        }
+    }
+
+    /**
+     * Defaults: 256 requests in flight, batches of up to 16 upserts of one partition (a few KB, far
+     * below the 50 KB batch limit), 5 attempts 200 ms..5 s apart: a poll's worst case stays far
+     * inside the consumer's five-minute {@code max.poll.interval.ms}.
+     */
+    public static ScyllaSinkSettings defaults() {
+        return new ScyllaSinkSettings(500, 256, 16, 5, 200, 5_000, true);
+    }
+
+    public static ScyllaSinkSettings fromSettings(Map<String, String> settings) {
+        ScyllaSinkSettings d = defaults();
+        return new ScyllaSinkSettings(
+                Long.parseLong(settings.getOrDefault(POLL_TIMEOUT_MS, String.valueOf(d.pollTimeoutMs()))),
+                Integer.parseInt(settings.getOrDefault(IN_FLIGHT_REQUESTS_MAX, String.valueOf(d.inFlightRequestsMax()))),
+                Integer.parseInt(settings.getOrDefault(STATEMENTS_PER_BATCH_MAX, String.valueOf(d.statementsPerBatchMax()))),
+                Integer.parseInt(settings.getOrDefault(RETRY_ATTEMPTS_MAX, String.valueOf(d.retryAttemptsMax()))),
+                Long.parseLong(settings.getOrDefault(RETRY_BACKOFF_INITIAL_MS, String.valueOf(d.retryBackoffInitialMs()))),
+                Long.parseLong(settings.getOrDefault(RETRY_BACKOFF_MAX_MS, String.valueOf(d.retryBackoffMaxMs()))),
+                Boolean.parseBoolean(settings.getOrDefault(APPLY_SCHEMA, String.valueOf(d.applySchema()))));
+    }
+
+    public ScyllaSinkSettings withRetryBackoff(long initialMs, long maxMs) {
+        return new ScyllaSinkSettings(pollTimeoutMs, inFlightRequestsMax, statementsPerBatchMax, retryAttemptsMax,
+                initialMs, maxMs, applySchema);
+    }
+}
