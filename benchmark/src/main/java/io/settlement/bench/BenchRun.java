@@ -16,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.ServiceLoader;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.ToIntFunction;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -36,7 +35,7 @@ import org.apache.kafka.streams.TopologyDescription;
  * One benchmark run, start to verdict: the pass-through ceiling, then the settlement topology
  * (built by {@link SettlementTopology#build} with the app's Streams settings) under workload A
  * (deposits and transfers), B (the trading mix) and C (the ScyllaDB sink, when configured and
- * present), each at full speed and at half its measured peak; every workload verified (one
+ * reachable), each at full speed and at half its measured peak; every workload verified (one
  * result per command, the invariants) before the next starts.
  */
 public final class BenchRun {
@@ -336,22 +335,21 @@ public final class BenchRun {
             report.skipped.add("C: no CQL endpoint configured (--cql host:port)");
             return;
         }
-        List<SinkBenchmark> sinks = ServiceLoader.load(SinkBenchmark.class).stream().map(ServiceLoader.Provider::get).toList();
-        if (sinks.isEmpty()) {
-            report.skipped.add("C: no ScyllaDB sink on the classpath (module sink-scylla with a " + SinkBenchmark.class.getName()
-                    + " service); nothing measured");
-            log.println("-- workload C skipped: the ScyllaDB sink is not on the classpath");
+        log.println("-- workload C: the ScyllaDB sink drains every output so far into " + settings.cqlEndpoint().get());
+        ScyllaSinkRun.Drained drained;
+        try {
+            drained = ScyllaSinkRun.drain(cluster, topics, settings.cqlEndpoint().get(), "bench-scylla-" + nonce, settings.resultTimeout());
+        } catch (Exception e) {
+            report.fail("C ScyllaDB sink: " + e);
             return;
         }
-        for (SinkBenchmark sink : sinks) {
-            log.println("-- workload C: " + sink.name() + " draining every output so far into " + settings.cqlEndpoint().get());
-            SinkBenchmark.Drained drained = sink.drain(cluster.bootstrapServers(), topics, settings.cqlEndpoint().get(), settings.resultTimeout());
-            double seconds = Math.max(1e-9, drained.seconds());
-            report.runs.add(new RunReport("C " + sink.name(), 0, drained.rows(), 0, RunReport.round(seconds), 0, 0, Double.NaN, Double.NaN,
-                    Latencies.NONE, Latencies.NONE, Double.NaN, Math.round(drained.rows() / seconds), drained.complete()));
-            if (!drained.complete()) {
-                report.fail("C " + sink.name() + ": did not catch up within " + settings.resultTimeout());
-            }
+        double seconds = Math.max(1e-9, drained.seconds());
+        RunReport run = new RunReport("C ScyllaDB sink", 0, drained.rows(), 0, RunReport.round(seconds), 0, 0, Double.NaN, Double.NaN,
+                Latencies.NONE, Latencies.NONE, Double.NaN, Math.round(drained.rows() / seconds), drained.complete());
+        report.runs.add(run);
+        log.printf("   %,d rows in %.2f s: %,.0f rows/s%n", drained.rows(), seconds, run.sinkRowsPerSecond());
+        if (!drained.complete()) {
+            report.fail("C ScyllaDB sink: did not catch up within " + settings.resultTimeout() + " " + drained.problems());
         }
     }
 
