@@ -21,5 +21,6 @@ public final class SettlementTopology {
                 Materialized.<String, io.settlement.avro.SettlementResult, KeyValueStore<Bytes, byte[]>>as(StoreNames.COMMAND_STATUS)
                         .withKeySerde(topics.results().keySerde())
                         .withValueSerde(topics.results().valueSerde()));
+        io.settlement.topology.trade.TradeTopology.addTo(builder, topics, config);
     }
 }
