@@ -89,7 +89,7 @@ final class TradeCoordinator implements Processor<String, CoordinatorInput, Stri
             byte[] value = answer == null ? null : topics.legResults().valueSerde().serializer().serialize(topics.legResults().name(), answer);
             context.forward(record.withKey(tradeId)
                     .withValue(new CoordinatorOutput.DeadLetter(key, value))
-                    .withHeaders(DeadLetterHeaders.of(record.headers(), topics.legResults().name(), step.anomaly().code(), step.anomaly().detail())));
+                    .withHeaders(TradeDeadLetters.headers(context, step.anomaly().code(), step.anomaly().detail())));
         }
     }
 

@@ -71,7 +71,7 @@ public final class TradeTopology {
         KStream<String, CoordinatorOutput> coordinated = tradesById.merge(legAnswers, Named.as("coordinator-inputs"))
                 .process(() -> new TradeCoordinator(topics, config), Named.as("trade-coordinator"), StoreNames.TRADES);
         KStream<String, CoordinatorOutput> tombstones = byPresence.get("trades-tombstone")
-                .process(() -> new TombstoneToDeadLetter(topics), Named.as("trade-tombstones"));
+                .process(TombstoneToDeadLetter::new, Named.as("trade-tombstones"));
 
         Map<String, KStream<String, CoordinatorOutput>> outputs = coordinated.merge(tombstones, Named.as("coordinator-outputs"))
                 .split(Named.as("coordinator-"))
@@ -102,12 +102,7 @@ public final class TradeTopology {
 
     /** A trade record without a value cannot be settled or answered: it goes to the dead-letter topic. */
     private static final class TombstoneToDeadLetter implements Processor<Bytes, Trade, String, CoordinatorOutput> {
-        private final Topics topics;
         private ProcessorContext<String, CoordinatorOutput> context;
-
-        TombstoneToDeadLetter(Topics topics) {
-            this.topics = topics;
-        }
 
         @Override
         public void init(ProcessorContext<String, CoordinatorOutput> context) {
@@ -118,7 +113,7 @@ public final class TradeTopology {
         public void process(Record<Bytes, Trade> record) {
             byte[] key = record.key() == null ? null : record.key().get();
             context.forward(new Record<String, CoordinatorOutput>(null, new CoordinatorOutput.DeadLetter(key, null), record.timestamp(),
-                    DeadLetterHeaders.of(record.headers(), topics.trades().name(), "NULL_TRADE", "a trade record has no value")));
+                    TradeDeadLetters.headers(context, "NULL_VALUE", "a trade record without a value is no trade")));
         }
     }
 
