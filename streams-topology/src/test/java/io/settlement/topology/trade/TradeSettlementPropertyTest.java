@@ -46,6 +46,7 @@ class TradeSettlementPropertyTest {
     static final List<String> ASSETS = List.of("BTC", "USDT");
     static final int USERS = 4;
     static final int ORDERS_PER_USER = 3;
+    static final long STARTING_FUNDS = 300;
 
     sealed interface Action {}
 
@@ -102,6 +103,7 @@ class TradeSettlementPropertyTest {
     void tradesNeverBreakConservationAndAlwaysFinish(@ForAll("scenarios") List<Action> scenario) {
         try (SettlementDriver driver = SettlementDriver.start()) {
             Run run = new Run(driver);
+            run.fundEveryone();
             for (Action action : scenario) {
                 run.apply(action);
                 run.checkAfterStep(action);
@@ -124,6 +126,15 @@ class TradeSettlementPropertyTest {
         Run(SettlementDriver driver) {
             this.driver = driver;
             this.commands = driver.commands();
+        }
+
+        /** Every user starts with some of each asset in SPOT, so that many trades can settle. */
+        void fundEveryone() {
+            for (long user = 1; user <= USERS; user++) {
+                for (String asset : ASSETS) {
+                    apply(new Deposit(user, asset, STARTING_FUNDS, true));
+                }
+            }
         }
 
         void apply(Action action) {
