@@ -110,8 +110,8 @@ final class TradeSettlement {
         if (recorded.getResult() != null || recorded.getDeferredConflicts().size() >= DEFERRED_CONFLICTS_MAX) {
             return new Step(null, List.of(), List.of(conflict), null);
         }
-        // The command-status table keeps the first result per key: answering the conflict now
-        // would hide the original trade's own result there, so it waits for that result.
+        // Answered right after the original trade's own result, so that whoever reads the results
+        // topic in order sees the trade's outcome first under its key.
         TradeState state = TradeState.newBuilder(recorded).setUpdatedAt(now).build();
         List<SettlementResult> deferred = new ArrayList<>(state.getDeferredConflicts());
         deferred.add(conflict);

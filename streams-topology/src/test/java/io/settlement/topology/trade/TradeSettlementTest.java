@@ -87,6 +87,23 @@ class TradeSettlementTest extends DriverTest {
     }
 
     @Test
+    void feesTakingAllASideReceivesSettleWithAllOfItInFees() {
+        // given
+        fundSpot(ALICE, "USDT", QUOTE);
+        fundSpot(BOB, "BTC", BASE);
+
+        // when each fee equals what its side receives
+        SettlementResult result = trade(trade("t-1", party(ALICE, null, BASE), party(BOB, null, QUOTE)));
+
+        // then the trade settles and both amounts end in FEES
+        assertThat(result.getStatus()).isEqualTo(ResultStatus.ACCEPTED);
+        assertThat(spot(ALICE, "BTC")).isZero();
+        assertThat(spot(BOB, "USDT")).isZero();
+        assertThat(driver.system(FEES, "BTC")).isEqualTo(BASE);
+        assertThat(driver.system(FEES, "USDT")).isEqualTo(QUOTE);
+    }
+
+    @Test
     void tradeFromOrdersConsumesTheirReservations() {
         // given both sides reserved more than the trade takes
         fundSpot(ALICE, "USDT", QUOTE * 2);
