@@ -1,0 +1,190 @@
+package io.settlement.kafka;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.apache.kafka.raft.DynamicVoters;
+import org.apache.kafka.server.common.MetadataVersion;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real single-node Kafka (broker and KRaft controller in one process) running inside this
+ * JVM, from the Maven Central {@code kafka_2.13} jars. It is the embedded default of
+ * {@code dev} mode and the broker of the integration tests.
+ *
+ * <p>The data directory is formatted on first start only (what {@code kafka-storage.sh format
+ * --standalone} does); later starts on the same directory keep every topic and record, so a
+ * dev instance killed and started again loses nothing that was committed. Everything binds to
+ * 127.0.0.1.
+ */
+public final class EmbeddedKafkaBroker implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
+    private static final int NODE_ID = 1;
+    private static final String HOST = "127.0.0.1";
+    /** How long topic creation may take before the broker counts as broken. */
+    private static final long ADMIN_TIMEOUT_MS = 30_000;
+
+    private final Path dataDir;
+    private final int brokerPort;
+    private final int controllerPort;
+    private KafkaRaftServer server;
+
+    private EmbeddedKafkaBroker(Path dataDir, int brokerPort, int controllerPort) {
+        this.dataDir = dataDir.toAbsolutePath().normalize();
+        this.brokerPort = brokerPort;
+        this.controllerPort = controllerPort;
+    }
+
+    /** Starts a broker on the given port (the controller on port + 1), keeping its data in {@code dataDir}. */
+    public static EmbeddedKafkaBroker start(Path dataDir, int brokerPort) {
+        return new EmbeddedKafkaBroker(dataDir, brokerPort, brokerPort + 1).startup();
+    }
+
+    /** Starts a broker on free ephemeral ports, for tests. */
+    public static EmbeddedKafkaBroker startOnFreePorts(Path dataDir) {
+        return new EmbeddedKafkaBroker(dataDir, freePort(), freePort()).startup();
+    }
+
+    public String bootstrapServers() {
+        return HOST + ":" + brokerPort;
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /** Creates the topics that do not exist yet; existing ones are left as they are. */
+    public void createTopics(Map<String, Integer> partitionsByTopic) {
+        try (Admin admin = admin()) {
+            List<NewTopic> topics = new ArrayList<>();
+            partitionsByTopic.forEach((name, partitions) -> topics.add(new NewTopic(name, partitions, (short) 1)));
+            admin.createTopics(topics).values().forEach((name, future) -> {
+                try {
+                    future.get(ADMIN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw new IllegalStateException("cannot create topic " + name, e.getCause());
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException("cannot create topic " + name, e);
+                }
+            });
+        }
+    }
+
+    /** An admin client for this broker; the caller closes it. */
+    public Admin admin() {
+        Properties properties = new Properties();
+        properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        return Admin.create(properties);
+    }
+
+    private synchronized EmbeddedKafkaBroker startup() {
+        long startedAt = System.nanoTime();
+        KafkaConfig config = new KafkaConfig(brokerConfig(), false);
+        try {
+            boolean formatted = formatIfNeeded(config);
+            KafkaRaftServer raftServer = new KafkaRaftServer(config, Time.SYSTEM);
+            // Returns once the broker is unfenced and listening.
+            raftServer.startup();
+            server = raftServer;
+            log.info("Kafka broker up at {} in {} ms (formatted={}, data={})", bootstrapServers(),
+                    (System.nanoTime() - startedAt) / 1_000_000, formatted, dataDir);
+            return this;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare Kafka data directory " + dataDir, e);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot start the embedded Kafka broker on " + bootstrapServers(), e);
+        }
+    }
+
+    private Map<String, Object> brokerConfig() {
+        Map<String, Object> config = new HashMap<>();
+        config.put("process.roles", "broker,controller");
+        config.put("node.id", String.valueOf(NODE_ID));
+        config.put("listeners", "PLAINTEXT://" + HOST + ":" + brokerPort + ",CONTROLLER://" + HOST + ":" + controllerPort);
+        config.put("advertised.listeners", "PLAINTEXT://" + HOST + ":" + brokerPort);
+        config.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        config.put("inter.broker.listener.name", "PLAINTEXT");
+        config.put("controller.listener.names", "CONTROLLER");
+        // A dynamic (KIP-853) quorum of one, as `kafka-storage format --standalone` sets up.
+        config.put("controller.quorum.bootstrap.servers", HOST + ":" + controllerPort);
+        config.put("log.dirs", dataDir.toString());
+        // One node: every internal topic has replication factor 1.
+        config.put("offsets.topic.replication.factor", "1");
+        config.put("offsets.topic.num.partitions", "1");
+        config.put("transaction.state.log.replication.factor", "1");
+        config.put("transaction.state.log.min.isr", "1");
+        config.put("transaction.state.log.num.partitions", "1");
+        config.put("share.coordinator.state.topic.replication.factor", "1");
+        config.put("share.coordinator.state.topic.min.isr", "1");
+        config.put("group.initial.rebalance.delay.ms", "0");
+        config.put("num.partitions", "1");
+        config.put("auto.create.topics.enable", "false");
+        return config;
+    }
+
+    private boolean formatIfNeeded(KafkaConfig config) throws Exception {
+        if (Files.exists(dataDir.resolve("meta.properties"))) {
+            return false;
+        }
+        Files.createDirectories(dataDir);
+        DynamicVoters voters = DynamicVoters.parse(NODE_ID + "@" + HOST + ":" + controllerPort + ":" + Uuid.randomUuid());
+        new Formatter()
+                .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
+                .setNodeId(NODE_ID)
+                .setClusterId(Uuid.randomUuid().toString())
+                .setReleaseVersion(MetadataVersion.latestProduction())
+                .setUnstableFeatureVersionsEnabled(false)
+                .setIgnoreFormatted(false)
+                .setControllerListenerName("CONTROLLER")
+                .setMetadataLogDirectory(config.metadataLogDir())
+                .addDirectory(dataDir.toString())
+                .setInitialControllers(voters)
+                .setHasDynamicQuorum(true)
+                .run();
+        return true;
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free port on " + HOST, e);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (server == null) {
+            return;
+        }
+        server.shutdown();
+        server.awaitShutdown();
+        server = null;
+        log.info("Kafka broker at {} stopped", bootstrapServers());
+    }
+}
