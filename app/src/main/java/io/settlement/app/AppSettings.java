@@ -27,13 +27,21 @@ import java.util.TreeMap;
  * case with dots and dashes as underscores ({@code bootstrap.servers} is
  * {@code SETTLEMENT_BOOTSTRAP_SERVERS}). Keys starting with {@code kafka.} are passed, without
  * the prefix, to every Kafka client the app creates (security settings, for example);
- * {@code SETTLEMENT_KAFKA_SASL_MECHANISM} sets {@code kafka.sasl.mechanism}. An unknown key in a
+ * {@code SETTLEMENT_KAFKA_SASL_MECHANISM} sets {@code kafka.sasl.mechanism}. Keys starting with
+ * {@code streams.} go to Kafka Streams only, and win over what the app sets. An unknown key in a
  * file is a configuration error, so a typo never silently falls back to a default.
  */
 public final class AppSettings {
     public static final String ENV_PREFIX = "SETTLEMENT_";
     /** Keys with this prefix go to every Kafka client, prefix removed. */
     public static final String KAFKA_PREFIX = "kafka.";
+    /** Keys with this prefix go to Kafka Streams only, prefix removed; they win over what the app sets. */
+    public static final String STREAMS_PREFIX = "streams.";
+    /**
+     * Static group membership for the one dev instance: a dev process killed and started again
+     * takes its old place in the consumer group at once instead of waiting out the session timeout.
+     */
+    public static final String DEV_GROUP_INSTANCE_ID = STREAMS_PREFIX + "main.consumer.group.instance.id";
 
     public static final String APPLICATION_ID = "application.id";
     public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
@@ -70,7 +78,8 @@ public final class AppSettings {
             TOPIC_PARTITIONS, "4",
             TOPIC_REPLICATION_FACTOR, "1",
             NUM_STANDBY_REPLICAS, "0",
-            HTTP_HOST, "127.0.0.1"));
+            HTTP_HOST, "127.0.0.1",
+            DEV_GROUP_INSTANCE_ID, "settlement-dev"));
 
     private static final Set<String> KNOWN_KEYS = RUN_DEFAULTS.keySet();
 
@@ -196,6 +205,17 @@ public final class AppSettings {
         return props;
     }
 
+    /** The {@code streams.*} settings, prefix removed. */
+    public Properties streamsOverrides() {
+        Properties props = new Properties();
+        values.forEach((key, value) -> {
+            if (key.startsWith(STREAMS_PREFIX)) {
+                props.put(key.substring(STREAMS_PREFIX.length()), value);
+            }
+        });
+        return props;
+    }
+
     /** Every setting, for printing at start. Values of keys that look secret are masked. */
     public Map<String, String> describe() {
         Map<String, String> shown = new TreeMap<>();
@@ -247,24 +267,30 @@ public final class AppSettings {
                 values.put(key, value.trim());
             }
         }
-        String kafkaEnvPrefix = environmentVariable(KAFKA_PREFIX);
-        env.forEach((name, value) -> {
-            if (name.startsWith(kafkaEnvPrefix) && name.length() > kafkaEnvPrefix.length()) {
-                values.put(KAFKA_PREFIX + name.substring(kafkaEnvPrefix.length()).toLowerCase(Locale.ROOT).replace('_', '.'),
-                        value.trim());
-            }
-        });
+        for (String prefix : List.of(KAFKA_PREFIX, STREAMS_PREFIX)) {
+            String envPrefix = environmentVariable(prefix);
+            env.forEach((name, value) -> {
+                if (name.startsWith(envPrefix) && name.length() > envPrefix.length()) {
+                    values.put(prefix + name.substring(envPrefix.length()).toLowerCase(Locale.ROOT).replace('_', '.'),
+                            value.trim());
+                }
+            });
+        }
         return values;
     }
 
     private static Map<String, String> checkedKeys(Map<String, String> values, String source) {
         for (String key : values.keySet()) {
-            if (!KNOWN_KEYS.contains(key) && !(key.startsWith(KAFKA_PREFIX) && key.length() > KAFKA_PREFIX.length())) {
+            if (!KNOWN_KEYS.contains(key) && !isPrefixed(key, KAFKA_PREFIX) && !isPrefixed(key, STREAMS_PREFIX)) {
                 throw new IllegalArgumentException("unknown config key '" + key + "' in " + source + "; known keys: "
-                        + String.join(", ", KNOWN_KEYS) + ", and kafka.* for Kafka client settings");
+                        + String.join(", ", KNOWN_KEYS) + ", kafka.* for every Kafka client and streams.* for Kafka Streams");
             }
         }
         return values;
+    }
+
+    private static boolean isPrefixed(String key, String prefix) {
+        return key.startsWith(prefix) && key.length() > prefix.length();
     }
 
     private static Map<String, String> ordered(String... keysAndValues) {
