@@ -52,6 +52,10 @@ public final class SettlementApp implements AutoCloseable {
      * @throws IllegalArgumentException for bad configuration
      */
     public static SettlementApp start(AppSettings settings) {
+        if (settings.httpPort() == 0) {
+            // application.server must name the real port, so an ephemeral port is chosen now.
+            settings = settings.with(java.util.Map.of(AppSettings.HTTP_PORT, String.valueOf(freePort(settings.httpHost()))));
+        }
         Topics topics = Topics.create(AvroSerdes.SINGLE_OBJECT);
         int userPartitions;
         try (Admin admin = Admin.create(settings.kafkaClientProperties())) {
@@ -91,6 +95,14 @@ public final class SettlementApp implements AutoCloseable {
         props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, settings.advertisedHost() + ":" + settings.httpPort());
         props.putAll(settings.streamsOverrides());
         return props;
+    }
+
+    private static int freePort(String host) {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(host))) {
+            return socket.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("no free port on http.host " + host + ": " + e.getMessage(), e);
+        }
     }
 
     public KafkaStreams streams() {
