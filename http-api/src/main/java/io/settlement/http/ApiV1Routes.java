@@ -1,0 +1,191 @@
+package io.settlement.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import io.settlement.avro.BalanceOperation;
+import io.settlement.avro.CommandKind;
+import io.settlement.avro.DepositConfirmed;
+import io.settlement.avro.DepositInitiated;
+import io.settlement.avro.ResultStatus;
+import io.settlement.avro.TransferRequest;
+import io.settlement.avro.Wallet;
+import io.settlement.contract.CommandKeys;
+import io.settlement.topology.Asset;
+import io.settlement.topology.Assets;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * The v1 routes (DESIGN.md section 7) and the PoC wallet routes: lookups over the stores and
+ * the commands clients may submit (transfers, deposits).
+ */
+final class ApiV1Routes {
+    static final String IDEMPOTENCY_KEY_HEADER = "Idempotency-Key";
+
+    private final Lookups lookups;
+    private final CommandIntake intake;
+    private final Assets assets;
+    private final ObjectMapper json;
+
+    ApiV1Routes(Lookups lookups, CommandIntake intake, Assets assets, ObjectMapper json) {
+        this.lookups = lookups;
+        this.intake = intake;
+        this.assets = assets;
+        this.json = json;
+    }
+
+    void register(RoutesConfig routes) {
+        routes.get("/api/v1/users/{id}/balances", this::balances);
+        routes.get("/api/v1/transfers/{request_id}", this::transfer);
+        routes.get("/api/v1/trades/{trade_id}", this::trade);
+        routes.get("/api/v1/commands/{kind}/{id}", this::commandByKind);
+        routes.get("/api/v1/commands/{key}", this::commandByKey);
+        routes.post("/api/v1/transfers", this::submitTransfer);
+        routes.post("/wallet/deposit", this::deposit);
+        routes.post("/wallet/deposit/confirm", this::confirmDeposit);
+    }
+
+    static String transferStatusUrl(String requestId) {
+        return "/api/v1/transfers/" + requestId;
+    }
+
+    static String commandStatusUrl(CommandKind kind, String id) {
+        return "/api/v1/commands/" + kind.name() + "/" + id;
+    }
+
+    private void balances(Context ctx) {
+        long userId = RequestBody.userIdText(ctx.pathParam("id"), "user id");
+        lookups.balances(ctx, userId, accounts -> {
+            List<Views.WalletBalance> balances = accounts.stream()
+                    .map(account -> {
+                        int scale = account.asset().scale();
+                        return new Views.WalletBalance(account.wallet().name(), account.asset().code(),
+                                Amounts.format(account.balance().available(), scale),
+                                Amounts.format(account.balance().frozen(), scale),
+                                Amounts.format(account.balance().pending(), scale),
+                                account.balance().seq());
+                    })
+                    .toList();
+            Replies.json(ctx, json, 200, new Views.UserBalances(userId, balances));
+        });
+    }
+
+    private void transfer(Context ctx) {
+        String requestId = RequestBody.checkLookupId(ctx.pathParam("request_id"), "request_id");
+        String key = CommandKeys.of(CommandKind.INTERNAL_TRANSFER, requestId);
+        lookups.commandStatus(ctx, key,
+                result -> Replies.json(ctx, json, 200, new Views.TransferStatus(requestId, result.getStatus().name(),
+                        result.getReason() == null ? null : result.getReason().name(), result.getDetail(),
+                        result.getUserId(), String.valueOf(result.getProcessedAt()), transferStatusUrl(requestId))),
+                () -> pendingOrNotFound(key, () -> Replies.json(ctx, json, 200,
+                        new Views.TransferStatus(requestId, "PENDING", null, null, null, null, transferStatusUrl(requestId)))));
+    }
+
+    private void trade(Context ctx) {
+        String tradeId = RequestBody.checkLookupId(ctx.pathParam("trade_id"), "trade_id");
+        // Until the coordinator's trades store is queryable, a trade answers from its result.
+        lookups.commandStatus(ctx, CommandKeys.of(CommandKind.TRADE, tradeId),
+                result -> Replies.json(ctx, json, 200, new Views.TradeStatus(tradeId,
+                        result.getStatus() == ResultStatus.ACCEPTED ? "SETTLED" : "REJECTED",
+                        result.getReason() == null ? null : result.getReason().name(), result.getDetail(),
+                        result.getUserId(), String.valueOf(result.getProcessedAt()))),
+                null);
+    }
+
+    private void commandByKind(Context ctx) {
+        CommandKind kind = kindOf(ctx.pathParam("kind"));
+        String id = RequestBody.checkLookupId(ctx.pathParam("id"), "id");
+        commandStatus(ctx, kind, id);
+    }
+
+    /** {@code KIND:id} in one segment; an id without a kind is ambiguous (ids are unique only per kind). */
+    private void commandByKey(Context ctx) {
+        String key = ctx.pathParam("key");
+        int colon = key.indexOf(':');
+        if (colon <= 0) {
+            throw new ApiError(ErrorCode.UNQUALIFIED_COMMAND_ID, "command ids are unique only within their kind: ask for KIND:id"
+                    + " (e.g. INTERNAL_TRANSFER:" + RequestBody.abbreviate(key) + ") or /api/v1/commands/{kind}/{id}");
+        }
+        commandStatus(ctx, kindOf(key.substring(0, colon)), RequestBody.checkLookupId(key.substring(colon + 1), "id"));
+    }
+
+    private void commandStatus(Context ctx, CommandKind kind, String id) {
+        String key = CommandKeys.of(kind, id);
+        lookups.commandStatus(ctx, key,
+                result -> Replies.json(ctx, json, 200, Views.CommandStatus.of(key, result)),
+                () -> pendingOrNotFound(key, () -> Replies.json(ctx, json, 200, Views.CommandStatus.pending(key, kind.name(), id))));
+    }
+
+    private void submitTransfer(Context ctx) {
+        RequestBody body = RequestBody.parse(json, ctx.body());
+        long userId = body.userId("user_id");
+        Wallet from = body.wallet("from_wallet");
+        Wallet to = body.wallet("to_wallet");
+        Asset asset = body.asset("asset", assets);
+        long amount = body.amount("amount", asset);
+        if (from == to) {
+            throw new ApiError(ErrorCode.SAME_WALLET, "from_wallet and to_wallet are both " + from);
+        }
+        Optional<String> clientRequestId = body.has("request_id") ? Optional.of(body.id("request_id")) : Optional.empty();
+        String requestId = CommandIntake.requestIdFor(clientRequestId, idempotencyKey(ctx), userId);
+        TransferRequest request = new TransferRequest(requestId, userId, from, to, asset.code(), amount, CommandIntake.now());
+        CommandIntake.Outcome outcome = intake.submitTransfer(request);
+        ctx.header("Location", transferStatusUrl(requestId));
+        if (outcome == CommandIntake.Outcome.ALREADY_SUBMITTED) {
+            ctx.header("Idempotent-Replayed", "true");
+        }
+        Replies.json(ctx, json, 202, new Views.Accepted(requestId, "PENDING", transferStatusUrl(requestId)));
+    }
+
+    private void deposit(Context ctx) {
+        RequestBody body = RequestBody.parse(json, ctx.body());
+        long userId = body.userId("user_id");
+        Asset asset = body.asset("currency", assets);
+        long amount = body.amount("amount", asset);
+        String transactionId = body.id("transaction_id");
+        BalanceOperation operation = new BalanceOperation(transactionId, userId, CommandIntake.now(),
+                new DepositInitiated(transactionId, asset.code(), amount));
+        submitDeposit(ctx, CommandKind.DEPOSIT_INITIATED, operation);
+    }
+
+    private void confirmDeposit(Context ctx) {
+        RequestBody body = RequestBody.parse(json, ctx.body());
+        long userId = body.userId("user_id");
+        String transactionId = body.id("transaction_id");
+        BalanceOperation operation = new BalanceOperation(transactionId, userId, CommandIntake.now(),
+                new DepositConfirmed(transactionId));
+        submitDeposit(ctx, CommandKind.DEPOSIT_CONFIRMED, operation);
+    }
+
+    private void submitDeposit(Context ctx, CommandKind kind, BalanceOperation operation) {
+        CommandIntake.Outcome outcome = intake.submitBalanceOperation(kind, operation);
+        String statusUrl = commandStatusUrl(kind, operation.getCommandId());
+        ctx.header("Location", statusUrl);
+        if (outcome == CommandIntake.Outcome.ALREADY_SUBMITTED) {
+            ctx.header("Idempotent-Replayed", "true");
+        }
+        Replies.json(ctx, json, 202, new Views.DepositAccepted(operation.getCommandId(), operation.getCommandId(),
+                kind.name(), "PENDING", statusUrl));
+    }
+
+    private void pendingOrNotFound(String key, Runnable pending) {
+        if (!intake.submittedHere(key)) {
+            throw new ApiError(ErrorCode.NOT_FOUND, "no result for " + key);
+        }
+        pending.run();
+    }
+
+    static Optional<String> idempotencyKey(Context ctx) {
+        return Optional.ofNullable(ctx.header(IDEMPOTENCY_KEY_HEADER)).map(RequestBody::checkIdempotencyKey);
+    }
+
+    static CommandKind kindOf(String text) {
+        try {
+            return CommandKind.valueOf(text.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new ApiError(ErrorCode.UNKNOWN_KIND, "unknown command kind \"" + RequestBody.abbreviate(text) + "\"");
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package io.settlement.http;
+
+import io.settlement.avro.BalanceOperation;
+import io.settlement.avro.CommandKind;
+import io.settlement.avro.TransferRequest;
+import io.settlement.contract.CommandKeys;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Publishes the commands clients submit over HTTP, once per id. A transfer's request id is the
+ * client's {@code request_id}, or derived from the {@code Idempotency-Key} header and the user
+ * ({@link #requestIdFor}), or fresh; so a retry with the same key gets the same id on any
+ * instance. A retry this instance remembers is answered without publishing again; any other
+ * duplicate is published and settled once by the topology's idempotency.
+ */
+final class CommandIntake {
+    /** What happened to a submitted command. */
+    enum Outcome { PUBLISHED, ALREADY_SUBMITTED }
+
+    private final CommandPublisher publisher;
+    private final RecentSubmissions recent;
+
+    CommandIntake(CommandPublisher publisher, RecentSubmissions recent) {
+        this.publisher = publisher;
+        this.recent = recent;
+    }
+
+    /**
+     * The request id of a transfer: the client's own, else a name-based UUID of the user and the
+     * Idempotency-Key (the same on every instance, and two users' keys never collide), else a
+     * random UUID.
+     */
+    static String requestIdFor(Optional<String> clientRequestId, Optional<String> idempotencyKey, long userId) {
+        if (clientRequestId.isPresent()) {
+            return clientRequestId.get();
+        }
+        return idempotencyKey
+                .map(key -> "idem-" + UUID.nameUUIDFromBytes(("transfer\n" + userId + "\n" + key).getBytes(StandardCharsets.UTF_8)))
+                .orElseGet(() -> UUID.randomUUID().toString());
+    }
+
+    Outcome submitTransfer(TransferRequest request) {
+        String key = CommandKeys.of(CommandKind.INTERNAL_TRANSFER, request.getRequestId());
+        String fingerprint = request.getUserId() + "|" + request.getFromWallet() + "|" + request.getToWallet()
+                + "|" + request.getAsset() + "|" + request.getAmount();
+        return submit(key, fingerprint, () -> publisher.publishTransfer(request));
+    }
+
+    Outcome submitBalanceOperation(CommandKind kind, BalanceOperation operation) {
+        String key = CommandKeys.of(kind, operation.getCommandId());
+        String fingerprint = operation.getUserId() + "|" + operation.getOperation();
+        return submit(key, fingerprint, () -> publisher.publishBalanceOperation(operation));
+    }
+
+    /** Whether this instance submitted {@code commandKey} lately (a missing result then means "pending"). */
+    boolean submittedHere(String commandKey) {
+        return recent.contains(commandKey);
+    }
+
+    static Instant now() {
+        return Instant.ofEpochMilli(System.currentTimeMillis());
+    }
+
+    private Outcome submit(String commandKey, String fingerprint, Runnable publish) {
+        Optional<String> known = recent.fingerprintOf(commandKey);
+        if (known.isPresent()) {
+            if (!known.get().equals(fingerprint)) {
+                throw new ApiError(ErrorCode.ID_CONFLICT, commandKey + " was submitted before with other content");
+            }
+            return Outcome.ALREADY_SUBMITTED;
+        }
+        try {
+            publish.run();
+        } catch (CommandPublisher.PublishException e) {
+            throw new ApiError(ErrorCode.PUBLISH_FAILED, e.getMessage() + "; retry with the same id", e);
+        }
+        recent.remember(commandKey, fingerprint);
+        return Outcome.PUBLISHED;
+    }
+}

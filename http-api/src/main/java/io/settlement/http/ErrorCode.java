@@ -1,0 +1,63 @@
+package io.settlement.http;
+
+/**
+ * The stable error codes of the HTTP API, each with its HTTP status. Clients switch on the code,
+ * never on the message. Adding a code is compatible; renaming one is not.
+ */
+public enum ErrorCode {
+    /** The body is not JSON, or not a JSON object. */
+    INVALID_JSON(400),
+    /** The amount is missing, not a decimal, zero or negative. */
+    INVALID_AMOUNT(400),
+    /** The amount has more decimal places than the asset's scale. */
+    TOO_MANY_DECIMALS(400),
+    /** The amount in minor units does not fit in a signed 64-bit integer. */
+    AMOUNT_TOO_LARGE(400),
+    /** The asset code is not configured. */
+    UNKNOWN_ASSET(400),
+    /** The wallet is not FUNDING or SPOT. */
+    UNKNOWN_WALLET(400),
+    /** A transfer from a wallet to itself. */
+    SAME_WALLET(400),
+    /** The two sides of a legacy transfer name different assets. */
+    ASSET_MISMATCH(400),
+    /** The user id is missing, not an integer, or not > 0. */
+    INVALID_USER_ID(400),
+    /** A command id (request_id, transaction_id, Idempotency-Key, path id) is missing, too long or has characters outside [A-Za-z0-9._~-]. */
+    INVALID_ID(400),
+    /** The command kind is not one of the CommandKind names. */
+    UNKNOWN_KIND(400),
+    /** {@code GET /api/v1/commands/{id}} needs a qualified {@code KIND:id}. */
+    UNQUALIFIED_COMMAND_ID(400),
+    /** No such id (or no result yet), or no such route. */
+    NOT_FOUND(404),
+    /** The route exists for another method. */
+    METHOD_NOT_ALLOWED(405),
+    /** The same request id (or Idempotency-Key) was submitted here before with different content. */
+    ID_CONFLICT(409),
+    /** The request body is larger than the limit. */
+    PAYLOAD_TOO_LARGE(413),
+    /** A bug; the log has the stack trace. */
+    INTERNAL_ERROR(500),
+    /** The store is rebalancing or restoring, or no instance owns the key right now: retry after Retry-After. */
+    STORE_UNAVAILABLE(503),
+    /** The instance that owns the key did not answer in time: retry after Retry-After. */
+    FORWARD_FAILED(503),
+    /** The command could not be written to Kafka in time; it may or may not have been published: retry with the same id. */
+    PUBLISH_FAILED(503);
+
+    private final int httpStatus;
+
+    ErrorCode(int httpStatus) {
+        this.httpStatus = httpStatus;
+    }
+
+    public int httpStatus() {
+        return httpStatus;
+    }
+
+    /** Whether the client should retry after {@code Retry-After}. */
+    public boolean retryable() {
+        return httpStatus == 503;
+    }
+}

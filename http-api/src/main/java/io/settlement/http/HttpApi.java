@@ -1,0 +1,167 @@
+package io.settlement.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.settlement.contract.Topics;
+import io.settlement.topology.Assets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.kafka.streams.KafkaStreams;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP API of one instance (DESIGN.md section 7, docs/http-api.md): balance and status
+ * lookups over the topology's state stores (answered here or forwarded to the instance that owns
+ * the key), the commands clients may submit (transfers, deposits; published with the contract's
+ * partitioner), the original gateway's routes, {@code GET /health} and {@code GET /metrics}.
+ *
+ * <p>How the app wires it:
+ * <pre>{@code
+ * HttpApiSettings settings = HttpApiSettings.of("0.0.0.0", "10.0.0.5", 8080);
+ * props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, settings.applicationServerConfig());
+ * KafkaStreams streams = new KafkaStreams(topology, props);
+ * CommandPublisher publisher = KafkaCommandPublisher.create(Map.of("bootstrap.servers", bootstrap), topics);
+ * HealthChecks health = new HealthChecks().register("scylla-sink", scyllaSink::health);
+ * streams.start();
+ * try (HttpApi api = HttpApi.start(settings, streams, topics, assets, publisher, health, registry)) { ... }
+ * }</pre>
+ * {@code application.server} of the Kafka Streams config must be {@code settings.applicationServer()}:
+ * it is how the other instances reach this one. The API binds {@link KafkaStreamsMetrics} for
+ * {@code streams} to {@code registry} (do not bind it twice) and reads {@code streams.state()} for
+ * {@code /health}, so the app keeps its own state listener. {@link #close()} stops the server and
+ * unbinds the metrics; it closes neither the streams, the publisher nor the registry (the app owns them).
+ */
+public final class HttpApi implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
+
+    private final Javalin server;
+    private final KafkaStreamsMetrics streamsMetrics;
+
+    private HttpApi(Javalin server, KafkaStreamsMetrics streamsMetrics) {
+        this.server = server;
+        this.streamsMetrics = streamsMetrics;
+    }
+
+    /** Starts the API on {@code settings.bindHost():settings.port()}; returns once it accepts requests. */
+    public static HttpApi start(HttpApiSettings settings, KafkaStreams streams, Topics topics, Assets assets,
+                                CommandPublisher publisher, HealthChecks health, PrometheusMeterRegistry registry) {
+        Objects.requireNonNull(topics, "topics");
+        ObjectMapper json = Replies.mapper();
+        StoreLookup storeLookup = new StoreLookup(streams, settings, registry);
+        Lookups lookups = new Lookups(storeLookup, assets);
+        CommandIntake intake = new CommandIntake(publisher, new RecentSubmissions(settings.recentSubmissionsMax()));
+        ApiV1Routes v1 = new ApiV1Routes(lookups, intake, assets, json);
+        LegacyGatewayRoutes legacy = new LegacyGatewayRoutes(lookups, intake, assets, json);
+        KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);
+        streamsMetrics.bindTo(registry);
+        String retryAfter = Integer.toString(settings.retryAfterSeconds());
+
+        Javalin server = Javalin.create(config -> {
+            config.startup.showJavalinBanner = false;
+            config.jetty.host = settings.bindHost();
+            config.jetty.port = settings.port();
+            config.http.prefer405over404 = true;
+            config.http.maxRequestSize = settings.requestBodyBytesMax();
+            config.requestLogger.http((ctx, ms) -> recordRequest(registry, ctx, ms));
+            config.routes.exception(ApiError.class, (e, ctx) -> error(ctx, json, retryAfter, e.code(), e.getMessage()));
+            config.routes.exception(HttpResponseException.class,
+                    (e, ctx) -> error(ctx, json, retryAfter, codeOf(e.getStatus()), messageOf(e, ctx)));
+            config.routes.exception(Exception.class, (e, ctx) -> {
+                log.error("{} {} failed", ctx.method(), ctx.path(), e);
+                error(ctx, json, retryAfter, ErrorCode.INTERNAL_ERROR, e.toString());
+            });
+            v1.register(config.routes);
+            legacy.register(config.routes);
+            config.routes.get("/health", ctx -> health(ctx, json, retryAfter, streams, health));
+            config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(registry.scrape()));
+        });
+        try {
+            server.start();
+        } catch (RuntimeException e) {
+            streamsMetrics.close();
+            throw e;
+        }
+        log.info("HTTP API listening on {}:{}, application.server {}", settings.bindHost(), server.port(), settings.applicationServer());
+        return new HttpApi(server, streamsMetrics);
+    }
+
+    /** The port the API listens on. */
+    public int port() {
+        return server.port();
+    }
+
+    @Override
+    public void close() {
+        server.stop();
+        streamsMetrics.close();
+    }
+
+    private static void health(Context ctx, ObjectMapper json, String retryAfter, KafkaStreams streams, HealthChecks checks) {
+        KafkaStreams.State state = streams.state();
+        Map<String, ComponentHealth> components = checks.snapshot();
+        boolean running = state == KafkaStreams.State.RUNNING;
+        boolean componentsHealthy = components.values().stream().allMatch(ComponentHealth::healthy);
+        String status = !running ? "DOWN" : componentsHealthy ? "UP" : "DEGRADED";
+        if (!running) {
+            ctx.header("Retry-After", retryAfter);
+        }
+        Replies.json(ctx, json, running ? 200 : 503, new Views.Health(status, state.name(), components));
+    }
+
+    private static void error(Context ctx, ObjectMapper json, String retryAfter, ErrorCode code, String message) {
+        if (code.retryable()) {
+            ctx.header("Retry-After", retryAfter);
+        }
+        Object body = LegacyGatewayRoutes.isLegacy(ctx.path())
+                ? LegacyGatewayRoutes.ErrorEnvelope.of(code, message)
+                : new Views.Error(code.name(), message);
+        Replies.json(ctx, json, code.httpStatus(), body);
+    }
+
+    private static ErrorCode codeOf(int status) {
+        switch (status) {
+            case 404:
+                return ErrorCode.NOT_FOUND;
+            case 405:
+                return ErrorCode.METHOD_NOT_ALLOWED;
+            case 413:
+                return ErrorCode.PAYLOAD_TOO_LARGE;
+            default:
+                return status >= 500 ? ErrorCode.INTERNAL_ERROR : ErrorCode.INVALID_JSON;
+        }
+    }
+
+    private static String messageOf(HttpResponseException e, Context ctx) {
+        switch (e.getStatus()) {
+            case 404:
+                return "no route " + ctx.method() + " " + ctx.path();
+            case 405:
+                return ctx.method() + " is not allowed on " + ctx.path();
+            default:
+                return e.getMessage();
+        }
+    }
+
+    private static void recordRequest(PrometheusMeterRegistry registry, Context ctx, Float ms) {
+        String route;
+        try {
+            route = ctx.endpoint() == null ? "unmatched" : ctx.endpoint().path;
+        } catch (RuntimeException e) {
+            route = "unmatched";
+        }
+        Timer.builder("settlement.http.requests")
+                .description("HTTP requests by route template, method and status")
+                .tag("method", ctx.method().name())
+                .tag("route", route)
+                .tag("status", Integer.toString(ctx.statusCode()))
+                .register(registry)
+                .record(Duration.ofNanos((long) (ms * 1_000_000)));
+    }
+}

@@ -1,0 +1,90 @@
+package io.settlement.http;
+
+import io.javalin.http.Context;
+import io.settlement.avro.AccountType;
+import io.settlement.avro.SettlementResult;
+import io.settlement.avro.Wallet;
+import io.settlement.topology.Asset;
+import io.settlement.topology.Assets;
+import io.settlement.topology.StoreNames;
+import io.settlement.topology.balance.Balance;
+import io.settlement.topology.balance.BalanceKey;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import org.apache.kafka.common.serialization.LongSerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+
+/**
+ * Reads the topology's stores for the routes, wherever the key lives ({@link StoreLookup}):
+ * a user's accounts from {@code balances} (prefix scan by user id) and a command's result from
+ * {@code command-status} (one get by {@code KIND:id}).
+ */
+final class Lookups {
+    /** One user account of the balances store, with its asset resolved. */
+    record AccountBalance(Wallet wallet, Asset asset, Balance balance) {}
+
+    private final StoreLookup lookup;
+    private final Assets assets;
+
+    Lookups(StoreLookup lookup, Assets assets) {
+        this.lookup = lookup;
+        this.assets = assets;
+    }
+
+    /** Answers with {@code render} of every FUNDING and SPOT account of {@code userId} (empty if none). */
+    void balances(Context ctx, long userId, Consumer<List<AccountBalance>> render) {
+        lookup.answer(ctx, StoreNames.BALANCES, userId, new LongSerializer(), partition -> {
+            ReadOnlyKeyValueStore<BalanceKey, Balance> store = lookup.localStore(StoreNames.BALANCES, partition);
+            List<AccountBalance> accounts = new ArrayList<>();
+            try (KeyValueIterator<BalanceKey, Balance> iterator = store.prefixScan(userId, new LongSerializer())) {
+                while (iterator.hasNext()) {
+                    var entry = iterator.next();
+                    BalanceKey key = entry.key;
+                    if (key.ownerId() != userId) {
+                        throw new IllegalStateException("prefix scan for user " + userId + " returned " + key);
+                    }
+                    Wallet wallet = walletOf(key.type());
+                    if (wallet != null) {
+                        accounts.add(new AccountBalance(wallet, assetOf(key.assetId()), entry.value));
+                    }
+                }
+            }
+            render.accept(accounts);
+        }, null);
+    }
+
+    /**
+     * Answers with {@code render} of the result stored under {@code commandKey}; when there is
+     * none, {@code notFound} runs (it may answer "pending" for an id this instance submitted) or,
+     * if null, the answer is 404 NOT_FOUND.
+     */
+    void commandStatus(Context ctx, String commandKey, Consumer<SettlementResult> render, Runnable notFound) {
+        lookup.answer(ctx, StoreNames.COMMAND_STATUS, commandKey, new StringSerializer(), partition -> {
+            ReadOnlyKeyValueStore<String, SettlementResult> store = lookup.localStore(StoreNames.COMMAND_STATUS, partition);
+            SettlementResult result = store.get(commandKey);
+            if (result == null) {
+                throw new ApiError(ErrorCode.NOT_FOUND, "no result for " + commandKey);
+            }
+            render.accept(result);
+        }, notFound);
+    }
+
+    private static Wallet walletOf(AccountType type) {
+        switch (type) {
+            case FUNDING:
+                return Wallet.FUNDING;
+            case SPOT:
+                return Wallet.SPOT;
+            default:
+                return null; // system accounts never sit under a user id
+        }
+    }
+
+    /** An asset id no longer configured still shows, in minor units (scale 0) under "#id". */
+    private Asset assetOf(int assetId) {
+        return assets.byId(assetId).orElseGet(() -> new Asset("#" + assetId, assetId, 0));
+    }
+}

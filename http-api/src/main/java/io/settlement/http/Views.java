@@ -1,0 +1,48 @@
+package io.settlement.http;
+
+import io.settlement.avro.SettlementResult;
+import java.util.List;
+import java.util.Map;
+
+/** The JSON shapes of the answers (snake_case on the wire). Amounts are decimal strings at the asset's scale. */
+final class Views {
+    private Views() {}
+
+    /** {@code GET /api/v1/users/{id}/balances}. */
+    record UserBalances(long userId, List<WalletBalance> balances) {}
+
+    record WalletBalance(String wallet, String asset, String available, String frozen, String pending, long seq) {}
+
+    /** The result of any command, as stored in command-status. */
+    record CommandStatus(String key, String kind, String commandId, Long userId, String status, String reason,
+                         String detail, String commandTime, String processedAt) {
+        static CommandStatus pending(String key, String kind, String commandId) {
+            return new CommandStatus(key, kind, commandId, null, "PENDING", null, null, null, null);
+        }
+
+        static CommandStatus of(String key, SettlementResult result) {
+            return new CommandStatus(key, result.getKind().name(), result.getCommandId(), result.getUserId(),
+                    result.getStatus().name(), result.getReason() == null ? null : result.getReason().name(),
+                    result.getDetail(), String.valueOf(result.getCommandTime()), String.valueOf(result.getProcessedAt()));
+        }
+    }
+
+    /** {@code GET /api/v1/transfers/{request_id}}: PENDING until the result exists. */
+    record TransferStatus(String requestId, String status, String reason, String detail, Long userId,
+                          String processedAt, String statusUrl) {}
+
+    /** {@code GET /api/v1/trades/{trade_id}}. */
+    record TradeStatus(String tradeId, String status, String reason, String detail, long buyerUserId, String processedAt) {}
+
+    /** 202 of a POST that published a command. */
+    record Accepted(String requestId, String status, String statusUrl) {}
+
+    /** 202 of a deposit command. */
+    record DepositAccepted(String commandId, String depositId, String kind, String status, String statusUrl) {}
+
+    /** {@code GET /health}. */
+    record Health(String status, String streams, Map<String, ComponentHealth> components) {}
+
+    /** The one error shape. */
+    record Error(String code, String message) {}
+}

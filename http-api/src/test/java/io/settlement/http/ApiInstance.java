@@ -1,0 +1,101 @@
+package io.settlement.http;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.settlement.contract.AvroSerdes;
+import io.settlement.contract.Topics;
+import io.settlement.kafka.EmbeddedKafkaBroker;
+import io.settlement.topology.Assets;
+import io.settlement.topology.SettlementConfig;
+import io.settlement.topology.SettlementTopology;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * One application instance as the app wires it: a real KafkaStreams running
+ * {@link SettlementTopology#build} and an {@link HttpApi} on a free port that is also its
+ * {@code application.server}.
+ */
+final class ApiInstance implements AutoCloseable {
+    static final String HOST = "127.0.0.1";
+    static final String APPLICATION_ID = "settlement-http-api-test";
+
+    final Topics topics;
+    final KafkaStreams streams;
+    final HttpApiSettings settings;
+    final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    final HealthChecks health = new HealthChecks();
+    final CommandPublisher publisher;
+    HttpApi api;
+
+    private ApiInstance(Topics topics, KafkaStreams streams, HttpApiSettings settings, CommandPublisher publisher) {
+        this.topics = topics;
+        this.streams = streams;
+        this.settings = settings;
+        this.publisher = publisher;
+    }
+
+    /** Builds the streams (not started) and a publisher; {@link #startApi()} and {@code streams.start()} follow. */
+    static ApiInstance create(EmbeddedKafkaBroker broker, Path stateDir, int userPartitions) {
+        Topics topics = Topics.create(AvroSerdes.SINGLE_OBJECT);
+        HttpApiSettings settings = HttpApiSettings.of(HOST, HOST, freePort());
+        StreamsBuilder builder = new StreamsBuilder();
+        SettlementTopology.build(builder, topics, new SettlementConfig(Assets.defaults(),
+                SettlementConfig.COMMAND_RETENTION_DEFAULT, SettlementConfig.PURGE_INTERVAL_DEFAULT, userPartitions));
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, settings.applicationServerConfig());
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
+        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 10_000);
+        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), 1_000);
+        KafkaStreams streams = new KafkaStreams(builder.build(), props);
+        CommandPublisher publisher = KafkaCommandPublisher.create(Map.of("bootstrap.servers", broker.bootstrapServers()), topics);
+        return new ApiInstance(topics, streams, settings, publisher);
+    }
+
+    ApiInstance startApi() {
+        api = HttpApi.start(settings, streams, topics, Assets.defaults(), publisher, health, registry);
+        return this;
+    }
+
+    String baseUrl() {
+        return "http://" + HOST + ":" + settings.port();
+    }
+
+    String server() {
+        return settings.applicationServerConfig();
+    }
+
+    @Override
+    public void close() {
+        if (api != null) {
+            api.close();
+        }
+        streams.close(Duration.ofSeconds(30));
+        publisher.close();
+    }
+
+    static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

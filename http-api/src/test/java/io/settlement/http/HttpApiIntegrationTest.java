@@ -1,0 +1,642 @@
+package io.settlement.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.settlement.avro.CommandKind;
+import io.settlement.avro.Reason;
+import io.settlement.avro.ResultStatus;
+import io.settlement.avro.SettlementResult;
+import io.settlement.avro.TransferRequest;
+import io.settlement.avro.BalanceOperation;
+import io.settlement.contract.CommandKeys;
+import io.settlement.contract.Topics;
+import io.settlement.contract.UserPartitioner;
+import io.settlement.kafka.EmbeddedKafkaBroker;
+import io.settlement.topology.Assets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The HTTP API through a real HTTP client, against two application instances (KafkaStreams
+ * running the real topology + HttpApi each) on one real broker with 4 partitions per topic.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class HttpApiIntegrationTest {
+    static final int PARTITIONS = 4;
+    static final Duration DEADLINE = Duration.ofSeconds(60);
+
+    final Http http = new Http();
+    final Topics topics = Topics.create(io.settlement.contract.AvroSerdes.SINGLE_OBJECT);
+    EmbeddedKafkaBroker broker;
+    ApiInstance a;
+    ApiInstance b;
+    KafkaProducer<String, SettlementResult> results;
+
+    @BeforeAll
+    void startBrokerAndTwoInstances() throws Exception {
+        Path root = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "http-api-it");
+        broker = EmbeddedKafkaBroker.startOnFreePorts(root.resolve("kafka"));
+        Map<String, Integer> layout = new HashMap<>();
+        topics.all().forEach(name -> layout.put(name, PARTITIONS));
+        broker.createTopics(layout);
+        a = ApiInstance.create(broker, root.resolve("state-a"), PARTITIONS).startApi();
+        b = ApiInstance.create(broker, root.resolve("state-b"), PARTITIONS).startApi();
+        a.streams.start();
+        b.streams.start();
+        awaitBothRunning();
+        results = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
+                topics.results().keySerde().serializer(), topics.results().valueSerde().serializer());
+    }
+
+    @AfterAll
+    void stopEverything() {
+        if (results != null) {
+            results.close();
+        }
+        if (a != null) {
+            a.close();
+        }
+        if (b != null) {
+            b.close();
+        }
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    // ---- lookups over command-status, on either instance -------------------------------------------------
+
+    @Test
+    void aTransferResultIsAnsweredByEitherInstanceForEveryPartition() {
+        // given results for transfers spread over every partition
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            String id = "spread-" + i;
+            ids.add(id);
+            seed(result(CommandKind.INTERNAL_TRANSFER, id, 100 + i, ResultStatus.ACCEPTED, null));
+        }
+        // when each is looked up on both instances
+        Set<String> servers = new HashSet<>();
+        Set<String> forwarded = new HashSet<>();
+        for (String id : ids) {
+            for (ApiInstance asked : List.of(a, b)) {
+                Http.Reply reply = awaitStatus(asked.baseUrl() + "/api/v1/transfers/" + id, 200);
+                // then both answer the same result, and the owner says it served it
+                assertThat(reply.json().get("request_id").asText()).isEqualTo(id);
+                assertThat(reply.json().get("status").asText()).isEqualTo("ACCEPTED");
+                String servedBy = reply.header(StoreLookup.SERVED_BY_HEADER);
+                servers.add(servedBy);
+                if (!servedBy.equals(asked.server())) {
+                    forwarded.add(id);
+                }
+            }
+        }
+        assertThat(servers).containsExactlyInAnyOrder(a.server(), b.server());
+        assertThat(forwarded).isNotEmpty();
+        assertThat(a.registry.counter("settlement.http.lookups", "outcome", "forwarded").count()
+                + b.registry.counter("settlement.http.lookups", "outcome", "forwarded").count()).isPositive();
+    }
+
+    @Test
+    void aForwardedLookupThatReachesANonOwnerIsNeverForwardedAgain() {
+        // given a result and the instance that owns it
+        seed(result(CommandKind.INTERNAL_TRANSFER, "no-loop", 5, ResultStatus.ACCEPTED, null));
+        String owner = awaitStatus(a.baseUrl() + "/api/v1/transfers/no-loop", 200).header(StoreLookup.SERVED_BY_HEADER);
+        ApiInstance nonOwner = owner.equals(a.server()) ? b : a;
+        // when the non-owner receives it marked as already forwarded
+        Http.Reply reply = http.get(nonOwner.baseUrl() + "/api/v1/transfers/no-loop", StoreLookup.FORWARDED_BY_HEADER, "10.9.9.9:1");
+        // then it answers 503 with Retry-After instead of forwarding once more
+        assertThat(reply.status()).isEqualTo(503);
+        assertThat(reply.code()).isEqualTo("STORE_UNAVAILABLE");
+        assertThat(reply.header("Retry-After")).isEqualTo("1");
+    }
+
+    @Test
+    void theOwnerThatDoesNotAnswerIsAForwardFailedWithRetryAfter() {
+        // given a key owned by b, and b's HTTP API down while its streams keep running
+        String id = idOwnedBy(b, "unreachable-");
+        b.api.close();
+        try {
+            // when a is asked for it
+            Http.Reply reply = http.get(a.baseUrl() + "/api/v1/transfers/" + id);
+            // then a answers 503 FORWARD_FAILED
+            assertThat(reply.status()).as(reply.toString()).isEqualTo(503);
+            assertThat(reply.code()).isEqualTo("FORWARD_FAILED");
+            assertThat(reply.header("Retry-After")).isEqualTo("1");
+        } finally {
+            b.startApi();
+        }
+    }
+
+    @Test
+    void aTradeAnswersSettledOrRejectedWithTheReason() {
+        // given a settled and a rejected trade
+        seed(result(CommandKind.TRADE, "tr-ok", 11, ResultStatus.ACCEPTED, null));
+        seed(result(CommandKind.TRADE, "tr-no", 12, ResultStatus.REJECTED, Reason.INSUFFICIENT_AVAILABLE));
+        // when looked up, then
+        Http.Reply settled = awaitStatus(a.baseUrl() + "/api/v1/trades/tr-ok", 200);
+        assertThat(settled.json().get("status").asText()).isEqualTo("SETTLED");
+        Http.Reply rejected = awaitStatus(b.baseUrl() + "/api/v1/trades/tr-no", 200);
+        assertThat(rejected.json().get("status").asText()).isEqualTo("REJECTED");
+        assertThat(rejected.json().get("reason").asText()).isEqualTo("INSUFFICIENT_AVAILABLE");
+        assertThat(rejected.json().get("buyer_user_id").asLong()).isEqualTo(12);
+        assertThat(http.get(a.baseUrl() + "/api/v1/trades/never").code()).isEqualTo("NOT_FOUND");
+    }
+
+    @Test
+    void aCommandIsFoundByKindAndIdOrByItsQualifiedKey() {
+        // given a result of a deposit
+        seed(result(CommandKind.DEPOSIT_CONFIRMED, "dc-1", 21, ResultStatus.REJECTED, Reason.UNKNOWN_DEPOSIT));
+        // when looked up both ways, then both answer it
+        Http.Reply byKind = awaitStatus(a.baseUrl() + "/api/v1/commands/DEPOSIT_CONFIRMED/dc-1", 200);
+        Http.Reply byKey = http.get(b.baseUrl() + "/api/v1/commands/deposit_confirmed:dc-1");
+        assertThat(byKey.status()).isEqualTo(200);
+        assertThat(byKind.json()).isEqualTo(byKey.json());
+        assertThat(byKind.json().get("key").asText()).isEqualTo("DEPOSIT_CONFIRMED:dc-1");
+        assertThat(byKind.json().get("reason").asText()).isEqualTo("UNKNOWN_DEPOSIT");
+        // and the errors of the command routes
+        assertThat(http.get(a.baseUrl() + "/api/v1/commands/dc-1").code()).isEqualTo("UNQUALIFIED_COMMAND_ID");
+        assertThat(http.get(a.baseUrl() + "/api/v1/commands/NOPE/dc-1").code()).isEqualTo("UNKNOWN_KIND");
+        assertThat(http.get(a.baseUrl() + "/api/v1/commands/NOPE:dc-1").status()).isEqualTo(400);
+        assertThat(http.get(a.baseUrl() + "/api/v1/commands/TRADE/dc-1").code()).isEqualTo("NOT_FOUND");
+    }
+
+    @Test
+    void theOriginalTransferStatusRouteAnswersInItsEnvelope() {
+        // given an accepted and a rejected transfer
+        seed(result(CommandKind.INTERNAL_TRANSFER, "legacy-ok", 31, ResultStatus.ACCEPTED, null));
+        seed(result(CommandKind.INTERNAL_TRANSFER, "legacy-no", 31, ResultStatus.REJECTED, Reason.INSUFFICIENT_AVAILABLE));
+        // when looked up on the original route, then
+        Http.Reply ok = awaitStatus(a.baseUrl() + "/api/v1/user/internal_transfer/legacy-ok", 200);
+        assertThat(ok.json().get("status").asInt()).isZero();
+        assertThat(ok.json().get("msg").asText()).isEqualTo("ok");
+        assertThat(ok.json().get("data").get("request_id").asText()).isEqualTo("legacy-ok");
+        assertThat(ok.json().get("data").get("status").asText()).isEqualTo("success");
+        Http.Reply failed = awaitStatus(b.baseUrl() + "/api/v1/user/internal_transfer/legacy-no", 200);
+        assertThat(failed.json().get("data").get("status").asText()).isEqualTo("failed");
+        assertThat(failed.json().get("data").get("reason").asText()).isEqualTo("INSUFFICIENT_AVAILABLE");
+        Http.Reply unknown = http.get(a.baseUrl() + "/api/v1/user/internal_transfer/never");
+        assertThat(unknown.status()).isEqualTo(404);
+        assertThat(unknown.json().get("status").asInt()).isEqualTo(-1);
+        assertThat(unknown.code()).isEqualTo("NOT_FOUND");
+    }
+
+    // ---- commands ---------------------------------------------------------------------------------------
+
+    @Test
+    void aTransferRetriedWithTheSameIdempotencyKeyIsPublishedOnceOnTheContractsPartition() {
+        // given a transfer body and an Idempotency-Key
+        long userId = 4242;
+        String body = "{\"user_id\":4242,\"from_wallet\":\"FUNDING\",\"to_wallet\":\"SPOT\",\"asset\":\"BTC\",\"amount\":\"0.25\"}";
+        // when it is posted twice with the key
+        Http.Reply first = http.post(a.baseUrl() + "/api/v1/transfers", body, "Idempotency-Key", "retry-me");
+        Http.Reply retry = http.post(a.baseUrl() + "/api/v1/transfers", body, "Idempotency-Key", "retry-me");
+        // then both answer 202 with the same request id and status URL
+        assertThat(first.status()).as(first.toString()).isEqualTo(202);
+        assertThat(retry.status()).isEqualTo(202);
+        String requestId = first.json().get("request_id").asText();
+        assertThat(retry.json().get("request_id").asText()).isEqualTo(requestId);
+        assertThat(first.json().get("status_url").asText()).isEqualTo("/api/v1/transfers/" + requestId);
+        assertThat(retry.header("Idempotent-Replayed")).isEqualTo("true");
+        // and the key gives the same id on the other instance too (derived, not remembered)
+        String sentinel = http.post(b.baseUrl() + "/api/v1/transfers",
+                "{\"user_id\":4242,\"from_wallet\":\"SPOT\",\"to_wallet\":\"FUNDING\",\"asset\":\"ETH\",\"amount\":\"1\"}")
+                .json().get("request_id").asText();
+        assertThat(CommandIntake.requestIdFor(java.util.Optional.empty(), java.util.Optional.of("retry-me"), userId)).isEqualTo(requestId);
+        // and exactly one record was published, on the partition the contract gives the user
+        List<ConsumerRecord<byte[], byte[]>> records = readTransfersUntil(sentinel);
+        List<ConsumerRecord<byte[], byte[]>> mine = records.stream()
+                .filter(r -> transfer(r).getRequestId().equals(requestId)).toList();
+        assertThat(mine).hasSize(1);
+        assertThat(mine.get(0).partition()).isEqualTo(UserPartitioner.partitionOf(userId, PARTITIONS));
+        TransferRequest published = transfer(mine.get(0));
+        assertThat(published.getAmount()).isEqualTo(25_000_000L);
+        assertThat(published.getUserId()).isEqualTo(userId);
+    }
+
+    @Test
+    void theSameIdempotencyKeyWithOtherContentIsAConflict() {
+        String body = "{\"user_id\":77,\"from_wallet\":\"FUNDING\",\"to_wallet\":\"SPOT\",\"asset\":\"BTC\",\"amount\":\"1\"}";
+        assertThat(http.post(a.baseUrl() + "/api/v1/transfers", body, "Idempotency-Key", "k-77").status()).isEqualTo(202);
+        Http.Reply conflict = http.post(a.baseUrl() + "/api/v1/transfers", body.replace("\"1\"", "\"2\""), "Idempotency-Key", "k-77");
+        assertThat(conflict.status()).isEqualTo(409);
+        assertThat(conflict.code()).isEqualTo("ID_CONFLICT");
+    }
+
+    @Test
+    void aClientRequestIdIsKeptAndAnsweredPendingUntilItsResultExists() {
+        // given a transfer posted with the client's own request id through a third API whose publisher holds it back
+        List<TransferRequest> heldBack = new CopyOnWriteArrayList<>();
+        try (ApiOnStreams c = new ApiOnStreams(a.streams, new RecordingPublisher(heldBack))) {
+            Http.Reply posted = http.post(c.baseUrl() + "/api/v1/transfers",
+                    "{\"user_id\":55,\"from_wallet\":\"SPOT\",\"to_wallet\":\"FUNDING\",\"asset\":\"USDT\",\"amount\":\"12.5\",\"request_id\":\"client-55\"}");
+            assertThat(posted.status()).isEqualTo(202);
+            assertThat(posted.json().get("request_id").asText()).isEqualTo("client-55");
+            assertThat(heldBack).singleElement().satisfies(t -> assertThat(t.getAmount()).isEqualTo(12_500_000L));
+            // when it is looked up before any result exists (the owner answers 404, forwarded or not)
+            Http.Reply pending = http.get(c.baseUrl() + "/api/v1/transfers/client-55");
+            Http.Reply legacyPending = http.get(c.baseUrl() + "/api/v1/user/internal_transfer/client-55");
+            // then the instance that submitted it says pending, another says not found
+            assertThat(pending.status()).as(pending.toString()).isEqualTo(200);
+            assertThat(pending.json().get("status").asText()).isEqualTo("PENDING");
+            assertThat(legacyPending.json().get("data").get("status").asText()).isEqualTo("pending");
+            assertThat(http.get(a.baseUrl() + "/api/v1/transfers/client-55").code()).isEqualTo("NOT_FOUND");
+            // and a publisher failure is a 503 the client may retry with the same id
+            Http.Reply failed = http.post(c.baseUrl() + "/api/v1/transfers",
+                    "{\"user_id\":55,\"from_wallet\":\"SPOT\",\"to_wallet\":\"FUNDING\",\"asset\":\"USDT\",\"amount\":\"1\",\"request_id\":\"fail-1\"}");
+            assertThat(failed.status()).isEqualTo(503);
+            assertThat(failed.code()).isEqualTo("PUBLISH_FAILED");
+            assertThat(failed.header("Retry-After")).isEqualTo("1");
+        }
+    }
+
+    @Test
+    void aDepositAndItsConfirmationArePublishedAsBalanceOperations() {
+        Http.Reply deposit = http.post(a.baseUrl() + "/wallet/deposit",
+                "{\"user_id\":901,\"currency\":\"btc\",\"amount\":\"1.5\",\"transaction_id\":\"tx-901\"}");
+        assertThat(deposit.status()).as(deposit.toString()).isEqualTo(202);
+        assertThat(deposit.json().get("deposit_id").asText()).isEqualTo("tx-901");
+        assertThat(deposit.json().get("status_url").asText()).isEqualTo("/api/v1/commands/DEPOSIT_INITIATED/tx-901");
+        Http.Reply confirm = http.post(b.baseUrl() + "/wallet/deposit/confirm", "{\"user_id\":901,\"transaction_id\":\"tx-901\"}");
+        assertThat(confirm.status()).isEqualTo(202);
+        assertThat(confirm.json().get("status_url").asText()).isEqualTo("/api/v1/commands/DEPOSIT_CONFIRMED/tx-901");
+        List<BalanceOperation> operations = readOperations(901, 2);
+        assertThat(operations).extracting(op -> op.getOperation().getClass().getSimpleName())
+                .containsExactly("DepositInitiated", "DepositConfirmed");
+        assertThat(operations.get(0).getOperation()).hasToString(
+                new io.settlement.avro.DepositInitiated("tx-901", "BTC", 150_000_000L).toString());
+    }
+
+    @Test
+    void theOriginalTransferRouteAcceptsItsOwnBodyShape() {
+        Http.Reply reply = http.post(a.baseUrl() + "/api/v1/user/internal_transfer",
+                "{\"from_account\":{\"account_type\":\"funding\",\"asset\":\"USDT\"},"
+                        + "\"to_account\":{\"account_type\":\"spot\",\"user_id\":3001,\"asset\":\"USDT\"},\"amount\":\"1000.00000000\"}");
+        assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
+        assertThat(reply.json().get("status").asInt()).isZero();
+        JsonNode data = reply.json().get("data");
+        assertThat(data.get("status").asText()).isEqualTo("pending");
+        assertThat(data.get("amount").asText()).isEqualTo("1000.000000");
+        assertThat(data.get("to_account").get("user_id").asLong()).isEqualTo(3001);
+        assertThat(data.get("request_id").asText()).isNotBlank();
+    }
+
+    // ---- balances (the balance processor of the core) ---------------------------------------------------
+
+    @Test
+    void depositsConfirmationsAndTransfersShowInEveryUsersBalancesOnEitherInstance() {
+        Assumptions.assumeTrue(topologyHasBalancesStore(), "the topology has no balances store yet (core not merged)");
+        List<Long> users = List.of(1001L, 1002L, 1003L, 1004L, 1005L, 1006L, 1007L, 1008L);
+        // given a deposit of 1.5 BTC per user, initiated then confirmed
+        for (long user : users) {
+            assertThat(http.post(a.baseUrl() + "/wallet/deposit", "{\"user_id\":" + user
+                    + ",\"currency\":\"BTC\",\"amount\":\"1.5\",\"transaction_id\":\"bal-" + user + "\"}").status()).isEqualTo(202);
+        }
+        for (long user : users) {
+            awaitResult(a, "/api/v1/commands/DEPOSIT_INITIATED/bal-" + user, "ACCEPTED");
+            JsonNode funding = balance(b, user, "FUNDING", "BTC");
+            assertThat(funding.get("pending").asText()).isEqualTo("1.50000000");
+            assertThat(funding.get("available").asText()).isEqualTo("0.00000000");
+            assertThat(http.post(b.baseUrl() + "/wallet/deposit/confirm", "{\"user_id\":" + user
+                    + ",\"transaction_id\":\"bal-" + user + "\"}").status()).isEqualTo(202);
+        }
+        // when each user moves 0.5 BTC from FUNDING to SPOT
+        Map<Long, String> transfers = new HashMap<>();
+        for (long user : users) {
+            awaitResult(b, "/api/v1/commands/DEPOSIT_CONFIRMED/bal-" + user, "ACCEPTED");
+            Http.Reply posted = http.post(a.baseUrl() + "/api/v1/transfers", "{\"user_id\":" + user
+                    + ",\"from_wallet\":\"FUNDING\",\"to_wallet\":\"SPOT\",\"asset\":\"BTC\",\"amount\":\"0.5\"}",
+                    "Idempotency-Key", "move-" + user);
+            transfers.put(user, posted.json().get("request_id").asText());
+        }
+        // then both instances show the same balances for every user, in both shapes
+        for (long user : users) {
+            awaitResult(b, "/api/v1/transfers/" + transfers.get(user), "ACCEPTED");
+            for (ApiInstance asked : List.of(a, b)) {
+                assertThat(balance(asked, user, "FUNDING", "BTC").get("available").asText()).isEqualTo("1.00000000");
+                assertThat(balance(asked, user, "FUNDING", "BTC").get("pending").asText()).isEqualTo("0.00000000");
+                assertThat(balance(asked, user, "SPOT", "BTC").get("available").asText()).isEqualTo("0.50000000");
+                Http.Reply legacy = http.get(asked.baseUrl() + "/api/user/balance?user_id=" + user);
+                assertThat(legacy.raw().body()).isEqualTo("{\"status\":0,\"msg\":\"ok\",\"data\":[{\"asset\":\"BTC\",\"avail\":\"0.5\",\"frozen\":\"0\"}]}");
+            }
+        }
+        assertThat(http.get(a.baseUrl() + "/api/v1/users/999999/balances").json().get("balances")).isEmpty();
+        measureLookupLatency(users);
+        assertLedgerInvariants();
+    }
+
+    // ---- errors -----------------------------------------------------------------------------------------
+
+    @Test
+    void badInputIsA400WithAStableCode() {
+        String url = a.baseUrl() + "/api/v1/transfers";
+        assertError(http.post(url, "not json"), 400, "INVALID_JSON");
+        assertError(http.post(url, "[1,2]"), 400, "INVALID_JSON");
+        assertError(http.post(url, transferBody("\"x\"", "FUNDING", "SPOT", "BTC", "\"1\"")), 400, "INVALID_USER_ID");
+        assertError(http.post(url, transferBody("0", "FUNDING", "SPOT", "BTC", "\"1\"")), 400, "INVALID_USER_ID");
+        assertError(http.post(url, transferBody("-3", "FUNDING", "SPOT", "BTC", "\"1\"")), 400, "INVALID_USER_ID");
+        assertError(http.post(url, transferBody("1.5", "FUNDING", "SPOT", "BTC", "\"1\"")), 400, "INVALID_USER_ID");
+        assertError(http.post(url, transferBody("99999999999999999999", "FUNDING", "SPOT", "BTC", "\"1\"")), 400, "INVALID_USER_ID");
+        assertError(http.post(url, transferBody("1", "MARGIN", "SPOT", "BTC", "\"1\"")), 400, "UNKNOWN_WALLET");
+        assertError(http.post(url, transferBody("1", "SPOT", "SPOT", "BTC", "\"1\"")), 400, "SAME_WALLET");
+        assertError(http.post(url, transferBody("1", "FUNDING", "SPOT", "DOGE", "\"1\"")), 400, "UNKNOWN_ASSET");
+        assertError(http.post(url, transferBody("1", "FUNDING", "SPOT", "BTC", "\"-1\"")), 400, "INVALID_AMOUNT");
+        assertError(http.post(url, transferBody("1", "FUNDING", "SPOT", "BTC", "\"0\"")), 400, "INVALID_AMOUNT");
+        assertError(http.post(url, transferBody("1", "FUNDING", "SPOT", "BTC", "true")), 400, "INVALID_AMOUNT");
+        assertError(http.post(url, transferBody("1", "FUNDING", "SPOT", "BTC", "\"1e5\"")), 400, "INVALID_AMOUNT");
+        assertError(http.post(url, transferBody("1", "FUNDING", "SPOT", "BTC", "\"0.123456789\"")), 400, "TOO_MANY_DECIMALS");
+        assertError(http.post(url, transferBody("1", "FUNDING", "SPOT", "BTC", "0.123456789")), 400, "TOO_MANY_DECIMALS");
+        assertError(http.post(url, transferBody("1", "FUNDING", "SPOT", "BTC", "\"100000000000\"")), 400, "AMOUNT_TOO_LARGE");
+        assertError(http.post(url, transferBody("1", "FUNDING", "SPOT", "BTC", "1e400")), 400, "AMOUNT_TOO_LARGE");
+        assertError(http.post(url, "{\"user_id\":1,\"from_wallet\":\"FUNDING\",\"to_wallet\":\"SPOT\",\"asset\":\"BTC\",\"amount\":\"1\",\"request_id\":\"a/b\"}"),
+                400, "INVALID_ID");
+        assertError(http.post(url, transferBody("1", "FUNDING", "SPOT", "BTC", "\"1\""), "Idempotency-Key", "k".repeat(200)), 400, "INVALID_ID");
+        assertError(http.post(a.baseUrl() + "/wallet/deposit", "{\"user_id\":1,\"currency\":\"BTC\",\"amount\":\"1\"}"), 400, "INVALID_ID");
+        assertError(http.get(a.baseUrl() + "/api/v1/users/abc/balances"), 400, "INVALID_USER_ID");
+        assertError(http.get(a.baseUrl() + "/api/v1/users/0/balances"), 400, "INVALID_USER_ID");
+        assertError(http.post(a.baseUrl() + "/api/v1/user/internal_transfer",
+                "{\"from_account\":{\"account_type\":\"funding\",\"asset\":\"USDT\"},\"to_account\":{\"account_type\":\"spot\",\"user_id\":1,\"asset\":\"BTC\"},\"amount\":\"1\"}"),
+                400, "ASSET_MISMATCH");
+        Http.Reply legacy = http.get(a.baseUrl() + "/api/user/balance?user_id=x");
+        assertError(legacy, 400, "INVALID_USER_ID");
+        assertThat(legacy.json().get("status").asInt()).isEqualTo(-1);
+        assertThat(legacy.json().get("msg").asText()).startsWith("INVALID_USER_ID: ");
+    }
+
+    @Test
+    void unknownRoutesAreA404AndWrongMethodsA405AndHugeBodiesA413() {
+        assertError(http.get(a.baseUrl() + "/nope"), 404, "NOT_FOUND");
+        assertError(http.get(a.baseUrl() + "/api/v1/transfers/unknown-id"), 404, "NOT_FOUND");
+        assertError(http.method("PUT", a.baseUrl() + "/api/v1/transfers"), 405, "METHOD_NOT_ALLOWED");
+        assertError(http.method("DELETE", a.baseUrl() + "/health"), 405, "METHOD_NOT_ALLOWED");
+        assertError(http.post(a.baseUrl() + "/api/v1/transfers", "{\"pad\":\"" + "x".repeat(20_000) + "\"}"), 413, "PAYLOAD_TOO_LARGE");
+    }
+
+    // ---- health and metrics -----------------------------------------------------------------------------
+
+    @Test
+    void healthIs200WhenRunningAndShowsEveryRegisteredComponent() {
+        a.health.register("scylla-sink", () -> ComponentHealth.down("lagging 12 records"));
+        try {
+            Http.Reply health = http.get(a.baseUrl() + "/health");
+            assertThat(health.status()).isEqualTo(200);
+            assertThat(health.json().get("streams").asText()).isEqualTo("RUNNING");
+            assertThat(health.json().get("status").asText()).isEqualTo("DEGRADED");
+            assertThat(health.json().get("components").get("scylla-sink").get("detail").asText()).isEqualTo("lagging 12 records");
+        } finally {
+            a.health.unregister("scylla-sink");
+        }
+        assertThat(http.get(a.baseUrl() + "/health").json().get("status").asText()).isEqualTo("UP");
+    }
+
+    @Test
+    void healthIs503AndLookupsAre503WhileStreamsAreNotRunning() throws Exception {
+        // given an instance whose streams never started
+        Path stateDir = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "not-started");
+        try (ApiInstance idle = ApiInstance.create(broker, stateDir, PARTITIONS).startApi()) {
+            // when asked, then
+            Http.Reply health = http.get(idle.baseUrl() + "/health");
+            assertThat(health.status()).isEqualTo(503);
+            assertThat(health.json().get("streams").asText()).isEqualTo("CREATED");
+            assertThat(health.header("Retry-After")).isEqualTo("1");
+            assertError(http.get(idle.baseUrl() + "/api/v1/transfers/x"), 503, "STORE_UNAVAILABLE");
+        }
+    }
+
+    @Test
+    void metricsArePrometheusTextWithKafkaStreamsAndHttpMeters() {
+        http.get(a.baseUrl() + "/health");
+        Http.Reply metrics = http.get(a.baseUrl() + "/metrics");
+        assertThat(metrics.status()).isEqualTo(200);
+        assertThat(metrics.header("Content-Type")).startsWith("text/plain");
+        assertThat(metrics.raw().body()).contains("settlement_http_requests_seconds_count").contains("kafka_stream_");
+    }
+
+    private boolean topologyHasBalancesStore() {
+        return a.streams.metadataForAllStreamsClients().stream()
+                .anyMatch(m -> m.stateStoreNames().contains(io.settlement.topology.StoreNames.BALANCES));
+    }
+
+    private void awaitResult(ApiInstance asked, String path, String status) {
+        Http.Reply reply = awaitStatus(asked.baseUrl() + path, 200);
+        assertThat(reply.json().get("status").asText()).as(reply.toString()).isEqualTo(status);
+    }
+
+    private JsonNode balance(ApiInstance asked, long user, String wallet, String asset) {
+        Http.Reply reply = http.get(asked.baseUrl() + "/api/v1/users/" + user + "/balances");
+        assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
+        for (JsonNode row : reply.json().get("balances")) {
+            if (row.get("wallet").asText().equals(wallet) && row.get("asset").asText().equals(asset)) {
+                return row;
+            }
+        }
+        throw new AssertionError("no " + wallet + " " + asset + " account in " + reply);
+    }
+
+    /** Prints p50/p99 of balance lookups answered locally and forwarded (a rough number, not an assertion). */
+    private void measureLookupLatency(List<Long> users) {
+        Map<Boolean, List<Long>> nanosByForwarded = new HashMap<>();
+        for (int round = 0; round < 25; round++) {
+            for (long user : users) {
+                long started = System.nanoTime();
+                Http.Reply reply = http.get(a.baseUrl() + "/api/v1/users/" + user + "/balances");
+                long took = System.nanoTime() - started;
+                assertThat(reply.status()).isEqualTo(200);
+                boolean forwarded = !a.server().equals(reply.header(StoreLookup.SERVED_BY_HEADER));
+                nanosByForwarded.computeIfAbsent(forwarded, k -> new ArrayList<>()).add(took);
+            }
+        }
+        nanosByForwarded.forEach((forwarded, nanos) -> {
+            nanos.sort(null);
+            System.out.printf("balance lookup latency (%s, n=%d): p50 %.2f ms, p99 %.2f ms%n",
+                    forwarded ? "forwarded" : "local", nanos.size(),
+                    nanos.get(nanos.size() / 2) / 1e6, nanos.get((int) (nanos.size() * 0.99)) / 1e6);
+        });
+    }
+
+    /** DESIGN.md section 9: no user bucket is negative; per asset, all accounts (system included) sum to zero. */
+    private void assertLedgerInvariants() {
+        Map<Integer, Long> sumByAsset = new HashMap<>();
+        for (ApiInstance instance : List.of(a, b)) {
+            org.apache.kafka.streams.state.ReadOnlyKeyValueStore<io.settlement.topology.balance.BalanceKey, io.settlement.topology.balance.Balance> store =
+                    instance.streams.store(org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(io.settlement.topology.StoreNames.BALANCES,
+                            org.apache.kafka.streams.state.QueryableStoreTypes.<io.settlement.topology.balance.BalanceKey, io.settlement.topology.balance.Balance>keyValueStore()));
+            try (var iterator = store.all()) {
+                iterator.forEachRemaining(entry -> {
+                    var balance = entry.value;
+                    if (entry.key.ownerId() != io.settlement.topology.balance.BalanceKey.SYSTEM_OWNER) {
+                        assertThat(balance.available()).as("available of %s", entry.key).isNotNegative();
+                        assertThat(balance.frozen()).as("frozen of %s", entry.key).isNotNegative();
+                        assertThat(balance.pending()).as("pending of %s", entry.key).isNotNegative();
+                    }
+                    sumByAsset.merge(entry.key.assetId(), balance.available() + balance.frozen() + balance.pending(), Math::addExact);
+                });
+            }
+        }
+        assertThat(sumByAsset).isNotEmpty();
+        sumByAsset.forEach((asset, sum) -> assertThat(sum).as("sum of asset %d over all accounts", asset).isZero());
+    }
+
+    // ---- helpers -----------------------------------------------------------------------------------------
+
+    private static String transferBody(String userId, String from, String to, String asset, String amount) {
+        return "{\"user_id\":" + userId + ",\"from_wallet\":\"" + from + "\",\"to_wallet\":\"" + to
+                + "\",\"asset\":\"" + asset + "\",\"amount\":" + amount + "}";
+    }
+
+    private static void assertError(Http.Reply reply, int status, String code) {
+        assertThat(reply.status()).as(reply.toString()).isEqualTo(status);
+        assertThat(reply.code()).as(reply.toString()).isEqualTo(code);
+        assertThat(reply.json().get("message").asText()).isNotBlank();
+    }
+
+    private Http.Reply awaitStatus(String url, int status) {
+        Http.Reply[] last = new Http.Reply[1];
+        await().atMost(DEADLINE).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
+            last[0] = http.get(url);
+            assertThat(last[0].status()).as(last[0].toString()).isEqualTo(status);
+        });
+        return last[0];
+    }
+
+    private void awaitBothRunning() {
+        await().atMost(DEADLINE).until(() -> a.streams.state() == KafkaStreams.State.RUNNING
+                && b.streams.state() == KafkaStreams.State.RUNNING
+                && !a.streams.metadataForAllStreamsClients().isEmpty()
+                && a.streams.metadataForAllStreamsClients().size() == 2);
+    }
+
+    /** A transfer id whose command-status key lives on {@code owner}, with a result seeded for it. */
+    private String idOwnedBy(ApiInstance owner, String prefix) {
+        for (int i = 0; ; i++) {
+            String id = prefix + i;
+            var metadata = a.streams.queryMetadataForKey(io.settlement.topology.StoreNames.COMMAND_STATUS,
+                    CommandKeys.of(CommandKind.INTERNAL_TRANSFER, id), new org.apache.kafka.common.serialization.StringSerializer());
+            if (metadata.activeHost().equals(owner.settings.applicationServer())) {
+                return id;
+            }
+        }
+    }
+
+    private SettlementResult result(CommandKind kind, String id, long userId, ResultStatus status, Reason reason) {
+        Instant now = Instant.ofEpochMilli(System.currentTimeMillis());
+        return new SettlementResult(id, kind, userId, status, reason, reason == null ? null : "because", now, now);
+    }
+
+    private void seed(SettlementResult result) {
+        try {
+            results.send(new ProducerRecord<>(topics.results().name(), CommandKeys.of(result.getKind(), result.getCommandId()), result)).get();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private TransferRequest transfer(ConsumerRecord<byte[], byte[]> record) {
+        return topics.transferRequests().valueSerde().deserializer().deserialize(record.topic(), record.value());
+    }
+
+    private List<ConsumerRecord<byte[], byte[]>> readTransfersUntil(String sentinelRequestId) {
+        List<ConsumerRecord<byte[], byte[]>> seen = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
+            consumer.subscribe(List.of(topics.transferRequests().name()));
+            await().atMost(DEADLINE).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(seen::add);
+                return seen.stream().anyMatch(r -> transfer(r).getRequestId().equals(sentinelRequestId));
+            });
+        }
+        return seen;
+    }
+
+    private List<BalanceOperation> readOperations(long userId, int count) {
+        List<BalanceOperation> seen = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
+            consumer.subscribe(List.of(topics.balanceOperations().name()));
+            await().atMost(DEADLINE).until(() -> {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    BalanceOperation op = topics.balanceOperations().valueSerde().deserializer().deserialize(record.topic(), record.value());
+                    if (op.getUserId() == userId) {
+                        assertThat(record.partition()).isEqualTo(UserPartitioner.partitionOf(userId, PARTITIONS));
+                        seen.add(op);
+                    }
+                }
+                return seen.size() >= count;
+            });
+        }
+        return seen;
+    }
+
+    private KafkaConsumer<byte[], byte[]> consumer() {
+        return new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, "test-reader-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /** A publisher that keeps what it is given, and fails for request ids starting with "fail-". */
+    record RecordingPublisher(List<TransferRequest> transfers) implements CommandPublisher {
+        @Override
+        public void publishTransfer(TransferRequest request) {
+            if (request.getRequestId().startsWith("fail-")) {
+                throw new PublishException("broker unreachable (test)", new RuntimeException());
+            }
+            transfers.add(request);
+        }
+
+        @Override
+        public void publishBalanceOperation(BalanceOperation operation) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void close() {}
+    }
+
+    /** A third HttpApi over a running instance's streams, not itself an application.server: it always forwards. */
+    static final class ApiOnStreams implements AutoCloseable {
+        final HttpApi api;
+        final HttpApiSettings settings = HttpApiSettings.of(ApiInstance.HOST, ApiInstance.HOST, ApiInstance.freePort());
+
+        ApiOnStreams(KafkaStreams streams, CommandPublisher publisher) {
+            api = HttpApi.start(settings, streams, Topics.create(io.settlement.contract.AvroSerdes.SINGLE_OBJECT),
+                    Assets.defaults(), publisher, new HealthChecks(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+        }
+
+        String baseUrl() {
+            return "http://" + ApiInstance.HOST + ":" + settings.port();
+        }
+
+        @Override
+        public void close() {
+            api.close();
+        }
+    }
+}

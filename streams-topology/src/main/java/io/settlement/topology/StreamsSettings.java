@@ -1,0 +1,41 @@
+package io.settlement.topology;
+
+import io.settlement.contract.Topics;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+
+/**
+ * The Kafka Streams settings the topology relies on, whatever runs it (the app, dev mode, the
+ * tests): exactly-once v2, the dead-letter topic with the built-in handlers (KIP-1034) so a
+ * record that cannot be read lands in {@code settlement.dlq} with the error in its headers and
+ * the stream goes on, and producer/consumer settings for a steady command stream.
+ */
+public final class StreamsSettings {
+    /** How long a producer batch waits to fill; small, results are awaited by clients. */
+    public static final int PRODUCER_LINGER_MS = 5;
+    /** Records per poll; the balance processor is fast, so larger polls amortise the transaction cost. */
+    public static final int CONSUMER_MAX_POLL_RECORDS = 2_000;
+    /** The record cache in front of the stores, shared by a thread's tasks. */
+    public static final long STATE_STORE_CACHE_MAX_BYTES = 64L * 1024 * 1024;
+
+    private StreamsSettings() {}
+
+    public static Properties base(String applicationId, String bootstrapServers, String stateDir) {
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir);
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, Topics.DEAD_LETTERS);
+        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class.getName());
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, SettlementProcessingExceptionHandler.class.getName());
+        props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, STATE_STORE_CACHE_MAX_BYTES);
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), PRODUCER_LINGER_MS);
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
+        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), CONSUMER_MAX_POLL_RECORDS);
+        return props;
+    }
+}

@@ -1,0 +1,43 @@
+package io.settlement.topology.balance;
+
+import io.settlement.topology.StoreNames;
+import java.util.List;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The balance task's state stores (DESIGN.md section 6), RocksDB and changelogged, all in the
+ * user's partition: balances, remembered commands, order reservations, deposit/withdrawal holds.
+ * Values are fixed binary layouts, not Avro: they are read and written on every command.
+ */
+public final class BalanceStores {
+    public static final List<String> NAMES = List.of(StoreNames.BALANCES, StoreNames.COMMANDS, StoreNames.RESERVATIONS, StoreNames.HOLDS);
+
+    private BalanceStores() {}
+
+    public static List<StoreBuilder<?>> builders() {
+        return List.of(balances(), commands(), reservations(), holds());
+    }
+
+    public static StoreBuilder<KeyValueStore<BalanceKey, Balance>> balances() {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.BALANCES), BalanceKey.SERDE, Balance.SERDE)
+                .withLoggingEnabled(java.util.Map.of());
+    }
+
+    public static StoreBuilder<KeyValueStore<String, RememberedCommand>> commands() {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.COMMANDS), Serdes.String(), RememberedCommand.SERDE)
+                .withLoggingEnabled(java.util.Map.of());
+    }
+
+    public static StoreBuilder<KeyValueStore<String, Reservation>> reservations() {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.RESERVATIONS), Serdes.String(), Reservation.SERDE)
+                .withLoggingEnabled(java.util.Map.of());
+    }
+
+    public static StoreBuilder<KeyValueStore<String, Hold>> holds() {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.HOLDS), Serdes.String(), Hold.SERDE)
+                .withLoggingEnabled(java.util.Map.of());
+    }
+}

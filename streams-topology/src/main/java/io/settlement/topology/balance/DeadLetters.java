@@ -1,0 +1,75 @@
+package io.settlement.topology.balance;
+
+import io.settlement.avro.BalanceOperation;
+import io.settlement.avro.Reason;
+import io.settlement.avro.TradeLeg;
+import io.settlement.avro.TransferRequest;
+import io.settlement.contract.Topics;
+import io.settlement.topology.DeadLetterHeaders;
+import io.settlement.topology.PartitionGuard;
+import java.nio.charset.StandardCharsets;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.LongSerializer;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+
+/**
+ * Builds the copies of refused input records for {@code settlement.dlq}: the original key and
+ * value bytes (re-encoded with the topic's own serdes) with headers that say where the record
+ * came from and why it was refused. Only refused records pass here, so cost does not matter.
+ */
+final class DeadLetters {
+    private final Topics topics;
+    private final PartitionGuard guard;
+    private final LongSerializer keys = new LongSerializer();
+
+    DeadLetters(Topics topics, PartitionGuard guard) {
+        this.topics = topics;
+        this.guard = guard;
+    }
+
+    String wrongPartitionDetail(long userId, RecordMetadata metadata) {
+        return "user " + userId + " belongs on partition " + guard.partitionOf(userId) + " of " + guard.partitions()
+                + ", the record arrived on partition " + metadata.partition() + " of " + metadata.topic();
+    }
+
+    Record<byte[], byte[]> wrongPartition(Record<Long, Object> record, long userId, RecordMetadata metadata) {
+        Headers headers = source(metadata);
+        put(headers, DeadLetterHeaders.REASON, Reason.WRONG_PARTITION.name());
+        put(headers, DeadLetterHeaders.MESSAGE, wrongPartitionDetail(userId, metadata));
+        put(headers, DeadLetterHeaders.EXPECTED_PARTITION, Integer.toString(guard.partitionOf(userId)));
+        put(headers, DeadLetterHeaders.PARTITIONS, Integer.toString(guard.partitions()));
+        return new Record<>(keys.serialize(metadata.topic(), record.key()), value(metadata.topic(), record.value()), record.timestamp(), headers);
+    }
+
+    Record<byte[], byte[]> withoutValue(Record<Long, Object> record, RecordMetadata metadata) {
+        Headers headers = source(metadata);
+        put(headers, DeadLetterHeaders.REASON, "NULL_VALUE");
+        put(headers, DeadLetterHeaders.MESSAGE, "a record without a value is no command");
+        return new Record<>(keys.serialize(metadata.topic(), record.key()), null, record.timestamp(), headers);
+    }
+
+    private byte[] value(String topic, Object value) {
+        if (value instanceof BalanceOperation operation) {
+            return topics.balanceOperations().valueSerde().serializer().serialize(topic, operation);
+        } else if (value instanceof TransferRequest transfer) {
+            return topics.transferRequests().valueSerde().serializer().serialize(topic, transfer);
+        } else if (value instanceof TradeLeg leg) {
+            return topics.tradeLegs().valueSerde().serializer().serialize(topic, leg);
+        }
+        return null;
+    }
+
+    private static Headers source(RecordMetadata metadata) {
+        Headers headers = new RecordHeaders();
+        put(headers, DeadLetterHeaders.TOPIC, metadata.topic());
+        put(headers, DeadLetterHeaders.PARTITION, Integer.toString(metadata.partition()));
+        put(headers, DeadLetterHeaders.OFFSET, Long.toString(metadata.offset()));
+        return headers;
+    }
+
+    private static void put(Headers headers, String name, String value) {
+        headers.add(name, value.getBytes(StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,333 @@
+package io.settlement.topology.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.settlement.avro.AccountType;
+import io.settlement.avro.BalanceEvent;
+import io.settlement.avro.BalanceOperation;
+import io.settlement.avro.CommandKind;
+import io.settlement.avro.JournalEntry;
+import io.settlement.avro.LegResult;
+import io.settlement.avro.SettlementResult;
+import io.settlement.avro.Trade;
+import io.settlement.avro.TradeLeg;
+import io.settlement.avro.TransferRequest;
+import io.settlement.contract.AvroSerdes;
+import io.settlement.contract.Topics;
+import io.settlement.topology.Asset;
+import io.settlement.topology.SettlementConfig;
+import io.settlement.topology.SettlementTopology;
+import io.settlement.topology.StoreNames;
+import io.settlement.topology.StreamsSettings;
+import io.settlement.topology.balance.Balance;
+import io.settlement.topology.balance.BalanceKey;
+import io.settlement.topology.balance.ResultRules;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.test.TestRecord;
+
+/**
+ * A {@link TopologyTestDriver} over the real {@link SettlementTopology#build}, with the real
+ * {@link StreamsSettings}, a fixed wall clock, typed inputs, and every output record kept in
+ * order. {@link #assertInvariants()} checks DESIGN.md section 9 after a scenario: no user bucket
+ * negative, per asset the sum over all accounts (system accounts included) zero, every command
+ * exactly one result and one distinct first result per command key. Published in this module's
+ * test-jar for the other modules' tests.
+ */
+public final class SettlementDriver implements AutoCloseable {
+    /** The wall clock every driver starts at, so tests are deterministic. */
+    public static final Instant START = Instant.parse("2026-01-05T09:00:00Z");
+
+    private final TopologyTestDriver driver;
+    private final Topics topics;
+    private final SettlementConfig config;
+    private final Commands commands;
+    private final TestInputTopic<Long, BalanceOperation> operationsIn;
+    private final TestInputTopic<Long, TransferRequest> transfersIn;
+    private final TestInputTopic<Long, TradeLeg> legsIn;
+    private final TestInputTopic<Bytes, Trade> tradesIn;
+    private final TestOutputTopic<String, SettlementResult> resultsOut;
+    private final TestOutputTopic<Long, JournalEntry> journalOut;
+    private final TestOutputTopic<Long, BalanceEvent> eventsOut;
+    private final TestOutputTopic<String, LegResult> legResultsOut;
+    private final TestOutputTopic<byte[], byte[]> deadLettersOut;
+    private final List<SettlementResult> results = new ArrayList<>();
+    private final List<String> resultKeys = new ArrayList<>();
+    private final List<JournalEntry> journal = new ArrayList<>();
+    private final List<BalanceEvent> events = new ArrayList<>();
+    private final List<LegResult> legResults = new ArrayList<>();
+    private final List<TestRecord<byte[], byte[]>> deadLetters = new ArrayList<>();
+    private Instant now = START;
+    private int commandsSent;
+    private int legsSent;
+    private int tradesSent;
+
+    private SettlementDriver(SettlementConfig config) {
+        this.config = config;
+        this.topics = Topics.create(AvroSerdes.SINGLE_OBJECT);
+        StreamsBuilder builder = new StreamsBuilder();
+        SettlementTopology.build(builder, topics, config);
+        this.driver = new TopologyTestDriver(builder.build(), properties(), START);
+        this.commands = new Commands(this::now);
+        this.operationsIn = driver.createInputTopic(topics.balanceOperations().name(),
+                topics.balanceOperations().keySerde().serializer(), topics.balanceOperations().valueSerde().serializer());
+        this.transfersIn = driver.createInputTopic(topics.transferRequests().name(),
+                topics.transferRequests().keySerde().serializer(), topics.transferRequests().valueSerde().serializer());
+        this.legsIn = driver.createInputTopic(topics.tradeLegs().name(),
+                topics.tradeLegs().keySerde().serializer(), topics.tradeLegs().valueSerde().serializer());
+        this.tradesIn = driver.createInputTopic(topics.trades().name(),
+                topics.trades().keySerde().serializer(), topics.trades().valueSerde().serializer());
+        this.resultsOut = driver.createOutputTopic(topics.results().name(),
+                topics.results().keySerde().deserializer(), topics.results().valueSerde().deserializer());
+        this.journalOut = driver.createOutputTopic(topics.journal().name(),
+                topics.journal().keySerde().deserializer(), topics.journal().valueSerde().deserializer());
+        this.eventsOut = driver.createOutputTopic(topics.balanceEvents().name(),
+                topics.balanceEvents().keySerde().deserializer(), topics.balanceEvents().valueSerde().deserializer());
+        this.legResultsOut = driver.createOutputTopic(topics.legResults().name(),
+                topics.legResults().keySerde().deserializer(), topics.legResults().valueSerde().deserializer());
+        this.deadLettersOut = driver.createOutputTopic(topics.deadLetters().name(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /** A driver with the default assets (BTC:1:8, USDT:2:6, ETH:3:9), one user partition and the default retention. */
+    public static SettlementDriver start() {
+        return start(SettlementConfig.defaults(1));
+    }
+
+    public static SettlementDriver start(SettlementConfig config) {
+        return new SettlementDriver(config);
+    }
+
+    private static Properties properties() {
+        try {
+            Path stateDir = Files.createTempDirectory("settlement-driver");
+            return StreamsSettings.base("settlement-test", "127.0.0.1:9", stateDir.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public Commands commands() {
+        return commands;
+    }
+
+    public Topics topics() {
+        return topics;
+    }
+
+    public SettlementConfig config() {
+        return config;
+    }
+
+    public TopologyTestDriver testDriver() {
+        return driver;
+    }
+
+    public Instant now() {
+        return now;
+    }
+
+    /** Moves the wall clock (and runs the wall-clock punctuators that fall due). */
+    public void advanceWallClock(Duration duration) {
+        now = now.plus(duration);
+        driver.advanceWallClockTime(duration);
+    }
+
+    // ---- inputs -------------------------------------------------------------------------
+
+    /** Sends a balance operation keyed by its user and returns its result. */
+    public SettlementResult send(BalanceOperation operation) {
+        return send(operation.getUserId(), operation);
+    }
+
+    /** Sends a balance operation with the given record key and returns its result. */
+    public SettlementResult send(Long key, BalanceOperation operation) {
+        commandsSent++;
+        operationsIn.pipeInput(key, operation, now);
+        return lastResult();
+    }
+
+    public SettlementResult send(TransferRequest request) {
+        return send(request.getUserId(), request);
+    }
+
+    public SettlementResult send(Long key, TransferRequest request) {
+        commandsSent++;
+        transfersIn.pipeInput(key, request, now);
+        return lastResult();
+    }
+
+    /** Sends a trade leg keyed by its user and returns the balance task's answer. */
+    public LegResult send(TradeLeg leg) {
+        return send(leg.getUserId(), leg);
+    }
+
+    public LegResult send(Long key, TradeLeg leg) {
+        legsSent++;
+        legsIn.pipeInput(key, leg, now);
+        drain();
+        return legResults.isEmpty() ? null : legResults.get(legResults.size() - 1);
+    }
+
+    /** Sends a trade (for the trade coordinator's tests); each trade is expected to get one TRADE result. */
+    public void send(Bytes key, Trade trade) {
+        tradesSent++;
+        tradesIn.pipeInput(key, trade, now);
+        drain();
+    }
+
+    /** Sends raw bytes to any input topic, e.g. a record no serde can read. Expects no result. */
+    public void sendRaw(String topic, byte[] key, byte[] value) {
+        driver.createInputTopic(topic, new ByteArraySerializer(), new ByteArraySerializer()).pipeInput(key, value, now);
+        drain();
+    }
+
+    // ---- outputs ------------------------------------------------------------------------
+
+    private SettlementResult lastResult() {
+        drain();
+        return results.isEmpty() ? null : results.get(results.size() - 1);
+    }
+
+    /** Moves every new output record into the kept lists. */
+    public void drain() {
+        for (KeyValue<String, SettlementResult> record : resultsOut.readKeyValuesToList()) {
+            resultKeys.add(record.key);
+            results.add(record.value);
+        }
+        journal.addAll(journalOut.readValuesToList());
+        events.addAll(eventsOut.readValuesToList());
+        legResults.addAll(legResultsOut.readValuesToList());
+        deadLetters.addAll(deadLettersOut.readRecordsToList());
+    }
+
+    public List<SettlementResult> results() {
+        drain();
+        return results;
+    }
+
+    /** The keys of {@link #results()}, in the same order. */
+    public List<String> resultKeys() {
+        drain();
+        return resultKeys;
+    }
+
+    public List<JournalEntry> journal() {
+        drain();
+        return journal;
+    }
+
+    public List<BalanceEvent> events() {
+        drain();
+        return events;
+    }
+
+    public List<LegResult> legResults() {
+        drain();
+        return legResults;
+    }
+
+    public List<TestRecord<byte[], byte[]>> deadLetters() {
+        drain();
+        return deadLetters;
+    }
+
+    // ---- stores -------------------------------------------------------------------------
+
+    public KeyValueStore<BalanceKey, Balance> balancesStore() {
+        return driver.getKeyValueStore(StoreNames.BALANCES);
+    }
+
+    public Balance balance(long ownerId, AccountType type, String assetCode) {
+        Balance balance = balancesStore().get(new BalanceKey(ownerId, type, asset(assetCode).id()));
+        return balance == null ? Balance.ZERO : balance;
+    }
+
+    /** This task's share of a system account (EXTERNAL, FEES, CLEARING); only AVAILABLE is used. */
+    public long system(AccountType type, String assetCode) {
+        return balance(BalanceKey.SYSTEM_OWNER, type, assetCode).available();
+    }
+
+    public Map<BalanceKey, Balance> allBalances() {
+        Map<BalanceKey, Balance> all = new LinkedHashMap<>();
+        try (KeyValueIterator<BalanceKey, Balance> iterator = balancesStore().all()) {
+            iterator.forEachRemaining(entry -> all.put(entry.key, entry.value));
+        }
+        return all;
+    }
+
+    public SettlementResult status(String commandKey) {
+        KeyValueStore<String, SettlementResult> statuses = driver.getKeyValueStore(StoreNames.COMMAND_STATUS);
+        return statuses.get(commandKey);
+    }
+
+    public Asset asset(String code) {
+        return config.assets().byCode(code).orElseThrow(() -> new IllegalArgumentException("unknown asset " + code));
+    }
+
+    // ---- invariants ---------------------------------------------------------------------
+
+    /** DESIGN.md section 9, invariants 1 to 3, over everything this driver saw. */
+    public void assertInvariants() {
+        drain();
+        Map<Integer, Long> sumPerAsset = new HashMap<>();
+        for (Map.Entry<BalanceKey, Balance> entry : allBalances().entrySet()) {
+            BalanceKey key = entry.getKey();
+            Balance balance = entry.getValue();
+            if (key.ownerId() != BalanceKey.SYSTEM_OWNER) {
+                assertThat(balance.available()).as("available of %s", key).isNotNegative();
+                assertThat(balance.frozen()).as("frozen of %s", key).isNotNegative();
+                assertThat(balance.pending()).as("pending of %s", key).isNotNegative();
+            } else {
+                assertThat(balance.frozen() | balance.pending()).as("system account %s uses only AVAILABLE", key).isZero();
+            }
+            sumPerAsset.merge(key.assetId(), balance.available() + balance.frozen() + balance.pending(), Long::sum);
+        }
+        sumPerAsset.forEach((assetId, sum) -> assertThat(sum).as("sum over all accounts of asset %d", assetId).isZero());
+
+        long tradeResults = results.stream().filter(r -> r.getKind() == CommandKind.TRADE).count();
+        assertThat(results.size() - tradeResults).as("one result per command sent").isEqualTo(commandsSent);
+        assertThat(legResults).as("one answer per trade leg sent").hasSize(legsSent);
+        Map<String, Set<SettlementResult>> firstResults = new HashMap<>();
+        for (int i = 0; i < results.size(); i++) {
+            if (ResultRules.claimsId(results.get(i).getReason())) {
+                firstResults.computeIfAbsent(resultKeys.get(i), k -> new HashSet<>()).add(results.get(i));
+            }
+        }
+        firstResults.forEach((key, distinct) -> assertThat(distinct).as("distinct results of %s", key).hasSize(1));
+        for (JournalEntry entry : journal) {
+            entry.getPostings().forEach(posting -> assertThat(posting.getAmount()).as("posting of %s", entry.getEntryId()).isPositive());
+        }
+    }
+
+    /** The number of trades sent through {@link #send(Bytes, Trade)}. */
+    public int tradesSent() {
+        return tradesSent;
+    }
+
+    @Override
+    public void close() {
+        driver.close();
+    }
+}
