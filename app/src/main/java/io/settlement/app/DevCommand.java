@@ -98,15 +98,22 @@ final class DevCommand implements Callable<Integer> {
 
     private void printBanner(PrintWriter out, EmbeddedKafkaBroker broker, SettlementApp app, Duration startup) {
         AppSettings settings = app.settings();
-        String jar = "java -jar app/target/settlement-streams.jar";
+        String url = app.httpUrl();
         out.printf("%nSettlement Streams dev mode is up (%.1f s).%n", startup.toMillis() / 1000.0);
+        out.printf("  HTTP API     : %s   (health %s/health, metrics %s/metrics; docs/http-api.md)%n", url, url, url);
         out.printf("  Kafka broker : %s (data in %s)%n", broker.bootstrapServers(), broker.dataDir());
         out.printf("  Streams      : %s, %d partitions per user-keyed topic, state in %s%n",
                 settings.applicationId(), app.userPartitions(), settings.stateDir().toAbsolutePath().normalize());
+        out.printf("%nTry it (docs/running.md):%n");
+        out.printf("  curl -s -X POST %s/wallet/deposit -d '{\"user_id\":42,\"currency\":\"BTC\",\"amount\":\"1.5\",\"transaction_id\":\"tx-1\"}'%n", url);
+        out.printf("  curl -s -X POST %s/wallet/deposit/confirm -d '{\"user_id\":42,\"transaction_id\":\"tx-1\"}'%n", url);
+        out.printf("  curl -s -X POST %s/api/v1/transfers -d '{\"request_id\":\"tr-1\",\"user_id\":42,\"from_wallet\":\"FUNDING\",\"to_wallet\":\"SPOT\",\"asset\":\"BTC\",\"amount\":\"0.5\"}'%n", url);
+        out.printf("  curl -s %s/api/v1/transfers/tr-1%n", url);
+        out.printf("  curl -s %s/api/v1/users/42/balances%n", url);
         out.printf("%nFeed commands as JSON lines (docs/produce.md):%n");
-        out.printf("  echo '{\"type\":\"Deposit\",\"command_id\":\"dep-1\",\"user_id\":42,\"asset\":\"BTC\",\"amount\":100000000}' | %s produce%n", jar);
-        out.printf("  echo '{\"type\":\"InternalTransfer\",\"request_id\":\"tr-1\",\"user_id\":42,\"from_wallet\":\"FUNDING\",\"to_wallet\":\"SPOT\",\"asset\":\"BTC\",\"amount\":25000000}' | %s produce%n", jar);
-        out.printf("%nCtrl-C stops; the data stays under %s (delete it to start over).%n", dataDir);
+        out.printf("  echo '{\"type\":\"Deposit\",\"command_id\":\"dep-1\",\"user_id\":7,\"asset\":\"USDT\",\"amount\":250000000}' "
+                + "| java -jar app/target/settlement-streams.jar produce --set bootstrap.servers=%s%n", broker.bootstrapServers());
+        out.printf("%nCtrl-C stops; the data stays under %s (delete it to start over).%n", dataDir.toAbsolutePath().normalize());
         out.flush();
     }
 }
