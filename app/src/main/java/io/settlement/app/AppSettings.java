@@ -41,7 +41,7 @@ public final class AppSettings {
      * Static group membership for the one dev instance: a dev process killed and started again
      * takes its old place in the consumer group at once instead of waiting out the session timeout.
      */
-    public static final String DEV_GROUP_INSTANCE_ID = STREAMS_PREFIX + "main.consumer.group.instance.id";
+    public static final String GROUP_INSTANCE_ID = STREAMS_PREFIX + "main.consumer.group.instance.id";
 
     public static final String APPLICATION_ID = "application.id";
     public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
@@ -79,7 +79,7 @@ public final class AppSettings {
             TOPIC_REPLICATION_FACTOR, "1",
             NUM_STANDBY_REPLICAS, "0",
             HTTP_HOST, "127.0.0.1",
-            DEV_GROUP_INSTANCE_ID, "settlement-dev"));
+            GROUP_INSTANCE_ID, "settlement-dev"));
 
     private static final Set<String> KNOWN_KEYS = RUN_DEFAULTS.keySet();
 

@@ -64,6 +64,8 @@ final class RealBroker implements AutoCloseable {
         values.put(AppSettings.NUM_STANDBY_REPLICAS, "0");
         values.put(AppSettings.HTTP_HOST, "127.0.0.1");
         values.put(AppSettings.HTTP_PORT, "0");
+        // Static membership, as dev mode has it: an instance started again takes its place at once.
+        values.put(AppSettings.GROUP_INSTANCE_ID, "test-" + instance);
         values.putAll(overrides);
         return AppSettings.of(AppSettings.RUN_DEFAULTS, values);
     }
