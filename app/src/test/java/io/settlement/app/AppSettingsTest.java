@@ -110,7 +110,7 @@ class AppSettingsTest {
         AppSettings settings = AppSettings.load(AppSettings.RUN_DEFAULTS, List.of(Path.of("../config/docker.properties")),
                 Map.of(), Map.of());
 
-        assertThat(settings.bootstrapServers()).isEqualTo("kafka:9092");
+        assertThat(settings.bootstrapServers()).isEqualTo("kafka:19092");
         assertThat(settings.advertisedHost()).isEqualTo("app");
         assertThat(settings.assets().all()).hasSize(3);
     }
