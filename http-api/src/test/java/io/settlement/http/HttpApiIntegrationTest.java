@@ -444,8 +444,14 @@ class HttpApiIntegrationTest {
                 .anyMatch(m -> m.stateStoreNames().contains(io.settlement.topology.StoreNames.BALANCES));
     }
 
+    /** Waits until the command is final: the submitting instance answers 200 PENDING until then. */
     private void awaitResult(ApiInstance asked, String path, String status) {
-        Http.Reply reply = awaitStatus(asked.baseUrl() + path, 200);
+        await().atMost(DEADLINE).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
+            Http.Reply reply = http.get(asked.baseUrl() + path);
+            assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
+            assertThat(reply.json().get("status").asText()).as(reply.toString()).isNotEqualTo("PENDING");
+        });
+        Http.Reply reply = http.get(asked.baseUrl() + path);
         assertThat(reply.json().get("status").asText()).as(reply.toString()).isEqualTo(status);
     }
 

@@ -1,0 +1,285 @@
+package io.settlement.sink.tigerbeetle;
+
+import static io.settlement.sink.tigerbeetle.Journal.BTC;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.tigerbeetle.TransferFlags;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.settlement.avro.AccountType;
+import io.settlement.avro.Bucket;
+import io.settlement.avro.JournalEntry;
+import io.settlement.contract.AvroSerdes;
+import io.settlement.contract.Topic;
+import io.settlement.contract.Topics;
+import io.settlement.sink.tigerbeetle.SinkHealth.State;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The sink's loop over Kafka's {@link MockConsumer} and the {@link FakeLedger}: what it commits,
+ * halts, retries and reports. (TigerBeetleSinkBrokerTest repeats the commit claims on a real broker.)
+ */
+class TigerBeetleSinkTest {
+    static final long ALICE = 7;
+    static final long BOB = 8;
+    static final Topic<Long, JournalEntry> JOURNAL = Topics.create(AvroSerdes.SINGLE_OBJECT).journal();
+    static final TopicPartition P0 = new TopicPartition(JOURNAL.name(), 0);
+    static final TopicPartition P1 = new TopicPartition(JOURNAL.name(), 1);
+
+    MockConsumer<byte[], byte[]> consumer;
+    FakeLedger ledger;
+    SimpleMeterRegistry registry;
+    List<Long> waits;
+    TigerBeetleSink sink;
+    final long[] nextOffset = new long[2];
+
+    @BeforeEach
+    void setUp() {
+        consumer = new MockConsumer<>("earliest");
+        ledger = new FakeLedger();
+        registry = new SimpleMeterRegistry();
+        waits = new ArrayList<>();
+        sink = sinkWith(TigerBeetleSinkSettings.defaults());
+        consumer.assign(List.of(P0, P1));
+        consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L));
+    }
+
+    TigerBeetleSink sinkWith(TigerBeetleSinkSettings settings) {
+        return new TigerBeetleSink(consumer, JOURNAL, ledger, settings, registry, waits::add);
+    }
+
+    void journal(TopicPartition partition, JournalEntry... entries) {
+        for (JournalEntry entry : entries) {
+            byte[] value = JOURNAL.valueSerde().serializer().serialize(JOURNAL.name(), entry);
+            consumer.addRecord(new ConsumerRecord<>(JOURNAL.name(), partition.partition(), nextOffset[partition.partition()]++,
+                    null, value));
+        }
+    }
+
+    /** Kafka delivers the same records again after a seek or a restart. */
+    void redeliver(TopicPartition partition, long from, JournalEntry... entries) {
+        nextOffset[partition.partition()] = from;
+        journal(partition, entries);
+    }
+
+    Long committed(TopicPartition partition) {
+        OffsetAndMetadata offset = consumer.committed(Set.of(partition)).get(partition);
+        return offset == null ? null : offset.offset();
+    }
+
+    BigInteger balance(long owner, AccountType type, Bucket bucket) {
+        return ledger.balance(new LedgerAccountKey(owner, type, BTC, bucket));
+    }
+
+    double count(String name, String tag, String value) {
+        return registry.get("settlement.sink.tigerbeetle." + name).tag(tag, value).counter().count();
+    }
+
+    /** Conservation (DESIGN.md section 9, invariant 2) in TigerBeetle: every account of the ledger sums to zero. */
+    void assertLedgerSumsToZero(long... owners) {
+        BigInteger sum = BigInteger.ZERO;
+        for (long owner : owners) {
+            for (AccountType type : AccountType.values()) {
+                for (Bucket bucket : Bucket.values()) {
+                    BigInteger balance = ledger.balance(new LedgerAccountKey(LedgerAccountKey.isSystem(type) ? 0 : owner, type, BTC, bucket));
+                    if (balance != null && (!LedgerAccountKey.isSystem(type) || owner == owners[0])) {
+                        sum = sum.add(balance);
+                    }
+                }
+            }
+        }
+        assertThat(sum).as("sum over every account of the BTC ledger").isZero();
+    }
+
+    @Test
+    void mirrorsEveryEntryAndCommitsAfterTheLedgerAnswered() {
+        // given entries of two users on two partitions
+        journal(P0, Journal.deposit("d1", ALICE, BTC, 100), Journal.withdrawRequested("w1", ALICE, BTC, 40));
+        journal(P1, Journal.deposit("d2", BOB, BTC, 50), Journal.transfer("t1", BOB, AccountType.FUNDING, AccountType.SPOT, BTC, 20));
+
+        // when the sink polls once
+        sink.pollOnce();
+
+        // then TigerBeetle holds the balances, both partitions are committed past their entries, and the sink is UP
+        assertThat(balance(ALICE, AccountType.FUNDING, Bucket.AVAILABLE)).isEqualTo(60);
+        assertThat(balance(ALICE, AccountType.FUNDING, Bucket.FROZEN)).isEqualTo(40);
+        assertThat(balance(BOB, AccountType.SPOT, Bucket.AVAILABLE)).isEqualTo(20);
+        assertThat(balance(0, AccountType.EXTERNAL, Bucket.AVAILABLE)).isEqualTo(-150);
+        assertThat(committed(P0)).isEqualTo(2);
+        assertThat(committed(P1)).isEqualTo(2);
+        assertThat(count("entries", "outcome", "applied")).isEqualTo(4);
+        assertThat(sink.state()).isEqualTo(State.UP);
+        assertThat(sink.problems()).isEmpty();
+        assertLedgerSumsToZero(ALICE, BOB);
+    }
+
+    @Test
+    void aReplayedJournalAnswersExistsAndCountsAsDoneWithoutMovingMoneyTwice() {
+        // given entries already mirrored
+        JournalEntry[] entries = {Journal.deposit("d1", ALICE, BTC, 100), Journal.tradeCredit("x1", "BUYER", ALICE, BTC, 30, 2)};
+        journal(P0, entries);
+        sink.pollOnce();
+        int transfers = ledger.transferCount();
+
+        // when the sink reads them again (a restart before the commit was seen)
+        consumer.seek(P0, 0);
+        redeliver(P0, 0, entries);
+        sink.pollOnce();
+
+        // then they count as already applied, are committed, and TigerBeetle holds no second copy
+        assertThat(count("entries", "outcome", "already_applied")).isEqualTo(2);
+        assertThat(ledger.transferCount()).isEqualTo(transfers).isEqualTo(3);
+        assertThat(balance(ALICE, AccountType.SPOT, Bucket.AVAILABLE)).isEqualTo(28);
+        assertThat(committed(P0)).isEqualTo(2);
+        assertThat(sink.state()).isEqualTo(State.UP);
+        assertLedgerSumsToZero(ALICE);
+    }
+
+    @Test
+    void anEntryTheLedgerRefusesHaltsItsPartitionOnlyAndIsNeverCommitted() {
+        // given alice's order reservation that TigerBeetle cannot cover (it never saw SPOT funds), bob's fine entry
+        JournalEntry refused = Journal.orderReserved("o1", ALICE, BTC, 30);
+        journal(P0, Journal.deposit("d1", ALICE, BTC, 100), refused, Journal.deposit("d3", ALICE, BTC, 5));
+        journal(P1, Journal.deposit("d2", BOB, BTC, 50));
+
+        // when the sink polls
+        sink.pollOnce();
+
+        // then P0 is committed up to the refused entry, paused and positioned on it; P1 goes on
+        assertThat(committed(P0)).isEqualTo(1);
+        assertThat(consumer.paused()).containsExactly(P0);
+        assertThat(consumer.position(P0)).isEqualTo(1);
+        assertThat(committed(P1)).isEqualTo(1);
+        // and the sink reports the entry loudly: DEGRADED, the entry and cause named, a metric counted
+        assertThat(sink.state()).isEqualTo(State.DEGRADED);
+        assertThat(sink.problems()).singleElement().asString()
+                .contains("ORDER_RESERVED:o1").contains("ExceedsCredits").contains("offset 1");
+        assertThat(count("halts", "reason", "disagrees")).isEqualTo(1);
+
+        // when more of P0 arrives, it is not read while the partition is halted; P1 still is
+        journal(P0, Journal.deposit("d4", ALICE, BTC, 1));
+        journal(P1, Journal.deposit("d5", BOB, BTC, 1));
+        sink.pollOnce();
+        assertThat(committed(P0)).isEqualTo(1);
+        assertThat(committed(P1)).isEqualTo(2);
+        assertThat(sink.state()).isEqualTo(State.DEGRADED);
+    }
+
+    @Test
+    void anUnreadableRecordHaltsItsPartitionInsteadOfBeingSkipped() {
+        // given a good entry and then bytes that are no journal entry
+        journal(P0, Journal.deposit("d1", ALICE, BTC, 100));
+        consumer.addRecord(new ConsumerRecord<>(JOURNAL.name(), 0, nextOffset[0]++, null, new byte[] {1, 2, 3}));
+        journal(P0, Journal.deposit("d2", ALICE, BTC, 100));
+
+        // when the sink polls
+        sink.pollOnce();
+
+        // then the good entry is committed, the partition halts at the bad record, and the entry after it was not sent
+        assertThat(committed(P0)).isEqualTo(1);
+        assertThat(consumer.paused()).containsExactly(P0);
+        assertThat(balance(ALICE, AccountType.FUNDING, Bucket.AVAILABLE)).isEqualTo(100);
+        assertThat(sink.state()).isEqualTo(State.DEGRADED);
+        assertThat(count("halts", "reason", "unmappable")).isEqualTo(1);
+    }
+
+    @Test
+    void transientLedgerErrorsAreRetriedWithExponentialBackoff() {
+        // given TigerBeetle fails to answer three times
+        ledger.failNext(3);
+        journal(P0, Journal.deposit("d1", ALICE, BTC, 100));
+
+        // when the sink polls
+        sink.pollOnce();
+
+        // then it waited 1, 2 and 4 seconds between attempts, and the entry went through
+        assertThat(waits).containsExactly(1_000L, 2_000L, 4_000L);
+        assertThat(balance(ALICE, AccountType.FUNDING, Bucket.AVAILABLE)).isEqualTo(100);
+        assertThat(committed(P0)).isEqualTo(1);
+        assertThat(sink.state()).isEqualTo(State.UP);
+        assertThat(registry.get("settlement.sink.tigerbeetle.retries").counter().count()).isEqualTo(3);
+    }
+
+    @Test
+    void whenRetriesRunOutNothingIsCommittedAndThePartitionIsReadAgain() {
+        // given TigerBeetle does not answer the account creation nor any retry
+        TigerBeetleSinkSettings settings = TigerBeetleSinkSettings.defaults();
+        ledger.failNext(settings.retryAttemptsMax());
+        JournalEntry deposit = Journal.deposit("d1", ALICE, BTC, 100);
+        journal(P0, deposit);
+
+        // when the sink polls
+        sink.pollOnce();
+
+        // then the backoff stayed bounded, nothing is committed, the partition is rewound (not paused), and the sink is DEGRADED
+        assertThat(waits).containsExactly(1_000L, 2_000L, 4_000L, 8_000L, 10_000L);
+        assertThat(committed(P0)).isNull();
+        assertThat(consumer.position(P0)).isZero();
+        assertThat(consumer.paused()).isEmpty();
+        assertThat(sink.state()).isEqualTo(State.DEGRADED);
+        assertThat(sink.problems()).singleElement().asString().contains("create_accounts");
+
+        // when TigerBeetle is back and the record is read again
+        redeliver(P0, 0, deposit);
+        sink.pollOnce();
+
+        // then it is mirrored and committed, and the sink is UP again
+        assertThat(committed(P0)).isEqualTo(1);
+        assertThat(balance(ALICE, AccountType.FUNDING, Bucket.AVAILABLE)).isEqualTo(100);
+        assertThat(sink.state()).isEqualTo(State.UP);
+    }
+
+    @Test
+    void requestsStayWithinTheLimitAndNeverSplitAChain() {
+        // given a limit of three transfers per request and chains of 1, 2, 2, 1 and 2 transfers
+        sink = sinkWith(new TigerBeetleSinkSettings(100, 3, 6, 1_000, 10_000, 1_000));
+        journal(P0, Journal.deposit("d1", ALICE, BTC, 100), Journal.tradeCredit("x1", "BUYER", ALICE, BTC, 10, 1),
+                Journal.tradeCredit("x2", "BUYER", ALICE, BTC, 10, 1), Journal.deposit("d2", ALICE, BTC, 1),
+                Journal.tradeCredit("x3", "BUYER", ALICE, BTC, 10, 1));
+
+        // when the sink polls
+        sink.pollOnce();
+
+        // then three requests went out, each at most three transfers, each ending its last chain
+        assertThat(ledger.transferRequestSizes).containsExactly(3, 3, 2);
+        assertThat(ledger.transferRequestFlags).allSatisfy(flags ->
+                assertThat(TransferFlags.hasLinked(flags.get(flags.size() - 1))).isFalse());
+        assertThat(ledger.transferRequestFlags.get(0)).containsExactly(TransferFlags.NONE, TransferFlags.LINKED, TransferFlags.NONE);
+        assertThat(committed(P0)).isEqualTo(5);
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void anAccountTheLedgerDefinesOtherwiseStopsTheSink() {
+        // given TigerBeetle already has alice's funding account without the overdraft flag
+        ledger.putAccount(new LedgerAccountKey(ALICE, AccountType.FUNDING, BTC, Bucket.AVAILABLE), 0);
+        MockConsumer<byte[], byte[]> subscribed = new MockConsumer<>("earliest");
+        consumer = subscribed;
+        sink = sinkWith(TigerBeetleSinkSettings.defaults());
+        subscribed.schedulePollTask(() -> {
+            subscribed.rebalance(List.of(P0));
+            subscribed.updateBeginningOffsets(Map.of(P0, 0L));
+            journal(P0, Journal.deposit("d1", ALICE, BTC, 100));
+        });
+
+        // when the sink runs
+        sink.run();
+
+        // then it stopped: DOWN, the account named, nothing committed, no transfer made, its consumer closed
+        assertThat(sink.state()).isEqualTo(State.DOWN);
+        assertThat(sink.problems()).singleElement().asString().contains("ExistsWithDifferentFlags").contains("user 7 FUNDING.AVAILABLE");
+        assertThat(ledger.transferCount()).isZero();
+        assertThat(subscribed.closed()).isTrue();
+    }
+}
