@@ -46,7 +46,14 @@ final class DevCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         long startedAtNs = System.nanoTime();
         PrintWriter out = spec.commandLine().getOut();
-        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dataDir.resolve("kafka"), kafkaPort);
+        EmbeddedKafkaBroker broker;
+        try {
+            broker = EmbeddedKafkaBroker.start(dataDir.resolve("kafka"), kafkaPort);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("cannot start the embedded Kafka broker on 127.0.0.1:" + kafkaPort
+                    + " (controller " + (kafkaPort + 1) + "): " + rootMessage(e)
+                    + ". Is another broker or dev instance running? Try --kafka-port.", e);
+        }
         AppSettings settings = config.load(AppSettings.DEV_DEFAULTS, Map.of(
                 AppSettings.BOOTSTRAP_SERVERS, broker.bootstrapServers(),
                 AppSettings.STATE_DIR, dataDir.resolve("streams").toString()));
@@ -87,6 +94,14 @@ final class DevCommand implements Callable<Integer> {
         spec.commandLine().getErr().printf("Kafka Streams stopped on its own (state %s); see the log above.%n",
                 app.health().state());
         return stop(app, broker, hook);
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        for (int depth = 0; root.getCause() != null && depth < 16; depth++) {
+            root = root.getCause();
+        }
+        return root.toString();
     }
 
     private static int stop(SettlementApp app, EmbeddedKafkaBroker broker, Thread hook) {
