@@ -5,13 +5,13 @@ import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 
 /**
  * The Kafka Streams settings the topology relies on, whatever runs it (the app, dev mode, the
  * tests): exactly-once v2, the dead-letter topic with the built-in handlers (KIP-1034) so a
  * record that cannot be read lands in {@code settlement.dlq} with the error in its headers and
- * the stream goes on, and producer/consumer settings for a steady command stream.
+ * the stream goes on (unless reading failed for a transient reason outside the record, see
+ * {@link SettlementDeserializationExceptionHandler}), and producer/consumer settings for a steady command stream.
  */
 public final class StreamsSettings {
     /** How long a producer batch waits to fill; small, results are awaited by clients. */
@@ -30,7 +30,7 @@ public final class StreamsSettings {
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir);
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, Topics.DEAD_LETTERS);
-        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class.getName());
+        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, SettlementDeserializationExceptionHandler.class.getName());
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, SettlementProcessingExceptionHandler.class.getName());
         props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, STATE_STORE_CACHE_MAX_BYTES);
         props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), PRODUCER_LINGER_MS);

@@ -1,0 +1,101 @@
+package io.settlement.serde.confluent;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.common.config.ConfigException;
+
+/**
+ * The configuration of the Confluent wire format, read from the same flat properties as the
+ * rest of the application. The keys follow Confluent's serializers where one exists, so a
+ * deployment's existing settings carry over.
+ *
+ * @param registry            where and how to reach the schema registry
+ * @param autoRegister        register our schemas on first use ({@code true}), or only look them up
+ *                            and fail when an operator has not registered them
+ * @param subjectNameStrategy the subject of a topic's values
+ */
+public record ConfluentSerdeConfig(RegistrySettings registry, boolean autoRegister, SubjectNameStrategy subjectNameStrategy) {
+    /** {@code single-object} (default), {@code confluent}, or {@code class:<fully qualified Serde class>}. */
+    public static final String SERDE_FORMAT = "serde.format";
+    /** One URL, or several separated by commas (tried in turn on transient failures). */
+    public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
+    /** {@code user:password} for HTTP basic authentication. */
+    public static final String BASIC_AUTH_USER_INFO = "schema.registry.basic.auth.user.info";
+    /** Confluent's unprefixed spelling of {@link #BASIC_AUTH_USER_INFO}, accepted as well. */
+    public static final String BASIC_AUTH_USER_INFO_CONFLUENT = "basic.auth.user.info";
+    /** {@code true} (default, as in Confluent's serializers) or {@code false}. */
+    public static final String AUTO_REGISTER_SCHEMAS = "auto.register.schemas";
+    /** {@code TopicNameStrategy} (default), {@code RecordNameStrategy} or {@code TopicRecordNameStrategy}. */
+    public static final String VALUE_SUBJECT_NAME_STRATEGY = "value.subject.name.strategy";
+    public static final String CONNECT_TIMEOUT_MS = "schema.registry.connect.timeout.ms";
+    public static final String REQUEST_TIMEOUT_MS = "schema.registry.request.timeout.ms";
+    /** Attempts per registry call, the first one included. */
+    public static final String ATTEMPTS_MAX = "schema.registry.attempts.max";
+    public static final String RETRY_BACKOFF_MS = "schema.registry.retry.backoff.ms";
+    public static final String RETRY_BACKOFF_MAX_MS = "schema.registry.retry.backoff.max.ms";
+
+    public static ConfluentSerdeConfig from(Map<String, ?> properties) {
+        String urls = string(properties, SCHEMA_REGISTRY_URL)
+                .orElseThrow(() -> new ConfigException(SCHEMA_REGISTRY_URL + " is required with " + SERDE_FORMAT + "=" + WireFormats.CONFLUENT));
+        List<URI> parsedUrls = Arrays.stream(urls.split(",")).map(String::trim).filter(url -> !url.isEmpty())
+                .map(url -> url.endsWith("/") ? url.substring(0, url.length() - 1) : url)
+                .map(url -> {
+                    URI uri = URI.create(url);
+                    if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) {
+                        throw new ConfigException(SCHEMA_REGISTRY_URL, url, "expected an http:// or https:// URL");
+                    }
+                    return uri;
+                }).toList();
+        if (parsedUrls.isEmpty()) {
+            throw new ConfigException(SCHEMA_REGISTRY_URL, urls, "no URL given");
+        }
+        Optional<String> userInfo = string(properties, BASIC_AUTH_USER_INFO).or(() -> string(properties, BASIC_AUTH_USER_INFO_CONFLUENT));
+        if (userInfo.isPresent() && userInfo.get().indexOf(':') < 0) {
+            throw new ConfigException(BASIC_AUTH_USER_INFO + " must be user:password");
+        }
+        RegistrySettings registry = new RegistrySettings(parsedUrls, userInfo,
+                Duration.ofMillis(positiveLong(properties, CONNECT_TIMEOUT_MS, RegistrySettings.CONNECT_TIMEOUT_MS_DEFAULT)),
+                Duration.ofMillis(positiveLong(properties, REQUEST_TIMEOUT_MS, RegistrySettings.REQUEST_TIMEOUT_MS_DEFAULT)),
+                Math.toIntExact(positiveLong(properties, ATTEMPTS_MAX, RegistrySettings.ATTEMPTS_MAX_DEFAULT)),
+                Duration.ofMillis(positiveLong(properties, RETRY_BACKOFF_MS, RegistrySettings.BACKOFF_INITIAL_MS_DEFAULT)),
+                Duration.ofMillis(positiveLong(properties, RETRY_BACKOFF_MAX_MS, RegistrySettings.BACKOFF_MAX_MS_DEFAULT)));
+        boolean autoRegister = string(properties, AUTO_REGISTER_SCHEMAS).map(value -> switch (value.toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new ConfigException(AUTO_REGISTER_SCHEMAS, value, "expected true or false");
+        }).orElse(true);
+        SubjectNameStrategy strategy = string(properties, VALUE_SUBJECT_NAME_STRATEGY).map(SubjectNameStrategy::parse)
+                .orElse(SubjectNameStrategy.TOPIC_NAME);
+        return new ConfluentSerdeConfig(registry, autoRegister, strategy);
+    }
+
+    static Optional<String> string(Map<String, ?> properties, String key) {
+        Object value = properties.get(key);
+        if (value == null) {
+            return Optional.empty();
+        }
+        String text = String.valueOf(value).trim();
+        return text.isEmpty() ? Optional.empty() : Optional.of(text);
+    }
+
+    private static long positiveLong(Map<String, ?> properties, String key, long defaultValue) {
+        Optional<String> text = string(properties, key);
+        if (text.isEmpty()) {
+            return defaultValue;
+        }
+        try {
+            long value = Long.parseLong(text.get());
+            if (value < 1) {
+                throw new ConfigException(key, text.get(), "must be at least 1");
+            }
+            return value;
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key, text.get(), "expected a whole number");
+        }
+    }
+}

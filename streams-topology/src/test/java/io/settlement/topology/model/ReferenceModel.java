@@ -1,0 +1,302 @@
+package io.settlement.topology.model;
+
+import io.settlement.avro.Reason;
+import io.settlement.avro.ResultStatus;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * A small sequential model of the settlement rules (DESIGN.md section 3 and the lead's
+ * decisions), written apart from the processor: plain maps, no stores, no postings. The property
+ * test runs the same commands through both and compares every answer and every balance.
+ */
+final class ReferenceModel {
+    /** An answer: status and reason (null when accepted). */
+    record Answer(ResultStatus status, Reason reason) {
+        static final Answer OK = new Answer(ResultStatus.ACCEPTED, null);
+
+        static Answer no(Reason reason) {
+            return new Answer(ResultStatus.REJECTED, reason);
+        }
+    }
+
+    record Account(long user, String wallet, String asset) {}
+
+    static final class Buckets {
+        long available;
+        long frozen;
+        long pending;
+    }
+
+    private static final class Order {
+        long user;
+        String asset;
+        long reserved;
+        long consumed;
+        long released;
+        Long filledTotal;
+    }
+
+    private static final class Hold {
+        long user;
+        String asset;
+        long amount;
+        boolean open = true;
+    }
+
+    private record Remembered(Object content, Answer answer) {}
+
+    private final Set<String> assets;
+    final Map<Account, Buckets> balances = new HashMap<>();
+    final Map<String, Long> system = new HashMap<>();
+    private final Map<String, Order> orders = new HashMap<>();
+    private final Map<String, Hold> holds = new HashMap<>();
+    private final Map<String, Remembered> remembered = new HashMap<>();
+
+    ReferenceModel(Set<String> assets) {
+        this.assets = assets;
+    }
+
+    /** The idempotency layer: a retry repeats the first answer, a conflicting reuse is ID_CONFLICT, an old command EXPIRED. */
+    Answer command(String key, Object content, boolean expired, java.util.function.Supplier<Answer> apply) {
+        Remembered first = remembered.get(key);
+        if (first != null) {
+            return Objects.equals(first.content(), content) ? first.answer() : Answer.no(Reason.ID_CONFLICT);
+        }
+        Answer answer = expired ? Answer.no(Reason.EXPIRED) : apply.get();
+        remembered.put(key, new Remembered(content, answer));
+        return answer;
+    }
+
+    Answer deposit(long user, String asset, long amount) {
+        if (amount <= 0) {
+            return Answer.no(Reason.INVALID_AMOUNT);
+        }
+        if (!assets.contains(asset)) {
+            return Answer.no(Reason.UNKNOWN_ASSET);
+        }
+        bucketsOf(user, "FUNDING", asset).available += amount;
+        addSystem("EXTERNAL", asset, -amount);
+        return Answer.OK;
+    }
+
+    Answer depositInitiated(long user, String depositId, String asset, long amount) {
+        if (amount <= 0) {
+            return Answer.no(Reason.INVALID_AMOUNT);
+        }
+        if (!assets.contains(asset)) {
+            return Answer.no(Reason.UNKNOWN_ASSET);
+        }
+        if (holds.containsKey("D" + depositId)) {
+            return Answer.no(Reason.DUPLICATE_DEPOSIT);
+        }
+        Hold hold = new Hold();
+        hold.user = user;
+        hold.asset = asset;
+        hold.amount = amount;
+        holds.put("D" + depositId, hold);
+        bucketsOf(user, "FUNDING", asset).pending += amount;
+        addSystem("EXTERNAL", asset, -amount);
+        return Answer.OK;
+    }
+
+    Answer depositFinished(long user, String depositId, boolean confirmed) {
+        Hold hold = holds.get("D" + depositId);
+        if (hold == null || hold.user != user) {
+            return Answer.no(Reason.UNKNOWN_DEPOSIT);
+        }
+        if (!hold.open) {
+            return Answer.no(Reason.ALREADY_FINAL);
+        }
+        hold.open = false;
+        Buckets funding = bucketsOf(user, "FUNDING", hold.asset);
+        funding.pending -= hold.amount;
+        if (confirmed) {
+            funding.available += hold.amount;
+        } else {
+            addSystem("EXTERNAL", hold.asset, hold.amount);
+        }
+        return Answer.OK;
+    }
+
+    Answer withdrawRequested(long user, String withdrawalId, String asset, long amount) {
+        if (amount <= 0) {
+            return Answer.no(Reason.INVALID_AMOUNT);
+        }
+        if (!assets.contains(asset)) {
+            return Answer.no(Reason.UNKNOWN_ASSET);
+        }
+        if (holds.containsKey("W" + withdrawalId)) {
+            return Answer.no(Reason.DUPLICATE_WITHDRAWAL);
+        }
+        Buckets funding = bucketsOf(user, "FUNDING", asset);
+        if (funding.available < amount) {
+            return Answer.no(Reason.INSUFFICIENT_AVAILABLE);
+        }
+        Hold hold = new Hold();
+        hold.user = user;
+        hold.asset = asset;
+        hold.amount = amount;
+        holds.put("W" + withdrawalId, hold);
+        funding.available -= amount;
+        funding.frozen += amount;
+        return Answer.OK;
+    }
+
+    Answer withdrawFinished(long user, String withdrawalId, boolean confirmed) {
+        Hold hold = holds.get("W" + withdrawalId);
+        if (hold == null || hold.user != user) {
+            return Answer.no(Reason.UNKNOWN_WITHDRAWAL);
+        }
+        if (!hold.open) {
+            return Answer.no(Reason.ALREADY_FINAL);
+        }
+        hold.open = false;
+        Buckets funding = bucketsOf(user, "FUNDING", hold.asset);
+        funding.frozen -= hold.amount;
+        if (confirmed) {
+            addSystem("EXTERNAL", hold.asset, hold.amount);
+        } else {
+            funding.available += hold.amount;
+        }
+        return Answer.OK;
+    }
+
+    Answer orderReserved(long user, String orderId, String asset, long amount) {
+        if (amount <= 0) {
+            return Answer.no(Reason.INVALID_AMOUNT);
+        }
+        if (!assets.contains(asset)) {
+            return Answer.no(Reason.UNKNOWN_ASSET);
+        }
+        if (orders.containsKey(orderId)) {
+            return Answer.no(Reason.DUPLICATE_ORDER);
+        }
+        Buckets spot = bucketsOf(user, "SPOT", asset);
+        if (spot.available < amount) {
+            return Answer.no(Reason.INSUFFICIENT_AVAILABLE);
+        }
+        Order order = new Order();
+        order.user = user;
+        order.asset = asset;
+        order.reserved = amount;
+        orders.put(orderId, order);
+        spot.available -= amount;
+        spot.frozen += amount;
+        return Answer.OK;
+    }
+
+    Answer orderReleased(long user, String orderId, long filledTotal) {
+        if (filledTotal < 0) {
+            return Answer.no(Reason.INVALID_AMOUNT);
+        }
+        Order order = orders.get(orderId);
+        if (order == null || order.user != user) {
+            return Answer.no(Reason.UNKNOWN_ORDER);
+        }
+        if (order.filledTotal != null) {
+            return Answer.no(Reason.ORDER_RELEASED);
+        }
+        if (filledTotal > order.reserved) {
+            return Answer.no(Reason.FILL_EXCEEDS_RESERVATION);
+        }
+        long back = order.reserved - Math.max(filledTotal, order.consumed);
+        order.filledTotal = filledTotal;
+        order.released = back;
+        Buckets spot = bucketsOf(user, "SPOT", order.asset);
+        spot.frozen -= back;
+        spot.available += back;
+        return Answer.OK;
+    }
+
+    Answer transfer(long user, String from, String to, String asset, long amount) {
+        if (amount <= 0) {
+            return Answer.no(Reason.INVALID_AMOUNT);
+        }
+        if (!assets.contains(asset)) {
+            return Answer.no(Reason.UNKNOWN_ASSET);
+        }
+        if (from.equals(to)) {
+            return Answer.no(Reason.SAME_WALLET);
+        }
+        Buckets source = bucketsOf(user, from, asset);
+        if (source.available < amount) {
+            return Answer.no(Reason.INSUFFICIENT_AVAILABLE);
+        }
+        source.available -= amount;
+        bucketsOf(user, to, asset).available += amount;
+        return Answer.OK;
+    }
+
+    Answer debit(long user, String orderId, String asset, long amount) {
+        if (amount <= 0) {
+            return Answer.no(Reason.INVALID_AMOUNT);
+        }
+        if (!assets.contains(asset)) {
+            return Answer.no(Reason.UNKNOWN_ASSET);
+        }
+        Buckets spot = bucketsOf(user, "SPOT", asset);
+        if (orderId == null) {
+            if (spot.available < amount) {
+                return Answer.no(Reason.INSUFFICIENT_AVAILABLE);
+            }
+            spot.available -= amount;
+        } else {
+            Order order = orders.get(orderId);
+            if (order == null || order.user != user) {
+                return Answer.no(Reason.UNKNOWN_ORDER);
+            }
+            if (!order.asset.equals(asset)) {
+                return Answer.no(Reason.ASSET_MISMATCH);
+            }
+            if (amount > order.reserved - order.consumed - order.released) {
+                return Answer.no(Reason.FILL_EXCEEDS_RESERVATION);
+            }
+            order.consumed += amount;
+            spot.frozen -= amount;
+        }
+        addSystem("CLEARING", asset, amount);
+        return Answer.OK;
+    }
+
+    Answer refund(long user, String asset, long amount) {
+        if (amount <= 0) {
+            return Answer.no(Reason.INVALID_AMOUNT);
+        }
+        if (!assets.contains(asset)) {
+            return Answer.no(Reason.UNKNOWN_ASSET);
+        }
+        bucketsOf(user, "SPOT", asset).available += amount;
+        addSystem("CLEARING", asset, -amount);
+        return Answer.OK;
+    }
+
+    Answer credit(long user, String asset, long amount, long fee) {
+        if (amount <= 0) {
+            return Answer.no(Reason.INVALID_AMOUNT);
+        }
+        if (!assets.contains(asset)) {
+            return Answer.no(Reason.UNKNOWN_ASSET);
+        }
+        if (fee < 0) {
+            return Answer.no(Reason.INVALID_AMOUNT);
+        }
+        if (fee > amount) {
+            return Answer.no(Reason.FEE_TOO_LARGE);
+        }
+        bucketsOf(user, "SPOT", asset).available += amount - fee;
+        addSystem("CLEARING", asset, -amount);
+        addSystem("FEES", asset, fee);
+        return Answer.OK;
+    }
+
+    Buckets bucketsOf(long user, String wallet, String asset) {
+        return balances.computeIfAbsent(new Account(user, wallet, asset), a -> new Buckets());
+    }
+
+    private void addSystem(String type, String asset, long delta) {
+        system.merge(type + ":" + asset, delta, Long::sum);
+    }
+}
