@@ -9,6 +9,7 @@ import io.settlement.avro.LegResult;
 import io.settlement.avro.SettlementResult;
 import io.settlement.avro.Trade;
 import io.settlement.avro.TradeLeg;
+import io.settlement.avro.TradeState;
 import io.settlement.avro.TransferRequest;
 import java.util.List;
 import java.util.stream.Stream;
@@ -27,7 +28,8 @@ class SchemaHistoryTest {
 
     static Stream<Class<?>> topicRecords() {
         return Stream.of(BalanceOperation.class, TransferRequest.class, Trade.class, TradeLeg.class,
-                LegResult.class, SettlementResult.class, JournalEntry.class, BalanceEvent.class);
+                LegResult.class, SettlementResult.class, JournalEntry.class, BalanceEvent.class,
+                TradeState.class);
     }
 
     @ParameterizedTest

@@ -36,8 +36,8 @@ public final class SettlementTopology {
 
     public static void build(StreamsBuilder builder, Topics topics, SettlementConfig config) {
         addBalances(builder, topics, config);
-        // The trade coordinator plugs in here: TradeTopology.addTo(builder, topics, config);
-        // it consumes trades and leg results and produces trade legs and trade results.
+        // The trade coordinator: consumes trades and leg results, produces trade legs and trade results.
+        io.settlement.topology.trade.TradeTopology.addTo(builder, topics, config);
         addCommandStatus(builder, topics);
     }
 

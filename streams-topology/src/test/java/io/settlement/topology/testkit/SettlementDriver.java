@@ -72,12 +72,14 @@ public final class SettlementDriver implements AutoCloseable {
     private final TestOutputTopic<Long, JournalEntry> journalOut;
     private final TestOutputTopic<Long, BalanceEvent> eventsOut;
     private final TestOutputTopic<String, LegResult> legResultsOut;
+    private final TestOutputTopic<Long, TradeLeg> legsOut;
     private final TestOutputTopic<byte[], byte[]> deadLettersOut;
     private final List<SettlementResult> results = new ArrayList<>();
     private final List<String> resultKeys = new ArrayList<>();
     private final List<JournalEntry> journal = new ArrayList<>();
     private final List<BalanceEvent> events = new ArrayList<>();
     private final List<LegResult> legResults = new ArrayList<>();
+    private final List<TradeLeg> coordinatorLegs = new ArrayList<>();
     private final List<TestRecord<byte[], byte[]>> deadLetters = new ArrayList<>();
     private Instant now = START;
     private int commandsSent;
@@ -107,6 +109,8 @@ public final class SettlementDriver implements AutoCloseable {
                 topics.balanceEvents().keySerde().deserializer(), topics.balanceEvents().valueSerde().deserializer());
         this.legResultsOut = driver.createOutputTopic(topics.legResults().name(),
                 topics.legResults().keySerde().deserializer(), topics.legResults().valueSerde().deserializer());
+        this.legsOut = driver.createOutputTopic(topics.tradeLegs().name(),
+                topics.tradeLegs().keySerde().deserializer(), topics.tradeLegs().valueSerde().deserializer());
         this.deadLettersOut = driver.createOutputTopic(topics.deadLetters().name(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
@@ -224,6 +228,7 @@ public final class SettlementDriver implements AutoCloseable {
         journal.addAll(journalOut.readValuesToList());
         events.addAll(eventsOut.readValuesToList());
         legResults.addAll(legResultsOut.readValuesToList());
+        coordinatorLegs.addAll(legsOut.readValuesToList());
         deadLetters.addAll(deadLettersOut.readRecordsToList());
     }
 
@@ -313,7 +318,8 @@ public final class SettlementDriver implements AutoCloseable {
 
         long tradeResults = results.stream().filter(r -> r.getKind() == CommandKind.TRADE).count();
         assertThat(results.size() - tradeResults).as("one result per command sent").isEqualTo(commandsSent);
-        assertThat(legResults).as("one answer per trade leg sent").hasSize(legsSent);
+        assertThat(legResults).as("one answer per trade leg sent, by a test or by the trade coordinator")
+                .hasSize(legsSent + coordinatorLegs.size());
         // Per key, the first result that claims the id stands: a retry repeats it exactly; only an
         // EXPIRED replay (after the id was forgotten) or an unattributed/conflicting answer may differ.
         Map<String, SettlementResult> firstResults = new HashMap<>();

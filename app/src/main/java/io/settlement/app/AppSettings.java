@@ -1,0 +1,309 @@
+package io.settlement.app;
+
+import io.settlement.topology.Assets;
+import io.settlement.topology.SettlementConfig;
+import java.io.IOException;
+import java.io.Reader;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The application's configuration: built-in defaults, then {@code config/*.properties} files in
+ * the order given, then environment variables, then command-line overrides; the last one wins.
+ *
+ * <p>Every key has an environment variable: {@code SETTLEMENT_} followed by the key in upper
+ * case with dots and dashes as underscores ({@code bootstrap.servers} is
+ * {@code SETTLEMENT_BOOTSTRAP_SERVERS}). Keys starting with {@code kafka.} are passed, without
+ * the prefix, to every Kafka client the app creates (security settings, for example);
+ * {@code SETTLEMENT_KAFKA_SASL_MECHANISM} sets {@code kafka.sasl.mechanism}. Keys starting with
+ * {@code streams.} go to Kafka Streams only, and win over what the app sets. An unknown key in a
+ * file is a configuration error, so a typo never silently falls back to a default.
+ */
+public final class AppSettings {
+    public static final String ENV_PREFIX = "SETTLEMENT_";
+    /** Keys with this prefix go to every Kafka client, prefix removed. */
+    public static final String KAFKA_PREFIX = "kafka.";
+    /** Keys with this prefix go to Kafka Streams only, prefix removed; they win over what the app sets. */
+    public static final String STREAMS_PREFIX = "streams.";
+    /**
+     * Static group membership for the one dev instance: a dev process killed and started again
+     * takes its old place in the consumer group at once instead of waiting out the session timeout.
+     */
+    public static final String GROUP_INSTANCE_ID = STREAMS_PREFIX + "main.consumer.group.instance.id";
+
+    public static final String APPLICATION_ID = "application.id";
+    public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
+    public static final String STATE_DIR = "state.dir";
+    public static final String TOPIC_PARTITIONS = "topic.partitions";
+    public static final String TOPIC_REPLICATION_FACTOR = "topic.replication.factor";
+    public static final String NUM_STANDBY_REPLICAS = "num.standby.replicas";
+    public static final String NUM_STREAM_THREADS = "num.stream.threads";
+    public static final String COMMIT_INTERVAL_MS = "commit.interval.ms";
+    public static final String HTTP_HOST = "http.host";
+    public static final String HTTP_PORT = "http.port";
+    public static final String HTTP_ADVERTISED_HOST = "http.advertised.host";
+    public static final String ASSETS = "assets";
+    public static final String COMMAND_RETENTION_DAYS = "command.retention.days";
+
+    /** The defaults of {@code run}: a production-like cluster. */
+    public static final Map<String, String> RUN_DEFAULTS = ordered(
+            APPLICATION_ID, "settlement-streams",
+            BOOTSTRAP_SERVERS, "",
+            STATE_DIR, "./data/streams",
+            TOPIC_PARTITIONS, "12",
+            TOPIC_REPLICATION_FACTOR, "3",
+            NUM_STANDBY_REPLICAS, "1",
+            NUM_STREAM_THREADS, "1",
+            COMMIT_INTERVAL_MS, "100",
+            HTTP_HOST, "0.0.0.0",
+            HTTP_PORT, "8080",
+            HTTP_ADVERTISED_HOST, "",
+            ASSETS, Assets.DEFAULT_SPEC,
+            COMMAND_RETENTION_DAYS, String.valueOf(SettlementConfig.COMMAND_RETENTION_DEFAULT.toDays()));
+
+    /** The defaults of {@code dev}: one embedded broker, everything on this machine; equal to {@code config/dev.properties}. */
+    public static final Map<String, String> DEV_DEFAULTS = withOverrides(RUN_DEFAULTS, ordered(
+            TOPIC_PARTITIONS, "4",
+            TOPIC_REPLICATION_FACTOR, "1",
+            NUM_STANDBY_REPLICAS, "0",
+            HTTP_HOST, "127.0.0.1",
+            GROUP_INSTANCE_ID, "settlement-dev"));
+
+    private static final Set<String> KNOWN_KEYS = RUN_DEFAULTS.keySet();
+
+    private final Map<String, String> values;
+
+    private AppSettings(Map<String, String> values) {
+        this.values = Collections.unmodifiableMap(new TreeMap<>(values));
+    }
+
+    /**
+     * Layers defaults, files, environment and overrides.
+     *
+     * @throws IllegalArgumentException for an unreadable file or an unknown key
+     */
+    public static AppSettings load(Map<String, String> defaults, List<Path> files, Map<String, String> env,
+            Map<String, String> overrides) {
+        Map<String, String> values = new LinkedHashMap<>(defaults);
+        for (Path file : files) {
+            values.putAll(checkedKeys(readFile(file), file.toString()));
+        }
+        values.putAll(fromEnvironment(env));
+        values.putAll(checkedKeys(overrides, "command line"));
+        return new AppSettings(values);
+    }
+
+    public static AppSettings of(Map<String, String> defaults, Map<String, String> overrides) {
+        return load(defaults, List.of(), Map.of(), overrides);
+    }
+
+    /** The environment variable that overrides {@code key}. */
+    public static String environmentVariable(String key) {
+        return ENV_PREFIX + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+    }
+
+    public AppSettings with(Map<String, String> overrides) {
+        Map<String, String> copy = new LinkedHashMap<>(values);
+        copy.putAll(checkedKeys(overrides, "override"));
+        return new AppSettings(copy);
+    }
+
+    public String applicationId() {
+        return required(APPLICATION_ID);
+    }
+
+    public String bootstrapServers() {
+        return required(BOOTSTRAP_SERVERS);
+    }
+
+    public Path stateDir() {
+        return Path.of(required(STATE_DIR));
+    }
+
+    public int topicPartitions() {
+        return intValue(TOPIC_PARTITIONS, 1, 10_000);
+    }
+
+    public short topicReplicationFactor() {
+        return (short) intValue(TOPIC_REPLICATION_FACTOR, 1, Short.MAX_VALUE);
+    }
+
+    public int standbyReplicas() {
+        return intValue(NUM_STANDBY_REPLICAS, 0, 100);
+    }
+
+    public int streamThreads() {
+        return intValue(NUM_STREAM_THREADS, 1, 1_000);
+    }
+
+    public long commitIntervalMs() {
+        return intValue(COMMIT_INTERVAL_MS, 1, Integer.MAX_VALUE);
+    }
+
+    public String httpHost() {
+        return required(HTTP_HOST);
+    }
+
+    public int httpPort() {
+        return intValue(HTTP_PORT, 0, 65_535);
+    }
+
+    /**
+     * The host other instances and clients reach this one on (half of {@code application.server}):
+     * the configured one, else the bind host, else this machine's name when bound to all interfaces.
+     */
+    public String advertisedHost() {
+        String configured = values.getOrDefault(HTTP_ADVERTISED_HOST, "").trim();
+        if (!configured.isEmpty()) {
+            return configured;
+        }
+        String bind = httpHost();
+        if (!bind.equals("0.0.0.0") && !bind.equals("::")) {
+            return bind;
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("http.host is " + bind + " and this machine's name cannot be resolved: set "
+                    + HTTP_ADVERTISED_HOST + " (" + environmentVariable(HTTP_ADVERTISED_HOST) + ")", e);
+        }
+    }
+
+    public Assets assets() {
+        try {
+            return Assets.parse(required(ASSETS));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("config key '" + ASSETS + "': " + e.getMessage(), e);
+        }
+    }
+
+    public Duration commandRetention() {
+        return Duration.ofDays(intValue(COMMAND_RETENTION_DAYS, 1, 3_650));
+    }
+
+    /** The settings every Kafka client gets ({@code kafka.*} keys, prefix removed, plus the bootstrap servers). */
+    public Properties kafkaClientProperties() {
+        Properties props = new Properties();
+        values.forEach((key, value) -> {
+            if (key.startsWith(KAFKA_PREFIX)) {
+                props.put(key.substring(KAFKA_PREFIX.length()), value);
+            }
+        });
+        props.put(BOOTSTRAP_SERVERS, bootstrapServers());
+        return props;
+    }
+
+    /** The {@code streams.*} settings, prefix removed. */
+    public Properties streamsOverrides() {
+        Properties props = new Properties();
+        values.forEach((key, value) -> {
+            if (key.startsWith(STREAMS_PREFIX)) {
+                props.put(key.substring(STREAMS_PREFIX.length()), value);
+            }
+        });
+        return props;
+    }
+
+    /** Every setting, for printing at start. Values of keys that look secret are masked. */
+    public Map<String, String> describe() {
+        Map<String, String> shown = new TreeMap<>();
+        values.forEach((key, value) -> shown.put(key,
+                key.matches("(?i).*(password|secret|jaas|token|key\\b).*") ? "******" : value));
+        return shown;
+    }
+
+    private String required(String key) {
+        String value = values.getOrDefault(key, "").trim();
+        if (value.isEmpty()) {
+            throw new IllegalArgumentException("config key '" + key + "' is not set (in a config file, or as "
+                    + environmentVariable(key) + ")");
+        }
+        return value;
+    }
+
+    private int intValue(String key, int min, int max) {
+        String text = required(key);
+        int value;
+        try {
+            value = Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("config key '" + key + "': '" + text + "' is not an integer", e);
+        }
+        if (value < min || value > max) {
+            throw new IllegalArgumentException("config key '" + key + "': " + value + " is not in " + min + ".." + max);
+        }
+        return value;
+    }
+
+    private static Map<String, String> readFile(Path file) {
+        Properties props = new Properties();
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            props.load(reader);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read config file " + file + ": " + e.getMessage(), e);
+        }
+        Map<String, String> values = new LinkedHashMap<>();
+        props.stringPropertyNames().forEach(name -> values.put(name, props.getProperty(name).trim()));
+        return values;
+    }
+
+    private static Map<String, String> fromEnvironment(Map<String, String> env) {
+        Map<String, String> values = new LinkedHashMap<>();
+        for (String key : KNOWN_KEYS) {
+            String value = env.get(environmentVariable(key));
+            if (value != null) {
+                values.put(key, value.trim());
+            }
+        }
+        for (String prefix : List.of(KAFKA_PREFIX, STREAMS_PREFIX)) {
+            String envPrefix = environmentVariable(prefix);
+            env.forEach((name, value) -> {
+                if (name.startsWith(envPrefix) && name.length() > envPrefix.length()) {
+                    values.put(prefix + name.substring(envPrefix.length()).toLowerCase(Locale.ROOT).replace('_', '.'),
+                            value.trim());
+                }
+            });
+        }
+        return values;
+    }
+
+    private static Map<String, String> checkedKeys(Map<String, String> values, String source) {
+        for (String key : values.keySet()) {
+            if (!KNOWN_KEYS.contains(key) && !isPrefixed(key, KAFKA_PREFIX) && !isPrefixed(key, STREAMS_PREFIX)) {
+                throw new IllegalArgumentException("unknown config key '" + key + "' in " + source + "; known keys: "
+                        + String.join(", ", KNOWN_KEYS) + ", kafka.* for every Kafka client and streams.* for Kafka Streams");
+            }
+        }
+        return values;
+    }
+
+    private static boolean isPrefixed(String key, String prefix) {
+        return key.startsWith(prefix) && key.length() > prefix.length();
+    }
+
+    private static Map<String, String> ordered(String... keysAndValues) {
+        Map<String, String> map = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            map.put(keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return Collections.unmodifiableMap(map);
+    }
+
+    private static Map<String, String> withOverrides(Map<String, String> base, Map<String, String> overrides) {
+        Map<String, String> map = new LinkedHashMap<>(base);
+        map.putAll(overrides);
+        return Collections.unmodifiableMap(map);
+    }
+}

@@ -1,0 +1,207 @@
+package io.settlement.app;
+
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.settlement.contract.AvroSerdes;
+import io.settlement.contract.Topics;
+import io.settlement.http.CommandPublisher;
+import io.settlement.http.ComponentHealth;
+import io.settlement.http.HealthChecks;
+import io.settlement.http.HttpApi;
+import io.settlement.http.HttpApiSettings;
+import io.settlement.http.KafkaCommandPublisher;
+import io.settlement.topology.SettlementConfig;
+import io.settlement.topology.SettlementTopology;
+import io.settlement.topology.StreamsSettings;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running instance of the settlement service: the topology on Kafka Streams (exactly once,
+ * dead-letter topic, state listener, failure policy) and the HTTP API with its command publisher
+ * and metrics. {@code dev}, {@code run} and the integration tests all start it through
+ * {@link #start}, so the tests exercise the wiring users run.
+ *
+ * <p>Before anything starts it checks the topic layout ({@link TopicLayout#verify()}) and takes
+ * the partition count of the user-keyed inputs from the cluster, which the topology's partition
+ * guard compares every record against.
+ */
+public final class SettlementApp implements AutoCloseable {
+    /** How long a clean shutdown of Kafka Streams may take before the client is abandoned. */
+    public static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+    /** The name of this instance's Kafka Streams state in {@code GET /health}. */
+    public static final String STREAMS_COMPONENT = "settlement-streams";
+
+    private static final Logger log = LoggerFactory.getLogger(SettlementApp.class);
+
+    private final AppSettings settings;
+    private final Topics topics;
+    private final int userPartitions;
+    private final KafkaStreams streams;
+    private final StreamsHealth health;
+    private final CommandPublisher publisher;
+    private final HttpApi api;
+    private boolean closed;
+
+    private SettlementApp(AppSettings settings, Topics topics, int userPartitions, KafkaStreams streams,
+            StreamsHealth health, CommandPublisher publisher, HttpApi api) {
+        this.settings = settings;
+        this.topics = topics;
+        this.userPartitions = userPartitions;
+        this.streams = streams;
+        this.health = health;
+        this.publisher = publisher;
+        this.api = api;
+    }
+
+    /**
+     * Verifies the topic layout, then starts the topology and the HTTP API. The API answers at
+     * once; lookups are 503 until Kafka Streams is RUNNING.
+     *
+     * @throws TopicLayout.TopicLayoutException when a topic is missing or the inputs are not co-partitioned
+     * @throws IllegalArgumentException for bad configuration
+     */
+    public static SettlementApp start(AppSettings configured) {
+        AppSettings settings = configured.httpPort() != 0 ? configured
+                // application.server must name the real port, so an ephemeral port is chosen now.
+                : configured.with(Map.of(AppSettings.HTTP_PORT, String.valueOf(freePort(configured.httpHost()))));
+        Topics topics = Topics.create(AvroSerdes.SINGLE_OBJECT);
+        int userPartitions;
+        try (Admin admin = Admin.create(settings.kafkaClientProperties())) {
+            userPartitions = new TopicLayout(admin, topics).verify();
+        }
+        SettlementConfig config = new SettlementConfig(settings.assets(), settings.commandRetention(),
+                SettlementConfig.PURGE_INTERVAL_DEFAULT, userPartitions);
+        StreamsBuilder builder = new StreamsBuilder();
+        SettlementTopology.build(builder, topics, config);
+        HttpApiSettings httpSettings = HttpApiSettings.of(settings.httpHost(), settings.advertisedHost(), settings.httpPort());
+        Properties properties = streamsProperties(settings);
+        Topology topology = builder.build(properties);
+
+        StreamsHealth health = new StreamsHealth();
+        KafkaStreams streams = new KafkaStreams(topology, properties);
+        streams.setStateListener(health);
+        streams.setUncaughtExceptionHandler(new StreamsFailurePolicy());
+        log.info("Starting settlement instance {} of {} ({} user partitions, state in {})",
+                httpSettings.applicationServerConfig(), settings.applicationId(), userPartitions,
+                settings.stateDir().toAbsolutePath());
+        streams.start();
+
+        Map<String, Object> producerConfig = new HashMap<>();
+        settings.kafkaClientProperties().forEach((key, value) -> producerConfig.put((String) key, value));
+        CommandPublisher publisher = KafkaCommandPublisher.create(producerConfig, topics);
+        HealthChecks checks = new HealthChecks().register(STREAMS_COMPONENT, () -> streamsHealth(health));
+        HttpApi api;
+        try {
+            api = HttpApi.start(httpSettings, streams, topics, settings.assets(), publisher, checks, meterRegistry());
+        } catch (RuntimeException e) {
+            streams.close(CLOSE_TIMEOUT);
+            publisher.close();
+            throw new IllegalArgumentException("cannot start the HTTP API on " + settings.httpHost() + ":"
+                    + settings.httpPort() + ": " + e.getMessage(), e);
+        }
+        return new SettlementApp(settings, topics, userPartitions, streams, health, publisher, api);
+    }
+
+    /**
+     * The Kafka Streams settings of one instance: Kafka client settings ({@code kafka.*}), the
+     * topology's base (exactly-once v2, the dead-letter topic and its handlers), this instance's
+     * identity and limits, and last the operator's {@code streams.*} overrides.
+     */
+    static Properties streamsProperties(AppSettings settings) {
+        Properties props = new Properties();
+        props.putAll(settings.kafkaClientProperties());
+        props.putAll(StreamsSettings.base(settings.applicationId(), settings.bootstrapServers(),
+                settings.stateDir().toAbsolutePath().toString()));
+        props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, settings.standbyReplicas());
+        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.streamThreads());
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, settings.commitIntervalMs());
+        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) settings.topicReplicationFactor());
+        props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, settings.advertisedHost() + ":" + settings.httpPort());
+        props.putAll(settings.streamsOverrides());
+        return props;
+    }
+
+    private static ComponentHealth streamsHealth(StreamsHealth health) {
+        String detail = health.state() + " since " + health.since();
+        return health.isRunning() ? ComponentHealth.up(detail) : ComponentHealth.down(detail);
+    }
+
+    private static PrometheusMeterRegistry meterRegistry() {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        return registry;
+    }
+
+    private static int freePort(String host) {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(host))) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalArgumentException("no free port on http.host " + host + ": " + e.getMessage(), e);
+        }
+    }
+
+    public KafkaStreams streams() {
+        return streams;
+    }
+
+    public StreamsHealth health() {
+        return health;
+    }
+
+    public Topics topics() {
+        return topics;
+    }
+
+    public int userPartitions() {
+        return userPartitions;
+    }
+
+    /** The settings this instance runs with (an ephemeral {@code http.port} resolved to the real one). */
+    public AppSettings settings() {
+        return settings;
+    }
+
+    /** The base URL of this instance's HTTP API, for people and tests. */
+    public String httpUrl() {
+        String host = settings.httpHost().equals("0.0.0.0") ? "localhost" : settings.httpHost();
+        return "http://" + host + ":" + api.port();
+    }
+
+    /**
+     * Stops the HTTP API, Kafka Streams and the command publisher. Local state stays on disk (no
+     * cleanup), so the next start on the same state dir resumes from it rather than from the changelogs.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        log.info("Stopping settlement instance");
+        api.close();
+        if (!streams.close(CLOSE_TIMEOUT)) {
+            log.warn("Kafka Streams did not stop within {}", CLOSE_TIMEOUT);
+        }
+        publisher.close();
+    }
+}

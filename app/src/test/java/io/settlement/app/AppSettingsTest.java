@@ -1,0 +1,117 @@
+package io.settlement.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AppSettingsTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void laterSourcesWinFilesThenEnvironmentThenCommandLine() throws IOException {
+        // given a file, an environment and an override that each set something
+        Path file = dir.resolve("a.properties");
+        Files.writeString(file, "bootstrap.servers=file:9092\nhttp.port=1111\ncommit.interval.ms=50\n");
+        Map<String, String> env = Map.of("SETTLEMENT_HTTP_PORT", "2222", "SETTLEMENT_COMMIT_INTERVAL_MS", "70",
+                "SETTLEMENT_KAFKA_SECURITY_PROTOCOL", "SASL_SSL", "UNRELATED", "x");
+
+        // when they are layered
+        AppSettings settings = AppSettings.load(AppSettings.RUN_DEFAULTS, List.of(file), env, Map.of("http.port", "3333"));
+
+        // then each key comes from the last source that set it
+        assertThat(settings.bootstrapServers()).isEqualTo("file:9092");
+        assertThat(settings.commitIntervalMs()).isEqualTo(70);
+        assertThat(settings.httpPort()).isEqualTo(3333);
+        assertThat(settings.standbyReplicas()).isEqualTo(1);
+        assertThat(settings.kafkaClientProperties()).containsEntry("security.protocol", "SASL_SSL")
+                .containsEntry("bootstrap.servers", "file:9092");
+    }
+
+    @Test
+    void everyKeyHasAnEnvironmentVariable() {
+        assertThat(AppSettings.environmentVariable("bootstrap.servers")).isEqualTo("SETTLEMENT_BOOTSTRAP_SERVERS");
+        assertThat(AppSettings.environmentVariable("num.standby.replicas")).isEqualTo("SETTLEMENT_NUM_STANDBY_REPLICAS");
+    }
+
+    @Test
+    void unknownKeyInAFileIsAnErrorNamingTheKey() throws IOException {
+        Path file = dir.resolve("typo.properties");
+        Files.writeString(file, "comit.interval.ms=50\n");
+
+        assertThatThrownBy(() -> AppSettings.load(AppSettings.RUN_DEFAULTS, List.of(file), Map.of(), Map.of()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("unknown config key 'comit.interval.ms'");
+    }
+
+    @Test
+    void missingBootstrapServersSaysWhichVariableSetsIt() {
+        AppSettings settings = AppSettings.of(AppSettings.RUN_DEFAULTS, Map.of());
+
+        assertThatThrownBy(settings::bootstrapServers)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("SETTLEMENT_BOOTSTRAP_SERVERS");
+    }
+
+    @Test
+    void nonNumericPortIsAnErrorNamingTheKey() {
+        AppSettings settings = AppSettings.of(AppSettings.RUN_DEFAULTS, Map.of("http.port", "eighty"));
+
+        assertThatThrownBy(settings::httpPort).hasMessageContaining("'http.port'").hasMessageContaining("eighty");
+    }
+
+    @Test
+    void devDefaultsRunOneInstanceWithoutStandbysAndRunDefaultsKeepOne() {
+        assertThat(AppSettings.of(AppSettings.DEV_DEFAULTS, Map.of()).standbyReplicas()).isZero();
+        assertThat(AppSettings.of(AppSettings.RUN_DEFAULTS, Map.of()).standbyReplicas()).isEqualTo(1);
+        assertThat(AppSettings.of(AppSettings.DEV_DEFAULTS, Map.of()).commitIntervalMs()).isEqualTo(100);
+    }
+
+    @Test
+    void streamsPropertiesCarryExactlyOnceAndThisInstancesAddress() {
+        AppSettings settings = AppSettings.of(AppSettings.RUN_DEFAULTS, Map.of("bootstrap.servers", "k:9092",
+                "http.advertised.host", "node-7", "http.port", "8081", "num.standby.replicas", "2",
+                "streams.max.poll.records", "250"));
+
+        Properties props = SettlementApp.streamsProperties(settings);
+
+        assertThat(props).containsEntry("processing.guarantee", "exactly_once_v2")
+                .containsEntry("application.server", "node-7:8081")
+                .containsEntry("num.standby.replicas", 2)
+                .containsEntry("commit.interval.ms", 100L)
+                .containsEntry("errors.dead.letter.queue.topic.name", "settlement.dlq")
+                .containsEntry("max.poll.records", "250");
+    }
+
+    @Test
+    void configDevPropertiesDocumentsExactlyTheBuiltInDevDefaults() throws IOException {
+        Properties file = new Properties();
+        try (Reader reader = Files.newBufferedReader(Path.of("../config/dev.properties"))) {
+            file.load(reader);
+        }
+        Map<String, String> fromFile = new TreeMap<>();
+        file.stringPropertyNames().forEach(name -> fromFile.put(name, file.getProperty(name)));
+
+        assertThat(fromFile).isEqualTo(new TreeMap<>(AppSettings.DEV_DEFAULTS));
+    }
+
+    @Test
+    void configDockerPropertiesIsAValidConfiguration() {
+        AppSettings settings = AppSettings.load(AppSettings.RUN_DEFAULTS, List.of(Path.of("../config/docker.properties")),
+                Map.of(), Map.of());
+
+        assertThat(settings.bootstrapServers()).isEqualTo("kafka:19092");
+        assertThat(settings.advertisedHost()).isEqualTo("app");
+        assertThat(settings.assets().all()).hasSize(3);
+    }
+}

@@ -1,0 +1,90 @@
+package io.settlement.app;
+
+import io.settlement.contract.AvroSerdes;
+import io.settlement.contract.Topic;
+import io.settlement.contract.Topics;
+import io.settlement.kafka.EmbeddedKafkaBroker;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * A real single-node broker for one test class, with the application's topics, and the
+ * settings an instance of the app needs to run on it (the same settings path as {@code run}).
+ */
+final class RealBroker implements AutoCloseable {
+    static final int PARTITIONS = 4;
+
+    final EmbeddedKafkaBroker broker;
+    final Path dir;
+    final Topics topics = Topics.create(AvroSerdes.SINGLE_OBJECT);
+
+    private RealBroker(EmbeddedKafkaBroker broker, Path dir) {
+        this.broker = broker;
+        this.dir = dir;
+    }
+
+    /** A broker with no topics yet, its data in target/tmp. */
+    static RealBroker start(String name) {
+        try {
+            Path dir = Files.createTempDirectory(name);
+            return new RealBroker(EmbeddedKafkaBroker.startOnFreePorts(dir.resolve("kafka")), dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A broker with every topic of the contract, {@link #PARTITIONS} partitions each. */
+    static RealBroker startWithTopics(String name) {
+        RealBroker broker = start(name);
+        try (Admin admin = broker.broker.admin()) {
+            new TopicLayout(admin, broker.topics).createMissing(PARTITIONS, (short) 1);
+        }
+        return broker;
+    }
+
+    String bootstrapServers() {
+        return broker.bootstrapServers();
+    }
+
+    /** The settings of one app instance on this broker, state under {@code dir/<instance>}. */
+    AppSettings instanceSettings(String instance, Map<String, String> overrides) {
+        Map<String, String> values = new LinkedHashMap<>();
+        values.put(AppSettings.BOOTSTRAP_SERVERS, bootstrapServers());
+        values.put(AppSettings.STATE_DIR, dir.resolve(instance).toString());
+        values.put(AppSettings.TOPIC_REPLICATION_FACTOR, "1");
+        values.put(AppSettings.NUM_STANDBY_REPLICAS, "0");
+        values.put(AppSettings.HTTP_HOST, "127.0.0.1");
+        values.put(AppSettings.HTTP_PORT, "0");
+        // Static membership, as dev mode has it: an instance started again takes its place at once.
+        values.put(AppSettings.GROUP_INSTANCE_ID, "test-" + instance);
+        values.putAll(overrides);
+        return AppSettings.of(AppSettings.RUN_DEFAULTS, values);
+    }
+
+    KafkaProducer<byte[], byte[]> producer() {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        return new KafkaProducer<>(props);
+    }
+
+    <K, V> TopicTail<K, V> tail(Topic<K, V> topic) {
+        return new TopicTail<>(bootstrapServers(), topic);
+    }
+
+    @Override
+    public void close() {
+        broker.close();
+    }
+}

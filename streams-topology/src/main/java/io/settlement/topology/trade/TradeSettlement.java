@@ -1,0 +1,332 @@
+package io.settlement.topology.trade;
+
+import io.settlement.avro.CommandKind;
+import io.settlement.avro.LegPhase;
+import io.settlement.avro.LegProgress;
+import io.settlement.avro.LegResult;
+import io.settlement.avro.Reason;
+import io.settlement.avro.ResultStatus;
+import io.settlement.avro.SettlementResult;
+import io.settlement.avro.Trade;
+import io.settlement.avro.TradeLeg;
+import io.settlement.avro.TradeParty;
+import io.settlement.avro.TradeSide;
+import io.settlement.avro.TradeState;
+import io.settlement.avro.TradeStatus;
+import io.settlement.topology.Assets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The two-phase settlement of one trade (DESIGN.md section 4) as a pure state machine: given
+ * the trade's recorded state and one input (the trade itself, or a balance task's answer to one
+ * of its legs), it returns the next state, the legs to send and the results to emit. It has no
+ * Kafka in it, so every transition is testable on its own; {@link TradeCoordinator} stores and
+ * forwards what it returns.
+ *
+ * <p>Phase 1 sends both DEBIT legs. Both accepted: phase 2 sends both CREDIT legs, and the trade
+ * is SETTLED once both are applied. A debit rejected: the other debit, once accepted, is
+ * returned by a REFUND leg, and the trade is REJECTED (with the first failing leg's reason) once
+ * nothing of it is left in CLEARING. A leg is sent only on its NOT_SENT -> SENT transition, so
+ * duplicated or late answers never send anything twice.
+ */
+final class TradeSettlement {
+    /** Conflicting duplicates of a PENDING trade whose ID_CONFLICT waits for the trade's own result; beyond it they are answered at once. */
+    static final int DEFERRED_CONFLICTS_MAX = 16;
+
+    private final Assets assets;
+    private final Duration retention;
+
+    TradeSettlement(Assets assets, Duration retention) {
+        this.assets = assets;
+        this.retention = retention;
+    }
+
+    /**
+     * What one input does.
+     *
+     * @param state the trade's new state to store, or null to leave the store unchanged
+     * @param legs the legs to send, in order
+     * @param results the results to emit on settlement.results, in order
+     * @param anomaly set when the input is not part of any valid protocol run (an answer for an
+     *     unknown trade or a leg never sent, a credit or refund refused): it goes to the dead-letter
+     *     topic so an operator sees it
+     */
+    record Step(TradeState state, List<TradeLeg> legs, List<SettlementResult> results, Anomaly anomaly) {
+        static Step nothing() {
+            return new Step(null, List.of(), List.of(), null);
+        }
+
+        static Step anomaly(Anomaly anomaly) {
+            return new Step(null, List.of(), List.of(), anomaly);
+        }
+    }
+
+    /** An input the protocol cannot use, with a stable code for the dead-letter headers. */
+    record Anomaly(String code, String detail) {}
+
+    /** A trade arrives (first time, retried, or conflicting with an earlier one under its id). */
+    Step onTrade(TradeState recorded, Trade trade, Instant now) {
+        if (trade.getTradeId() == null || trade.getTradeId().isBlank()) {
+            // No id: nothing to remember it under; answer and forget.
+            return new Step(null, List.of(), List.of(result(trade, ResultStatus.REJECTED, Reason.MISSING_ID, "trade_id is empty", now)), null);
+        }
+        String fingerprint = TradeFingerprint.of(trade);
+        if (recorded != null) {
+            return onDuplicate(recorded, trade, fingerprint, now);
+        }
+        Optional<Rejection> violation = TradeRules.firstViolation(trade, assets, now, retention);
+        if (violation.isPresent()) {
+            SettlementResult rejected = result(trade, ResultStatus.REJECTED, violation.get().reason(), violation.get().detail(), now);
+            TradeState state = newState(trade, fingerprint, now)
+                    .setStatus(TradeStatus.REJECTED)
+                    .setReason(rejected.getReason())
+                    .setDetail(rejected.getDetail())
+                    .setResult(rejected)
+                    .setFinishedAt(now)
+                    .build();
+            return new Step(state, List.of(), List.of(rejected), null);
+        }
+        TradeState state = newState(trade, fingerprint, now)
+                .setBuyerDebit(LegProgress.SENT)
+                .setSellerDebit(LegProgress.SENT)
+                .build();
+        return new Step(state, List.of(debit(trade, TradeSide.BUYER, now), debit(trade, TradeSide.SELLER, now)), List.of(), null);
+    }
+
+    private Step onDuplicate(TradeState recorded, Trade trade, String fingerprint, Instant now) {
+        if (fingerprint.equals(recorded.getFingerprint())) {
+            // A retry of the same trade: the first result again if there is one; if the trade is
+            // still settling, its one result is on its way and a second would break "one result per trade".
+            return recorded.getResult() == null
+                    ? Step.nothing()
+                    : new Step(null, List.of(), List.of(recorded.getResult()), null);
+        }
+        SettlementResult conflict = result(trade, ResultStatus.REJECTED, Reason.ID_CONFLICT,
+                "trade id " + trade.getTradeId() + " already names a trade with other content", now);
+        if (recorded.getResult() != null || recorded.getDeferredConflicts().size() >= DEFERRED_CONFLICTS_MAX) {
+            return new Step(null, List.of(), List.of(conflict), null);
+        }
+        // Answered right after the original trade's own result, so that whoever reads the results
+        // topic in order sees the trade's outcome first under its key.
+        TradeState state = TradeState.newBuilder(recorded).setUpdatedAt(now).build();
+        List<SettlementResult> deferred = new ArrayList<>(state.getDeferredConflicts());
+        deferred.add(conflict);
+        state.setDeferredConflicts(deferred);
+        return new Step(state, List.of(), List.of(), null);
+    }
+
+    /** A balance task answers one of the trade's legs. */
+    Step onLegResult(TradeState recorded, LegResult answer, Instant now) {
+        if (recorded == null) {
+            return Step.anomaly(new Anomaly("UNKNOWN_TRADE", "leg result for trade " + answer.getTradeId() + " which this task does not know"));
+        }
+        Trade trade = recorded.getTrade();
+        long expectedUser = party(trade, answer.getSide()).getUserId();
+        if (answer.getUserId() != expectedUser) {
+            return Step.anomaly(new Anomaly("LEG_USER_MISMATCH", "leg result names user " + answer.getUserId()
+                    + " but the " + answer.getSide() + " of trade " + trade.getTradeId() + " is " + expectedUser));
+        }
+        LegProgress progress = progress(recorded, answer.getSide(), answer.getPhase());
+        LegProgress answered = answer.getStatus() == ResultStatus.ACCEPTED ? LegProgress.ACCEPTED : LegProgress.REJECTED;
+        if (progress == answered) {
+            return Step.nothing(); // the same answer again: already applied
+        }
+        if (progress != LegProgress.SENT) {
+            return Step.anomaly(new Anomaly("UNEXPECTED_LEG_RESULT", answer.getSide() + " " + answer.getPhase()
+                    + " of trade " + trade.getTradeId() + " answered " + answered + " but its progress is " + progress));
+        }
+
+        TradeState state = TradeState.newBuilder(recorded).setUpdatedAt(now).build();
+        setProgress(state, answer.getSide(), answer.getPhase(), answered);
+        if (answered == LegProgress.REJECTED && state.getReason() == null) {
+            state.setReason(answer.getReason() == null ? Reason.OTHER : answer.getReason());
+            state.setDetail(answer.getSide() + " " + answer.getPhase() + " leg rejected: " + state.getReason());
+        }
+        return switch (answer.getPhase()) {
+            case DEBIT -> afterDebit(state, now);
+            case CREDIT -> afterCredit(state, answered, now);
+            case REFUND -> afterRefund(state, answered, now);
+        };
+    }
+
+    private Step afterDebit(TradeState state, Instant now) {
+        Trade trade = state.getTrade();
+        LegProgress buyer = state.getBuyerDebit();
+        LegProgress seller = state.getSellerDebit();
+        if (buyer == LegProgress.ACCEPTED && seller == LegProgress.ACCEPTED) {
+            state.setBuyerCredit(LegProgress.SENT);
+            state.setSellerCredit(LegProgress.SENT);
+            return new Step(state, List.of(credit(trade, TradeSide.BUYER, now), credit(trade, TradeSide.SELLER, now)), List.of(), null);
+        }
+        if (buyer == LegProgress.REJECTED && seller == LegProgress.REJECTED) {
+            return finish(state, TradeStatus.REJECTED, now); // nothing reached CLEARING
+        }
+        if (buyer == LegProgress.ACCEPTED && seller == LegProgress.REJECTED) {
+            state.setBuyerRefund(LegProgress.SENT);
+            return new Step(state, List.of(refund(trade, TradeSide.BUYER, now)), List.of(), null);
+        }
+        if (buyer == LegProgress.REJECTED && seller == LegProgress.ACCEPTED) {
+            state.setSellerRefund(LegProgress.SENT);
+            return new Step(state, List.of(refund(trade, TradeSide.SELLER, now)), List.of(), null);
+        }
+        return new Step(state, List.of(), List.of(), null); // the other debit has not answered yet
+    }
+
+    private Step afterCredit(TradeState state, LegProgress answered, Instant now) {
+        if (answered == LegProgress.REJECTED) {
+            return stuck(state, "CREDIT");
+        }
+        if (state.getBuyerCredit() == LegProgress.ACCEPTED && state.getSellerCredit() == LegProgress.ACCEPTED) {
+            return finish(state, TradeStatus.SETTLED, now);
+        }
+        return new Step(state, List.of(), List.of(), null);
+    }
+
+    private Step afterRefund(TradeState state, LegProgress answered, Instant now) {
+        if (answered == LegProgress.REJECTED) {
+            return stuck(state, "REFUND");
+        }
+        return finish(state, TradeStatus.REJECTED, now); // only one debit is ever refunded
+    }
+
+    /**
+     * A credit or refund only moves money out of CLEARING that a debit put there, so a balance
+     * task refusing one (an overflow of the receiving balance) leaves the trade's units in
+     * CLEARING: the trade stays PENDING with the refusal recorded, and the dead-letter topic
+     * tells an operator.
+     */
+    private static Step stuck(TradeState state, String phase) {
+        String detail = phase + " leg of trade " + state.getTrade().getTradeId() + " refused (" + state.getReason()
+                + "); its units stay in CLEARING until an operator resolves it";
+        state.setDetail(detail);
+        return new Step(state, List.of(), List.of(), new Anomaly("LEG_REFUSED", detail));
+    }
+
+    private static Step finish(TradeState state, TradeStatus status, Instant now) {
+        Trade trade = state.getTrade();
+        SettlementResult result = status == TradeStatus.SETTLED
+                ? result(trade, ResultStatus.ACCEPTED, null, null, now)
+                : result(trade, ResultStatus.REJECTED, state.getReason(), state.getDetail(), now);
+        List<SettlementResult> results = new ArrayList<>();
+        results.add(result);
+        results.addAll(state.getDeferredConflicts());
+        state.setStatus(status);
+        state.setResult(result);
+        state.setFinishedAt(now);
+        state.setDeferredConflicts(List.of());
+        return new Step(state, List.of(), List.copyOf(results), null);
+    }
+
+    private static TradeState.Builder newState(Trade trade, String fingerprint, Instant now) {
+        return TradeState.newBuilder()
+                .setTrade(trade)
+                .setFingerprint(fingerprint)
+                .setStatus(TradeStatus.PENDING)
+                .setReason(null)
+                .setDetail(null)
+                .setBuyerDebit(LegProgress.NOT_SENT)
+                .setSellerDebit(LegProgress.NOT_SENT)
+                .setBuyerCredit(LegProgress.NOT_SENT)
+                .setSellerCredit(LegProgress.NOT_SENT)
+                .setBuyerRefund(LegProgress.NOT_SENT)
+                .setSellerRefund(LegProgress.NOT_SENT)
+                .setResult(null)
+                .setDeferredConflicts(List.of())
+                .setReceivedAt(now)
+                .setUpdatedAt(now)
+                .setFinishedAt(null);
+    }
+
+    static SettlementResult result(Trade trade, ResultStatus status, Reason reason, String detail, Instant now) {
+        return SettlementResult.newBuilder()
+                .setCommandId(trade.getTradeId())
+                .setKind(CommandKind.TRADE)
+                .setUserId(trade.getBuyer().getUserId())
+                .setStatus(status)
+                .setReason(reason)
+                .setDetail(detail)
+                .setCommandTime(trade.getExecutedAt())
+                .setProcessedAt(now)
+                .build();
+    }
+
+    // The legs. The buyer pays quote and receives base; the seller pays base and receives quote;
+    // each fee is in the asset its side receives.
+
+    static TradeLeg debit(Trade trade, TradeSide side, Instant now) {
+        TradeParty party = party(trade, side);
+        return leg(trade, side, LegPhase.DEBIT, paidAsset(trade, side), paidQty(trade, side), 0, party.getOrderId(), now);
+    }
+
+    static TradeLeg credit(Trade trade, TradeSide side, Instant now) {
+        TradeParty party = party(trade, side);
+        return leg(trade, side, LegPhase.CREDIT, receivedAsset(trade, side), receivedQty(trade, side), party.getFee(), null, now);
+    }
+
+    static TradeLeg refund(Trade trade, TradeSide side, Instant now) {
+        TradeParty party = party(trade, side);
+        return leg(trade, side, LegPhase.REFUND, paidAsset(trade, side), paidQty(trade, side), 0, party.getOrderId(), now);
+    }
+
+    private static TradeLeg leg(Trade trade, TradeSide side, LegPhase phase, String asset, long amount, long fee, String orderId, Instant now) {
+        return TradeLeg.newBuilder()
+                .setTradeId(trade.getTradeId())
+                .setUserId(party(trade, side).getUserId())
+                .setSide(side)
+                .setPhase(phase)
+                .setAsset(asset)
+                .setAmount(amount)
+                .setFee(fee)
+                .setOrderId(orderId)
+                .setCreatedAt(now)
+                .build();
+    }
+
+    static TradeParty party(Trade trade, TradeSide side) {
+        return side == TradeSide.BUYER ? trade.getBuyer() : trade.getSeller();
+    }
+
+    private static String paidAsset(Trade trade, TradeSide side) {
+        return side == TradeSide.BUYER ? trade.getQuoteAsset() : trade.getBaseAsset();
+    }
+
+    private static long paidQty(Trade trade, TradeSide side) {
+        return side == TradeSide.BUYER ? trade.getQuoteQty() : trade.getBaseQty();
+    }
+
+    private static String receivedAsset(Trade trade, TradeSide side) {
+        return side == TradeSide.BUYER ? trade.getBaseAsset() : trade.getQuoteAsset();
+    }
+
+    private static long receivedQty(Trade trade, TradeSide side) {
+        return side == TradeSide.BUYER ? trade.getBaseQty() : trade.getQuoteQty();
+    }
+
+    static LegProgress progress(TradeState state, TradeSide side, LegPhase phase) {
+        boolean buyer = side == TradeSide.BUYER;
+        return switch (phase) {
+            case DEBIT -> buyer ? state.getBuyerDebit() : state.getSellerDebit();
+            case CREDIT -> buyer ? state.getBuyerCredit() : state.getSellerCredit();
+            case REFUND -> buyer ? state.getBuyerRefund() : state.getSellerRefund();
+        };
+    }
+
+    private static void setProgress(TradeState state, TradeSide side, LegPhase phase, LegProgress progress) {
+        boolean buyer = side == TradeSide.BUYER;
+        switch (phase) {
+            case DEBIT -> {
+                if (buyer) state.setBuyerDebit(progress); else state.setSellerDebit(progress);
+            }
+            case CREDIT -> {
+                if (buyer) state.setBuyerCredit(progress); else state.setSellerCredit(progress);
+            }
+            case REFUND -> {
+                if (buyer) state.setBuyerRefund(progress); else state.setSellerRefund(progress);
+            }
+        }
+    }
+}

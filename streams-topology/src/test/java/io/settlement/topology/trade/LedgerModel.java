@@ -1,0 +1,155 @@
+package io.settlement.topology.trade;
+
+import io.settlement.avro.Reason;
+import io.settlement.avro.ResultStatus;
+import io.settlement.avro.Trade;
+import io.settlement.avro.TradeParty;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A sequential reference model of what the property test does to user balances: FUNDING and
+ * SPOT available, SPOT frozen and the order reservations, by the rules of DESIGN.md sections 3
+ * and 4 and the lead's decisions, written without looking at the processors. Trades apply their
+ * buyer debit first, then the seller's (the order the coordinator sends them in).
+ */
+final class LedgerModel {
+    record Outcome(ResultStatus status, Reason reason) {
+        static final Outcome ACCEPTED = new Outcome(ResultStatus.ACCEPTED, null);
+
+        static Outcome rejected(Reason reason) {
+            return new Outcome(ResultStatus.REJECTED, reason);
+        }
+    }
+
+    private static final class Order {
+        final long user;
+        final String asset;
+        final long reserved;
+        long consumed;
+        long released;
+        boolean isReleased;
+
+        Order(long user, String asset, long reserved) {
+            this.user = user;
+            this.asset = asset;
+            this.reserved = reserved;
+        }
+
+        long remaining() {
+            return reserved - consumed - released;
+        }
+    }
+
+    private final Map<String, Long> funding = new HashMap<>();
+    private final Map<String, Long> spot = new HashMap<>();
+    private final Map<String, Long> frozen = new HashMap<>();
+    private final Map<String, Order> orders = new HashMap<>();
+
+    long fundingAvailable(long user, String asset) {
+        return funding.getOrDefault(user + asset, 0L);
+    }
+
+    long spotAvailable(long user, String asset) {
+        return spot.getOrDefault(user + asset, 0L);
+    }
+
+    long spotFrozen(long user, String asset) {
+        return frozen.getOrDefault(user + asset, 0L);
+    }
+
+    ResultStatus deposit(long user, String asset, long amount) {
+        add(funding, user, asset, amount);
+        return ResultStatus.ACCEPTED;
+    }
+
+    ResultStatus transfer(long user, boolean toSpot, String asset, long amount) {
+        Map<String, Long> from = toSpot ? funding : spot;
+        Map<String, Long> to = toSpot ? spot : funding;
+        if (from.getOrDefault(user + asset, 0L) < amount) {
+            return ResultStatus.REJECTED;
+        }
+        add(from, user, asset, -amount);
+        add(to, user, asset, amount);
+        return ResultStatus.ACCEPTED;
+    }
+
+    ResultStatus reserve(long user, String orderId, String asset, long amount) {
+        if (orders.containsKey(orderId) || spotAvailable(user, asset) < amount) {
+            return ResultStatus.REJECTED;
+        }
+        add(spot, user, asset, -amount);
+        add(frozen, user, asset, amount);
+        orders.put(orderId, new Order(user, asset, amount));
+        return ResultStatus.ACCEPTED;
+    }
+
+    ResultStatus release(long user, String orderId, long filledTotal) {
+        Order order = orders.get(orderId);
+        if (order == null || order.user != user || order.isReleased || filledTotal > order.reserved) {
+            return ResultStatus.REJECTED;
+        }
+        long freed = order.reserved - Math.max(filledTotal, order.consumed);
+        order.released = freed;
+        order.isReleased = true;
+        add(frozen, user, order.asset, -freed);
+        add(spot, user, order.asset, freed);
+        return ResultStatus.ACCEPTED;
+    }
+
+    Outcome trade(Trade trade) {
+        if (trade.getBaseQty() <= 0 || trade.getQuoteQty() <= 0) {
+            return Outcome.rejected(Reason.INVALID_AMOUNT);
+        }
+        if (trade.getBuyer().getFee() > trade.getBaseQty() || trade.getSeller().getFee() > trade.getQuoteQty()) {
+            return Outcome.rejected(Reason.FEE_TOO_LARGE);
+        }
+        Reason buyerDebit = debit(trade.getBuyer(), trade.getQuoteAsset(), trade.getQuoteQty());
+        Reason sellerDebit = debit(trade.getSeller(), trade.getBaseAsset(), trade.getBaseQty());
+        if (buyerDebit == null && sellerDebit == null) {
+            add(spot, trade.getBuyer().getUserId(), trade.getBaseAsset(), trade.getBaseQty() - trade.getBuyer().getFee());
+            add(spot, trade.getSeller().getUserId(), trade.getQuoteAsset(), trade.getQuoteQty() - trade.getSeller().getFee());
+            return Outcome.ACCEPTED;
+        }
+        if (buyerDebit == null) {
+            add(spot, trade.getBuyer().getUserId(), trade.getQuoteAsset(), trade.getQuoteQty());
+        }
+        if (sellerDebit == null) {
+            add(spot, trade.getSeller().getUserId(), trade.getBaseAsset(), trade.getBaseQty());
+        }
+        return Outcome.rejected(buyerDebit != null ? buyerDebit : sellerDebit);
+    }
+
+    /** Applies one debit leg; null when accepted, else the reason. */
+    private Reason debit(TradeParty party, String asset, long amount) {
+        long user = party.getUserId();
+        if (party.getOrderId() == null) {
+            if (spotAvailable(user, asset) < amount) {
+                return Reason.INSUFFICIENT_AVAILABLE;
+            }
+            add(spot, user, asset, -amount);
+            return null;
+        }
+        Order order = orders.get(party.getOrderId());
+        if (order == null || order.user != user) {
+            return Reason.UNKNOWN_ORDER;
+        }
+        if (!order.asset.equals(asset)) {
+            return Reason.ASSET_MISMATCH;
+        }
+        if (amount > order.remaining()) {
+            return Reason.FILL_EXCEEDS_RESERVATION;
+        }
+        order.consumed += amount;
+        add(frozen, user, asset, -amount);
+        return null;
+    }
+
+    private static void add(Map<String, Long> buckets, long user, String asset, long delta) {
+        long value = buckets.getOrDefault(user + asset, 0L) + delta;
+        if (value < 0) {
+            throw new IllegalStateException("model bucket of user " + user + " " + asset + " would be negative");
+        }
+        buckets.put(user + asset, value);
+    }
+}
