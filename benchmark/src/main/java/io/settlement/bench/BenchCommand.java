@@ -76,6 +76,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--out", description = "Write the report as JSON here")
     Path out;
 
+    @Option(names = "--streams", description = "A Kafka Streams setting over the app's, for experiments (ceiling and settlement alike), e.g. --streams max.task.idle.ms=-1")
+    java.util.Map<String, String> streamsOverrides = new java.util.LinkedHashMap<>();
+
     @Option(names = "--quiet-logs", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Keep Kafka's own logging at ERROR; default: on")
     boolean quietLogs;
@@ -91,7 +94,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
         BenchSettings settings = new BenchSettings(Optional.ofNullable(bootstrap), dataDir.toAbsolutePath(), partitions, threads, users,
                 commands, Duration.ofSeconds(durationSeconds), Duration.ofSeconds(resultTimeoutSeconds), seed, workloads, fixedRate, warmUp,
-                Optional.ofNullable(cql), httpRequests, httpClients, Optional.ofNullable(out));
+                Optional.ofNullable(cql), httpRequests, httpClients, Optional.ofNullable(out), streamsOverrides);
         return run(settings, System.out);
     }
 
@@ -134,10 +137,11 @@ public final class BenchCommand implements Callable<Integer> {
         }
         for (BenchReport.Verification verification : report.verifications) {
             table.append(String.format(Locale.ROOT, "verification %s: %s (%d results for %d commands incl. %d documented duplicates; "
-                            + "%d accepted, %d rejected %s, %d of them unplanned; %d dead letters; invariants %s over %d accounts of %d users)%n",
+                            + "%d accepted, %d rejected %s, %d of them unplanned; %d dead letters %s; invariants %s over %d accounts of %d users)%n",
                     verification.workload(), verification.ok() ? "OK" : "FAILED", verification.results().results(), verification.results().commands(),
                     verification.results().documentedDuplicates(), verification.results().accepted(), verification.results().rejected(),
                     verification.results().rejectedByReason(), verification.results().unexpectedRejections(), verification.deadLetters(),
+                    verification.deadLettersByReason(),
                     verification.invariants().ok() ? "hold" : "BROKEN", verification.invariants().accounts(), verification.invariants().users()));
             verification.problems().forEach(problem -> table.append("   ").append(problem).append('\n'));
         }

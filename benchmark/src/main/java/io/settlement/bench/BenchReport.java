@@ -13,7 +13,7 @@ import java.util.Map;
 public final class BenchReport {
     /** A workload's verification: results (exactly one per command) and the invariants at its end. */
     public record Verification(String workload, boolean ok, ResultScan.Verdict results, Invariants.Check invariants,
-                               long deadLetters, List<String> problems) {}
+                               long deadLetters, Map<String, Long> deadLettersByReason, List<String> problems) {}
 
     public record HttpLoad(long requests, long errors, double seconds, double requestsPerSecond, Latencies balanceLookups,
                            Latencies statusLookups) {}

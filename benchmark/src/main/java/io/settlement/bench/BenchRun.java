@@ -91,6 +91,7 @@ public final class BenchRun {
         DepositsAndTransfers generator = new DepositsAndTransfers(settings.seed(), 1, settings.users());
         Properties properties = BenchStreams.properties("bench-ceiling-" + nonce, cluster.bootstrapServers(),
                 stateDir("ceiling"), settings.streamThreads(), topics.deadLetters().name());
+        properties.putAll(settings.streamsOverrides());
         try (StreamsInstance ceiling = StreamsInstance.start(PassThroughCeiling.topology(input, output), properties)) {
             if (warmUpCount() > 0) {
                 Workload warmUp = generator.generate("ceiling", topics, settings.partitions(), idPrefix("C"), warmUpCount(), Instant.now());
@@ -115,6 +116,7 @@ public final class BenchRun {
         SettlementTopology.build(builder, topics, config);
         Properties properties = BenchStreams.properties("bench-settlement-" + nonce, cluster.bootstrapServers(),
                 stateDir("settlement"), settings.streamThreads(), topics.deadLetters().name());
+        properties.putAll(settings.streamsOverrides());
         HttpApiSettings http = HttpApiSettings.of("127.0.0.1", "127.0.0.1", freePort());
         if (settings.httpRequestsMax() > 0) {
             // The API answers a key locally only when its active host is this instance's application.server.
@@ -202,14 +204,17 @@ public final class BenchRun {
         }
         ResultScan.Verdict results = ResultScan.verify(cluster.bootstrapServers(), topics.results(), partitions, resultsFrom, sent);
         Invariants.Check invariants = Invariants.check(instance.streams());
-        long deadLetters = ResultScan.recordsBetween(deadLettersFrom,
-                ResultScan.endOffsets(cluster.bootstrapServers(), topics.deadLetters().name(), partitions));
+        Map<String, Long> deadLettersByReason = ResultScan.deadLettersByReason(cluster.bootstrapServers(), topics.deadLetters().name(),
+                partitions, deadLettersFrom);
+        long deadLetters = deadLettersByReason.values().stream().mapToLong(Long::longValue).sum();
+        long wrongPartitionLetters = deadLettersByReason.getOrDefault(io.settlement.avro.Reason.WRONG_PARTITION.name(), 0L);
         long wrongPartition = sent.stream().flatMap(workload -> workload.commands().stream())
                 .filter(command -> command.expected().reason() == io.settlement.avro.Reason.WRONG_PARTITION).count();
         List<String> problems = new ArrayList<>(results.problems());
         problems.addAll(invariants.violations());
-        if (deadLetters < wrongPartition) {
-            problems.add(wrongPartition + " records were sent to a wrong partition but only " + deadLetters + " dead letters appeared");
+        if (wrongPartitionLetters < wrongPartition) {
+            problems.add(wrongPartition + " records were sent to a wrong partition but only " + wrongPartitionLetters
+                    + " WRONG_PARTITION dead letters appeared " + deadLettersByReason);
         }
         if (instance.failure() != null) {
             problems.add("a stream thread died: " + instance.failure());
@@ -218,7 +223,7 @@ public final class BenchRun {
         if (ok) {
             verified.addAll(sent);
         }
-        report.verifications.add(new BenchReport.Verification(name, ok, results, invariants, deadLetters, problems));
+        report.verifications.add(new BenchReport.Verification(name, ok, results, invariants, deadLetters, deadLettersByReason, problems));
         if (!ok) {
             report.fail("workload " + name + " failed verification: " + problems.get(0));
         }

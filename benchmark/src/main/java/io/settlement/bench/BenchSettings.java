@@ -24,6 +24,7 @@ import java.util.Optional;
  * @param httpRequestsMax HTTP lookups of the lookup load (0 skips it)
  * @param httpClientThreads concurrent HTTP clients of the lookup load
  * @param out where the JSON report goes, if anywhere
+ * @param streamsOverrides Kafka Streams settings applied over the app's (ceiling and settlement alike), for experiments; empty by default
  */
 public record BenchSettings(
         Optional<String> bootstrapServers,
@@ -41,7 +42,8 @@ public record BenchSettings(
         Optional<String> cqlEndpoint,
         int httpRequestsMax,
         int httpClientThreads,
-        Optional<Path> out) {
+        Optional<Path> out,
+        java.util.Map<String, String> streamsOverrides) {
 
     /** Commands per run above which the result trackers' arrays would get large. */
     public static final int COMMANDS_PER_RUN_LIMIT = 5_000_000;

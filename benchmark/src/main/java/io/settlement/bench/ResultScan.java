@@ -161,12 +161,29 @@ final class ResultScan {
         return list;
     }
 
-    /** Counts records in a topic between two sets of end offsets (the dead-letter topic's growth during a workload). */
-    static long recordsBetween(Map<TopicPartition, Long> before, Map<TopicPartition, Long> after) {
-        long count = 0;
-        for (Map.Entry<TopicPartition, Long> entry : after.entrySet()) {
-            count += entry.getValue() - before.getOrDefault(entry.getKey(), 0L);
+    /**
+     * The dead letters written since {@code from}, counted by their {@code settlement.dlq.reason}
+     * header (or the Streams error handler's exception header when there is none).
+     */
+    static Map<String, Long> deadLettersByReason(String bootstrapServers, String topic, int partitions, Map<TopicPartition, Long> from) {
+        Map<String, Long> byReason = new TreeMap<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrapServers)) {
+            List<TopicPartition> assigned = partitionsOf(topic, partitions);
+            consumer.assign(assigned);
+            Map<TopicPartition, Long> end = consumer.endOffsets(assigned);
+            assigned.forEach(partition -> consumer.seek(partition, from.getOrDefault(partition, 0L)));
+            long deadline = System.currentTimeMillis() + SCAN_TIMEOUT_MS;
+            while (assigned.stream().anyMatch(partition -> consumer.position(partition) < end.get(partition))
+                    && System.currentTimeMillis() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    var reason = record.headers().lastHeader("settlement.dlq.reason");
+                    var exception = record.headers().lastHeader("__streams.errors.exception");
+                    String name = reason != null ? new String(reason.value(), java.nio.charset.StandardCharsets.UTF_8)
+                            : exception != null ? new String(exception.value(), java.nio.charset.StandardCharsets.UTF_8) : "(no reason header)";
+                    byReason.merge(name, 1L, Long::sum);
+                }
+            }
         }
-        return count;
+        return byReason;
     }
 }
