@@ -252,6 +252,10 @@ public final class BenchRun {
             complete = tracker.awaitAll(settings.resultTimeout().toMillis());
         }
         long cpuNanos = OS.getProcessCpuTime() - cpuBefore;
+        if (topicOverride != null && (tracker.repeatedResults() > 0 || tracker.unknownResults() > 0)) {
+            report.fail(run + ": the pass-through wrote " + tracker.repeatedResults() + " records twice and "
+                    + tracker.unknownResults() + " records nobody sent; exactly once means one output per input");
+        }
         if (sender.failedSends() > 0) {
             report.fail(run + ": " + sender.failedSends() + " sends failed, the first with " + sender.firstFailure());
         }

@@ -16,6 +16,7 @@ final class RunTracker {
     private final CountDownLatch outstanding;
     private volatile long lastResultNanos;
     private volatile long unknownResults;
+    private volatile long repeatedResults;
 
     RunTracker(Workload workload) {
         int size = workload.size();
@@ -49,6 +50,8 @@ final class RunTracker {
             firstResultNanos[slot] = nanos;
             lastResultNanos = nanos;
             outstanding.countDown();
+        } else {
+            repeatedResults++;
         }
     }
 
@@ -72,6 +75,11 @@ final class RunTracker {
 
     long unknownResults() {
         return unknownResults;
+    }
+
+    /** Results read for a slot that already had one: documented duplicates in settlement runs, a failure in the ceiling. */
+    long repeatedResults() {
+        return repeatedResults;
     }
 
     long lastResultNanos() {
