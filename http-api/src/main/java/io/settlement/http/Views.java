@@ -34,6 +34,20 @@ final class Views {
     /** {@code GET /api/v1/trades/{trade_id}}. */
     record TradeStatus(String tradeId, String status, String reason, String detail, long buyerUserId, String processedAt) {}
 
+    /** {@code GET /api/v1/users/{id}/ledger}: one page, newest first; {@code next_cursor} null on the last page. */
+    record Ledger(long userId, String asset, List<LedgerEntry> entries, String nextCursor, String nextUrl) {}
+
+    record LedgerEntry(String wallet, long seq, String available, String frozen, String pending, String deltaAvailable,
+                       String deltaFrozen, String deltaPending, String eventType, String causeCommandId, String entryId,
+                       String createdAt) {}
+
+    /** {@code GET /api/v1/users/{id}/trades}: one page, by trade id descending. */
+    record UserTrades(long userId, List<UserTradeView> trades, String nextCursor, String nextUrl) {}
+
+    /** One side of a trade: {@code paid} in {@code paid_asset}, {@code received} (fee included) and {@code fee} in {@code received_asset}. */
+    record UserTradeView(String tradeId, String side, String status, String paidAsset, String paid, String receivedAsset,
+                         String received, String fee, String refunded, String debitedAt, String creditedAt, String refundedAt) {}
+
     /** 202 of a POST that published a command. */
     record Accepted(String requestId, String status, String statusUrl) {}
 
