@@ -31,8 +31,18 @@ final class Views {
     record TransferStatus(String requestId, String status, String reason, String detail, Long userId,
                           String processedAt, String statusUrl) {}
 
-    /** {@code GET /api/v1/trades/{trade_id}}. */
-    record TradeStatus(String tradeId, String status, String reason, String detail, long buyerUserId, String processedAt) {}
+    /**
+     * {@code GET /api/v1/trades/{trade_id}}: the coordinator's state. {@code processed_at} is the
+     * result's time once final (null while PENDING); {@code reason} may be set while PENDING (a
+     * refund is in flight, or a refused credit waits for an operator).
+     */
+    record TradeStatus(String tradeId, String status, String reason, String detail, long buyerUserId, long sellerUserId,
+                       String symbol, String baseAsset, String quoteAsset, String baseQty, String quoteQty,
+                       TradeLegs legs, String receivedAt, String updatedAt, String processedAt) {}
+
+    /** Each leg's progress: NOT_SENT, SENT, ACCEPTED or REJECTED. */
+    record TradeLegs(String buyerDebit, String sellerDebit, String buyerCredit, String sellerCredit,
+                     String buyerRefund, String sellerRefund) {}
 
     /** {@code GET /api/v1/users/{id}/ledger}: one page, newest first; {@code next_cursor} null on the last page. */
     record Ledger(long userId, String asset, List<LedgerEntry> entries, String nextCursor, String nextUrl) {}
