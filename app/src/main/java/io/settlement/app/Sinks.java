@@ -16,6 +16,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 
 /**
@@ -107,10 +109,12 @@ final class Sinks implements AutoCloseable {
         Map<String, Object> consumer = consumerProperties(settings, TigerBeetleSink.consumerProperties(settings.bootstrapServers()));
         TigerBeetleLedgerClient ledger = new TigerBeetleLedgerClient(cluster.clusterId(), cluster.resolvedAddresses(),
                 cluster.requestTimeoutMs());
+        // The sink's pauses between retries end at once when it is stopped.
+        CountDownLatch stopping = new CountDownLatch(1);
         TigerBeetleSink sink;
         try {
             sink = new TigerBeetleSink(new KafkaConsumer<>(consumer), topics.journal(), ledger,
-                    TigerBeetleSinkSettings.defaults(), registry, Thread::sleep);
+                    TigerBeetleSinkSettings.defaults(), registry, millis -> stopping.await(millis, TimeUnit.MILLISECONDS));
         } catch (RuntimeException e) {
             ledger.close();
             throw e;
@@ -136,6 +140,7 @@ final class Sinks implements AutoCloseable {
             @Override
             public void close() {
                 sink.close();
+                stopping.countDown();
                 try {
                     thread.join(TIGERBEETLE_CLOSE_TIMEOUT_MS);
                 } catch (InterruptedException e) {

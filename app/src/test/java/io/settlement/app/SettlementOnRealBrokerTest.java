@@ -137,6 +137,26 @@ class SettlementOnRealBrokerTest {
     }
 
     @Test
+    void healthSaysBothSinksAreOffWhenNoDatabaseIsConfigured() throws Exception {
+        // given the instance with dev's sink settings: no scylla.contact-points, no tigerbeetle.addresses
+        // when
+        java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(app.httpUrl() + "/health"))
+                        .timeout(Duration.ofSeconds(10)).GET().build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+
+        // then both sinks are OFF, healthy, and the service is UP
+        com.fasterxml.jackson.databind.JsonNode health = new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.body());
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(health.get("status").asText()).isEqualTo("UP");
+        assertThat(health.get("components").get("scylla-sink").get("healthy").asBoolean()).isTrue();
+        assertThat(health.get("components").get("scylla-sink").get("detail").asText())
+                .isEqualTo("OFF: not configured (scylla.contact-points is empty)");
+        assertThat(health.get("components").get("tigerbeetle-sink").get("detail").asText())
+                .isEqualTo("OFF: not configured (tigerbeetle.addresses is empty)");
+    }
+
+    @Test
     void recordOnTheWrongPartitionIsRejectedDeadLetteredAndChangesNoBalance() {
         // given a user with a balance
         long user = 201;
