@@ -11,6 +11,7 @@ import io.settlement.avro.SettlementResult;
 import io.settlement.contract.Topics;
 import io.settlement.sink.SinkConsumers;
 import io.settlement.sink.SinkHealth;
+import io.settlement.sink.SinkLoop;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -29,7 +30,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,6 +61,7 @@ public final class ScyllaSink implements Runnable, SinkHealth, AutoCloseable {
     public static final int RECORDS_PER_POLL_MAX = 5_000;
 
     private final Consumer<byte[], byte[]> consumer;
+    private final SinkLoop loop;
     private final Topics topics;
     private final TableWrites tables;
     private final CqlWriter writer;
@@ -73,8 +74,6 @@ public final class ScyllaSink implements Runnable, SinkHealth, AutoCloseable {
     private final Map<TopicPartition, String> halted = new ConcurrentHashMap<>();
     private final AtomicLong lag = new AtomicLong();
     private volatile String databaseProblem;
-    private volatile String failure;
-    private volatile boolean closing;
     private long failedPolls;
 
     private final Counter records;
@@ -91,6 +90,7 @@ public final class ScyllaSink implements Runnable, SinkHealth, AutoCloseable {
     public ScyllaSink(Consumer<byte[], byte[]> consumer, Topics topics, CqlSession session, String keyspace,
                       ScyllaSinkSettings settings, MeterRegistry registry, CqlWriter.Backoff backoff) {
         this.consumer = consumer;
+        this.loop = new SinkLoop("ScyllaDB sink", consumer);
         this.topics = topics;
         this.tables = new TableWrites(session, keyspace);
         this.writer = new CqlWriter(session, settings, backoff, this::writeFailed);
@@ -123,48 +123,23 @@ public final class ScyllaSink implements Runnable, SinkHealth, AutoCloseable {
     /** Consumes until {@link #close()}; a failure that stops the sink leaves it DOWN. */
     @Override
     public void run() {
-        consumer.subscribe(topicNames(), new RebalanceListener());
-        try {
-            while (!closing) {
-                pollOnce();
-            }
-        } catch (WakeupException e) {
-            if (!closing) {
-                fail("consumer woken up unexpectedly", e);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            if (!closing) {
-                fail("interrupted", e);
-            }
-        } catch (RuntimeException e) {
-            fail(e.toString(), e);
-        } finally {
-            consumer.close();
-        }
+        loop.run(topicNames(), new RebalanceListener(), this::pollOnce);
     }
 
     /** Stops {@link #run()} after the poll under way; what was not written stays uncommitted. */
     @Override
     public void close() {
-        closing = true;
-        consumer.wakeup();
+        loop.close();
     }
 
     @Override
     public State state() {
-        if (failure != null) {
-            return State.DOWN;
-        }
-        return halted.isEmpty() && databaseProblem == null ? State.UP : State.DEGRADED;
+        return loop.state(!halted.isEmpty() || databaseProblem != null);
     }
 
     @Override
     public List<String> problems() {
-        List<String> problems = new ArrayList<>();
-        if (failure != null) {
-            problems.add("stopped: " + failure);
-        }
+        List<String> problems = loop.problems();
         if (databaseProblem != null) {
             problems.add("ScyllaDB: " + databaseProblem);
         }
@@ -296,11 +271,6 @@ public final class ScyllaSink implements Runnable, SinkHealth, AutoCloseable {
     void writeFailed(Throwable error) {
         writeErrors.increment();
         databaseProblem = error.toString();
-    }
-
-    private void fail(String why, Throwable cause) {
-        failure = why;
-        log.error("ScyllaDB sink stopped: {}", why, cause);
     }
 
     /** Forgets halts of partitions this instance no longer owns: their new owner halts at the same record. */

@@ -8,6 +8,7 @@ import io.settlement.avro.JournalEntry;
 import io.settlement.contract.Topic;
 import io.settlement.sink.SinkConsumers;
 import io.settlement.sink.SinkHealth;
+import io.settlement.sink.SinkLoop;
 import io.settlement.sink.tigerbeetle.CommitDecision.Attempt;
 import io.settlement.sink.tigerbeetle.CommitDecision.Decision;
 import io.settlement.sink.tigerbeetle.LedgerClient.AccountError;
@@ -28,7 +29,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,6 +61,7 @@ public final class TigerBeetleSink implements Runnable, SinkHealth, AutoCloseabl
     }
 
     private final Consumer<byte[], byte[]> consumer;
+    private final SinkLoop loop;
     private final Topic<Long, JournalEntry> journal;
     private final Deserializer<JournalEntry> decoder;
     private final LedgerClient ledger;
@@ -70,8 +71,6 @@ public final class TigerBeetleSink implements Runnable, SinkHealth, AutoCloseabl
 
     private final Map<TopicPartition, Attempt> halted = new ConcurrentHashMap<>();
     private volatile String ledgerProblem;
-    private volatile String failure;
-    private volatile boolean closing;
 
     private final Counter applied;
     private final Counter alreadyApplied;
@@ -83,6 +82,7 @@ public final class TigerBeetleSink implements Runnable, SinkHealth, AutoCloseabl
     public TigerBeetleSink(Consumer<byte[], byte[]> consumer, Topic<Long, JournalEntry> journal, LedgerClient ledger,
                            TigerBeetleSinkSettings settings, MeterRegistry registry, Backoff backoff) {
         this.consumer = consumer;
+        this.loop = new SinkLoop("TigerBeetle sink", consumer);
         this.journal = journal;
         this.decoder = journal.valueSerde().deserializer();
         this.ledger = ledger;
@@ -107,43 +107,23 @@ public final class TigerBeetleSink implements Runnable, SinkHealth, AutoCloseabl
     /** Consumes until {@link #close()}; a failure that stops the sink leaves it DOWN. */
     @Override
     public void run() {
-        consumer.subscribe(List.of(journal.name()), new RebalanceListener());
-        try {
-            while (!closing) {
-                pollOnce();
-            }
-        } catch (WakeupException e) {
-            if (!closing) {
-                fail("consumer woken up unexpectedly", e);
-            }
-        } catch (RuntimeException e) {
-            fail(e.getMessage(), e);
-        } finally {
-            consumer.close();
-        }
+        loop.run(List.of(journal.name()), new RebalanceListener(), this::pollOnce);
     }
 
     /** Stops {@link #run()} after the poll under way; offsets of work not answered stay uncommitted. */
     @Override
     public void close() {
-        closing = true;
-        consumer.wakeup();
+        loop.close();
     }
 
     @Override
     public State state() {
-        if (failure != null) {
-            return State.DOWN;
-        }
-        return halted.isEmpty() && ledgerProblem == null ? State.UP : State.DEGRADED;
+        return loop.state(!halted.isEmpty() || ledgerProblem != null);
     }
 
     @Override
     public List<String> problems() {
-        List<String> problems = new ArrayList<>();
-        if (failure != null) {
-            problems.add("stopped: " + failure);
-        }
+        List<String> problems = loop.problems();
         if (ledgerProblem != null) {
             problems.add("TigerBeetle: " + ledgerProblem);
         }
@@ -286,7 +266,7 @@ public final class TigerBeetleSink implements Runnable, SinkHealth, AutoCloseabl
 
     private <T> Optional<T> withRetry(String operation, Supplier<T> call) {
         long wait = settings.retryBackoffInitialMs();
-        for (int attempt = 1; attempt <= settings.retryAttemptsMax() && !closing; attempt++) {
+        for (int attempt = 1; attempt <= settings.retryAttemptsMax() && !loop.closing(); attempt++) {
             try {
                 T answer = call.get();
                 ledgerProblem = null;
@@ -343,11 +323,6 @@ public final class TigerBeetleSink implements Runnable, SinkHealth, AutoCloseabl
                 .findFirst()
                 .map(c -> c.mapped().entry().toString())
                 .orElse("(unreadable)");
-    }
-
-    private void fail(String why, Throwable cause) {
-        failure = why;
-        log.error("TigerBeetle sink stopped: {}", why, cause);
     }
 
     private static Set<LedgerId> boundedSet(int max) {
