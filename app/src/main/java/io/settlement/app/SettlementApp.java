@@ -87,6 +87,10 @@ public final class SettlementApp implements AutoCloseable {
         AppSettings settings = configured.httpPort() != 0 ? configured
                 // application.server must name the real port, so an ephemeral port is chosen now.
                 : configured.with(Map.of(AppSettings.HTTP_PORT, String.valueOf(freePort(configured.httpHost()))));
+        // Sink settings are checked now, so a typo stops the start before anything runs.
+        settings.scyllaEndpoint();
+        settings.scyllaSinkSettings();
+        settings.tigerBeetle();
         AvroSerdes avro = settings.wireFormat();
         Topics topics = Topics.create(avro);
         int userPartitions;
