@@ -7,7 +7,9 @@ import io.settlement.avro.BalanceOperation;
 import io.settlement.avro.CommandKind;
 import io.settlement.avro.DepositConfirmed;
 import io.settlement.avro.DepositInitiated;
-import io.settlement.avro.ResultStatus;
+import io.settlement.avro.SettlementResult;
+import io.settlement.avro.Trade;
+import io.settlement.avro.TradeState;
 import io.settlement.avro.TransferRequest;
 import io.settlement.avro.Wallet;
 import io.settlement.contract.CommandKeys;
@@ -85,13 +87,28 @@ final class ApiV1Routes {
 
     private void trade(Context ctx) {
         String tradeId = RequestBody.checkLookupId(ctx.pathParam("trade_id"), "trade_id");
-        // Until the coordinator's trades store is queryable, a trade answers from its result.
-        lookups.commandStatus(ctx, CommandKeys.of(CommandKind.TRADE, tradeId),
-                result -> Replies.json(ctx, json, 200, new Views.TradeStatus(tradeId,
-                        result.getStatus() == ResultStatus.ACCEPTED ? "SETTLED" : "REJECTED",
-                        result.getReason() == null ? null : result.getReason().name(), result.getDetail(),
-                        result.getUserId(), String.valueOf(result.getProcessedAt()))),
-                null);
+        lookups.trade(ctx, tradeId, state -> Replies.json(ctx, json, 200, tradeStatus(state)));
+    }
+
+    private Views.TradeStatus tradeStatus(TradeState state) {
+        Trade trade = state.getTrade();
+        SettlementResult result = state.getResult();
+        return new Views.TradeStatus(trade.getTradeId(), state.getStatus().name(),
+                state.getReason() == null ? null : state.getReason().name(), state.getDetail(),
+                trade.getBuyer().getUserId(), trade.getSeller().getUserId(), trade.getSymbol(),
+                trade.getBaseAsset(), trade.getQuoteAsset(),
+                Amounts.format(trade.getBaseQty(), scaleOf(trade.getBaseAsset())),
+                Amounts.format(trade.getQuoteQty(), scaleOf(trade.getQuoteAsset())),
+                new Views.TradeLegs(state.getBuyerDebit().name(), state.getSellerDebit().name(),
+                        state.getBuyerCredit().name(), state.getSellerCredit().name(),
+                        state.getBuyerRefund().name(), state.getSellerRefund().name()),
+                String.valueOf(state.getReceivedAt()), String.valueOf(state.getUpdatedAt()),
+                result == null ? null : String.valueOf(result.getProcessedAt()));
+    }
+
+    /** A trade naming an asset that is not configured (it is REJECTED UNKNOWN_ASSET) shows its quantities in minor units. */
+    private int scaleOf(String assetCode) {
+        return assets.byCode(assetCode).map(Asset::scale).orElse(0);
     }
 
     private void commandByKind(Context ctx) {

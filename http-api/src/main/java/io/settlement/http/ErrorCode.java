@@ -29,6 +29,10 @@ public enum ErrorCode {
     UNKNOWN_KIND(400),
     /** {@code GET /api/v1/commands/{id}} needs a qualified {@code KIND:id}. */
     UNQUALIFIED_COMMAND_ID(400),
+    /** A page size ({@code limit}) outside 1..500, or not an integer. */
+    INVALID_LIMIT(400),
+    /** A paging cursor that is malformed or was not issued by the same query. */
+    INVALID_CURSOR(400),
     /** No such id (or no result yet), or no such route. */
     NOT_FOUND(404),
     /** The route exists for another method. */
@@ -43,6 +47,8 @@ public enum ErrorCode {
     STORE_UNAVAILABLE(503),
     /** The instance that owns the key did not answer in time: retry after Retry-After. */
     FORWARD_FAILED(503),
+    /** No history store is configured on this instance, or it did not answer: retry after Retry-After (if configured). */
+    HISTORY_UNAVAILABLE(503),
     /** The command could not be written to Kafka in time; it may or may not have been published: retry with the same id. */
     PUBLISH_FAILED(503);
 

@@ -12,6 +12,7 @@ import io.settlement.topology.Assets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * CommandPublisher publisher = KafkaCommandPublisher.create(Map.of("bootstrap.servers", bootstrap), topics);
  * HealthChecks health = new HealthChecks().register("scylla-sink", scyllaSink::health);
  * streams.start();
- * try (HttpApi api = HttpApi.start(settings, streams, topics, assets, publisher, health, registry)) { ... }
+ * Optional<History> history = ...;  // the ScyllaDB sink's history adapted, or Optional.empty() when the sink is off
+ * try (HttpApi api = HttpApi.start(settings, streams, topics, assets, publisher, health, registry, history)) { ... }
  * }</pre>
  * {@code application.server} of the Kafka Streams config must be {@code settings.applicationServer()}:
  * it is how the other instances reach this one. The API binds {@link KafkaStreamsMetrics} for
@@ -49,16 +51,31 @@ public final class HttpApi implements AutoCloseable {
         this.streamsMetrics = streamsMetrics;
     }
 
-    /** Starts the API on {@code settings.bindHost():settings.port()}; returns once it accepts requests. */
+    /**
+     * Starts the API without a history store: the history routes answer 503 HISTORY_UNAVAILABLE.
+     * See {@link #start(HttpApiSettings, KafkaStreams, Topics, Assets, CommandPublisher, HealthChecks, PrometheusMeterRegistry, Optional)}.
+     */
     public static HttpApi start(HttpApiSettings settings, KafkaStreams streams, Topics topics, Assets assets,
                                 CommandPublisher publisher, HealthChecks health, PrometheusMeterRegistry registry) {
+        return start(settings, streams, topics, assets, publisher, health, registry, Optional.empty());
+    }
+
+    /**
+     * Starts the API on {@code settings.bindHost():settings.port()}; returns once it accepts requests.
+     * {@code history} serves {@code GET /api/v1/users/{id}/ledger} and {@code .../trades} (empty: 503 HISTORY_UNAVAILABLE).
+     */
+    public static HttpApi start(HttpApiSettings settings, KafkaStreams streams, Topics topics, Assets assets,
+                                CommandPublisher publisher, HealthChecks health, PrometheusMeterRegistry registry,
+                                Optional<History> history) {
         Objects.requireNonNull(topics, "topics");
+        Objects.requireNonNull(history, "history");
         ObjectMapper json = Replies.mapper();
         StoreLookup storeLookup = new StoreLookup(streams, settings, registry);
         Lookups lookups = new Lookups(storeLookup, assets);
         CommandIntake intake = new CommandIntake(publisher, new RecentSubmissions(settings.recentSubmissionsMax()));
         ApiV1Routes v1 = new ApiV1Routes(lookups, intake, assets, json);
         LegacyGatewayRoutes legacy = new LegacyGatewayRoutes(lookups, intake, assets, json);
+        HistoryRoutes historyRoutes = new HistoryRoutes(history, assets, json);
         KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(registry);
         String retryAfter = Integer.toString(settings.retryAfterSeconds());
@@ -79,6 +96,7 @@ public final class HttpApi implements AutoCloseable {
             });
             v1.register(config.routes);
             legacy.register(config.routes);
+            historyRoutes.register(config.routes);
             config.routes.get("/health", ctx -> health(ctx, json, retryAfter, streams, health));
             config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(registry.scrape()));
         });

@@ -3,6 +3,7 @@ package io.settlement.http;
 import io.javalin.http.Context;
 import io.settlement.avro.AccountType;
 import io.settlement.avro.SettlementResult;
+import io.settlement.avro.TradeState;
 import io.settlement.avro.Wallet;
 import io.settlement.topology.Asset;
 import io.settlement.topology.Assets;
@@ -70,6 +71,24 @@ final class Lookups {
             }
             render.accept(result);
         }, notFound);
+    }
+
+    /**
+     * Answers with {@code render} of the trade coordinator's state of {@code tradeId} (store
+     * {@code trades}, keyed by the trade id like its source topics, the {@code trades-by-id}
+     * repartition topic and settlement.internal.leg-results: both String keys, UTF-8, default
+     * partitioner); 404 NOT_FOUND when the coordinator does not know it (never received, or
+     * forgotten after the command retention).
+     */
+    void trade(Context ctx, String tradeId, Consumer<TradeState> render) {
+        lookup.answer(ctx, StoreNames.TRADES, tradeId, new StringSerializer(), partition -> {
+            ReadOnlyKeyValueStore<String, TradeState> store = lookup.localStore(StoreNames.TRADES, partition);
+            TradeState state = store.get(tradeId);
+            if (state == null) {
+                throw new ApiError(ErrorCode.NOT_FOUND, "no trade " + tradeId);
+            }
+            render.accept(state);
+        }, null);
     }
 
     private static Wallet walletOf(AccountType type) {

@@ -31,8 +31,32 @@ final class Views {
     record TransferStatus(String requestId, String status, String reason, String detail, Long userId,
                           String processedAt, String statusUrl) {}
 
-    /** {@code GET /api/v1/trades/{trade_id}}. */
-    record TradeStatus(String tradeId, String status, String reason, String detail, long buyerUserId, String processedAt) {}
+    /**
+     * {@code GET /api/v1/trades/{trade_id}}: the coordinator's state. {@code processed_at} is the
+     * result's time once final (null while PENDING); {@code reason} may be set while PENDING (a
+     * refund is in flight, or a refused credit waits for an operator).
+     */
+    record TradeStatus(String tradeId, String status, String reason, String detail, long buyerUserId, long sellerUserId,
+                       String symbol, String baseAsset, String quoteAsset, String baseQty, String quoteQty,
+                       TradeLegs legs, String receivedAt, String updatedAt, String processedAt) {}
+
+    /** Each leg's progress: NOT_SENT, SENT, ACCEPTED or REJECTED. */
+    record TradeLegs(String buyerDebit, String sellerDebit, String buyerCredit, String sellerCredit,
+                     String buyerRefund, String sellerRefund) {}
+
+    /** {@code GET /api/v1/users/{id}/ledger}: one page, newest first; {@code next_cursor} null on the last page. */
+    record Ledger(long userId, String asset, List<LedgerEntry> entries, String nextCursor, String nextUrl) {}
+
+    record LedgerEntry(String wallet, long seq, String available, String frozen, String pending, String deltaAvailable,
+                       String deltaFrozen, String deltaPending, String eventType, String causeCommandId, String entryId,
+                       String createdAt) {}
+
+    /** {@code GET /api/v1/users/{id}/trades}: one page, by trade id descending. */
+    record UserTrades(long userId, List<UserTradeView> trades, String nextCursor, String nextUrl) {}
+
+    /** One side of a trade: {@code paid} in {@code paid_asset}, {@code received} (fee included) and {@code fee} in {@code received_asset}. */
+    record UserTradeView(String tradeId, String side, String status, String paidAsset, String paid, String receivedAsset,
+                         String received, String fee, String refunded, String debitedAt, String creditedAt, String refundedAt) {}
 
     /** 202 of a POST that published a command. */
     record Accepted(String requestId, String status, String statusUrl) {}

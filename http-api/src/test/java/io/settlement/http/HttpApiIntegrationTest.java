@@ -12,11 +12,16 @@ import io.settlement.avro.ResultStatus;
 import io.settlement.avro.SettlementResult;
 import io.settlement.avro.TransferRequest;
 import io.settlement.avro.BalanceOperation;
+import io.settlement.avro.Deposit;
+import io.settlement.avro.Trade;
+import io.settlement.avro.TradeParty;
+import io.settlement.avro.Wallet;
 import io.settlement.contract.CommandKeys;
 import io.settlement.contract.Topics;
 import io.settlement.contract.UserPartitioner;
 import io.settlement.kafka.EmbeddedKafkaBroker;
 import io.settlement.topology.Assets;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,6 +41,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -156,18 +162,115 @@ class HttpApiIntegrationTest {
     }
 
     @Test
-    void aTradeAnswersSettledOrRejectedWithTheReason() {
-        // given a settled and a rejected trade
-        seed(result(CommandKind.TRADE, "tr-ok", 11, ResultStatus.ACCEPTED, null));
-        seed(result(CommandKind.TRADE, "tr-no", 12, ResultStatus.REJECTED, Reason.INSUFFICIENT_AVAILABLE));
-        // when looked up, then
-        Http.Reply settled = awaitStatus(a.baseUrl() + "/api/v1/trades/tr-ok", 200);
-        assertThat(settled.json().get("status").asText()).isEqualTo("SETTLED");
-        Http.Reply rejected = awaitStatus(b.baseUrl() + "/api/v1/trades/tr-no", 200);
-        assertThat(rejected.json().get("status").asText()).isEqualTo("REJECTED");
+    void aTradeAnswersFromTheCoordinatorsStoreSettledRejectedOrPendingWithEachLegsProgress() {
+        Assumptions.assumeTrue(topologyHasBalancesStore(), "the topology has no balances store yet (core not merged)");
+        // given a buyer with 1000 USDT and a seller with 1 BTC in SPOT, a buyer whose SPOT ETH is
+        // 1000 minor units short of overflowing a long, and a seller with 5000 minor units of ETH
+        long buyer = 7001;
+        long seller = 7002;
+        long whale = 7003;
+        // (on another partition: one task's EXTERNAL could not hold both deposits)
+        long ethSeller = 7004;
+        while (UserPartitioner.partitionOf(ethSeller, PARTITIONS) == UserPartitioner.partitionOf(whale, PARTITIONS)) {
+            ethSeller++;
+        }
+        fundSpot(buyer, "USDT", 1_000_000_000L);
+        fundSpot(seller, "BTC", 100_000_000L);
+        fundSpot(whale, "ETH", Long.MAX_VALUE - 1_000);
+        fundSpot(whale, "USDT", 1_000_000L);
+        fundSpot(ethSeller, "ETH", 5_000L);
+
+        // when a trade with fees settles, one whose seller is short is refunded, and one whose
+        // buyer's credit would overflow is refused at the credit
+        sendTrade(trade("t-http-ok", "BTC", "USDT", 10_000_000L, 500_000_000L, buyer, 10_000L, seller, 1_000_000L));
+        sendTrade(trade("t-http-short", "BTC", "USDT", 500_000_000L, 100_000_000L, buyer, 0, seller, 0));
+        sendTrade(trade("t-http-stuck", "ETH", "USDT", 5_000L, 1_000_000L, whale, 0, ethSeller, 0));
+
+        // then every instance answers each trade's state from the trades store
+        Http.Reply settled = awaitTrade(a, "t-http-ok", "SETTLED");
+        assertThat(settled.json().get("reason").isNull()).isTrue();
+        assertThat(settled.json().get("buyer_user_id").asLong()).isEqualTo(buyer);
+        assertThat(settled.json().get("seller_user_id").asLong()).isEqualTo(seller);
+        assertThat(settled.json().get("base_qty").asText()).isEqualTo("0.10000000");
+        assertThat(settled.json().get("quote_qty").asText()).isEqualTo("500.000000");
+        assertThat(settled.json().get("processed_at").asText()).isNotBlank();
+        assertLegs(settled, "ACCEPTED", "ACCEPTED", "ACCEPTED", "ACCEPTED", "NOT_SENT", "NOT_SENT");
+
+        Http.Reply rejected = awaitTrade(b, "t-http-short", "REJECTED");
         assertThat(rejected.json().get("reason").asText()).isEqualTo("INSUFFICIENT_AVAILABLE");
-        assertThat(rejected.json().get("buyer_user_id").asLong()).isEqualTo(12);
-        assertThat(http.get(a.baseUrl() + "/api/v1/trades/never").code()).isEqualTo("NOT_FOUND");
+        assertLegs(rejected, "ACCEPTED", "REJECTED", "NOT_SENT", "NOT_SENT", "ACCEPTED", "NOT_SENT");
+
+        await().atMost(DEADLINE).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
+            Http.Reply stuck = http.get(a.baseUrl() + "/api/v1/trades/t-http-stuck");
+            assertThat(stuck.status()).as(stuck.toString()).isEqualTo(200);
+            assertThat(stuck.json().get("legs").get("buyer_credit").asText()).as(stuck.toString()).isEqualTo("REJECTED");
+        });
+        for (ApiInstance asked : List.of(a, b)) {
+            Http.Reply stuck = http.get(asked.baseUrl() + "/api/v1/trades/t-http-stuck");
+            assertThat(stuck.json().get("status").asText()).as(stuck.toString()).isEqualTo("PENDING");
+            assertThat(stuck.json().get("reason").asText()).isEqualTo("AMOUNT_OVERFLOW");
+            assertThat(stuck.json().get("processed_at").isNull()).isTrue();
+            assertLegs(stuck, "ACCEPTED", "ACCEPTED", "REJECTED", "ACCEPTED", "NOT_SENT", "NOT_SENT");
+        }
+        Set<String> servedBy = new HashSet<>();
+        for (String id : List.of("t-http-ok", "t-http-short", "t-http-stuck")) {
+            for (ApiInstance asked : List.of(a, b)) {
+                servedBy.add(http.get(asked.baseUrl() + "/api/v1/trades/" + id).header(StoreLookup.SERVED_BY_HEADER));
+            }
+        }
+        assertThat(servedBy).doesNotContainNull();
+        assertError(http.get(a.baseUrl() + "/api/v1/trades/never-traded"), 404, "NOT_FOUND");
+        assertError(http.get(b.baseUrl() + "/api/v1/trades/never-traded"), 404, "NOT_FOUND");
+        // the settled trade moved 0.1 BTC (fee 0.0001) and 500 USDT (fee 1)
+        assertThat(balance(b, buyer, "SPOT", "BTC").get("available").asText()).isEqualTo("0.09990000");
+        assertThat(balance(a, seller, "SPOT", "USDT").get("available").asText()).isEqualTo("499.000000");
+        assertThat(balance(a, buyer, "SPOT", "USDT").get("available").asText()).isEqualTo("500.000000");
+        assertLedgerInvariants();
+    }
+
+    private void assertLegs(Http.Reply reply, String buyerDebit, String sellerDebit, String buyerCredit, String sellerCredit,
+                            String buyerRefund, String sellerRefund) {
+        JsonNode legs = reply.json().get("legs");
+        assertThat(List.of(legs.get("buyer_debit").asText(), legs.get("seller_debit").asText(), legs.get("buyer_credit").asText(),
+                legs.get("seller_credit").asText(), legs.get("buyer_refund").asText(), legs.get("seller_refund").asText()))
+                .as(reply.toString())
+                .containsExactly(buyerDebit, sellerDebit, buyerCredit, sellerCredit, buyerRefund, sellerRefund);
+    }
+
+    private Http.Reply awaitTrade(ApiInstance asked, String tradeId, String status) {
+        Http.Reply[] last = new Http.Reply[1];
+        await().atMost(DEADLINE).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
+            last[0] = http.get(asked.baseUrl() + "/api/v1/trades/" + tradeId);
+            assertThat(last[0].status()).as(last[0].toString()).isEqualTo(200);
+            assertThat(last[0].json().get("status").asText()).as(last[0].toString()).isEqualTo(status);
+        });
+        return last[0];
+    }
+
+    /** A deposit into FUNDING moved on to SPOT, both awaited. */
+    private void fundSpot(long user, String asset, long amount) {
+        String id = "fund-" + user + "-" + asset;
+        Instant now = Instant.ofEpochMilli(System.currentTimeMillis());
+        a.publisher.publishBalanceOperation(new BalanceOperation(id, user, now, new Deposit(asset, amount)));
+        awaitResult(a, "/api/v1/commands/DEPOSIT/" + id, "ACCEPTED");
+        a.publisher.publishTransfer(new TransferRequest(id, user, Wallet.FUNDING, Wallet.SPOT, asset, amount, now));
+        awaitResult(a, "/api/v1/commands/INTERNAL_TRANSFER/" + id, "ACCEPTED");
+    }
+
+    private static Trade trade(String id, String base, String quote, long baseQty, long quoteQty,
+                               long buyer, long buyerFee, long seller, long sellerFee) {
+        return new Trade(id, base + quote, base, quote, baseQty, quoteQty, new TradeParty(buyer, null, buyerFee),
+                new TradeParty(seller, null, sellerFee), Instant.ofEpochMilli(System.currentTimeMillis()));
+    }
+
+    private void sendTrade(Trade trade) {
+        try (KafkaProducer<Bytes, Trade> producer = new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
+                topics.trades().keySerde().serializer(), topics.trades().valueSerde().serializer())) {
+            producer.send(new ProducerRecord<>(topics.trades().name(), Bytes.wrap(trade.getSymbol().getBytes(StandardCharsets.UTF_8)), trade)).get();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test

@@ -1,10 +1,11 @@
 package io.settlement.sink.scylla;
 
 import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.BoundStatement;
+import com.datastax.oss.driver.api.core.cql.PagingState;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.ResultSet;
 import com.datastax.oss.driver.api.core.cql.Row;
-import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -16,8 +17,8 @@ import java.util.function.Function;
  * A user's history as the sink wrote it, one page at a time, for the HTTP layer's
  * {@code GET /api/v1/users/{id}/ledger?asset=BTC&limit=50} ({@code balance_ledger}, newest first)
  * and {@code GET /api/v1/users/{id}/trades} ({@code trades_by_user}). Every query names the full
- * partition key. A page carries an opaque cursor for the next one (the driver's paging state,
- * base64url), absent on the last page.
+ * partition key. A page carries an opaque cursor for the next one (the driver's safe paging state,
+ * base64url), absent on the last page; a cursor of another query is an {@link InvalidCursorException}.
  */
 public final class HistoryQueries {
     /** The largest page a caller may ask for. */
@@ -75,27 +76,49 @@ public final class HistoryQueries {
         });
     }
 
-    private <T> Page<T> page(com.datastax.oss.driver.api.core.cql.BoundStatement statement, int limit, String pagingState,
+    /**
+     * The driver's safe paging state carries a hash of the query and its bound values, so a cursor
+     * of another query, user or asset is refused here instead of paging the wrong partition
+     * (a raw paging state is not checked: another query's cursor answered an empty page).
+     */
+    private static PagingState cursorFor(BoundStatement statement, String cursor) {
+        PagingState state;
+        try {
+            state = PagingState.fromBytes(Base64.getUrlDecoder().decode(cursor));
+        } catch (RuntimeException e) {
+            throw new InvalidCursorException("not a cursor of this API: " + e, e);
+        }
+        if (!state.matches(statement)) {
+            throw new InvalidCursorException("the cursor belongs to another query (user, asset or table)", null);
+        }
+        return state;
+    }
+
+    /** A cursor that is not one this query issued: the caller's input, not a database failure. */
+    public static final class InvalidCursorException extends IllegalArgumentException {
+        public InvalidCursorException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    private <T> Page<T> page(BoundStatement statement, int limit, String pagingState,
                              Function<Row, T> read) {
         if (limit <= 0 || limit > PAGE_SIZE_MAX) {
             throw new IllegalArgumentException("limit must be 1.." + PAGE_SIZE_MAX + ", got " + limit);
         }
         statement = statement.setPageSize(limit);
         if (pagingState != null && !pagingState.isEmpty()) {
-            statement = statement.setPagingState(ByteBuffer.wrap(Base64.getUrlDecoder().decode(pagingState)));
+            statement = statement.setPagingState(cursorFor(statement, pagingState));
         }
         ResultSet result = session.execute(statement);
         List<T> rows = new ArrayList<>(result.getAvailableWithoutFetching());
         for (int i = result.getAvailableWithoutFetching(); i > 0; i--) {
             rows.add(read.apply(result.one()));
         }
-        ByteBuffer next = result.getExecutionInfo().getPagingState();
-        Optional<String> cursor = Optional.empty();
-        if (next != null) {
-            byte[] bytes = new byte[next.remaining()];
-            next.duplicate().get(bytes);
-            cursor = Optional.of(Base64.getUrlEncoder().withoutPadding().encodeToString(bytes));
-        }
+        PagingState next = result.getExecutionInfo().getSafePagingState();
+        Optional<String> cursor = next == null
+                ? Optional.empty()
+                : Optional.of(Base64.getUrlEncoder().withoutPadding().encodeToString(next.toBytes()));
         return new Page<>(rows, cursor);
     }
 }
