@@ -132,7 +132,7 @@ public final class SettlementApp implements AutoCloseable {
         CommandPublisher publisher = KafkaCommandPublisher.create(producerConfig, topics);
         HttpApi api;
         try {
-            api = HttpApi.start(httpSettings, streams, topics, settings.assets(), publisher, checks, registry);
+            api = HttpApi.start(httpSettings, streams, topics, settings.assets(), publisher, checks, registry, sinks.history());
         } catch (RuntimeException e) {
             sinks.close();
             streams.close(CLOSE_TIMEOUT);

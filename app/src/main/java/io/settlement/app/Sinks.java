@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.settlement.contract.Topics;
 import io.settlement.http.ComponentHealth;
 import io.settlement.http.HealthChecks;
+import io.settlement.http.History;
 import io.settlement.sink.scylla.HistoryQueries;
 import io.settlement.sink.scylla.ScyllaEndpoint;
 import io.settlement.sink.scylla.ScyllaSink;
@@ -81,6 +82,14 @@ final class Sinks implements AutoCloseable {
             return Optional.empty();
         }
         return Optional.of(running.service().history());
+    }
+
+    /**
+     * The history the HTTP API serves ({@code GET /api/v1/users/{id}/ledger} and {@code .../trades}):
+     * the ScyllaDB sink's tables when it is configured (503 while it is starting), none when it is off.
+     */
+    Optional<History> history() {
+        return scylla == null ? Optional.empty() : Optional.of(new ScyllaHistory(this::scyllaHistory));
     }
 
     /** One line for people: which sinks are on, and how to turn the others on. */

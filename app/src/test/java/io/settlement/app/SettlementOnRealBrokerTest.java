@@ -137,7 +137,7 @@ class SettlementOnRealBrokerTest {
     }
 
     @Test
-    void healthSaysBothSinksAreOffWhenNoDatabaseIsConfigured() throws Exception {
+    void healthSaysBothSinksAreOffAndHistoryIsUnavailableWhenNoDatabaseIsConfigured() throws Exception {
         // given the instance with dev's sink settings: no scylla.contact-points, no tigerbeetle.addresses
         // when
         java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient().send(
@@ -154,6 +154,13 @@ class SettlementOnRealBrokerTest {
                 .isEqualTo("OFF: not configured (scylla.contact-points is empty)");
         assertThat(health.get("components").get("tigerbeetle-sink").get("detail").asText())
                 .isEqualTo("OFF: not configured (tigerbeetle.addresses is empty)");
+        // and the history routes, which read the ScyllaDB sink's tables, say there is no history store
+        java.net.http.HttpResponse<String> ledger = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(app.httpUrl() + "/api/v1/users/42/ledger?asset=BTC"))
+                        .timeout(Duration.ofSeconds(10)).GET().build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(ledger.statusCode()).isEqualTo(503);
+        assertThat(ledger.body()).contains("HISTORY_UNAVAILABLE").contains("the ScyllaDB sink is off");
     }
 
     @Test

@@ -140,6 +140,23 @@ class SinksAndReconcileOnRealBrokerTest {
     }
 
     @Test
+    void historyRoutesAnswerUnavailableWhileTheScyllaSinkCannotConnect() throws Exception {
+        // given the ScyllaDB sink configured but not connected
+        // when a user's ledger and trades are asked for
+        HttpResponse<String> ledger = get("/api/v1/users/" + USERS.get(0) + "/ledger?asset=BTC&limit=10");
+        HttpResponse<String> trades = get("/api/v1/users/" + USERS.get(0) + "/trades");
+
+        // then 503 HISTORY_UNAVAILABLE with Retry-After, saying where to look
+        for (HttpResponse<String> response : List.of(ledger, trades)) {
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(503);
+            assertThat(response.headers().firstValue("Retry-After")).isPresent();
+            JsonNode error = JSON.readTree(response.body());
+            assertThat(error.get("code").asText()).isEqualTo("HISTORY_UNAVAILABLE");
+            assertThat(error.get("message").asText()).contains("the ScyllaDB sink is not connected yet");
+        }
+    }
+
+    @Test
     void reconcileReadsEveryAccountOfTheStoresFromTheirChangelog() {
         // given the settled deposits and transfers; when the store half of reconcile reads the changelog
         // then it has every user account of the stores, and one share per task of each system account
