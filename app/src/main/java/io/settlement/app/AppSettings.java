@@ -1,5 +1,10 @@
 package io.settlement.app;
 
+import io.settlement.contract.AvroSerdes;
+import io.settlement.serde.confluent.ConfluentSerdeConfig;
+import io.settlement.serde.confluent.WireFormats;
+import io.settlement.sink.scylla.ScyllaEndpoint;
+import io.settlement.sink.scylla.ScyllaSinkSettings;
 import io.settlement.topology.Assets;
 import io.settlement.topology.SettlementConfig;
 import java.io.IOException;
@@ -12,12 +17,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The application's configuration: built-in defaults, then {@code config/*.properties} files in
@@ -56,6 +64,20 @@ public final class AppSettings {
     public static final String HTTP_ADVERTISED_HOST = "http.advertised.host";
     public static final String ASSETS = "assets";
     public static final String COMMAND_RETENTION_DAYS = "command.retention.days";
+    /** Avro wire format ({@code single-object}, {@code confluent}, {@code class:...}); see docs/confluent.md. */
+    public static final String SERDE_FORMAT = ConfluentSerdeConfig.SERDE_FORMAT;
+    public static final String SCHEMA_REGISTRY_URL = ConfluentSerdeConfig.SCHEMA_REGISTRY_URL;
+    /** Keys with this prefix are the schema registry client's (docs/confluent.md); passed to the wire format as they are. */
+    public static final String SCHEMA_REGISTRY_PREFIX = "schema.registry.";
+    /** Empty: the ScyllaDB sink is off (docs/scylla.md lists every {@code scylla.*} key). */
+    public static final String SCYLLA_CONTACT_POINTS = ScyllaEndpoint.CONTACT_POINTS;
+    public static final String SCYLLA_LOCAL_DATACENTER = ScyllaEndpoint.LOCAL_DATACENTER;
+    public static final String SCYLLA_KEYSPACE = ScyllaEndpoint.KEYSPACE;
+    public static final String SCYLLA_APPLY_SCHEMA = ScyllaSinkSettings.APPLY_SCHEMA;
+    /** Empty: the TigerBeetle sink is off (docs/tigerbeetle.md). */
+    public static final String TIGERBEETLE_ADDRESSES = TigerBeetleSettings.ADDRESSES;
+    public static final String TIGERBEETLE_CLUSTER_ID = TigerBeetleSettings.CLUSTER_ID;
+    public static final String TIGERBEETLE_REQUEST_TIMEOUT_MS = TigerBeetleSettings.REQUEST_TIMEOUT_MS;
 
     /** The defaults of {@code run}: a production-like cluster. */
     public static final Map<String, String> RUN_DEFAULTS = ordered(
@@ -71,7 +93,30 @@ public final class AppSettings {
             HTTP_PORT, "8080",
             HTTP_ADVERTISED_HOST, "",
             ASSETS, Assets.DEFAULT_SPEC,
-            COMMAND_RETENTION_DAYS, String.valueOf(SettlementConfig.COMMAND_RETENTION_DEFAULT.toDays()));
+            COMMAND_RETENTION_DAYS, String.valueOf(SettlementConfig.COMMAND_RETENTION_DEFAULT.toDays()),
+            SERDE_FORMAT, WireFormats.SINGLE_OBJECT,
+            SCHEMA_REGISTRY_URL, "",
+            SCYLLA_CONTACT_POINTS, "",
+            SCYLLA_LOCAL_DATACENTER, ScyllaEndpoint.DEFAULT_DATACENTER,
+            SCYLLA_KEYSPACE, ScyllaEndpoint.DEFAULT_KEYSPACE,
+            SCYLLA_APPLY_SCHEMA, String.valueOf(ScyllaSinkSettings.defaults().applySchema()),
+            TIGERBEETLE_ADDRESSES, "",
+            TIGERBEETLE_CLUSTER_ID, "0",
+            TIGERBEETLE_REQUEST_TIMEOUT_MS, String.valueOf(TigerBeetleSettings.REQUEST_TIMEOUT_MS_DEFAULT));
+
+    /**
+     * Keys without a built-in value that may still be set (files, environment, {@code --set}):
+     * the sinks' tuning and the schema registry client's settings. Absent means the module's default.
+     */
+    public static final Set<String> OPTIONAL_KEYS = Set.of(
+            ScyllaEndpoint.REPLICATION, ScyllaEndpoint.REQUEST_TIMEOUT_MS, ScyllaEndpoint.METADATA_ENABLED,
+            ScyllaSinkSettings.POLL_TIMEOUT_MS, ScyllaSinkSettings.IN_FLIGHT_REQUESTS_MAX,
+            ScyllaSinkSettings.STATEMENTS_PER_BATCH_MAX, ScyllaSinkSettings.RETRY_ATTEMPTS_MAX,
+            ScyllaSinkSettings.RETRY_BACKOFF_INITIAL_MS, ScyllaSinkSettings.RETRY_BACKOFF_MAX_MS,
+            ConfluentSerdeConfig.BASIC_AUTH_USER_INFO, ConfluentSerdeConfig.BASIC_AUTH_USER_INFO_CONFLUENT,
+            ConfluentSerdeConfig.AUTO_REGISTER_SCHEMAS, ConfluentSerdeConfig.VALUE_SUBJECT_NAME_STRATEGY,
+            ConfluentSerdeConfig.CONNECT_TIMEOUT_MS, ConfluentSerdeConfig.REQUEST_TIMEOUT_MS,
+            ConfluentSerdeConfig.ATTEMPTS_MAX, ConfluentSerdeConfig.RETRY_BACKOFF_MS, ConfluentSerdeConfig.RETRY_BACKOFF_MAX_MS);
 
     /** The defaults of {@code dev}: one embedded broker, everything on this machine; equal to {@code config/dev.properties}. */
     public static final Map<String, String> DEV_DEFAULTS = withOverrides(RUN_DEFAULTS, ordered(
@@ -81,7 +126,7 @@ public final class AppSettings {
             HTTP_HOST, "127.0.0.1",
             GROUP_INSTANCE_ID, "settlement-dev"));
 
-    private static final Set<String> KNOWN_KEYS = RUN_DEFAULTS.keySet();
+    private static final Set<String> KNOWN_KEYS = union(RUN_DEFAULTS.keySet(), OPTIONAL_KEYS);
 
     private final Map<String, String> values;
 
@@ -216,11 +261,44 @@ public final class AppSettings {
         return props;
     }
 
+    /** Every setting as it is, for the modules that read their own keys ({@code scylla.*}, the wire format). */
+    public Map<String, String> asMap() {
+        return values;
+    }
+
+    /** The Avro wire format of every topic ({@code serde.format} and the registry settings, docs/confluent.md). */
+    public AvroSerdes wireFormat() {
+        return WireFormats.fromConfig(values);
+    }
+
+    /** The ScyllaDB sink's database, or empty when {@code scylla.contact-points} is empty (the sink is off). */
+    public Optional<ScyllaEndpoint> scyllaEndpoint() {
+        try {
+            return ScyllaEndpoint.fromSettings(values);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("config keys 'scylla.*': " + e.getMessage(), e);
+        }
+    }
+
+    /** The ScyllaDB sink's limits ({@code scylla.*}, docs/scylla.md). */
+    public ScyllaSinkSettings scyllaSinkSettings() {
+        try {
+            return ScyllaSinkSettings.fromSettings(values);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("config keys 'scylla.*': " + e.getMessage(), e);
+        }
+    }
+
+    /** The TigerBeetle cluster, or empty when {@code tigerbeetle.addresses} is empty (the sink is off). */
+    public Optional<TigerBeetleSettings> tigerBeetle() {
+        return TigerBeetleSettings.fromSettings(values);
+    }
+
     /** Every setting, for printing at start. Values of keys that look secret are masked. */
     public Map<String, String> describe() {
         Map<String, String> shown = new TreeMap<>();
         values.forEach((key, value) -> shown.put(key,
-                key.matches("(?i).*(password|secret|jaas|token|key\\b).*") ? "******" : value));
+                key.matches("(?i).*(password|secret|jaas|token|key\\b|user\\.info).*") ? "******" : value));
         return shown;
     }
 
@@ -281,9 +359,11 @@ public final class AppSettings {
 
     private static Map<String, String> checkedKeys(Map<String, String> values, String source) {
         for (String key : values.keySet()) {
-            if (!KNOWN_KEYS.contains(key) && !isPrefixed(key, KAFKA_PREFIX) && !isPrefixed(key, STREAMS_PREFIX)) {
+            if (!KNOWN_KEYS.contains(key) && !isPrefixed(key, KAFKA_PREFIX) && !isPrefixed(key, STREAMS_PREFIX)
+                    && !isPrefixed(key, SCHEMA_REGISTRY_PREFIX)) {
                 throw new IllegalArgumentException("unknown config key '" + key + "' in " + source + "; known keys: "
-                        + String.join(", ", KNOWN_KEYS) + ", kafka.* for every Kafka client and streams.* for Kafka Streams");
+                        + String.join(", ", new TreeSet<>(KNOWN_KEYS)) + ", kafka.* for every Kafka client, streams.* for "
+                        + "Kafka Streams and schema.registry.* for the schema registry client");
             }
         }
         return values;
@@ -299,6 +379,12 @@ public final class AppSettings {
             map.put(keysAndValues[i], keysAndValues[i + 1]);
         }
         return Collections.unmodifiableMap(map);
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> all = new LinkedHashSet<>(a);
+        all.addAll(b);
+        return Collections.unmodifiableSet(all);
     }
 
     private static Map<String, String> withOverrides(Map<String, String> base, Map<String, String> overrides) {

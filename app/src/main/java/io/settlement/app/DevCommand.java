@@ -119,6 +119,7 @@ final class DevCommand implements Callable<Integer> {
         out.printf("  Kafka broker : %s (data in %s)%n", broker.bootstrapServers(), broker.dataDir());
         out.printf("  Streams      : %s, %d partitions per user-keyed topic, state in %s%n",
                 settings.applicationId(), app.userPartitions(), settings.stateDir().toAbsolutePath().normalize());
+        out.printf("  Sinks        : %s (docs/running.md)%n", app.sinks().summary());
         out.printf("%nTry it (docs/running.md):%n");
         out.printf("  curl -s -X POST %s/wallet/deposit -d '{\"user_id\":42,\"currency\":\"BTC\",\"amount\":\"1.5\",\"transaction_id\":\"tx-1\"}'%n", url);
         out.printf("  curl -s -X POST %s/wallet/deposit/confirm -d '{\"user_id\":42,\"transaction_id\":\"tx-1\"}'%n", url);

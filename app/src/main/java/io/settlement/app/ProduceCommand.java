@@ -65,7 +65,11 @@ final class ProduceCommand implements Callable<Integer> {
         quietKafkaClientLogs();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        CommandJson json = new CommandJson(Topics.create(AvroSerdes.SINGLE_OBJECT), Clock.systemUTC());
+        // The app's wire format (serde.format): with the Confluent format the values carry registry ids.
+        AvroSerdes avro = settings.wireFormat();
+        Topics topics = Topics.create(avro);
+        SettlementApp.prepareWireFormat(avro, topics);
+        CommandJson json = new CommandJson(topics, Clock.systemUTC());
         AtomicInteger sent = new AtomicInteger();
         AtomicInteger failed = new AtomicInteger();
         int lines = 0;

@@ -17,14 +17,18 @@ import io.settlement.http.KafkaCommandPublisher;
 import io.settlement.topology.SettlementConfig;
 import io.settlement.topology.SettlementTopology;
 import io.settlement.topology.StreamsSettings;
+import io.settlement.topology.trade.TradeTopology;
+import io.settlement.serde.confluent.WireFormats;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
@@ -34,8 +38,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One running instance of the settlement service: the topology on Kafka Streams (exactly once,
- * dead-letter topic, state listener, failure policy) and the HTTP API with its command publisher
- * and metrics. {@code dev}, {@code run} and the integration tests all start it through
+ * dead-letter topic, state listener, failure policy), the HTTP API with its command publisher
+ * and metrics, and the sinks that are configured ({@link Sinks}), all in the configured wire format. {@code dev}, {@code run} and the integration tests all start it through
  * {@link #start}, so the tests exercise the wiring users run.
  *
  * <p>Before anything starts it checks the topic layout ({@link TopicLayout#verify()}) and takes
@@ -57,10 +61,11 @@ public final class SettlementApp implements AutoCloseable {
     private final StreamsHealth health;
     private final CommandPublisher publisher;
     private final HttpApi api;
+    private final Sinks sinks;
     private boolean closed;
 
     private SettlementApp(AppSettings settings, Topics topics, int userPartitions, KafkaStreams streams,
-            StreamsHealth health, CommandPublisher publisher, HttpApi api) {
+            StreamsHealth health, CommandPublisher publisher, HttpApi api, Sinks sinks) {
         this.settings = settings;
         this.topics = topics;
         this.userPartitions = userPartitions;
@@ -68,6 +73,7 @@ public final class SettlementApp implements AutoCloseable {
         this.health = health;
         this.publisher = publisher;
         this.api = api;
+        this.sinks = sinks;
     }
 
     /**
@@ -81,13 +87,22 @@ public final class SettlementApp implements AutoCloseable {
         AppSettings settings = configured.httpPort() != 0 ? configured
                 // application.server must name the real port, so an ephemeral port is chosen now.
                 : configured.with(Map.of(AppSettings.HTTP_PORT, String.valueOf(freePort(configured.httpHost()))));
-        Topics topics = Topics.create(AvroSerdes.SINGLE_OBJECT);
+        // Sink settings are checked now, so a typo stops the start before anything runs.
+        settings.scyllaEndpoint();
+        settings.scyllaSinkSettings();
+        settings.tigerBeetle();
+        AvroSerdes avro = settings.wireFormat();
+        Topics topics = Topics.create(avro);
         int userPartitions;
+        SettlementConfig config;
         try (Admin admin = Admin.create(settings.kafkaClientProperties())) {
-            userPartitions = new TopicLayout(admin, topics).verify();
+            TopicLayout layout = new TopicLayout(admin, topics);
+            userPartitions = layout.verify();
+            config = new SettlementConfig(settings.assets(), settings.commandRetention(),
+                    SettlementConfig.PURGE_INTERVAL_DEFAULT, userPartitions);
+            layout.verifyCoordinatorInputs(TradeTopology.coordinatorPartitions(config));
         }
-        SettlementConfig config = new SettlementConfig(settings.assets(), settings.commandRetention(),
-                SettlementConfig.PURGE_INTERVAL_DEFAULT, userPartitions);
+        prepareWireFormat(avro, topics);
         StreamsBuilder builder = new StreamsBuilder();
         SettlementTopology.build(builder, topics, config);
         HttpApiSettings httpSettings = HttpApiSettings.of(settings.httpHost(), settings.advertisedHost(), settings.httpPort());
@@ -103,20 +118,45 @@ public final class SettlementApp implements AutoCloseable {
                 settings.stateDir().toAbsolutePath());
         streams.start();
 
+        PrometheusMeterRegistry registry = meterRegistry();
+        HealthChecks checks = new HealthChecks().register(STREAMS_COMPONENT, () -> streamsHealth(health));
+        Sinks sinks;
+        try {
+            sinks = Sinks.start(settings, topics, registry, checks);
+        } catch (RuntimeException e) {
+            streams.close(CLOSE_TIMEOUT);
+            throw e;
+        }
         Map<String, Object> producerConfig = new HashMap<>();
         settings.kafkaClientProperties().forEach((key, value) -> producerConfig.put((String) key, value));
         CommandPublisher publisher = KafkaCommandPublisher.create(producerConfig, topics);
-        HealthChecks checks = new HealthChecks().register(STREAMS_COMPONENT, () -> streamsHealth(health));
         HttpApi api;
         try {
-            api = HttpApi.start(httpSettings, streams, topics, settings.assets(), publisher, checks, meterRegistry());
+            api = HttpApi.start(httpSettings, streams, topics, settings.assets(), publisher, checks, registry, sinks.history());
         } catch (RuntimeException e) {
+            sinks.close();
             streams.close(CLOSE_TIMEOUT);
             publisher.close();
             throw new IllegalArgumentException("cannot start the HTTP API on " + settings.httpHost() + ":"
                     + settings.httpPort() + ": " + e.getMessage(), e);
         }
-        return new SettlementApp(settings, topics, userPartitions, streams, health, publisher, api);
+        return new SettlementApp(settings, topics, userPartitions, streams, health, publisher, api, sinks);
+    }
+
+    /**
+     * With the Confluent format, registers or verifies every published subject before anything
+     * runs, so an unreachable registry or a missing subject stops the start with one message.
+     */
+    static void prepareWireFormat(AvroSerdes avro, Topics topics) {
+        try {
+            List<String> subjects = WireFormats.prepare(avro, topics);
+            if (!subjects.isEmpty()) {
+                log.info("Schema registry subjects ready: {}", subjects);
+            }
+        } catch (KafkaException e) {
+            throw new StartException("the schema registry refused or did not answer (" + e.getMessage()
+                    + "); see docs/confluent.md", e);
+        }
     }
 
     /**
@@ -187,8 +227,20 @@ public final class SettlementApp implements AutoCloseable {
         return "http://" + host + ":" + api.port();
     }
 
+    /** The sinks of this instance (on or off as configured). */
+    Sinks sinks() {
+        return sinks;
+    }
+
+    /** Infrastructure a start needs did not answer or refused (not a configuration mistake); exit code 1. */
+    public static final class StartException extends RuntimeException {
+        public StartException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     /**
-     * Stops the HTTP API, Kafka Streams and the command publisher. Local state stays on disk (no
+     * Stops the HTTP API, the sinks, Kafka Streams and the command publisher. Local state stays on disk (no
      * cleanup), so the next start on the same state dir resumes from it rather than from the changelogs.
      */
     @Override
@@ -199,6 +251,7 @@ public final class SettlementApp implements AutoCloseable {
         closed = true;
         log.info("Stopping settlement instance");
         api.close();
+        sinks.close();
         if (!streams.close(CLOSE_TIMEOUT)) {
             log.warn("Kafka Streams did not stop within {}", CLOSE_TIMEOUT);
         }

@@ -5,18 +5,22 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import io.settlement.bench.BenchCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * The {@code settlement} command line: {@code dev} (everything in one process on an embedded
- * broker), {@code run} (against a Kafka cluster) and {@code produce} (JSON lines to the input
- * topics). Exit codes: 0 done, 1 failed while running, 2 bad usage or configuration.
+ * broker), {@code run} (against a Kafka cluster), {@code produce} (JSON lines to the input
+ * topics), {@code schema} (the ScyllaDB sink's CQL) and {@code reconcile} (the balance stores
+ * against TigerBeetle). Exit codes: 0 done, 1 failed while running, 2 bad usage or
+ * configuration; {@code reconcile} adds its own (docs/running.md).
  */
 @Command(name = "settlement", mixinStandardHelpOptions = true, version = "settlement-streams 0.1.0",
         description = "The settlement core of a crypto exchange, as one Kafka Streams application.",
-        subcommands = {DevCommand.class, RunCommand.class, ProduceCommand.class, io.settlement.bench.BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DevCommand.class, RunCommand.class, ProduceCommand.class, SchemaCommand.class, ReconcileSubcommand.class,
+                BenchCommand.class, CommandLine.HelpCommand.class})
 public final class SettlementCli {
     public static final int EXIT_OK = 0;
     public static final int EXIT_FAILED = 1;
@@ -34,6 +38,10 @@ public final class SettlementCli {
                     || exception instanceof org.apache.kafka.common.config.ConfigException) {
                 cmd.getErr().println("settlement " + cmd.getCommandName() + ": " + exception.getMessage());
                 return EXIT_USAGE;
+            }
+            if (exception instanceof SettlementApp.StartException) {
+                cmd.getErr().println("settlement " + cmd.getCommandName() + ": " + exception.getMessage());
+                return EXIT_FAILED;
             }
             throw exception;
         });

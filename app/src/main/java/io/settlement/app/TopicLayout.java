@@ -35,13 +35,22 @@ public final class TopicLayout {
         this.topics = topics;
     }
 
-    /** Creates every topic of {@link Topics#all()} that does not exist yet; returns the names it created. */
+    /**
+     * Creates every topic of {@link Topics#all()} that does not exist yet, with {@code partitions}
+     * partitions; returns the names it created. {@code settlement.internal.leg-results} (the trade
+     * coordinator's input beside the {@code trades-by-id} repartition topic) gets the partition
+     * count of the user-keyed inputs when they exist already, since the coordinator's
+     * partitions are the user partitions ({@code TradeTopology.coordinatorPartitions}).
+     */
     public List<String> createMissing(int partitions, short replicationFactor) {
         Set<String> existing = call(admin.listTopics().names(), "list topics");
+        int userPartitions = existingUserPartitions(existing).orElse(partitions);
         List<NewTopic> missing = new ArrayList<>();
         for (String name : topics.all()) {
             if (!existing.contains(name)) {
-                missing.add(new NewTopic(name, partitions, replicationFactor));
+                int count = name.equals(topics.legResults().name()) || topics.userKeyedInputs().contains(name)
+                        ? userPartitions : partitions;
+                missing.add(new NewTopic(name, count, replicationFactor));
             }
         }
         if (missing.isEmpty()) {
@@ -87,6 +96,37 @@ public final class TopicLayout {
                     + "tasks. Refusing to run.");
         }
         return partitionCounts.values().iterator().next();
+    }
+
+    /**
+     * Checks that {@code settlement.internal.leg-results} has the trade coordinator's partition
+     * count ({@code TradeTopology.coordinatorPartitions(config)}, the user partition count): the
+     * coordinator reads it together with the {@code trades-by-id} repartition topic, which Kafka
+     * Streams creates with that count, so a leg's answer reaches the task that holds its trade.
+     *
+     * @throws TopicLayoutException when the counts differ
+     */
+    public void verifyCoordinatorInputs(int coordinatorPartitions) {
+        String legResults = topics.legResults().name();
+        Map<String, TopicDescription> described = call(admin.describeTopics(List.of(legResults)).allTopicNames(),
+                "describe topics");
+        int actual = described.get(legResults).partitions().size();
+        if (actual != coordinatorPartitions) {
+            throw new TopicLayoutException(legResults + " has " + actual + " partitions, but the trade coordinator reads it "
+                    + "beside the trades-by-id repartition topic with " + coordinatorPartitions + " partitions (the "
+                    + "user-keyed inputs' count): a trade leg's answer would reach a task that does not hold the trade. "
+                    + "Recreate " + legResults + " with " + coordinatorPartitions + " partitions. Refusing to run.");
+        }
+    }
+
+    /** The partition count of the user-keyed inputs that exist already (the first found), if any. */
+    private java.util.Optional<Integer> existingUserPartitions(Set<String> existing) {
+        List<String> present = topics.userKeyedInputs().stream().filter(existing::contains).toList();
+        if (present.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        Map<String, TopicDescription> described = call(admin.describeTopics(present).allTopicNames(), "describe topics");
+        return java.util.Optional.of(described.get(present.get(0)).partitions().size());
     }
 
     private static <T> T call(org.apache.kafka.common.KafkaFuture<T> future, String what) {

@@ -3,6 +3,8 @@ package io.settlement.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.settlement.contract.AvroSerdes;
+import io.settlement.sink.scylla.ScyllaEndpoint;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -11,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
+import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -106,12 +109,76 @@ class AppSettingsTest {
     }
 
     @Test
-    void configDockerPropertiesIsAValidConfiguration() {
+    void configDockerPropertiesIsAValidConfigurationWithBothSinksOn() {
         AppSettings settings = AppSettings.load(AppSettings.RUN_DEFAULTS, List.of(Path.of("../config/docker.properties")),
                 Map.of(), Map.of());
 
         assertThat(settings.bootstrapServers()).isEqualTo("kafka:19092");
         assertThat(settings.advertisedHost()).isEqualTo("app");
         assertThat(settings.assets().all()).hasSize(3);
+        assertThat(settings.wireFormat()).isSameAs(AvroSerdes.SINGLE_OBJECT);
+        ScyllaEndpoint scylla = settings.scyllaEndpoint().orElseThrow();
+        assertThat(scylla.contactPoints()).singleElement().satisfies(point -> {
+            assertThat(point.getHostString()).isEqualTo("scylla");
+            assertThat(point.getPort()).isEqualTo(9042);
+        });
+        assertThat(scylla.localDatacenter()).isEqualTo("datacenter1");
+        assertThat(settings.scyllaSinkSettings().applySchema()).isTrue();
+        assertThat(settings.tigerBeetle()).hasValue(new TigerBeetleSettings(0, List.of("tigerbeetle:3000"), 5_000));
+    }
+
+    @Test
+    void devDefaultsLeaveBothSinksOffAndTheSingleObjectFormat() {
+        AppSettings settings = AppSettings.of(AppSettings.DEV_DEFAULTS, Map.of());
+
+        assertThat(settings.scyllaEndpoint()).isEmpty();
+        assertThat(settings.tigerBeetle()).isEmpty();
+        assertThat(settings.wireFormat()).isSameAs(AvroSerdes.SINGLE_OBJECT);
+    }
+
+    @Test
+    void sinkKeysHaveEnvironmentVariablesAndTuningKeysAreAccepted() {
+        // given the sinks turned on by the environment, and tuning keys in overrides
+        Map<String, String> env = Map.of("SETTLEMENT_SCYLLA_CONTACT_POINTS", "10.1.0.1:9043,10.1.0.2",
+                "SETTLEMENT_TIGERBEETLE_ADDRESSES", "10.0.0.1:3000,10.0.0.2:3000", "SETTLEMENT_TIGERBEETLE_CLUSTER_ID", "7",
+                "SETTLEMENT_SCYLLA_IN_FLIGHT_REQUESTS_MAX", "64");
+
+        // when
+        AppSettings settings = AppSettings.load(AppSettings.RUN_DEFAULTS, List.of(), env,
+                Map.of("scylla.replication", "{'class': 'NetworkTopologyStrategy', 'dc1': 3}",
+                        "schema.registry.ssl.truststore.location", "/etc/registry.jks"));
+
+        // then
+        assertThat(settings.scyllaEndpoint().orElseThrow().contactPoints()).extracting(point -> point.getHostString() + ":" + point.getPort())
+                .containsExactly("10.1.0.1:9043", "10.1.0.2:9042");
+        assertThat(settings.scyllaEndpoint().orElseThrow().replication()).contains("NetworkTopologyStrategy");
+        assertThat(settings.scyllaSinkSettings().inFlightRequestsMax()).isEqualTo(64);
+        assertThat(settings.tigerBeetle()).hasValue(new TigerBeetleSettings(7, List.of("10.0.0.1:3000", "10.0.0.2:3000"), 5_000));
+    }
+
+    @Test
+    void aMistypedSinkKeyIsAnErrorAndBadSinkValuesNameTheirKeys() {
+        assertThatThrownBy(() -> AppSettings.of(AppSettings.RUN_DEFAULTS, Map.of("scylla.contact-point", "db:9042")))
+                .hasMessageContaining("unknown config key 'scylla.contact-point'");
+        assertThatThrownBy(() -> AppSettings.of(AppSettings.RUN_DEFAULTS, Map.of("tigerbeetle.addresses", "3000",
+                "tigerbeetle.cluster-id", "one")).tigerBeetle())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'tigerbeetle.cluster-id'");
+        assertThatThrownBy(() -> AppSettings.of(AppSettings.RUN_DEFAULTS, Map.of("scylla.contact-points", "db",
+                "scylla.keyspace", "no-dashes")).scyllaEndpoint())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("scylla.keyspace");
+    }
+
+    @Test
+    void theConfluentFormatWithoutARegistryUrlIsAConfigurationError() {
+        AppSettings settings = AppSettings.of(AppSettings.RUN_DEFAULTS, Map.of("serde.format", "confluent"));
+
+        assertThatThrownBy(settings::wireFormat).isInstanceOf(ConfigException.class).hasMessageContaining("schema.registry.url");
+    }
+
+    @Test
+    void registryCredentialsAreMaskedWhenSettingsArePrinted() {
+        AppSettings settings = AppSettings.of(AppSettings.RUN_DEFAULTS, Map.of("schema.registry.basic.auth.user.info", "app:s3cret"));
+
+        assertThat(settings.describe()).containsEntry("schema.registry.basic.auth.user.info", "******");
     }
 }

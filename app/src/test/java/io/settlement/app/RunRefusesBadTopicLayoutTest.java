@@ -1,11 +1,13 @@
 package io.settlement.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.settlement.contract.Topics;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -16,6 +18,7 @@ import picocli.CommandLine;
 
 /** {@code settlement run} on a real broker whose topics would split a user's balance across tasks. */
 class RunRefusesBadTopicLayoutTest {
+    private static final java.time.Duration WITHIN = java.time.Duration.ofSeconds(30);
     private static RealBroker kafka;
 
     @BeforeAll
@@ -73,6 +76,67 @@ class RunRefusesBadTopicLayoutTest {
                             + "other.settlement.internal.trade-legs")
                     .hasMessageContaining("--create-topics");
         }
+    }
+
+    @Test
+    void layoutCheckRefusesLegResultsNotPartitionedLikeTheTradeCoordinator() throws Exception {
+        // given every topic co-partitioned with 4, but settlement.internal.leg-results with 3
+        Topics prefixed = prefixed("legs.");
+        try (Admin admin = kafka.broker.admin()) {
+            admin.createTopics(prefixed.all().stream()
+                    .map(name -> new NewTopic(name, name.equals(prefixed.legResults().name()) ? 3 : 4, (short) 1))
+                    .collect(Collectors.toList())).all().get();
+            TopicLayout layout = new TopicLayout(admin, prefixed);
+            int userPartitions = await().atMost(WITHIN).ignoreExceptions().until(layout::verify, count -> count > 0);
+
+            // when the coordinator's inputs are checked (SettlementApp.start does, for dev and run)
+            // then it refuses, naming the topic and both counts
+            assertThat(userPartitions).isEqualTo(4);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> layout.verifyCoordinatorInputs(
+                            io.settlement.topology.trade.TradeTopology.coordinatorPartitions(
+                                    io.settlement.topology.SettlementConfig.defaults(userPartitions))))
+                    .isInstanceOf(TopicLayout.TopicLayoutException.class)
+                    .hasMessageContaining("legs.settlement.internal.leg-results has 3 partitions")
+                    .hasMessageContaining("trades-by-id repartition topic with 4 partitions")
+                    .hasMessageContaining("Refusing to run");
+        }
+    }
+
+    @Test
+    void createdLegResultsTakeThePartitionCountOfTheExistingUserKeyedInputs() throws Exception {
+        // given the user-keyed inputs exist with 4 partitions and nothing else does
+        Topics prefixed = prefixed("created.");
+        try (Admin admin = kafka.broker.admin()) {
+            admin.createTopics(prefixed.userKeyedInputs().stream().map(name -> new NewTopic(name, 4, (short) 1))
+                    .collect(Collectors.toList())).all().get();
+            await().atMost(WITHIN).ignoreExceptions().until(() -> admin.describeTopics(prefixed.userKeyedInputs())
+                    .allTopicNames().get().size() == 3);
+            TopicLayout layout = new TopicLayout(admin, prefixed);
+
+            // when the missing topics are created with topic.partitions=6 (dev, run --create-topics)
+            List<String> created = layout.createMissing(6, (short) 1);
+
+            // then leg-results gets the coordinator's 4, the other topics 6, and the layout passes
+            assertThat(created).contains(prefixed.legResults().name(), prefixed.journal().name());
+            Map<String, Integer> counts = new java.util.HashMap<>();
+            await().atMost(WITHIN).ignoreExceptions().until(() -> admin.describeTopics(created).allTopicNames().get()
+                    .size() == created.size());
+            admin.describeTopics(created).allTopicNames().get()
+                    .forEach((name, description) -> counts.put(name, description.partitions().size()));
+            assertThat(counts).containsEntry(prefixed.legResults().name(), 4).containsEntry(prefixed.journal().name(), 6);
+            layout.verifyCoordinatorInputs(layout.verify());
+        }
+    }
+
+    private static Topics prefixed(String prefix) {
+        Topics t = kafka.topics;
+        return new Topics(rename(t.balanceOperations(), prefix), rename(t.transferRequests(), prefix), rename(t.trades(), prefix),
+                rename(t.results(), prefix), rename(t.journal(), prefix), rename(t.balanceEvents(), prefix),
+                rename(t.deadLetters(), prefix), rename(t.tradeLegs(), prefix), rename(t.legResults(), prefix));
+    }
+
+    private static <K, V> io.settlement.contract.Topic<K, V> rename(io.settlement.contract.Topic<K, V> topic, String prefix) {
+        return new io.settlement.contract.Topic<>(prefix + topic.name(), topic.keySerde(), topic.valueSerde());
     }
 
     private static <K, V> io.settlement.contract.Topic<K, V> rename(io.settlement.contract.Topic<K, V> topic) {

@@ -137,6 +137,33 @@ class SettlementOnRealBrokerTest {
     }
 
     @Test
+    void healthSaysBothSinksAreOffAndHistoryIsUnavailableWhenNoDatabaseIsConfigured() throws Exception {
+        // given the instance with dev's sink settings: no scylla.contact-points, no tigerbeetle.addresses
+        // when
+        java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(app.httpUrl() + "/health"))
+                        .timeout(Duration.ofSeconds(10)).GET().build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+
+        // then both sinks are OFF, healthy, and the service is UP
+        com.fasterxml.jackson.databind.JsonNode health = new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.body());
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(health.get("status").asText()).isEqualTo("UP");
+        assertThat(health.get("components").get("scylla-sink").get("healthy").asBoolean()).isTrue();
+        assertThat(health.get("components").get("scylla-sink").get("detail").asText())
+                .isEqualTo("OFF: not configured (scylla.contact-points is empty)");
+        assertThat(health.get("components").get("tigerbeetle-sink").get("detail").asText())
+                .isEqualTo("OFF: not configured (tigerbeetle.addresses is empty)");
+        // and the history routes, which read the ScyllaDB sink's tables, say there is no history store
+        java.net.http.HttpResponse<String> ledger = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(app.httpUrl() + "/api/v1/users/42/ledger?asset=BTC"))
+                        .timeout(Duration.ofSeconds(10)).GET().build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(ledger.statusCode()).isEqualTo(503);
+        assertThat(ledger.body()).contains("HISTORY_UNAVAILABLE").contains("the ScyllaDB sink is off");
+    }
+
+    @Test
     void recordOnTheWrongPartitionIsRejectedDeadLetteredAndChangesNoBalance() {
         // given a user with a balance
         long user = 201;

@@ -1,0 +1,82 @@
+package io.settlement.app;
+
+import io.settlement.sink.tigerbeetle.LedgerClient;
+import io.settlement.sink.tigerbeetle.ReconcileCommand;
+import io.settlement.sink.tigerbeetle.StoreBalance;
+import io.settlement.sink.tigerbeetle.TigerBeetleLedgerClient;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.kafka.common.KafkaException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code settlement reconcile}: compares the balance stores of a deployment with TigerBeetle
+ * (DESIGN.md section 9, invariant 5). The stores' side is read from their changelog
+ * ({@link StoreBalances}: every partition, no running instance needed); TigerBeetle's through
+ * {@code lookup_accounts}; {@link ReconcileCommand} compares them and prints every difference.
+ * Run it when the TigerBeetle sink has caught up and no commands flow, or the differences are lag.
+ *
+ * <p>Exit codes: {@value ReconcileCommand#EXIT_AGREE} the ledgers agree,
+ * {@value ReconcileCommand#EXIT_DIFFERENT} differences, 2 bad usage or configuration (no
+ * {@code tigerbeetle.addresses}, no changelog for {@code application.id}),
+ * {@value ReconcileCommand#EXIT_UNAVAILABLE} a side could not be read (TigerBeetle or Kafka did not answer).
+ */
+@Command(name = "reconcile", mixinStandardHelpOptions = true,
+        description = "Compare every balance of the state stores with TigerBeetle; print each difference.")
+final class ReconcileSubcommand implements Callable<Integer> {
+    @Mixin
+    SettlementCli.ConfigOptions config;
+
+    @Option(names = "--store-only", description = "Print the stores' balances (from their changelog) and stop; needs no TigerBeetle.")
+    boolean storeOnly;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        AppSettings settings = config.load(AppSettings.RUN_DEFAULTS, Map.of());
+        TigerBeetleSettings cluster = null;
+        if (!storeOnly) {
+            cluster = settings.tigerBeetle().orElseThrow(() -> new IllegalArgumentException("config key '"
+                    + AppSettings.TIGERBEETLE_ADDRESSES + "' is not set (in a config file, or as "
+                    + AppSettings.environmentVariable(AppSettings.TIGERBEETLE_ADDRESSES) + "); or use --store-only"));
+        }
+        List<StoreBalance> rows;
+        try {
+            rows = StoreBalances.read(settings);
+        } catch (IllegalStateException | KafkaException e) {
+            err.println("settlement reconcile: cannot read the balance stores' changelog: " + e.getMessage());
+            err.flush();
+            return ReconcileCommand.EXIT_UNAVAILABLE;
+        }
+        if (storeOnly) {
+            rows.forEach(row -> out.println("STORE " + row));
+            out.printf("reconcile: %d store rows from %s%n", rows.size(), StoreBalances.changelogTopic(settings.applicationId()));
+            out.flush();
+            return SettlementCli.EXIT_OK;
+        }
+        try (LedgerClient ledger = new TigerBeetleLedgerClient(cluster.clusterId(), cluster.resolvedAddresses(),
+                cluster.requestTimeoutMs())) {
+            ByteArrayOutputStream report = new ByteArrayOutputStream();
+            ReconcileCommand.Outcome outcome;
+            try (PrintStream printed = new PrintStream(report, true, StandardCharsets.UTF_8)) {
+                outcome = new ReconcileCommand(ledger).run(rows, printed);
+            }
+            out.print(report.toString(StandardCharsets.UTF_8));
+            out.flush();
+            return outcome.exitCode();
+        }
+    }
+}
