@@ -7,6 +7,7 @@ import io.settlement.http.HealthChecks;
 import io.settlement.http.History;
 import io.settlement.sink.scylla.HistoryQueries;
 import io.settlement.sink.scylla.ScyllaEndpoint;
+import io.settlement.sink.scylla.ScyllaHistory;
 import io.settlement.sink.scylla.ScyllaSink;
 import io.settlement.sink.scylla.ScyllaSinkService;
 import io.settlement.sink.scylla.ScyllaSinkSettings;

@@ -5,7 +5,6 @@ import static io.settlement.sink.scylla.SettlementScenario.BOB;
 import static io.settlement.sink.scylla.SettlementScenario.TRADE_ID;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.datastax.oss.driver.api.core.DriverException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -34,7 +33,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.function.Function;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
@@ -46,7 +44,7 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * The HTTP history routes end to end: real output records of the topology written by the real
  * sink into a real Cassandra, read back by {@link HistoryQueries} behind the HTTP API's
- * {@link History}, through a real HTTP client. The adapter here ({@link ScyllaHistory}) maps the
+ * {@link History}, through a real HTTP client. The adapter ({@link ScyllaHistory}) maps the
  * sink's pages and the driver's failures onto the interface, as the app's does.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -81,7 +79,7 @@ class HistoryRoutesOnCassandraTest {
         streams = new KafkaStreams(builder.build(), props); // never started: the history routes do not use it
         api = HttpApi.start(HttpApiSettings.of(HOST, HOST, freePort()), streams, Topics.create(AvroSerdes.SINGLE_OBJECT),
                 Assets.defaults(), new NoCommands(), new HealthChecks(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
-                Optional.of(new ScyllaHistory(new HistoryQueries(sink.session, sink.keyspace))));
+                Optional.of(new ScyllaHistory(() -> Optional.of(new HistoryQueries(sink.session, sink.keyspace)))));
     }
 
     @AfterAll
@@ -179,49 +177,6 @@ class HistoryRoutesOnCassandraTest {
     private static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
             return socket.getLocalPort();
-        }
-    }
-
-    /**
-     * {@link HistoryQueries} as the HTTP API's {@link History}: a cursor HistoryQueries refuses (not
-     * one it issued for this query) is an invalid cursor; a driver failure (timeouts, no node
-     * answering) means the store is unavailable.
-     */
-    static final class ScyllaHistory implements History {
-        private final HistoryQueries queries;
-
-        ScyllaHistory(HistoryQueries queries) {
-            this.queries = queries;
-        }
-
-        @Override
-        public Page<LedgerLine> ledger(long userId, int assetId, int limit, String cursor) {
-            return call(cursor, () -> queries.ledger(userId, assetId, limit, cursor), l -> new LedgerLine(l.userId(), l.wallet(),
-                    l.assetId(), l.seq(), l.available(), l.frozen(), l.pending(), l.deltaAvailable(), l.deltaFrozen(),
-                    l.deltaPending(), l.eventType(), l.causeCommandId(), l.entryId(), l.createdAt()));
-        }
-
-        @Override
-        public Page<UserTrade> trades(long userId, int limit, String cursor) {
-            return call(cursor, () -> queries.tradesByUser(userId, limit, cursor), t -> new UserTrade(t.userId(), t.tradeId(),
-                    t.side(), t.paidAsset(), t.paidQty(), t.receivedAsset(), t.receivedQty(), t.fee(), t.refundedQty(),
-                    t.debitedAt(), t.creditedAt(), t.refundedAt(), t.status()));
-        }
-
-        private interface Query<T> {
-            HistoryQueries.Page<T> run();
-        }
-
-        private static <T, R> Page<R> call(String cursor, Query<T> query, Function<T, R> map) {
-            HistoryQueries.Page<T> page;
-            try {
-                page = query.run();
-            } catch (HistoryQueries.InvalidCursorException e) {
-                throw new InvalidCursorException(e.getMessage(), e);
-            } catch (DriverException e) {
-                throw new UnavailableException(e.getMessage(), e);
-            }
-            return new Page<>(page.rows().stream().map(map).toList(), page.next());
         }
     }
 

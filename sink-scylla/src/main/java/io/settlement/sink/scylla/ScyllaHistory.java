@@ -1,8 +1,7 @@
-package io.settlement.app;
+package io.settlement.sink.scylla;
 
 import com.datastax.oss.driver.api.core.DriverException;
 import io.settlement.http.History;
-import io.settlement.sink.scylla.HistoryQueries;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -17,11 +16,11 @@ import java.util.function.Supplier;
  * (timeouts, no node answering), {@link History.UnavailableException} (503 HISTORY_UNAVAILABLE);
  * a cursor HistoryQueries refuses, {@link History.InvalidCursorException} (400 INVALID_CURSOR).
  */
-final class ScyllaHistory implements History {
+public final class ScyllaHistory implements History {
     private final Supplier<Optional<HistoryQueries>> queries;
 
     /** @param queries the running sink's queries, empty while the sink is starting */
-    ScyllaHistory(Supplier<Optional<HistoryQueries>> queries) {
+    public ScyllaHistory(Supplier<Optional<HistoryQueries>> queries) {
         this.queries = queries;
     }
 
@@ -41,7 +40,7 @@ final class ScyllaHistory implements History {
 
     private <T, R> Page<R> call(Function<HistoryQueries, HistoryQueries.Page<T>> query, Function<T, R> toRow) {
         HistoryQueries store = queries.get().orElseThrow(() -> new UnavailableException(
-                "the ScyllaDB sink is not connected yet (GET /health shows " + Sinks.SCYLLA + ")", null));
+                "the ScyllaDB sink is not connected yet (GET /health shows its state)", null));
         HistoryQueries.Page<T> page;
         try {
             page = query.apply(store);
