@@ -63,7 +63,12 @@ public final class AppSettings {
     public static final String HTTP_PORT = "http.port";
     public static final String HTTP_ADVERTISED_HOST = "http.advertised.host";
     public static final String ASSETS = "assets";
-    public static final String COMMAND_RETENTION_DAYS = "command.retention.days";
+    /** How long a command's full first result is kept for retries (ids are remembered for ever); a duration such as 7d. */
+    public static final String COMMAND_RETENTION = "command.retention";
+    /** How often the punctuators look for what has fallen due; a duration such as 5s. */
+    public static final String PURGE_INTERVAL = "purge.interval";
+    /** How long a released order keeps what its announced fills still need; a duration such as 1h. */
+    public static final String ORDER_FILL_GRACE = "order.fill.grace";
     /** Avro wire format ({@code single-object}, {@code confluent}, {@code class:...}); see docs/confluent.md. */
     public static final String SERDE_FORMAT = ConfluentSerdeConfig.SERDE_FORMAT;
     public static final String SCHEMA_REGISTRY_URL = ConfluentSerdeConfig.SCHEMA_REGISTRY_URL;
@@ -93,7 +98,9 @@ public final class AppSettings {
             HTTP_PORT, "8080",
             HTTP_ADVERTISED_HOST, "",
             ASSETS, Assets.DEFAULT_SPEC,
-            COMMAND_RETENTION_DAYS, String.valueOf(SettlementConfig.COMMAND_RETENTION_DEFAULT.toDays()),
+            COMMAND_RETENTION, SettlementConfig.COMMAND_RETENTION_DEFAULT.toDays() + "d",
+            PURGE_INTERVAL, SettlementConfig.PURGE_INTERVAL_DEFAULT.toSeconds() + "s",
+            ORDER_FILL_GRACE, SettlementConfig.ORDER_FILL_GRACE_DEFAULT.toHours() + "h",
             SERDE_FORMAT, WireFormats.SINGLE_OBJECT,
             SCHEMA_REGISTRY_URL, "",
             SCYLLA_CONTACT_POINTS, "",
@@ -235,7 +242,15 @@ public final class AppSettings {
     }
 
     public Duration commandRetention() {
-        return Duration.ofDays(intValue(COMMAND_RETENTION_DAYS, 1, 3_650));
+        return durationValue(COMMAND_RETENTION, Duration.ofSeconds(1));
+    }
+
+    public Duration purgeInterval() {
+        return durationValue(PURGE_INTERVAL, Duration.ofMillis(100));
+    }
+
+    public Duration orderFillGrace() {
+        return durationValue(ORDER_FILL_GRACE, Duration.ZERO);
     }
 
     /** The settings every Kafka client gets ({@code kafka.*} keys, prefix removed, plus the bootstrap servers). */
@@ -309,6 +324,36 @@ public final class AppSettings {
                     + environmentVariable(key) + ")");
         }
         return value;
+    }
+
+    /** A duration as a whole number and a unit: {@code 500ms}, {@code 5s}, {@code 10m}, {@code 1h}, {@code 7d}. */
+    private Duration durationValue(String key, Duration min) {
+        String text = required(key);
+        Duration value;
+        try {
+            value = parseDuration(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("config key '" + key + "': " + e.getMessage(), e);
+        }
+        if (value.compareTo(min) < 0) {
+            throw new IllegalArgumentException("config key '" + key + "': " + text + " is shorter than " + min);
+        }
+        return value;
+    }
+
+    static Duration parseDuration(String text) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,12})(ms|s|m|h|d)").matcher(text.trim());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("'" + text + "' is not a duration such as 500ms, 5s, 10m, 1h or 7d");
+        }
+        long amount = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(amount);
+            case "s" -> Duration.ofSeconds(amount);
+            case "m" -> Duration.ofMinutes(amount);
+            case "h" -> Duration.ofHours(amount);
+            default -> Duration.ofDays(amount);
+        };
     }
 
     private int intValue(String key, int min, int max) {

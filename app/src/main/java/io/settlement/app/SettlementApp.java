@@ -98,8 +98,8 @@ public final class SettlementApp implements AutoCloseable {
         try (Admin admin = Admin.create(settings.kafkaClientProperties())) {
             TopicLayout layout = new TopicLayout(admin, topics);
             userPartitions = layout.verify();
-            config = new SettlementConfig(settings.assets(), settings.commandRetention(),
-                    SettlementConfig.PURGE_INTERVAL_DEFAULT, userPartitions);
+            config = new SettlementConfig(settings.assets(), settings.commandRetention(), settings.purgeInterval(),
+                    settings.orderFillGrace(), userPartitions);
             layout.verifyCoordinatorInputs(TradeTopology.coordinatorPartitions(config));
         }
         prepareWireFormat(avro, topics);

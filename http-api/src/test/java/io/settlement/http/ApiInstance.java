@@ -51,7 +51,8 @@ final class ApiInstance implements AutoCloseable {
         HttpApiSettings settings = HttpApiSettings.of(HOST, HOST, freePort());
         StreamsBuilder builder = new StreamsBuilder();
         SettlementTopology.build(builder, topics, new SettlementConfig(Assets.defaults(),
-                SettlementConfig.COMMAND_RETENTION_DEFAULT, SettlementConfig.PURGE_INTERVAL_DEFAULT, userPartitions));
+                SettlementConfig.COMMAND_RETENTION_DEFAULT, SettlementConfig.PURGE_INTERVAL_DEFAULT,
+                SettlementConfig.ORDER_FILL_GRACE_DEFAULT, userPartitions));
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());

@@ -4,14 +4,20 @@ package io.settlement.topology;
 public final class StoreNames {
     /** (user_id, account type, asset_id) -> available, frozen, pending, seq; prefix-scannable by user. */
     public static final String BALANCES = "balances";
-    /** KIND:command_id -> the command's fingerprint and result, for idempotency; per user partition. */
+    /** command key -> the command's digest and first result, for ever; per user partition. */
     public static final String COMMANDS = "commands";
-    /** order_id -> reservation, in the owner's partition. */
+    /** order_id -> reservation, for ever, in the owner's partition. */
     public static final String RESERVATIONS = "reservations";
-    /** DEPOSIT:id / WITHDRAWAL:id -> a pending deposit or a frozen withdrawal, in the owner's partition. */
+    /** due time + order_id: released orders whose fill grace ends then, in the owner's partition. */
+    public static final String ORDER_GRACE = "order-grace";
+    /** DEPOSIT:id / WITHDRAWAL:id -> a deposit or a withdrawal, for ever, in the owner's partition. */
     public static final String HOLDS = "holds";
-    /** trade_id -> the trade, its phase and its legs, in the coordinator's partition. */
+    /** trade_id -> the trade, its phase and its legs, in the coordinator's partition, until the retention after it ended. */
     public static final String TRADES = "trades";
+    /** trade_id -> what is kept of a trade for ever once its full state is compacted: digest, status, when it ended. */
+    public static final String TRADE_IDS = "trade-ids";
+    /** due time + trade_id: final trades whose full state is compacted into trade-ids then. */
+    public static final String TRADE_EXPIRY = "trade-expiry";
     /** KIND:command_id -> the result, a table over settlement.results so any id is one lookup. */
     public static final String COMMAND_STATUS = "command-status";
 

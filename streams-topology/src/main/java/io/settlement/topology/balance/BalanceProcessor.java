@@ -21,6 +21,7 @@ import io.settlement.avro.WithdrawConfirmed;
 import io.settlement.avro.WithdrawRequested;
 import io.settlement.contract.CommandKeys;
 import io.settlement.contract.Topics;
+import io.settlement.topology.ExpiryIndex;
 import io.settlement.topology.PartitionGuard;
 import io.settlement.topology.SettlementConfig;
 import io.settlement.topology.StoreNames;
@@ -42,15 +43,23 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * {@code settlement.results} (a {@code LegResult} to {@code settlement.internal.leg-results} for
  * trade legs), the journal entry to {@code settlement.journal} and the touched accounts to
  * {@code balance.events}. Refused records are copied to {@code settlement.dlq}.
+ *
+ * <p>Command ids are remembered for ever (a retry's digest and its first result), so an id that
+ * moved money never applies twice however late it comes: within the retention a retry gets its
+ * first result again; after it, REPLAY_AFTER_RETENTION. A wall-clock punctuator closes released
+ * orders whose fill grace has ended, reading only the due part of the {@code order-grace} index.
  */
 public final class BalanceProcessor implements Processor<Long, Object, Object, Object>, LedgerEvents {
     private static final String LEG_KEY_PREFIX = CommandKind.TRADE_LEG.name() + ':';
     private static final String LEG_ENTRY_PREFIX = CommandKind.TRADE.name() + ':';
+    /** Orders closed per punctuation at most; the rest waits for the next one. */
+    static final int GRACE_CLOSES_MAX = 20_000;
 
     private final Topics topics;
     private final SettlementConfig config;
     private final PartitionGuard guard;
     private final long retentionMs;
+    private final Fingerprint fingerprints = new Fingerprint();
 
     private ProcessorContext<Object, Object> context;
     private KeyValueStore<String, RememberedCommand> commands;
@@ -80,13 +89,14 @@ public final class BalanceProcessor implements Processor<Long, Object, Object, O
         Ledger ledger = new Ledger(balances);
         this.deposits = new DepositCommands(config.assets(), ledger, holds);
         this.withdrawals = new WithdrawalCommands(config.assets(), ledger, holds);
-        this.orders = new OrderCommands(config.assets(), ledger, reservations);
+        ExpiryIndex graceEnds = new ExpiryIndex(context.getStateStore(StoreNames.ORDER_GRACE));
+        this.orders = new OrderCommands(config.assets(), ledger, reservations, graceEnds, config.orderFillGrace());
         this.transfers = new TransferCommands(config.assets(), ledger);
         this.legs = new TradeLegCommands(config.assets(), ledger, reservations);
         this.deadLetters = new DeadLetters(topics, guard);
         this.wrongPartitionSensor = PartitionGuardMetrics.wrongPartitionSensor(context.metrics());
-        RetentionPurge purge = new RetentionPurge(commands, holds, reservations, retentionMs);
-        context.schedule(config.purgeInterval(), PunctuationType.WALL_CLOCK_TIME, purge::run);
+        context.schedule(config.purgeInterval(), PunctuationType.WALL_CLOCK_TIME,
+                nowMs -> graceEnds.takeDue(nowMs, GRACE_CLOSES_MAX, orderId -> orders.closeAfterGrace(orderId, nowMs, this)));
     }
 
     @Override
@@ -132,10 +142,14 @@ public final class BalanceProcessor implements Processor<Long, Object, Object, O
                     "record key " + recordKey + " is not the command's user_id " + userId), commandTimeMs, nowMs);
             return;
         }
-        long fingerprint = command instanceof BalanceOperation op ? Fingerprint.of(op) : Fingerprint.of((TransferRequest) command);
+        byte[] fingerprint = command instanceof BalanceOperation op ? fingerprints.of(op) : fingerprints.of((TransferRequest) command);
         RememberedCommand first = commands.get(key);
         if (first != null) {
-            if (first.fingerprint() == fingerprint) {
+            if (first.sameContent(fingerprint) && nowMs - first.processedAtMs() > retentionMs) {
+                result(key, id, kind, userId, Outcome.rejected(Reason.REPLAY_AFTER_RETENTION, kind + " " + id + " was processed at "
+                        + Instant.ofEpochMilli(first.processedAtMs()) + " (" + first.status() + "), longer ago than the retention of "
+                        + config.commandRetention() + "; a replay changes nothing"), commandTimeMs, nowMs);
+            } else if (first.sameContent(fingerprint)) {
                 remembered(key, id, kind, userId, first);
             } else {
                 result(key, id, kind, userId, Outcome.rejected(Reason.ID_CONFLICT,
@@ -172,7 +186,11 @@ public final class BalanceProcessor implements Processor<Long, Object, Object, O
         };
     }
 
-    /** A trade leg: one LegResult on settlement.internal.leg-results; legs never expire (a CREDIT or REFUND must land). */
+    /**
+     * A trade leg: one LegResult on settlement.internal.leg-results; legs never expire (a CREDIT or
+     * REFUND must land). Its answer is remembered under {@code TRADE_LEG:<trade_id>/<SIDE>/<PHASE>}
+     * with a digest that includes the trade's own, so it answers only the leg of that trade.
+     */
     private void settleLeg(Record<Long, Object> record, TradeLeg leg) {
         String tradeId = leg.getTradeId() == null ? "" : leg.getTradeId();
         RecordMetadata metadata = metadata();
@@ -193,11 +211,11 @@ public final class BalanceProcessor implements Processor<Long, Object, Object, O
         }
         String step = tradeId + '/' + leg.getSide() + '/' + leg.getPhase();
         String key = LEG_KEY_PREFIX + step;
-        long fingerprint = Fingerprint.of(leg);
+        byte[] fingerprint = fingerprints.of(leg);
         RememberedCommand first = commands.get(key);
         if (first != null) {
-            legResult(leg, first.fingerprint() == fingerprint ? first.status() : ResultStatus.REJECTED,
-                    first.fingerprint() == fingerprint ? first.reason() : Reason.ID_CONFLICT);
+            legResult(leg, first.sameContent(fingerprint) ? first.status() : ResultStatus.REJECTED,
+                    first.sameContent(fingerprint) ? first.reason() : Reason.ID_CONFLICT);
             return;
         }
         long nowMs = context.currentSystemTimeMs();

@@ -1,5 +1,6 @@
 package io.settlement.topology.balance;
 
+import io.settlement.topology.ExpiryIndex;
 import io.settlement.topology.StoreNames;
 import java.util.List;
 import org.apache.kafka.common.serialization.Serdes;
@@ -9,16 +10,18 @@ import org.apache.kafka.streams.state.Stores;
 
 /**
  * The balance task's state stores (DESIGN.md section 6), RocksDB and changelogged, all in the
- * user's partition: balances, remembered commands, order reservations, deposit/withdrawal holds.
+ * user's partition: balances, remembered commands, order reservations and the index of their
+ * fill grace, deposit/withdrawal holds.
  * Values are fixed binary layouts, not Avro: they are read and written on every command.
  */
 public final class BalanceStores {
-    public static final List<String> NAMES = List.of(StoreNames.BALANCES, StoreNames.COMMANDS, StoreNames.RESERVATIONS, StoreNames.HOLDS);
+    public static final List<String> NAMES = List.of(StoreNames.BALANCES, StoreNames.COMMANDS, StoreNames.RESERVATIONS,
+            StoreNames.ORDER_GRACE, StoreNames.HOLDS);
 
     private BalanceStores() {}
 
     public static List<StoreBuilder<?>> builders() {
-        return List.of(balances(), commands(), reservations(), holds());
+        return List.of(balances(), commands(), reservations(), ExpiryIndex.builder(StoreNames.ORDER_GRACE), holds());
     }
 
     public static StoreBuilder<KeyValueStore<BalanceKey, Balance>> balances() {

@@ -12,71 +12,53 @@ import io.settlement.avro.TransferRequest;
 import io.settlement.avro.WithdrawCancelled;
 import io.settlement.avro.WithdrawConfirmed;
 import io.settlement.avro.WithdrawRequested;
+import io.settlement.topology.ContentDigest;
 
 /**
- * A 64-bit fingerprint of a command's content without its {@code created_at}, so a retry
- * (same content, maybe stamped anew) is told from a conflicting reuse of its id. Computed from
- * the fields directly, without serializing. Not cryptographic: ids are the producers' own.
+ * The content digest of a balance command, a transfer or a trade leg, without its
+ * {@code created_at}: a retry stamped anew is still the same command. See {@link ContentDigest}
+ * for why it is cryptographic. One instance per balance processor.
  */
-public final class Fingerprint {
-    private static final long SEED = 0x9E3779B97F4A7C15L;
-    private static final long MULTIPLIER = 0xBF58476D1CE4E5B9L;
-    private static final long NULL = 0x5BD1E9955BD1E995L;
+final class Fingerprint {
+    private final ContentDigest digest = new ContentDigest();
 
-    private Fingerprint() {}
-
-    public static long of(BalanceOperation op) {
-        long h = mix(mix(SEED, op.getCommandId()), op.getUserId());
-        // The kind is part of the command's key, so the operation's type needs no place here.
+    byte[] of(BalanceOperation op) {
         Object operation = op.getOperation();
-        if (operation instanceof Deposit d) {
-            return mix(mix(h, d.getAsset()), d.getAmount());
-        } else if (operation instanceof DepositInitiated d) {
-            return mix(mix(mix(h, d.getDepositId()), d.getAsset()), d.getAmount());
-        } else if (operation instanceof DepositConfirmed d) {
-            return mix(h, d.getDepositId());
-        } else if (operation instanceof DepositCancelled d) {
-            return mix(h, d.getDepositId());
-        } else if (operation instanceof WithdrawRequested w) {
-            return mix(mix(mix(h, w.getWithdrawalId()), w.getAsset()), w.getAmount());
-        } else if (operation instanceof WithdrawConfirmed w) {
-            return mix(h, w.getWithdrawalId());
-        } else if (operation instanceof WithdrawCancelled w) {
-            return mix(h, w.getWithdrawalId());
-        } else if (operation instanceof OrderReserved o) {
-            return mix(mix(mix(h, o.getOrderId()), o.getAsset()), o.getAmount());
-        } else if (operation instanceof OrderReleased o) {
-            return mix(mix(h, o.getOrderId()), o.getFilledTotal());
+        ContentDigest d = digest.begin(BalanceProcessor.kindOf(operation).name()).add(op.getCommandId()).add(op.getUserId());
+        if (operation instanceof Deposit x) {
+            d.add(x.getAsset()).add(x.getAmount());
+        } else if (operation instanceof DepositInitiated x) {
+            d.add(x.getDepositId()).add(x.getAsset()).add(x.getAmount());
+        } else if (operation instanceof DepositConfirmed x) {
+            d.add(x.getDepositId());
+        } else if (operation instanceof DepositCancelled x) {
+            d.add(x.getDepositId());
+        } else if (operation instanceof WithdrawRequested x) {
+            d.add(x.getWithdrawalId()).add(x.getAsset()).add(x.getAmount());
+        } else if (operation instanceof WithdrawConfirmed x) {
+            d.add(x.getWithdrawalId());
+        } else if (operation instanceof WithdrawCancelled x) {
+            d.add(x.getWithdrawalId());
+        } else if (operation instanceof OrderReserved x) {
+            d.add(x.getOrderId()).add(x.getAsset()).add(x.getAmount());
+        } else if (operation instanceof OrderReleased x) {
+            d.add(x.getOrderId()).add(x.getFilledTotal());
+        } else {
+            throw new IllegalStateException("unknown balance operation " + operation.getClass());
         }
-        throw new IllegalStateException("unknown balance operation " + operation.getClass());
+        return d.finish();
     }
 
-    public static long of(TransferRequest t) {
-        long h = mix(mix(SEED, t.getRequestId()), t.getUserId());
-        h = mix(mix(h, t.getFromWallet().ordinal()), t.getToWallet().ordinal());
-        return mix(mix(h, t.getAsset()), t.getAmount());
+    byte[] of(TransferRequest t) {
+        return digest.begin("INTERNAL_TRANSFER").add(t.getRequestId()).add(t.getUserId())
+                .add(t.getFromWallet().name()).add(t.getToWallet().name()).add(t.getAsset()).add(t.getAmount()).finish();
     }
 
-    public static long of(TradeLeg leg) {
-        long h = mix(mix(SEED, leg.getTradeId()), leg.getUserId());
-        h = mix(mix(h, leg.getSide().ordinal()), leg.getPhase().ordinal());
-        h = mix(mix(mix(h, leg.getAsset()), leg.getAmount()), leg.getFee());
-        return mix(h, leg.getOrderId());
-    }
-
-    static long mix(long h, long value) {
-        long x = (h ^ value) * MULTIPLIER;
-        return x ^ (x >>> 31);
-    }
-
-    static long mix(long h, String value) {
-        if (value == null) {
-            return mix(h, NULL);
-        }
-        h = mix(h, value.length());
-        for (int i = 0; i < value.length(); i++) {
-            h = mix(h, value.charAt(i));
-        }
-        return h;
+    /** A leg's answer is tied to its trade instance: the trade's own digest is part of the leg's. */
+    byte[] of(TradeLeg leg) {
+        return digest.begin("TRADE_LEG").add(leg.getTradeId()).add(leg.getTradeFingerprint()).add(leg.getUserId())
+                .add(leg.getSide().name()).add(leg.getPhase().name()).add(leg.getAsset()).add(leg.getAmount()).add(leg.getFee())
+                .add(leg.getOrderId()).add(leg.getPaidAsset()).add(leg.getPaidAmount())
+                .add(leg.getReceivedAsset()).add(leg.getReceivedNet()).finish();
     }
 }

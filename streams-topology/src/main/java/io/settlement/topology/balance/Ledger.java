@@ -21,8 +21,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * It is the only writer of balances. Not thread-safe: one instance per task.
  */
 public final class Ledger {
-    /** A step touches at most two accounts per posting. */
-    static final int ACCOUNTS_MAX = 2 * Postings.POSTINGS_MAX;
+    /** A step touches at most two accounts per posting, and the accounts whose room it changes. */
+    static final int ACCOUNTS_MAX = 2 * Postings.POSTINGS_MAX + Postings.ROOM_CHANGES_MAX;
 
     private static final Wallet[] WALLET_OF_TYPE = walletOfType();
 
@@ -34,6 +34,7 @@ public final class Ledger {
     private final long[] available = new long[ACCOUNTS_MAX];
     private final long[] frozen = new long[ACCOUNTS_MAX];
     private final long[] pending = new long[ACCOUNTS_MAX];
+    private final long[] incoming = new long[ACCOUNTS_MAX];
     private int accounts;
 
     public Ledger(KeyValueStore<BalanceKey, Balance> balances) {
@@ -47,12 +48,12 @@ public final class Ledger {
     }
 
     /**
-     * Applies the postings as one step, or none of them: returns {@link Outcome#ACCEPTED} after
-     * writing, or a rejection (INSUFFICIENT_AVAILABLE/FROZEN/PENDING, AMOUNT_OVERFLOW) having
-     * written nothing. Empty postings are accepted and write nothing.
+     * Applies the postings and room changes as one step, or none of them: returns
+     * {@link Outcome#ACCEPTED} after writing, or a rejection (INSUFFICIENT_AVAILABLE/FROZEN/PENDING,
+     * AMOUNT_OVERFLOW) having written nothing. An empty step is accepted and writes nothing.
      */
     public Outcome post(Postings postings, Step step, LedgerEvents events) {
-        if (postings.size == 0) {
+        if (postings.size == 0 && postings.roomChanges == 0) {
             return Outcome.ACCEPTED;
         }
         accounts = 0;
@@ -61,18 +62,30 @@ public final class Ledger {
                 move(slot(postings.debit[i]), postings.debitBucket[i], -postings.amount[i]);
                 move(slot(postings.credit[i]), postings.creditBucket[i], postings.amount[i]);
             }
+            for (int r = 0; r < postings.roomChanges; r++) {
+                int a = slot(postings.roomKey[r]);
+                long delta = postings.roomDelta[r];
+                // Releasing room clamps at zero: a leg sent before room was kept releases none.
+                incoming[a] = delta > 0 ? Math.addExact(incoming[a], delta) : Math.max(0, incoming[a] + delta);
+            }
         } catch (ArithmeticException overflow) {
-            return Outcome.rejected(Reason.AMOUNT_OVERFLOW, "a balance of " + postings.asset.code() + " would overflow");
+            return overflow(postings);
         }
         for (int a = 0; a < accounts; a++) {
-            Outcome shortfall = shortfall(a, postings);
-            if (shortfall != null) {
-                return shortfall;
+            Outcome refused = refusal(a, postings);
+            if (refused != null) {
+                clear();
+                return refused;
             }
         }
         assertConserved(postings);
         write(postings, step, events);
         return Outcome.ACCEPTED;
+    }
+
+    private Outcome overflow(Postings postings) {
+        clear();
+        return Outcome.rejected(Reason.AMOUNT_OVERFLOW, "a balance of " + postings.asset.code() + " would overflow");
     }
 
     private int slot(BalanceKey key) {
@@ -87,10 +100,16 @@ public final class Ledger {
         available[accounts] = current.available();
         frozen[accounts] = current.frozen();
         pending[accounts] = current.pending();
+        incoming[accounts] = current.incoming();
         return accounts++;
     }
 
     private void move(int a, Bucket bucket, long delta) {
+        if (isSystem(keys[a])) {
+            // A task's share of a system account: kept modulo 2^64 (see Balance), never refused.
+            available[a] += delta;
+            return;
+        }
         switch (bucket) {
             case AVAILABLE -> available[a] = Math.addExact(available[a], delta);
             case FROZEN -> frozen[a] = Math.addExact(frozen[a], delta);
@@ -99,7 +118,8 @@ public final class Ledger {
         }
     }
 
-    private Outcome shortfall(int a, Postings postings) {
+    /** Why account {@code a} cannot take the step: a bucket short, or more than a long can hold with the room it keeps. */
+    private Outcome refusal(int a, Postings postings) {
         if (isSystem(keys[a])) {
             return null;
         }
@@ -113,7 +133,34 @@ public final class Ledger {
         if (pending[a] < 0) {
             return Outcome.rejected(Reason.INSUFFICIENT_PENDING, account + ": pending " + before[a].pending() + " is short by " + -pending[a]);
         }
+        if (grows(a) && !fitsInLong(available[a], frozen[a], pending[a], incoming[a])) {
+            return Outcome.rejected(Reason.AMOUNT_OVERFLOW, keys[a].type() + " account of asset " + keys[a].assetId()
+                    + " cannot hold more: its balance and the room kept for trades in flight would exceed " + Long.MAX_VALUE);
+        }
         return null;
+    }
+
+    /** Whether the step adds to what account {@code a} holds or keeps room for (every value here is >= 0). */
+    private boolean grows(int a) {
+        try {
+            long delta = Math.addExact(Math.addExact(available[a] - before[a].available(), frozen[a] - before[a].frozen()),
+                    Math.addExact(pending[a] - before[a].pending(), incoming[a] - before[a].incoming()));
+            return delta > 0;
+        } catch (ArithmeticException huge) {
+            return true;
+        }
+    }
+
+    /** Whether the sum of four values, each >= 0, fits in a long. */
+    static boolean fitsInLong(long available, long frozen, long pending, long incoming) {
+        if (frozen > Long.MAX_VALUE - available) {
+            return false;
+        }
+        long total = available + frozen;
+        if (pending > Long.MAX_VALUE - total) {
+            return false;
+        }
+        return incoming <= Long.MAX_VALUE - (total + pending);
     }
 
     /** Postings move money, they never make it: the touched accounts' total is unchanged. */
@@ -129,16 +176,25 @@ public final class Ledger {
 
     private void write(Postings postings, Step step, LedgerEvents events) {
         Instant at = Instant.ofEpochMilli(step.timeMs());
-        events.journalEntry(journalEntry(postings, step, at));
+        if (postings.size > 0) {
+            events.journalEntry(journalEntry(postings, step, at));
+        }
         for (int a = 0; a < accounts; a++) {
-            Balance after = new Balance(available[a], frozen[a], pending[a], before[a].seq() + 1);
-            if (!isSystem(keys[a]) && (after.available() < 0 || after.frozen() < 0 || after.pending() < 0)) {
+            boolean moved = available[a] != before[a].available() || frozen[a] != before[a].frozen() || pending[a] != before[a].pending();
+            Balance after = new Balance(available[a], frozen[a], pending[a], moved ? before[a].seq() + 1 : before[a].seq(), incoming[a]);
+            if (!isSystem(keys[a]) && (after.available() < 0 || after.frozen() < 0 || after.pending() < 0 || after.incoming() < 0)) {
                 throw new IllegalStateException("user balance about to go negative: " + keys[a] + " " + after);
             }
             balances.put(keys[a], after);
-            if (!isSystem(keys[a])) {
+            if (moved && !isSystem(keys[a])) {
                 events.balanceChanged(balanceEvent(keys[a], before[a], after, postings, step, at));
             }
+        }
+        clear();
+    }
+
+    private void clear() {
+        for (int a = 0; a < accounts; a++) {
             keys[a] = null;
             before[a] = null;
         }

@@ -4,28 +4,38 @@ import static io.settlement.avro.AccountType.SPOT;
 import static io.settlement.avro.Bucket.AVAILABLE;
 import static io.settlement.avro.Bucket.FROZEN;
 
+import io.settlement.avro.CommandKind;
 import io.settlement.avro.OrderReleased;
 import io.settlement.avro.OrderReserved;
 import io.settlement.avro.Reason;
 import io.settlement.topology.Asset;
 import io.settlement.topology.Assets;
+import io.settlement.topology.ExpiryIndex;
+import java.time.Duration;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Order reservations: reserving freezes funds for one order (SPOT.available -> SPOT.frozen) and
  * tracks them in the {@code reservations} store; releasing returns
  * {@code reserved - max(filled_total, consumed)} to SPOT.available, so fills that arrive after
- * the release still find their funds, and the result is the same in either order.
+ * the release still find their funds, and the result is the same in either order. What a
+ * released order keeps for its announced fills is kept only for the fill grace: when it ends
+ * ({@link #closeAfterGrace}), the order closes and what it still holds returns to SPOT.available,
+ * so no funds stay frozen for ever on an order whose fills never came (or were rejected).
  */
 final class OrderCommands {
     private final Assets assets;
     private final Ledger ledger;
     private final KeyValueStore<String, Reservation> reservations;
+    private final ExpiryIndex graceEnds;
+    private final long fillGraceMs;
 
-    OrderCommands(Assets assets, Ledger ledger, KeyValueStore<String, Reservation> reservations) {
+    OrderCommands(Assets assets, Ledger ledger, KeyValueStore<String, Reservation> reservations, ExpiryIndex graceEnds, Duration fillGrace) {
         this.assets = assets;
         this.ledger = ledger;
         this.reservations = reservations;
+        this.graceEnds = graceEnds;
+        this.fillGraceMs = fillGrace.toMillis();
     }
 
     Outcome reserve(long userId, OrderReserved order, Step step, LedgerEvents events) {
@@ -77,7 +87,30 @@ final class OrderCommands {
         Outcome posted = ledger.post(new Postings(asset).userToUser(userId, SPOT, FROZEN, SPOT, AVAILABLE, amount), step, events);
         if (posted.accepted()) {
             reservations.put(order.getOrderId(), reservation.release(order.getFilledTotal(), amount, step.timeMs()));
+            graceEnds.add(step.timeMs() + fillGraceMs, order.getOrderId());
         }
         return posted;
+    }
+
+    /**
+     * The fill grace of a released order ended: what it still holds (announced fills that never
+     * came, refunds of fills whose trades failed) returns from SPOT.frozen to SPOT.available, and
+     * the order closes: a fill that comes later is rejected ORDER_CLOSED. The journal names the
+     * step {@code ORDER_CLOSED:<user_id>:<order_id>}, of kind ORDER_RELEASED.
+     */
+    void closeAfterGrace(String orderId, long nowMs, LedgerEvents events) {
+        Reservation reservation = reservations.get(orderId);
+        if (reservation == null || reservation.isClosed() || !reservation.isReleased()) {
+            return;
+        }
+        Asset asset = assets.byId(reservation.assetId()).orElseThrow(() ->
+                new IllegalStateException("order " + orderId + " holds asset id " + reservation.assetId() + ", which is no longer configured"));
+        long userId = reservation.userId();
+        Step step = new Step(CommandKind.ORDER_RELEASED, orderId, "ORDER_CLOSED:" + userId + ':' + orderId, userId, nowMs);
+        Outcome posted = ledger.post(new Postings(asset).userToUser(userId, SPOT, FROZEN, SPOT, AVAILABLE, reservation.remaining()), step, events);
+        if (!posted.accepted()) {
+            throw new IllegalStateException("closing order " + orderId + " was refused (" + posted + "): its frozen funds are not where it says");
+        }
+        reservations.put(orderId, reservation.close(nowMs));
     }
 }

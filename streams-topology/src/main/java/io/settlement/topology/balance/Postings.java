@@ -9,6 +9,10 @@ import io.settlement.topology.Asset;
  * them: each moves {@code amount} from a debit account's bucket to a credit account's bucket.
  * System accounts (EXTERNAL, FEES, CLEARING) have one balance, kept in the AVAILABLE bucket of
  * owner {@link BalanceKey#SYSTEM_OWNER}. A zero amount moves nothing and is left out.
+ *
+ * <p>A step may also change the room a user account keeps for trade legs still to come
+ * ({@link Balance#incoming()}), in any asset: a trade DEBIT keeps room for its side's CREDIT and
+ * REFUND, and whichever of those lands releases it. Room is no money and moves nothing.
  */
 public final class Postings {
     /** The most postings any command step makes (a trade credit makes two). */
@@ -21,6 +25,12 @@ public final class Postings {
     final Bucket[] creditBucket = new Bucket[POSTINGS_MAX];
     final long[] amount = new long[POSTINGS_MAX];
     int size;
+
+    /** A trade leg changes the room of at most two accounts: what its side pays and what it receives. */
+    static final int ROOM_CHANGES_MAX = 2;
+    final BalanceKey[] roomKey = new BalanceKey[ROOM_CHANGES_MAX];
+    final long[] roomDelta = new long[ROOM_CHANGES_MAX];
+    int roomChanges;
 
     public Postings(Asset asset) {
         this.asset = asset;
@@ -44,6 +54,35 @@ public final class Postings {
     /** amount moves between two system accounts. */
     public Postings systemToSystem(AccountType from, AccountType to, long amount) {
         return add(systemKey(from), Bucket.AVAILABLE, systemKey(to), Bucket.AVAILABLE, amount);
+    }
+
+    /**
+     * Keeps {@code amount} more room in the user account {@code key} for a leg still to come; the
+     * step is rejected AMOUNT_OVERFLOW if the account cannot take it.
+     */
+    public Postings keepRoom(BalanceKey key, long amount) {
+        return room(key, amount);
+    }
+
+    /** Releases up to {@code amount} of the room kept in {@code key}: the leg it was kept for has landed or will not come. */
+    public Postings releaseRoom(BalanceKey key, long amount) {
+        return room(key, -amount);
+    }
+
+    private Postings room(BalanceKey key, long delta) {
+        if (key.ownerId() == BalanceKey.SYSTEM_OWNER) {
+            throw new IllegalStateException("only user accounts keep room, not " + key);
+        }
+        if (delta == 0) {
+            return this;
+        }
+        if (roomChanges == ROOM_CHANGES_MAX) {
+            throw new IllegalStateException("more than " + ROOM_CHANGES_MAX + " room changes in one step");
+        }
+        roomKey[roomChanges] = key;
+        roomDelta[roomChanges] = delta;
+        roomChanges++;
+        return this;
     }
 
     public int size() {

@@ -13,11 +13,22 @@ import io.settlement.topology.Assets;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * One side's step of a trade, sent by the trade coordinator. DEBIT moves the amount from the
- * order's reservation (SPOT.frozen, counted as consumed) or from SPOT.available when the leg
- * names no order, to CLEARING. CREDIT moves {@code amount - fee} from CLEARING to SPOT.available
- * and the fee to FEES. REFUND returns a debit from CLEARING to SPOT.available; the reservation's
- * consumed stays, because the order's matching already counted that fill.
+ * One side's step of a trade, sent by the trade coordinator.
+ *
+ * <ul>
+ *   <li>DEBIT moves the amount from the order's reservation (SPOT.frozen, counted as consumed) or
+ *       from SPOT.available when the leg names no order, to CLEARING, and keeps room in the
+ *       side's SPOT accounts for whichever of its CREDIT or REFUND comes: if the account of the
+ *       received asset cannot take the credit, the DEBIT is rejected AMOUNT_OVERFLOW, while the
+ *       trade can still be rejected cleanly.</li>
+ *   <li>CREDIT moves {@code amount - fee} from CLEARING to SPOT.available and the fee to FEES.</li>
+ *   <li>REFUND returns a DEBIT from CLEARING to where it came from: into its order's reservation
+ *       (SPOT.frozen, no longer consumed, so the order can still be filled) while the order is
+ *       open, to SPOT.available when it names no order or its order has closed.</li>
+ * </ul>
+ *
+ * A CREDIT or a REFUND is never refused: it only moves out of CLEARING what a DEBIT put there,
+ * into room that DEBIT kept.
  */
 final class TradeLegCommands {
     private final Assets assets;
@@ -42,35 +53,58 @@ final class TradeLegCommands {
         return switch (leg.getPhase()) {
             case DEBIT -> debit(leg, asset, step, events);
             case CREDIT -> credit(leg, asset, step, events);
-            case REFUND -> ledger.post(new Postings(asset).systemToUser(CLEARING, leg.getUserId(), SPOT, AVAILABLE, leg.getAmount()), step, events);
+            case REFUND -> refund(leg, asset, step, events);
         };
     }
 
     private Outcome debit(TradeLeg leg, Asset asset, Step step, LedgerEvents events) {
         String orderId = leg.getOrderId();
+        Postings postings = new Postings(asset);
+        Reservation reservation = null;
         if (orderId == null) {
-            return ledger.post(new Postings(asset).userToSystem(leg.getUserId(), SPOT, AVAILABLE, CLEARING, leg.getAmount()), step, events);
+            postings.userToSystem(leg.getUserId(), SPOT, AVAILABLE, CLEARING, leg.getAmount());
+        } else {
+            Outcome invalid = Rules.idPresent(orderId, "order_id");
+            if (invalid != null) {
+                return invalid;
+            }
+            reservation = reservations.get(orderId);
+            if (reservation == null || reservation.userId() != leg.getUserId()) {
+                return Outcome.rejected(Reason.UNKNOWN_ORDER, "no order " + orderId + " of user " + leg.getUserId());
+            }
+            if (reservation.assetId() != asset.id()) {
+                return Outcome.rejected(Reason.ASSET_MISMATCH, "order " + orderId + " reserved another asset than " + asset.code());
+            }
+            if (reservation.isClosed()) {
+                return Outcome.rejected(Reason.ORDER_CLOSED, "order " + orderId + " closed when its fill grace ended; it takes no more fills");
+            }
+            if (leg.getAmount() > reservation.remaining()) {
+                return Outcome.rejected(Reason.FILL_EXCEEDS_RESERVATION,
+                        "fill of " + leg.getAmount() + " exceeds the " + reservation.remaining() + " left of order " + orderId);
+            }
+            postings.userToSystem(leg.getUserId(), SPOT, FROZEN, CLEARING, leg.getAmount());
         }
-        Outcome invalid = Rules.idPresent(orderId, "order_id");
-        if (invalid != null) {
-            return invalid;
+        Outcome room = keepRoom(leg, postings);
+        if (room != null) {
+            return room;
         }
-        Reservation reservation = reservations.get(orderId);
-        if (reservation == null || reservation.userId() != leg.getUserId()) {
-            return Outcome.rejected(Reason.UNKNOWN_ORDER, "no order " + orderId + " of user " + leg.getUserId());
-        }
-        if (reservation.assetId() != asset.id()) {
-            return Outcome.rejected(Reason.ASSET_MISMATCH, "order " + orderId + " reserved another asset than " + asset.code());
-        }
-        if (leg.getAmount() > reservation.remaining()) {
-            return Outcome.rejected(Reason.FILL_EXCEEDS_RESERVATION,
-                    "fill of " + leg.getAmount() + " exceeds the " + reservation.remaining() + " left of order " + orderId);
-        }
-        Outcome posted = ledger.post(new Postings(asset).userToSystem(leg.getUserId(), SPOT, FROZEN, CLEARING, leg.getAmount()), step, events);
-        if (posted.accepted()) {
+        Outcome posted = ledger.post(postings, step, events);
+        if (posted.accepted() && reservation != null) {
             reservations.put(orderId, reservation.consume(leg.getAmount()));
         }
         return posted;
+    }
+
+    /** Room for the side's CREDIT (what it receives, net of its fee) and its REFUND (what it pays). */
+    private Outcome keepRoom(TradeLeg leg, Postings postings) {
+        Asset paid = Rules.asset(assets, leg.getPaidAsset());
+        Asset received = Rules.asset(assets, leg.getReceivedAsset());
+        if (paid == null || received == null || leg.getPaidAmount() < 0 || leg.getReceivedNet() < 0) {
+            return Outcome.rejected(Reason.INVALID_COMMAND, "a DEBIT leg must say what its side pays and receives");
+        }
+        postings.keepRoom(new BalanceKey(leg.getUserId(), SPOT, paid.id()), leg.getPaidAmount())
+                .keepRoom(new BalanceKey(leg.getUserId(), SPOT, received.id()), leg.getReceivedNet());
+        return null;
     }
 
     private Outcome credit(TradeLeg leg, Asset asset, Step step, LedgerEvents events) {
@@ -84,6 +118,34 @@ final class TradeLegCommands {
         Postings postings = new Postings(asset)
                 .systemToUser(CLEARING, leg.getUserId(), SPOT, AVAILABLE, leg.getAmount() - leg.getFee())
                 .systemToSystem(CLEARING, FEES, leg.getFee());
-        return ledger.post(postings, step, events);
+        return ledger.post(releaseRoom(leg, postings), step, events);
+    }
+
+    private Outcome refund(TradeLeg leg, Asset asset, Step step, LedgerEvents events) {
+        String orderId = leg.getOrderId();
+        Reservation reservation = orderId == null ? null : reservations.get(orderId);
+        // Back into the order only what its fills took from it; anything else goes to available.
+        boolean intoOrder = reservation != null && reservation.userId() == leg.getUserId() && !reservation.isClosed()
+                && reservation.assetId() == asset.id() && leg.getAmount() <= reservation.consumed();
+        Postings postings = new Postings(asset)
+                .systemToUser(CLEARING, leg.getUserId(), SPOT, intoOrder ? FROZEN : AVAILABLE, leg.getAmount());
+        Outcome posted = ledger.post(releaseRoom(leg, postings), step, events);
+        if (posted.accepted() && intoOrder) {
+            reservations.put(orderId, reservation.unconsume(leg.getAmount()));
+        }
+        return posted;
+    }
+
+    /** The side's trade has ended with this leg: neither its CREDIT nor its REFUND needs room any more. */
+    private Postings releaseRoom(TradeLeg leg, Postings postings) {
+        Asset paid = Rules.asset(assets, leg.getPaidAsset());
+        Asset received = Rules.asset(assets, leg.getReceivedAsset());
+        if (paid != null && leg.getPaidAmount() > 0) {
+            postings.releaseRoom(new BalanceKey(leg.getUserId(), SPOT, paid.id()), leg.getPaidAmount());
+        }
+        if (received != null && leg.getReceivedNet() > 0) {
+            postings.releaseRoom(new BalanceKey(leg.getUserId(), SPOT, received.id()), leg.getReceivedNet());
+        }
+        return postings;
     }
 }

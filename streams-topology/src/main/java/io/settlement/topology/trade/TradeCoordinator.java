@@ -8,17 +8,14 @@ import io.settlement.avro.TradeStatus;
 import io.settlement.contract.CommandKeys;
 import io.settlement.contract.Topics;
 import io.settlement.avro.CommandKind;
+import io.settlement.topology.ExpiryIndex;
 import io.settlement.topology.SettlementConfig;
 import io.settlement.topology.StoreNames;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,13 +25,16 @@ import org.slf4j.LoggerFactory;
  * results (keyed by trade id, co-partitioned with them), keeps each trade's state in store
  * {@value StoreNames#TRADES}, and emits trade legs, the one result per trade and dead letters
  * for answers it cannot place. The protocol itself is {@link TradeSettlement}; this class only
- * reads and writes the store and forwards. A wall-clock punctuator forgets final trades older
- * than the command retention (a trade executed before that is rejected EXPIRED, so a replay of
- * a forgotten trade can never settle twice).
+ * reads and writes the stores and forwards.
+ *
+ * <p>A trade id is remembered for ever. When a trade ends, its id goes into the
+ * {@value StoreNames#TRADE_EXPIRY} index, due one retention later; a wall-clock punctuator then
+ * compacts the trade's full state into a {@link RetiredTrade} in {@value StoreNames#TRADE_IDS},
+ * reading only what is due.
  */
 final class TradeCoordinator implements Processor<String, CoordinatorInput, String, CoordinatorOutput> {
-    /** Final trades forgotten per purge run at most, so one punctuation never stalls the task. */
-    static final int PURGE_DELETES_MAX = 10_000;
+    /** Trades compacted per punctuation at most; the rest waits for the next one. */
+    static final int RETIRES_MAX = 20_000;
 
     private static final Logger log = LoggerFactory.getLogger(TradeCoordinator.class);
 
@@ -43,6 +43,8 @@ final class TradeCoordinator implements Processor<String, CoordinatorInput, Stri
     private final TradeSettlement settlement;
     private ProcessorContext<String, CoordinatorOutput> context;
     private KeyValueStore<String, TradeState> trades;
+    private KeyValueStore<String, RetiredTrade> retired;
+    private ExpiryIndex expiry;
 
     TradeCoordinator(Topics topics, SettlementConfig config) {
         this.topics = topics;
@@ -54,7 +56,9 @@ final class TradeCoordinator implements Processor<String, CoordinatorInput, Stri
     public void init(ProcessorContext<String, CoordinatorOutput> context) {
         this.context = context;
         this.trades = context.getStateStore(StoreNames.TRADES);
-        context.schedule(config.purgeInterval(), PunctuationType.WALL_CLOCK_TIME, this::purgeForgottenTrades);
+        this.retired = context.getStateStore(StoreNames.TRADE_IDS);
+        this.expiry = new ExpiryIndex(context.getStateStore(StoreNames.TRADE_EXPIRY));
+        context.schedule(config.purgeInterval(), PunctuationType.WALL_CLOCK_TIME, this::retireDueTrades);
     }
 
     @Override
@@ -62,19 +66,25 @@ final class TradeCoordinator implements Processor<String, CoordinatorInput, Stri
         Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
         if (record.value() instanceof CoordinatorInput.TradeArrived arrived) {
             String tradeId = arrived.trade().getTradeId();
-            TradeState recorded = tradeId == null || tradeId.isBlank() ? null : trades.get(tradeId);
-            apply(record, tradeId, settlement.onTrade(recorded, arrived.trade(), now), null);
+            boolean hasId = tradeId != null && !tradeId.isBlank();
+            TradeState recorded = hasId ? trades.get(tradeId) : null;
+            RetiredTrade retiredTrade = hasId && recorded == null ? retired.get(tradeId) : null;
+            apply(record, tradeId, recorded, settlement.onTrade(recorded, retiredTrade, arrived.trade(), now), null);
         } else if (record.value() instanceof CoordinatorInput.LegAnswered answered) {
             LegResult answer = answered.answer();
-            apply(record, answer.getTradeId(), settlement.onLegResult(trades.get(answer.getTradeId()), answer, now), answer);
+            TradeState recorded = trades.get(answer.getTradeId());
+            apply(record, answer.getTradeId(), recorded, settlement.onLegResult(recorded, answer, now), answer);
         } else {
             throw new IllegalStateException("unknown coordinator input " + record.value());
         }
     }
 
-    private void apply(Record<String, CoordinatorInput> record, String tradeId, TradeSettlement.Step step, LegResult answer) {
+    private void apply(Record<String, CoordinatorInput> record, String tradeId, TradeState before, TradeSettlement.Step step, LegResult answer) {
         if (step.state() != null) {
             trades.put(tradeId, step.state());
+            if (step.state().getStatus() != TradeStatus.PENDING && (before == null || before.getStatus() == TradeStatus.PENDING)) {
+                expiry.add(step.state().getFinishedAt().plus(config.commandRetention()).toEpochMilli(), tradeId);
+            }
         }
         for (TradeLeg leg : step.legs()) {
             context.forward(record.withKey(tradeId).withValue(new CoordinatorOutput.LegToSend(leg)));
@@ -93,28 +103,17 @@ final class TradeCoordinator implements Processor<String, CoordinatorInput, Stri
         }
     }
 
-    private void purgeForgottenTrades(long wallClockMs) {
-        Instant horizon = Instant.ofEpochMilli(wallClockMs).minus(config.commandRetention());
-        List<String> forgotten = new ArrayList<>();
-        try (KeyValueIterator<String, TradeState> all = trades.all()) {
-            while (all.hasNext() && forgotten.size() < PURGE_DELETES_MAX) {
-                KeyValue<String, TradeState> entry = all.next();
-                if (isForgettable(entry.value, horizon)) {
-                    forgotten.add(entry.key);
-                }
+    /** Compacts final trades whose retention has passed: the full state goes, the id and its outcome stay. */
+    private void retireDueTrades(long wallClockMs) {
+        int retiredNow = expiry.takeDue(wallClockMs, RETIRES_MAX, tradeId -> {
+            TradeState state = trades.get(tradeId);
+            if (state != null && state.getStatus() != TradeStatus.PENDING) {
+                retired.put(tradeId, RetiredTrade.of(state));
+                trades.delete(tradeId);
             }
+        });
+        if (retiredNow > 0) {
+            log.info("compacted {} final trades whose retention has passed", retiredNow);
         }
-        forgotten.forEach(trades::delete);
-        if (!forgotten.isEmpty()) {
-            log.info("forgot {} final trades older than {}", forgotten.size(), horizon);
-        }
-    }
-
-    /** Final, and both finished and executed before the horizon: a replay would be EXPIRED. */
-    static boolean isForgettable(TradeState state, Instant horizon) {
-        return state.getStatus() != TradeStatus.PENDING
-                && state.getFinishedAt() != null
-                && state.getFinishedAt().isBefore(horizon)
-                && state.getTrade().getExecutedAt().isBefore(horizon);
     }
 }

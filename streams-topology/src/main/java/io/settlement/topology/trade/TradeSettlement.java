@@ -21,7 +21,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The two-phase settlement of one trade (DESIGN.md section 4) as a pure state machine: given
+ * The two-phase settlement of one trade as a pure state machine: given
  * the trade's recorded state and one input (the trade itself, or a balance task's answer to one
  * of its legs), it returns the next state, the legs to send and the results to emit. It has no
  * Kafka in it, so every transition is testable on its own; {@link TradeCoordinator} stores and
@@ -68,8 +68,13 @@ final class TradeSettlement {
     /** An input the protocol cannot use, with a stable code for the dead-letter headers. */
     record Anomaly(String code, String detail) {}
 
-    /** A trade arrives (first time, retried, or conflicting with an earlier one under its id). */
-    Step onTrade(TradeState recorded, Trade trade, Instant now) {
+    /**
+     * A trade arrives (first time, retried, or conflicting with an earlier one under its id).
+     *
+     * @param recorded the full state of the trade with this id, null if none is kept
+     * @param retired what is kept of it once its full state was compacted, null if none
+     */
+    Step onTrade(TradeState recorded, RetiredTrade retired, Trade trade, Instant now) {
         if (trade.getTradeId() == null || trade.getTradeId().isBlank()) {
             // No id: nothing to remember it under; answer and forget.
             return new Step(null, List.of(), List.of(result(trade, ResultStatus.REJECTED, Reason.MISSING_ID, "trade_id is empty", now)), null);
@@ -77,6 +82,16 @@ final class TradeSettlement {
         String fingerprint = TradeFingerprint.of(trade);
         if (recorded != null) {
             return onDuplicate(recorded, trade, fingerprint, now);
+        }
+        if (retired != null) {
+            // A trade id is never settled twice: the trade that had it ended longer ago than the retention.
+            SettlementResult answer = fingerprint.equals(retired.fingerprint())
+                    ? result(trade, ResultStatus.REJECTED, Reason.REPLAY_AFTER_RETENTION, "trade " + trade.getTradeId() + " ended "
+                            + retired.status() + " at " + Instant.ofEpochMilli(retired.finishedAtMs()) + ", longer ago than the retention of "
+                            + retention + "; a replay changes nothing", now)
+                    : result(trade, ResultStatus.REJECTED, Reason.ID_CONFLICT, "trade id " + trade.getTradeId()
+                            + " already named another trade, which ended " + retired.status(), now);
+            return new Step(null, List.of(), List.of(answer), null);
         }
         Optional<Rejection> violation = TradeRules.firstViolation(trade, assets, now, retention);
         if (violation.isPresent()) {
@@ -94,7 +109,7 @@ final class TradeSettlement {
                 .setBuyerDebit(LegProgress.SENT)
                 .setSellerDebit(LegProgress.SENT)
                 .build();
-        return new Step(state, List.of(debit(trade, TradeSide.BUYER, now), debit(trade, TradeSide.SELLER, now)), List.of(), null);
+        return new Step(state, List.of(debit(state, TradeSide.BUYER, now), debit(state, TradeSide.SELLER, now)), List.of(), null);
     }
 
     private Step onDuplicate(TradeState recorded, Trade trade, String fingerprint, Instant now) {
@@ -160,18 +175,18 @@ final class TradeSettlement {
         if (buyer == LegProgress.ACCEPTED && seller == LegProgress.ACCEPTED) {
             state.setBuyerCredit(LegProgress.SENT);
             state.setSellerCredit(LegProgress.SENT);
-            return new Step(state, List.of(credit(trade, TradeSide.BUYER, now), credit(trade, TradeSide.SELLER, now)), List.of(), null);
+            return new Step(state, List.of(credit(state, TradeSide.BUYER, now), credit(state, TradeSide.SELLER, now)), List.of(), null);
         }
         if (buyer == LegProgress.REJECTED && seller == LegProgress.REJECTED) {
             return finish(state, TradeStatus.REJECTED, now); // nothing reached CLEARING
         }
         if (buyer == LegProgress.ACCEPTED && seller == LegProgress.REJECTED) {
             state.setBuyerRefund(LegProgress.SENT);
-            return new Step(state, List.of(refund(trade, TradeSide.BUYER, now)), List.of(), null);
+            return new Step(state, List.of(refund(state, TradeSide.BUYER, now)), List.of(), null);
         }
         if (buyer == LegProgress.REJECTED && seller == LegProgress.ACCEPTED) {
             state.setSellerRefund(LegProgress.SENT);
-            return new Step(state, List.of(refund(trade, TradeSide.SELLER, now)), List.of(), null);
+            return new Step(state, List.of(refund(state, TradeSide.SELLER, now)), List.of(), null);
         }
         return new Step(state, List.of(), List.of(), null); // the other debit has not answered yet
     }
@@ -194,10 +209,11 @@ final class TradeSettlement {
     }
 
     /**
-     * A credit or refund only moves money out of CLEARING that a debit put there, so a balance
-     * task refusing one (an overflow of the receiving balance) leaves the trade's units in
-     * CLEARING: the trade stays PENDING with the refusal recorded, and the dead-letter topic
-     * tells an operator.
+     * A credit or refund is never refused by the rules: it only moves out of CLEARING what a debit
+     * put there, into room the debit kept. Only a broken deployment gets here (an asset removed
+     * from the configuration while its trades were in flight, user partitions changed): the
+     * trade's units stay in CLEARING, the trade stays PENDING with the refusal recorded, and the
+     * dead-letter topic tells an operator.
      */
     private static Step stuck(TradeState state, String phase) {
         String detail = phase + " leg of trade " + state.getTrade().getTradeId() + " refused (" + state.getReason()
@@ -257,22 +273,24 @@ final class TradeSettlement {
     // The legs. The buyer pays quote and receives base; the seller pays base and receives quote;
     // each fee is in the asset its side receives.
 
-    static TradeLeg debit(Trade trade, TradeSide side, Instant now) {
-        TradeParty party = party(trade, side);
-        return leg(trade, side, LegPhase.DEBIT, paidAsset(trade, side), paidQty(trade, side), 0, party.getOrderId(), now);
+    static TradeLeg debit(TradeState state, TradeSide side, Instant now) {
+        Trade trade = state.getTrade();
+        return leg(state, side, LegPhase.DEBIT, paidAsset(trade, side), paidQty(trade, side), 0, party(trade, side).getOrderId(), now);
     }
 
-    static TradeLeg credit(Trade trade, TradeSide side, Instant now) {
-        TradeParty party = party(trade, side);
-        return leg(trade, side, LegPhase.CREDIT, receivedAsset(trade, side), receivedQty(trade, side), party.getFee(), null, now);
+    static TradeLeg credit(TradeState state, TradeSide side, Instant now) {
+        Trade trade = state.getTrade();
+        return leg(state, side, LegPhase.CREDIT, receivedAsset(trade, side), receivedQty(trade, side), party(trade, side).getFee(), null, now);
     }
 
-    static TradeLeg refund(Trade trade, TradeSide side, Instant now) {
-        TradeParty party = party(trade, side);
-        return leg(trade, side, LegPhase.REFUND, paidAsset(trade, side), paidQty(trade, side), 0, party.getOrderId(), now);
+    static TradeLeg refund(TradeState state, TradeSide side, Instant now) {
+        Trade trade = state.getTrade();
+        return leg(state, side, LegPhase.REFUND, paidAsset(trade, side), paidQty(trade, side), 0, party(trade, side).getOrderId(), now);
     }
 
-    private static TradeLeg leg(Trade trade, TradeSide side, LegPhase phase, String asset, long amount, long fee, String orderId, Instant now) {
+    /** Every leg says what its side pays and receives, so its balance task keeps (and later releases) room for both. */
+    private static TradeLeg leg(TradeState state, TradeSide side, LegPhase phase, String asset, long amount, long fee, String orderId, Instant now) {
+        Trade trade = state.getTrade();
         return TradeLeg.newBuilder()
                 .setTradeId(trade.getTradeId())
                 .setUserId(party(trade, side).getUserId())
@@ -283,6 +301,11 @@ final class TradeSettlement {
                 .setFee(fee)
                 .setOrderId(orderId)
                 .setCreatedAt(now)
+                .setTradeFingerprint(state.getFingerprint())
+                .setPaidAsset(paidAsset(trade, side))
+                .setPaidAmount(paidQty(trade, side))
+                .setReceivedAsset(receivedAsset(trade, side))
+                .setReceivedNet(receivedQty(trade, side) - party(trade, side).getFee())
                 .build();
     }
 

@@ -6,6 +6,7 @@ import io.settlement.avro.TradeLeg;
 import io.settlement.avro.TradeState;
 import io.settlement.contract.SingleObjectSerde;
 import io.settlement.contract.Topics;
+import io.settlement.topology.ExpiryIndex;
 import io.settlement.topology.SettlementConfig;
 import io.settlement.topology.StoreNames;
 import java.util.Map;
@@ -50,6 +51,9 @@ public final class TradeTopology {
     public static void addTo(StreamsBuilder builder, Topics topics, SettlementConfig config) {
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(StoreNames.TRADES), Serdes.String(), new SingleObjectSerde<>(TradeState.class)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(StoreNames.TRADE_IDS), Serdes.String(), RetiredTrade.SERDE));
+        builder.addStateStore(ExpiryIndex.builder(StoreNames.TRADE_EXPIRY));
 
         KStream<Bytes, Trade> received = builder.stream(topics.trades().name(),
                 Consumed.with(topics.trades().keySerde(), topics.trades().valueSerde()).withName("trades-received"));
@@ -69,7 +73,8 @@ public final class TradeTopology {
                 .mapValues(answer -> (CoordinatorInput) new CoordinatorInput.LegAnswered(answer), Named.as("leg-answered"));
 
         KStream<String, CoordinatorOutput> coordinated = tradesById.merge(legAnswers, Named.as("coordinator-inputs"))
-                .process(() -> new TradeCoordinator(topics, config), Named.as("trade-coordinator"), StoreNames.TRADES);
+                .process(() -> new TradeCoordinator(topics, config), Named.as("trade-coordinator"),
+                        StoreNames.TRADES, StoreNames.TRADE_IDS, StoreNames.TRADE_EXPIRY);
         KStream<String, CoordinatorOutput> tombstones = byPresence.get("trades-tombstone")
                 .process(TombstoneToDeadLetter::new, Named.as("trade-tombstones"));
 

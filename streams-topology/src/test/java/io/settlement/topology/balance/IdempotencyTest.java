@@ -20,7 +20,7 @@ class IdempotencyTest extends DriverTest {
     @Override
     protected SettlementDriver startDriver() {
         SettlementConfig defaults = SettlementConfig.defaults(1);
-        return SettlementDriver.start(new SettlementConfig(defaults.assets(), Duration.ofHours(1), Duration.ofMinutes(5), 1));
+        return SettlementDriver.start(new SettlementConfig(defaults.assets(), Duration.ofHours(1), Duration.ofMinutes(5), Duration.ofMinutes(10), 1));
     }
 
     @Test
@@ -92,28 +92,37 @@ class IdempotencyTest extends DriverTest {
     }
 
     @Test
-    void rememberedIdsArePurgedAfterTheRetentionSoAReplayThenExpires() {
-        // given
-        BalanceOperation deposit = commands.deposit("d-1", 7, "BTC", 100);
-        driver.send(deposit);
-        KeyValueStore<String, RememberedCommand> remembered = driver.testDriver().getKeyValueStore(StoreNames.COMMANDS);
-        assertThat(remembered.get("DEPOSIT:d-1")).isNotNull();
-
-        // when the wall clock passes the retention and the purge runs
+    void aDepositReplayedWithAFreshStampAfterTheRetentionIsNotCreditedAgain() {
+        // given a deposit credited long ago
+        driver.send(commands.deposit("d-1", 7, "BTC", 100));
         driver.advanceWallClock(Duration.ofHours(1).plusMinutes(6));
 
-        // then the id is forgotten, and a late replay of the same record is EXPIRED, not applied again
-        assertThat(remembered.get("DEPOSIT:d-1")).isNull();
-        SettlementResult replay = driver.send(deposit);
-        assertThat(replay.getReason()).isEqualTo(Reason.EXPIRED);
+        // when its producer replays it, stamped anew, after the retention (purges have run meanwhile)
+        SettlementResult replay = driver.send(commands.deposit("d-1", 7, "BTC", 100));
+
+        // then it is answered with its own reason and changes nothing
+        assertThat(replay.getStatus()).isEqualTo(ResultStatus.REJECTED);
+        assertThat(replay.getReason()).isEqualTo(Reason.REPLAY_AFTER_RETENTION);
+        assertThat(driver.balance(7, FUNDING, "BTC").available()).isEqualTo(100);
+        assertThat(driver.journal()).hasSize(1);
+    }
+
+    @Test
+    void anIdReusedWithOtherContentAfterTheRetentionIsStillAConflict() {
+        driver.send(commands.deposit("d-1", 7, "BTC", 100));
+        driver.advanceWallClock(Duration.ofHours(2));
+
+        SettlementResult reuse = driver.send(commands.deposit("d-1", 7, "BTC", 5));
+
+        assertThat(reuse.getReason()).isEqualTo(Reason.ID_CONFLICT);
         assertThat(driver.balance(7, FUNDING, "BTC").available()).isEqualTo(100);
     }
 
     @Test
-    void purgeKeepsIdsInsideTheRetention() {
+    void idsAreRememberedForEver() {
         driver.send(commands.deposit("d-1", 7, "BTC", 100));
 
-        driver.advanceWallClock(Duration.ofMinutes(50));
+        driver.advanceWallClock(Duration.ofDays(400));
 
         KeyValueStore<String, RememberedCommand> remembered = driver.testDriver().getKeyValueStore(StoreNames.COMMANDS);
         assertThat(remembered.get("DEPOSIT:d-1")).isNotNull();

@@ -37,6 +37,7 @@ final class ReferenceModel {
         long consumed;
         long released;
         Long filledTotal;
+        boolean closed;
     }
 
     private static final class Hold {
@@ -261,14 +262,21 @@ final class ReferenceModel {
         return Answer.OK;
     }
 
-    Answer refund(long user, String asset, long amount) {
+    /** A refund returns into its order while the order is open and its fills took that much; else to available. */
+    Answer refund(long user, String orderId, String asset, long amount) {
         if (amount <= 0) {
             return Answer.no(Reason.INVALID_AMOUNT);
         }
         if (!assets.contains(asset)) {
             return Answer.no(Reason.UNKNOWN_ASSET);
         }
-        bucketsOf(user, "SPOT", asset).available += amount;
+        Order order = orderId == null ? null : orders.get(orderId);
+        if (order != null && order.user == user && !order.closed && order.asset.equals(asset) && amount <= order.consumed) {
+            order.consumed -= amount;
+            bucketsOf(user, "SPOT", asset).frozen += amount;
+        } else {
+            bucketsOf(user, "SPOT", asset).available += amount;
+        }
         addSystem("CLEARING", asset, -amount);
         return Answer.OK;
     }

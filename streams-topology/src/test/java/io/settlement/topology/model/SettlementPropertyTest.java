@@ -176,7 +176,7 @@ class SettlementPropertyTest {
             String key = "TRADE_LEG:" + leg.getTradeId() + "/" + leg.getSide() + "/" + leg.getPhase();
             return model.command(key, TradeLeg.newBuilder(leg).setCreatedAt(Instant.EPOCH).build(), false, () -> switch (leg.getPhase()) {
                 case DEBIT -> model.debit(leg.getUserId(), leg.getOrderId(), leg.getAsset(), leg.getAmount());
-                case REFUND -> model.refund(leg.getUserId(), leg.getAsset(), leg.getAmount());
+                case REFUND -> model.refund(leg.getUserId(), leg.getOrderId(), leg.getAsset(), leg.getAmount());
                 case CREDIT -> model.credit(leg.getUserId(), leg.getAsset(), leg.getAmount(), leg.getFee());
             });
         }

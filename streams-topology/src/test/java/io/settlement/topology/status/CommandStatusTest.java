@@ -29,14 +29,14 @@ class CommandStatusTest extends DriverTest {
     }
 
     @Test
-    void expiredReplayDoesNotOverwriteTheFirstStatus() {
+    void replayAfterTheRetentionDoesNotOverwriteTheFirstStatus() {
         var deposit = commands.deposit("d-1", 7, "BTC", 5);
         SettlementResult first = driver.send(deposit);
         driver.advanceWallClock(driver.config().commandRetention().plus(driver.config().purgeInterval()).plus(Duration.ofMinutes(1)));
 
         SettlementResult replay = driver.send(deposit);
 
-        assertThat(replay.getReason()).isEqualTo(Reason.EXPIRED);
+        assertThat(replay.getReason()).isEqualTo(Reason.REPLAY_AFTER_RETENTION);
         assertThat(driver.status("DEPOSIT:d-1")).isEqualTo(first);
     }
 

@@ -70,8 +70,22 @@ public final class Commands {
         return new TransferRequest(requestId, userId, from, to, asset, amount, clock.get());
     }
 
-    /** A trade leg as the coordinator sends it; {@code orderId} null for a debit from SPOT.available. */
+    /**
+     * A trade leg as the coordinator sends it; {@code orderId} null for a debit from SPOT.available.
+     * Its side pays {@code asset} (a DEBIT or REFUND) or receives it (a CREDIT); the other half of
+     * the side's trade is an empty amount of another asset, so the leg keeps room only for itself.
+     */
     public TradeLeg leg(String tradeId, long userId, TradeSide side, LegPhase phase, String asset, long amount, long fee, String orderId) {
-        return new TradeLeg(tradeId, userId, side, phase, asset, amount, fee, orderId, clock.get());
+        String other = "BTC".equals(asset) ? "USDT" : "BTC";
+        return phase == LegPhase.CREDIT
+                ? leg(tradeId, userId, side, phase, asset, amount, fee, orderId, other, 0, asset, amount - fee)
+                : leg(tradeId, userId, side, phase, asset, amount, fee, orderId, asset, amount, other, 0);
+    }
+
+    /** A trade leg that says what its side pays and receives in the whole trade. */
+    public TradeLeg leg(String tradeId, long userId, TradeSide side, LegPhase phase, String asset, long amount, long fee, String orderId,
+                        String paidAsset, long paidAmount, String receivedAsset, long receivedNet) {
+        return new TradeLeg(tradeId, userId, side, phase, asset, amount, fee, orderId, clock.get(), "trade-digest-" + tradeId,
+                paidAsset, paidAmount, receivedAsset, receivedNet);
     }
 }

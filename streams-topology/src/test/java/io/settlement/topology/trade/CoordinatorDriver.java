@@ -41,6 +41,8 @@ final class CoordinatorDriver implements AutoCloseable {
     private final TestOutputTopic<String, SettlementResult> results;
     private final TestOutputTopic<byte[], byte[]> deadLetters;
 
+    private Instant now = START;
+
     CoordinatorDriver() {
         StreamsBuilder builder = new StreamsBuilder();
         TradeTopology.addTo(builder, topics, config);
@@ -106,6 +108,12 @@ final class CoordinatorDriver implements AutoCloseable {
 
     void advanceWallClock(Duration duration) {
         driver.advanceWallClockTime(duration);
+        now = now.plus(duration);
+    }
+
+    /** The driver's wall clock. */
+    Instant now() {
+        return now;
     }
 
     @Override

@@ -112,12 +112,22 @@ final class LedgerModel {
             return Outcome.ACCEPTED;
         }
         if (buyerDebit == null) {
-            add(spot, trade.getBuyer().getUserId(), trade.getQuoteAsset(), trade.getQuoteQty());
+            refund(trade.getBuyer(), trade.getQuoteAsset(), trade.getQuoteQty());
         }
         if (sellerDebit == null) {
-            add(spot, trade.getSeller().getUserId(), trade.getBaseAsset(), trade.getBaseQty());
+            refund(trade.getSeller(), trade.getBaseAsset(), trade.getBaseQty());
         }
         return Outcome.rejected(buyerDebit != null ? buyerDebit : sellerDebit);
+    }
+
+    /** A refund goes back to where its debit came from: the order's reservation, or SPOT.available. */
+    private void refund(TradeParty party, String asset, long amount) {
+        if (party.getOrderId() == null) {
+            add(spot, party.getUserId(), asset, amount);
+            return;
+        }
+        orders.get(party.getOrderId()).consumed -= amount;
+        add(frozen, party.getUserId(), asset, amount);
     }
 
     /** Applies one debit leg; null when accepted, else the reason. */

@@ -419,7 +419,7 @@ class TradeCoordinatorTest {
     }
 
     @Test
-    void finalTradesAreForgottenAfterTheRetentionAndTheirReplayIsExpired() {
+    void finalTradesAreCompactedAfterTheRetentionAndTheirIdNeverSettlesAgain() {
         // given a settled trade
         Trade trade = btcForUsdt("t-1", START);
         settle(trade);
@@ -428,11 +428,16 @@ class TradeCoordinatorTest {
         // when the retention has passed (the purge runs on the wall clock)
         coordinator.advanceWallClock(coordinator.config.commandRetention().plus(coordinator.config.purgeInterval()).plusMinutes(1));
 
-        // then the trade is forgotten, and a replay of it is EXPIRED rather than settled twice
+        // then its full state is compacted, and a replay stamped anew is answered, not settled twice
         assertThat(coordinator.state("t-1")).isNull();
-        coordinator.send(trade);
+        coordinator.send(Trade.newBuilder(trade).setExecutedAt(coordinator.now()).build());
         assertThat(coordinator.sentLegs()).isEmpty();
-        assertThat(values(coordinator.results())).extracting(SettlementResult::getReason).containsExactly(Reason.EXPIRED);
+        assertThat(values(coordinator.results())).extracting(SettlementResult::getReason).containsExactly(Reason.REPLAY_AFTER_RETENTION);
+
+        // and a new trade under the old id is a conflict
+        coordinator.send(Trade.newBuilder(btcForUsdt("t-1", coordinator.now())).setBaseQty(trade.getBaseQty() + 1).build());
+        assertThat(coordinator.sentLegs()).isEmpty();
+        assertThat(values(coordinator.results())).extracting(SettlementResult::getReason).containsExactly(Reason.ID_CONFLICT);
     }
 
     @Test

@@ -186,8 +186,8 @@ class TradeSettlementTest extends DriverTest {
         // then
         assertThat(unknown.getReason()).isEqualTo(Reason.UNKNOWN_ORDER);
         assertThat(othersOrder.getReason()).isEqualTo(Reason.UNKNOWN_ORDER);
-        assertThat(driver.balance(ALICE, SPOT, "USDT")).as("the refund goes to available; the order's consumed keeps the fill")
-                .extracting(Balance::available, Balance::frozen).containsExactly(QUOTE, 0L);
+        assertThat(driver.balance(ALICE, SPOT, "USDT")).as("the refund goes back into the order, which can still be filled")
+                .extracting(Balance::available, Balance::frozen, Balance::incoming).containsExactly(0L, QUOTE, 0L);
     }
 
     @Test
