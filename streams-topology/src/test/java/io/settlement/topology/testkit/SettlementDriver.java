@@ -309,12 +309,19 @@ public final class SettlementDriver implements AutoCloseable {
                 assertThat(balance.available()).as("available of %s", key).isNotNegative();
                 assertThat(balance.frozen()).as("frozen of %s", key).isNotNegative();
                 assertThat(balance.pending()).as("pending of %s", key).isNotNegative();
+                assertThat(balance.incoming()).as("room kept in %s", key).isNotNegative();
+                assertThat(java.math.BigInteger.valueOf(balance.available()).add(java.math.BigInteger.valueOf(balance.frozen()))
+                        .add(java.math.BigInteger.valueOf(balance.pending())).add(java.math.BigInteger.valueOf(balance.incoming())))
+                        .as("%s holds and keeps room for at most a long", key).isLessThanOrEqualTo(java.math.BigInteger.valueOf(Long.MAX_VALUE));
             } else {
                 assertThat(balance.frozen() | balance.pending()).as("system account %s uses only AVAILABLE", key).isZero();
             }
+            // System accounts are per-task shares kept modulo 2^64: plain long addition sums them exactly.
             sumPerAsset.merge(key.assetId(), balance.available() + balance.frozen() + balance.pending(), Long::sum);
         }
         sumPerAsset.forEach((assetId, sum) -> assertThat(sum).as("sum over all accounts of asset %d", assetId).isZero());
+        assertTradesEndedAndClearingDrained();
+        assertNoClosedOrderHoldsFunds();
 
         long tradeResults = results.stream().filter(r -> r.getKind() == CommandKind.TRADE).count();
         assertThat(results.size() - tradeResults).as("one result per command sent").isEqualTo(commandsSent);
@@ -335,6 +342,38 @@ public final class SettlementDriver implements AutoCloseable {
         }
         for (JournalEntry entry : journal) {
             entry.getPostings().forEach(posting -> assertThat(posting.getAmount()).as("posting of %s", entry.getEntryId()).isPositive());
+        }
+    }
+
+    /** When no trade is pending, nothing is left in CLEARING, for any asset. */
+    private void assertTradesEndedAndClearingDrained() {
+        KeyValueStore<String, io.settlement.avro.TradeState> trades = driver.getKeyValueStore(StoreNames.TRADES);
+        boolean pending = false;
+        try (KeyValueIterator<String, io.settlement.avro.TradeState> all = trades.all()) {
+            while (all.hasNext()) {
+                pending |= all.next().value.getStatus() == io.settlement.avro.TradeStatus.PENDING;
+            }
+        }
+        if (!pending && legsSent == 0) {
+            for (Asset asset : config.assets().all()) {
+                assertThat(system(AccountType.CLEARING, asset.code())).as("CLEARING of %s with no trade pending", asset.code()).isZero();
+            }
+        }
+    }
+
+    /** A closed order holds nothing, and no released order holds funds once its grace and a purge interval have passed. */
+    private void assertNoClosedOrderHoldsFunds() {
+        KeyValueStore<String, io.settlement.topology.balance.Reservation> reservations = driver.getKeyValueStore(StoreNames.RESERVATIONS);
+        long overdueMs = now.minus(config.orderFillGrace()).minus(config.purgeInterval()).toEpochMilli();
+        try (KeyValueIterator<String, io.settlement.topology.balance.Reservation> all = reservations.all()) {
+            while (all.hasNext()) {
+                KeyValue<String, io.settlement.topology.balance.Reservation> entry = all.next();
+                if (entry.value.isClosed()) {
+                    assertThat(entry.value.remaining()).as("closed order %s", entry.key).isZero();
+                } else if (entry.value.isReleased() && entry.value.releasedAtMs() < overdueMs) {
+                    assertThat(entry.value.isClosed()).as("order %s released before its grace ended", entry.key).isTrue();
+                }
+            }
         }
     }
 
