@@ -325,6 +325,8 @@ public final class SettlementDriver implements AutoCloseable {
 
         long tradeResults = results.stream().filter(r -> r.getKind() == CommandKind.TRADE).count();
         assertThat(results.size() - tradeResults).as("one result per command sent").isEqualTo(commandsSent);
+        assertThat(tradeResults).as("one result per trade sent: every trade ended").isEqualTo(tradesSent);
+        assertThat(journal.stream().map(JournalEntry::getEntryId).distinct().count()).as("no journal entry applied twice").isEqualTo(journal.size());
         assertThat(legResults).as("one answer per trade leg sent, by a test or by the trade coordinator")
                 .hasSize(legsSent + coordinatorLegs.size());
         // Per key, the first result that claims the id stands: a retry repeats it exactly; only an

@@ -1,0 +1,377 @@
+package io.settlement.topology;
+
+import static io.settlement.avro.AccountType.FUNDING;
+import static io.settlement.avro.AccountType.SPOT;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.lists;
+
+import io.settlement.avro.AccountType;
+import io.settlement.avro.BalanceOperation;
+import io.settlement.avro.Reason;
+import io.settlement.avro.ResultStatus;
+import io.settlement.avro.SettlementResult;
+import io.settlement.avro.Trade;
+import io.settlement.avro.TradeParty;
+import io.settlement.avro.Wallet;
+import io.settlement.topology.balance.Balance;
+import io.settlement.topology.balance.Reservation;
+import io.settlement.topology.testkit.Commands;
+import io.settlement.topology.testkit.SettlementDriver;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.utils.Bytes;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.api.Pair;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
+
+/**
+ * Random long-horizon histories through the real topology, against a small reference model of
+ * the money rules: deposits, reservations, releases before and after fills, trades that settle
+ * or fail on either leg (unknown and closed orders, over-fills, insufficient funds, an account
+ * that cannot take what it buys at the numeric limit), replays of earlier commands and trades
+ * with fresh stamps, and a wall clock that jumps past the fill grace and the retention while the
+ * purges run. After every step: every answer is the model's, every wallet equals the model's,
+ * and the invariants hold (no negative bucket, sums per asset zero, CLEARING empty with no trade
+ * pending, no closed or overdue order holding funds, one result per command and trade, no entry
+ * applied twice). One driver serves every history, each with its own users and ids.
+ */
+class LongHorizonPropertyTest {
+    private static final Duration RETENTION = Duration.ofHours(1);
+    private static final Duration GRACE = Duration.ofMinutes(10);
+    private static final Duration PURGE = Duration.ofMinutes(1);
+    private static final List<String> BASES = List.of("BTC", "WEI");
+    private static final int ORDER_SLOTS = 3;
+
+    private static SettlementDriver driver;
+    private static int run;
+    private static final Map<Kind, Integer> seen = new EnumMap<>(Kind.class);
+    private static final Map<String, Integer> tradeAnswers = new java.util.TreeMap<>();
+
+    enum Kind { DEPOSIT, DEPOSIT_NEAR_LIMIT, RESERVE, RELEASE, TRADE, REPLAY, REPLAY_TRADE, TICK, PAST_GRACE, PAST_RETENTION }
+
+    /** One step: a, b, c pick users, slots and assets; n sizes the amount. */
+    record Step(Kind kind, int a, int b, int c, int n) {}
+
+    @BeforeAll
+    static void startDriver() {
+        driver = SettlementDriver.start(new SettlementConfig(Assets.parse("BTC:1:8,USDT:2:6,WEI:4:18"), RETENTION, PURGE, GRACE, 1));
+    }
+
+    @AfterAll
+    static void checkEverythingAndStop() {
+        try {
+            driver.assertInvariants();
+            System.out.println("long-horizon histories: " + run + ", steps by kind: " + seen + ", trade answers: " + tradeAnswers);
+        } finally {
+            driver.close();
+        }
+    }
+
+    @Test
+    void moneyStaysRightWhateverTheHistoryAndHoweverLongItRuns() {
+        Gen<Kind> kind = Generate.frequency(List.of(
+                Pair.of(8, Generate.constant(Kind.DEPOSIT)), Pair.of(1, Generate.constant(Kind.DEPOSIT_NEAR_LIMIT)),
+                Pair.of(4, Generate.constant(Kind.RESERVE)), Pair.of(3, Generate.constant(Kind.RELEASE)),
+                Pair.of(7, Generate.constant(Kind.TRADE)), Pair.of(3, Generate.constant(Kind.REPLAY)),
+                Pair.of(2, Generate.constant(Kind.REPLAY_TRADE)), Pair.of(3, Generate.constant(Kind.TICK)),
+                Pair.of(1, Generate.constant(Kind.PAST_GRACE)), Pair.of(1, Generate.constant(Kind.PAST_RETENTION))));
+        Gen<Step> step = kind.zip(integers().between(0, 1), integers().between(0, ORDER_SLOTS), integers().between(0, 1),
+                integers().between(0, 99), Step::new);
+        qt().withExamples(100).withShrinkCycles(30)
+                .forAll(lists().of(step).ofSizeBetween(1, 40))
+                .checkAssert(LongHorizonPropertyTest::runHistory);
+    }
+
+    private static void runHistory(List<Step> steps) {
+        History history = new History(++run);
+        for (int i = 0; i < steps.size(); i++) {
+            Step s = steps.get(i);
+            seen.merge(s.kind(), 1, Integer::sum);
+            history.apply(s, i);
+            history.checkWallets("after step " + i + " " + s);
+            driver.assertInvariants();
+        }
+    }
+
+    /** The reference model of one history, and how each step is sent and checked. */
+    private static final class History {
+        private final int id;
+        private final long[] users;
+        private final Commands commands = driver.commands();
+        private final Map<String, Long> wallets = new HashMap<>();
+        private final Map<String, Order> orders = new HashMap<>();
+        private final List<Sent> sent = new ArrayList<>();
+        private final List<SentTrade> trades = new ArrayList<>();
+
+        History(int id) {
+            this.id = id;
+            this.users = new long[] {100L * id + 1, 100L * id + 2};
+        }
+
+        void apply(Step s, int index) {
+            String name = "h" + id + "-" + index;
+            long user = users[s.a()];
+            switch (s.kind()) {
+                case DEPOSIT -> deposit(name, user, s.c() == 0 ? "USDT" : BASES.get(s.b() % 2), 1 + s.n() * 37L);
+                case DEPOSIT_NEAR_LIMIT -> deposit(name, user, "WEI", Long.MAX_VALUE - s.n());
+                case RESERVE -> reserve(name, user, orderId(user, s.b() % ORDER_SLOTS), s.c() == 0 ? "USDT" : "BTC", 1 + s.n() * 11L);
+                case RELEASE -> release(name, user, orderId(user, s.b()), s.n() * 9L);
+                case TRADE -> trade(name, s, user, users[1 - s.a()]);
+                case REPLAY -> replay(s.n());
+                case REPLAY_TRADE -> replayTrade(s.n());
+                case TICK -> advance(Duration.ofMinutes(1 + s.n() % 5));
+                case PAST_GRACE -> {
+                    advance(GRACE.plus(PURGE).plus(PURGE));
+                    orders.forEach((orderId, order) -> assertThat(!order.released || order.closed).as("order %s after its grace", orderId).isTrue());
+                }
+                case PAST_RETENTION -> advance(RETENTION.plus(PURGE).plus(PURGE));
+            }
+        }
+
+        private String orderId(long user, int slot) {
+            return slot == ORDER_SLOTS ? "no-such-order-h" + id : "o-" + user + "-" + slot;
+        }
+
+        private void deposit(String name, long user, String asset, long amount) {
+            SettlementResult credited = send(commands.deposit(name, user, asset, amount));
+            Reason expected = fits(user, "FUNDING", asset, amount) ? null : Reason.AMOUNT_OVERFLOW;
+            assertThat(credited.getReason()).as("deposit %s", name).isEqualTo(expected);
+            if (expected != null) {
+                return;
+            }
+            add(user, "FUNDING", asset, amount);
+            io.settlement.avro.TransferRequest transfer = commands.transfer(name, user, Wallet.FUNDING, Wallet.SPOT, asset, amount);
+            SettlementResult moved = driver.send(transfer);
+            sent.add(new Sent(transfer, moved, driver.now()));
+            Reason toSpot = fits(user, "SPOT", asset, amount) ? null : Reason.AMOUNT_OVERFLOW;
+            assertThat(moved.getReason()).as("transfer %s", name).isEqualTo(toSpot);
+            if (toSpot == null) {
+                add(user, "FUNDING", asset, -amount);
+                add(user, "SPOT", asset, amount);
+            }
+        }
+
+        private void reserve(String name, long user, String orderId, String asset, long amount) {
+            SettlementResult result = send(commands.orderReserved(name, user, orderId, asset, amount));
+            Reason expected = orders.containsKey(orderId) ? Reason.DUPLICATE_ORDER
+                    : get(user, "SPOT", asset) < amount ? Reason.INSUFFICIENT_AVAILABLE : null;
+            assertThat(result.getReason()).as("reserve %s", name).isEqualTo(expected);
+            if (expected == null) {
+                orders.put(orderId, new Order(user, asset, amount));
+                add(user, "SPOT", asset, -amount);
+                add(user, "FROZEN", asset, amount);
+            }
+        }
+
+        private void release(String name, long user, String orderId, long filledTotal) {
+            SettlementResult result = send(commands.orderReleased(name, user, orderId, filledTotal));
+            Order order = orders.get(orderId);
+            Reason expected = order == null || order.user != user ? Reason.UNKNOWN_ORDER : order.released ? Reason.ORDER_RELEASED
+                    : filledTotal > order.reserved ? Reason.FILL_EXCEEDS_RESERVATION : null;
+            assertThat(result.getReason()).as("release %s", name).isEqualTo(expected);
+            if (expected == null) {
+                long back = order.reserved - Math.max(filledTotal, order.consumed);
+                order.released = true;
+                order.returned = back;
+                add(user, "FROZEN", order.asset, -back);
+                add(user, "SPOT", order.asset, back);
+            }
+        }
+
+        private void trade(String name, Step s, long buyer, long seller) {
+            String base = BASES.get(s.c());
+            long baseQty = 1 + s.n() * 3L;
+            long quoteQty = 1 + s.n() * 13L;
+            long buyerFee = s.n() % 4 == 0 ? baseQty / 10 : 0;
+            long sellerFee = s.n() % 3 == 0 ? quoteQty / 20 : 0;
+            // Half the buyers pay from an order, now and then one that does not exist.
+            String buyerOrder = s.b() <= 1 ? null : orderId(buyer, s.b() == 3 && s.n() % 7 == 0 ? ORDER_SLOTS : s.n() % ORDER_SLOTS);
+            String sellerOrder = s.n() % 5 == 0 ? orderId(seller, s.n() % (ORDER_SLOTS + 1)) : null;
+            Trade trade = Trade.newBuilder().setTradeId(name).setSymbol(base + "USDT").setBaseAsset(base).setQuoteAsset("USDT")
+                    .setBaseQty(baseQty).setQuoteQty(quoteQty)
+                    .setBuyer(TradeParty.newBuilder().setUserId(buyer).setOrderId(buyerOrder).setFee(buyerFee).build())
+                    .setSeller(TradeParty.newBuilder().setUserId(seller).setOrderId(sellerOrder).setFee(sellerFee).build())
+                    .setExecutedAt(driver.now()).build();
+            SettlementResult result = sendTrade(trade);
+            trades.add(new SentTrade(trade, result, driver.now()));
+            tradeAnswers.merge(result.getReason() == null ? "SETTLED" : result.getReason().name(), 1, Integer::sum);
+
+            Reason buyerDebit = debit(buyer, buyerOrder, "USDT", quoteQty, base, baseQty - buyerFee);
+            Reason sellerDebit = debit(seller, sellerOrder, base, baseQty, "USDT", quoteQty - sellerFee);
+            Reason expected = buyerDebit != null ? buyerDebit : sellerDebit;
+            assertThat(result.getReason()).as("trade %s", name).isEqualTo(expected);
+            if (expected == null) {
+                take(buyer, buyerOrder, "USDT", quoteQty);
+                take(seller, sellerOrder, base, baseQty);
+                add(buyer, "SPOT", base, baseQty - buyerFee);
+                add(seller, "SPOT", "USDT", quoteQty - sellerFee);
+            }
+        }
+
+        /** Why a side's DEBIT is rejected, null if it is accepted; a rejected trade's accepted debit is refunded to where it came from. */
+        private Reason debit(long user, String orderId, String asset, long amount, String received, long receivedNet) {
+            if (orderId == null) {
+                if (get(user, "SPOT", asset) < amount) {
+                    return Reason.INSUFFICIENT_AVAILABLE;
+                }
+            } else {
+                Order order = orders.get(orderId);
+                if (order == null || order.user != user) {
+                    return Reason.UNKNOWN_ORDER;
+                }
+                if (!order.asset.equals(asset)) {
+                    return Reason.ASSET_MISMATCH;
+                }
+                if (order.closed) {
+                    return Reason.ORDER_CLOSED;
+                }
+                if (amount > order.remaining()) {
+                    return Reason.FILL_EXCEEDS_RESERVATION;
+                }
+            }
+            return fits(user, "SPOT", received, receivedNet) ? null : Reason.AMOUNT_OVERFLOW;
+        }
+
+        private void take(long user, String orderId, String asset, long amount) {
+            if (orderId == null) {
+                add(user, "SPOT", asset, -amount);
+            } else {
+                orders.get(orderId).consumed += amount;
+                add(user, "FROZEN", asset, -amount);
+            }
+        }
+
+        private void replay(int pick) {
+            if (sent.isEmpty()) {
+                return;
+            }
+            Sent first = sent.get(pick % sent.size());
+            Object command = first.command();
+            SettlementResult again = command instanceof BalanceOperation op
+                    ? send(BalanceOperation.newBuilder(op).setCreatedAt(driver.now()).build(), false)
+                    : driver.send(io.settlement.avro.TransferRequest.newBuilder((io.settlement.avro.TransferRequest) command)
+                            .setCreatedAt(driver.now()).build());
+            if (Duration.between(first.at(), driver.now()).compareTo(RETENTION) > 0) {
+                assertThat(again.getReason()).as("replay of %s after the retention", first.result().getCommandId())
+                        .isEqualTo(Reason.REPLAY_AFTER_RETENTION);
+            } else {
+                assertThat(again).as("retry of %s", first.result().getCommandId()).isEqualTo(first.result());
+            }
+        }
+
+        private void replayTrade(int pick) {
+            if (trades.isEmpty()) {
+                return;
+            }
+            SentTrade first = trades.get(pick % trades.size());
+            SettlementResult again = sendTrade(Trade.newBuilder(first.trade()).setExecutedAt(driver.now()).build());
+            if (Duration.between(first.at(), driver.now()).compareTo(RETENTION) > 0 && again.getReason() == Reason.REPLAY_AFTER_RETENTION) {
+                return; // compacted: answered with its own reason
+            }
+            assertThat(again).as("retry of trade %s", first.trade().getTradeId()).isEqualTo(first.result());
+        }
+
+        /** Moves the wall clock; orders the engine closed meanwhile must have been due, and their funds return. */
+        private void advance(Duration duration) {
+            driver.advanceWallClock(duration);
+            var store = driver.testDriver().<String, Reservation>getKeyValueStore(StoreNames.RESERVATIONS);
+            orders.forEach((orderId, order) -> {
+                Reservation stored = store.get(orderId);
+                if (stored.isClosed() && !order.closed) {
+                    assertThat(Instant.ofEpochMilli(stored.releasedAtMs()).plus(GRACE)).as("order %s closed after its grace", orderId)
+                            .isBefore(driver.now());
+                    order.closed = true;
+                    add(order.user, "FROZEN", order.asset, -order.remaining());
+                    add(order.user, "SPOT", order.asset, order.remaining());
+                    order.returned += order.remaining();
+                }
+            });
+        }
+
+        private SettlementResult send(BalanceOperation op) {
+            return send(op, true);
+        }
+
+        private SettlementResult send(BalanceOperation op, boolean remember) {
+            int before = driver.results().size();
+            SettlementResult result = driver.send(op);
+            assertThat(driver.results()).as("one result for %s", op.getCommandId()).hasSize(before + 1);
+            if (remember) {
+                sent.add(new Sent(op, result, driver.now()));
+            }
+            return result;
+        }
+
+        private SettlementResult sendTrade(Trade trade) {
+            int before = driver.results().size();
+            driver.send(Bytes.wrap(trade.getSymbol().getBytes(StandardCharsets.UTF_8)), trade);
+            List<SettlementResult> results = driver.results();
+            assertThat(results).as("one result for trade %s", trade.getTradeId()).hasSize(before + 1);
+            return results.get(results.size() - 1);
+        }
+
+        void checkWallets(String when) {
+            for (long user : users) {
+                for (String asset : List.of("BTC", "USDT", "WEI")) {
+                    Balance funding = driver.balance(user, FUNDING, asset);
+                    Balance spot = driver.balance(user, SPOT, asset);
+                    assertThat(new long[] {funding.available(), spot.available(), spot.frozen(), spot.incoming()})
+                            .as("user %d %s %s", user, asset, when)
+                            .containsExactly(get(user, "FUNDING", asset), get(user, "SPOT", asset), get(user, "FROZEN", asset), 0L);
+                }
+            }
+            assertThat(driver.system(AccountType.CLEARING, "USDT")).as("CLEARING %s", when).isZero();
+        }
+
+        /** Whether an account can take {@code amount} more (between steps no trade is in flight, so no room is kept). */
+        private boolean fits(long user, String wallet, String asset, long amount) {
+            long held = wallet.equals("SPOT") ? get(user, "SPOT", asset) + get(user, "FROZEN", asset) : get(user, wallet, asset);
+            return amount <= Long.MAX_VALUE - held;
+        }
+
+        private long get(long user, String bucket, String asset) {
+            return wallets.getOrDefault(user + bucket + asset, 0L);
+        }
+
+        private void add(long user, String bucket, String asset, long delta) {
+            long value = get(user, bucket, asset) + delta;
+            assertThat(value).as("model bucket %d %s %s", user, bucket, asset).isNotNegative();
+            wallets.put(user + bucket + asset, value);
+        }
+    }
+
+    private static final class Order {
+        final long user;
+        final String asset;
+        final long reserved;
+        long consumed;
+        long returned;
+        boolean released;
+        boolean closed;
+
+        Order(long user, String asset, long reserved) {
+            this.user = user;
+            this.asset = asset;
+            this.reserved = reserved;
+        }
+
+        long remaining() {
+            return reserved - consumed - returned;
+        }
+    }
+
+    private record Sent(Object command, SettlementResult result, Instant at) {}
+
+    private record SentTrade(Trade trade, SettlementResult result, Instant at) {}
+}
