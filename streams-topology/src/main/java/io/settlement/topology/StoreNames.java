@@ -1,6 +1,6 @@
 package io.settlement.topology;
 
-/** Names of the topology's state stores (DESIGN.md section 6), shared with the HTTP layer's lookups. */
+/** Names of the topology's state stores (docs/topology.md, "Stores"), shared with the HTTP layer's lookups. */
 public final class StoreNames {
     /** (user_id, account type, asset_id) -> available, frozen, pending, seq; prefix-scannable by user. */
     public static final String BALANCES = "balances";

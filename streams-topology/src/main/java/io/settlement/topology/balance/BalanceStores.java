@@ -9,7 +9,7 @@ import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * The balance task's state stores (DESIGN.md section 6), RocksDB and changelogged, all in the
+ * The balance task's state stores (docs/topology.md, "Stores"), RocksDB and changelogged, all in the
  * user's partition: balances, remembered commands, order reservations and the index of their
  * fill grace, deposit/withdrawal holds.
  * Values are fixed binary layouts, not Avro: they are read and written on every command.

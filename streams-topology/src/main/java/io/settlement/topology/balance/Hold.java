@@ -9,7 +9,8 @@ import org.apache.kafka.common.serialization.Serializer;
 /**
  * A deposit in FUNDING.pending or a withdrawal in FUNDING.frozen, in its owner's partition
  * (store {@code holds}, keyed {@code DEPOSIT:<deposit_id>} or {@code WITHDRAWAL:<withdrawal_id>}).
- * Confirming or cancelling makes it final; final holds are purged after the command retention.
+ * Confirming or cancelling makes it final; holds are kept for ever, so a deposit or withdrawal id never
+ * applies twice.
  * Encoded as a fixed 29-byte big-endian layout.
  *
  * @param finalAtMs wall-clock time it became final, 0 while open

@@ -9,10 +9,10 @@ import java.time.Instant;
 import java.util.Optional;
 
 /**
- * The checks a trade must pass before any leg is sent (DESIGN.md sections 3 and 4): ids
+ * The checks a trade must pass before any leg is sent (docs/trades.md, "Validation and reason codes"): ids
  * present, users valid, positive quantities, known and different assets, fees between zero
- * and what the side receives, and not older than the command retention (a replay of a trade
- * whose record may already be purged). A self-trade (buyer = seller) passes: its legs net out.
+ * and what the side receives, and not older than the command retention (a trade first seen that late is
+ * EXPIRED). A self-trade (buyer = seller) passes: its legs net out.
  */
 final class TradeRules {
     private TradeRules() {}
