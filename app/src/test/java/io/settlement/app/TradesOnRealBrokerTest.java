@@ -269,10 +269,11 @@ class TradesOnRealBrokerTest {
             fees.merge(USDT, trade.getSeller().getFee(), Math::addExact);
         }
 
-        /** A refund: CLEARING back to SPOT.available, whichever bucket the debit came from. */
+        /** A refunded debit: CLEARING back to where it came from (the order's reservation, or SPOT.available). */
         void refund(TradeParty party, int asset, long amount) {
-            pay(party.getUserId(), asset, amount, party.getOrderId() != null);
-            available.merge(party.getUserId() + "/" + asset, amount, Math::addExact);
+            boolean fromOrder = party.getOrderId() != null;
+            pay(party.getUserId(), asset, amount, fromOrder);
+            (fromOrder ? frozen : available).merge(party.getUserId() + "/" + asset, amount, Math::addExact);
         }
 
         private void pay(long user, int asset, long amount, boolean fromOrder) {
