@@ -114,7 +114,7 @@ public class BalanceProcessorBenchmark {
     @Benchmark
     public int tradeDebitLeg() {
         long user = nextUser();
-        return process(user, new TradeLeg("x" + sequence, user, TradeSide.BUYER, LegPhase.DEBIT, "USDT", 1L, 0L, null, now));
+        return process(user, new TradeLeg("x" + sequence, user, TradeSide.BUYER, LegPhase.DEBIT, "USDT", 1L, 0L, null, now, "bench", "USDT", 1L, "BTC", 1L));
     }
 
     /** Processes one command as its source would hand it on; returns how many records it forwarded. */
