@@ -59,7 +59,8 @@ import picocli.CommandLine;
  * in-process broker, the journal mirrored by the app's TigerBeetle sink, and {@code settlement
  * reconcile} comparing the stores with TigerBeetle. A mixed workload reconciles to zero
  * differences; one account changed in TigerBeetle directly is exactly one difference (exit 1);
- * TigerBeetle killed mid-stream, and down when the app starts, loses nothing. Every scenario ends
+ * the live reconcile tells lag from differences while commands flow; TigerBeetle killed mid-stream,
+ * and down when the app starts, loses nothing. Every scenario ends
  * with the ledger's invariants and reconcile at zero differences.
  */
 @ExtendWith(RealTigerBeetle.class)
@@ -104,7 +105,8 @@ class TigerBeetleOnRealBrokerTest {
     private static SettlementApp startApp() {
         SettlementApp started = SettlementApp.start(kafka.instanceSettings("instance-a", Map.of(
                 AppSettings.TIGERBEETLE_ADDRESSES, server.address(),
-                AppSettings.TIGERBEETLE_REQUEST_TIMEOUT_MS, "1000")));
+                AppSettings.TIGERBEETLE_REQUEST_TIMEOUT_MS, "1000",
+                TigerBeetleSettings.RECONCILE_INTERVAL_MS, "2000")));
         SettlementOnRealBrokerTest.awaitRunning(started);
         return started;
     }
@@ -138,7 +140,7 @@ class TigerBeetleOnRealBrokerTest {
 
     @Test
     @Order(1)
-    void aMixedWorkloadMirroredIntoTigerBeetleReconcilesWithTheStores() {
+    void aMixedWorkloadMirroredIntoTigerBeetleReconcilesWithTheStores() throws InterruptedException {
         // given users on every partition with BTC and USDT, direct and pending deposits (confirmed and cancelled)
         List<String> keys = new ArrayList<>();
         for (long user : USERS) {
@@ -194,6 +196,14 @@ class TigerBeetleOnRealBrokerTest {
         Map<String, SettlementResult> traded = awaitResults(tradeKeys);
         assertThat(traded.get("TRADE:e2e-short").getStatus()).isEqualTo(ResultStatus.REJECTED);
         assertThat(traded.get("TRADE:e2e-x0").getStatus()).isEqualTo(ResultStatus.ACCEPTED);
+
+        // and while more commands flow, the live reconcile tells lag from differences: it finds none
+        try (Traffic traffic = new Traffic("mixed", USERS)) {
+            await().atMost(WITHIN).until(() -> traffic.sent() > 20);
+            Reconciled live = reconcile("--live");
+            assertThat(live.exitCode()).as(live.out()).isEqualTo(ReconcileCommand.EXIT_AGREE);
+            assertThat(live.out()).contains("in flight, 0 difference(s)");
+        }
         // and (after each test) the sink has mirrored it all: reconcile finds no difference
     }
 
@@ -220,6 +230,16 @@ class TigerBeetleOnRealBrokerTest {
             assertThat(reconciled.out().lines().filter(line -> line.startsWith("DIFFERENCE"))).singleElement()
                     .satisfies(line -> assertThat(line).contains("user " + user + " SPOT.AVAILABLE asset 1").contains("differs by 1"));
             assertThat(reconciled.out()).contains(" 1 difference(s)");
+
+            // and so does the live reconcile while the other users' commands flow, and the periodic check's metric
+            try (Traffic traffic = new Traffic("changed", USERS.subList(1, USERS.size()))) {
+                await().atMost(WITHIN).until(() -> traffic.sent() > 20);
+                Reconciled live = reconcile("--live");
+                assertThat(live.exitCode()).as(live.out()).isEqualTo(ReconcileCommand.EXIT_DIFFERENT);
+                assertThat(live.out().lines().filter(line -> line.startsWith("DIFFERENCE"))).singleElement()
+                        .satisfies(line -> assertThat(line).contains("user " + user + " SPOT.AVAILABLE asset 1").contains("differs by 1"));
+                await().atMost(WITHIN).untilAsserted(() -> assertThat(metrics()).contains("settlement_reconcile_differences 1.0"));
+            }
 
             // and moving it back makes the ledgers agree again (checked after the test)
             assertThat(ledger.createTransfers(transfer(spot.id(), outsider.id(), 1))).isEmpty();
@@ -278,6 +298,39 @@ class TigerBeetleOnRealBrokerTest {
         await().atMost(WITHIN).untilAsserted(() -> assertThat(sinkHealth()).startsWith("UP"));
     }
 
+    /** Deposits of 1 USDT for the given users, one after another, until closed. */
+    private final class Traffic implements AutoCloseable {
+        private final java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        private final java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
+        private final Thread thread;
+
+        Traffic(String name, List<Long> users) {
+            thread = new Thread(() -> {
+                for (long n = 0; !stop.get(); n++) {
+                    long user = users.get((int) (n % users.size()));
+                    send(kafka.topics.balanceOperations(), user, commands.deposit("e2e-traffic-" + name + "-" + n, user, "USDT", USDT));
+                    sent.incrementAndGet();
+                }
+            }, "traffic-" + name);
+            thread.start();
+        }
+
+        long sent() {
+            return sent.get();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            stop.set(true);
+            thread.join(WITHIN.toMillis());
+        }
+    }
+
+    private static String metrics() throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(app.httpUrl() + "/metrics")).timeout(Duration.ofSeconds(10)).GET().build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
     private static TransferBatch transfer(LedgerId debit, LedgerId credit, long amount) {
         TransferBatch batch = new TransferBatch(1);
         batch.add();
@@ -292,13 +345,15 @@ class TigerBeetleOnRealBrokerTest {
 
     private record Reconciled(int exitCode, String out) {}
 
-    private static Reconciled reconcile() {
+    private static Reconciled reconcile(String... options) {
         StringWriter out = new StringWriter();
         CommandLine cli = SettlementCli.commandLine();
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(out, true));
-        int exitCode = cli.execute("reconcile", "--set", "bootstrap.servers=" + kafka.bootstrapServers(),
-                "--set", "tigerbeetle.addresses=" + server.address(), "--set", "tigerbeetle.request-timeout-ms=5000");
+        List<String> args = new ArrayList<>(List.of("reconcile", "--set", "bootstrap.servers=" + kafka.bootstrapServers(),
+                "--set", "tigerbeetle.addresses=" + server.address(), "--set", "tigerbeetle.request-timeout-ms=5000"));
+        args.addAll(List.of(options));
+        int exitCode = cli.execute(args.toArray(String[]::new));
         return new Reconciled(exitCode, out.toString());
     }
 
