@@ -39,12 +39,14 @@ public final class TigerBeetleProcess implements AutoCloseable {
     private final Path binary;
     private final Path dataFile;
     private final int port;
+    private final boolean development;
     private Process process;
 
-    private TigerBeetleProcess(Path binary, Path dataFile, int port) {
+    private TigerBeetleProcess(Path binary, Path dataFile, int port, boolean development) {
         this.binary = binary;
         this.dataFile = dataFile;
         this.port = port;
+        this.development = development;
     }
 
     /**
@@ -66,13 +68,26 @@ public final class TigerBeetleProcess implements AutoCloseable {
     /** The binary, if there is one, and what was found in words. */
     public record Binary(Optional<Path> path, String description) {}
 
-    /** Formats a new data file in {@code dir} (which must not hold one) and starts a server on it. */
+    /**
+     * Formats a new data file in {@code dir} and starts a server on it with {@code --development}
+     * (small caches, about 1.4 GB; works without Direct IO; but requests of at most 32 KiB: 254
+     * transfers or 2032 lookup ids).
+     */
     public static TigerBeetleProcess formatAndStart(Path binary, Path dir) {
+        return formatAndStart(binary, dir, true);
+    }
+
+    /**
+     * As {@link #formatAndStart(Path, Path)}; without {@code development} the server runs as in
+     * production (8190 events per request, Direct IO required, about 3.3 GB): what the benchmark
+     * compares with TigerBeetle's own {@code benchmark}.
+     */
+    public static TigerBeetleProcess formatAndStart(Path binary, Path dir, boolean development) {
         try {
             Files.createDirectories(dir);
             Path dataFile = dir.resolve("0_0.tigerbeetle");
             Files.deleteIfExists(dataFile);
-            TigerBeetleProcess server = new TigerBeetleProcess(binary, dataFile, freePort());
+            TigerBeetleProcess server = new TigerBeetleProcess(binary, dataFile, freePort(), development);
             server.format();
             // A JVM that ends without closing the server (a crashed test run) must not leave 1.4 GB running.
             Runtime.getRuntime().addShutdownHook(new Thread(server::close, "tigerbeetle-stop"));
@@ -106,7 +121,12 @@ public final class TigerBeetleProcess implements AutoCloseable {
         if (running()) {
             throw new IllegalStateException("TigerBeetle is already running at " + address());
         }
-        process = launch(List.of("start", "--addresses=" + address(), "--development", dataFile.toString()), "listening on");
+        List<String> arguments = new ArrayList<>(List.of("start", "--addresses=" + address()));
+        if (development) {
+            arguments.add("--development");
+        }
+        arguments.add(dataFile.toString());
+        process = launch(arguments, "listening on");
         log.info("TigerBeetle listening on {} (pid {}, data file {})", address(), process.pid(), dataFile);
     }
 
@@ -143,8 +163,12 @@ public final class TigerBeetleProcess implements AutoCloseable {
     }
 
     private void format() {
-        Process formatting = launch(List.of("format", "--cluster=0", "--replica=0", "--replica-count=1", "--development",
-                dataFile.toString()), null);
+        List<String> arguments = new ArrayList<>(List.of("format", "--cluster=0", "--replica=0", "--replica-count=1"));
+        if (development) {
+            arguments.add("--development");
+        }
+        arguments.add(dataFile.toString());
+        Process formatting = launch(arguments, null);
         try {
             if (!formatting.waitFor(READY_WITHIN.toSeconds(), TimeUnit.SECONDS)) {
                 formatting.destroyForcibly();
@@ -160,6 +184,42 @@ public final class TigerBeetleProcess implements AutoCloseable {
     }
 
     /** Runs the binary with its output logged; when {@code readyLine} is given, waits until a line contains it. */
+    /**
+     * Runs TigerBeetle's own {@code benchmark} (its own production-mode server on a temporary data
+     * file in {@code dir}, deleted afterwards) for {@code transfers} transfers and returns its
+     * "load accepted" in transfers per second: TigerBeetle's ceiling on this machine.
+     */
+    public static double benchmark(Path binary, Path dir, long transfers) {
+        try {
+            Files.createDirectories(dir);
+            Process run = new ProcessBuilder(binary.toString(), "benchmark", "--transfer-count=" + transfers)
+                    .directory(dir.toFile()).redirectErrorStream(true).start();
+            run.getOutputStream().close();
+            double accepted = Double.NaN;
+            try (BufferedReader lines = new BufferedReader(new InputStreamReader(run.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                    log.info("tigerbeetle benchmark: {}", line);
+                    if (line.startsWith("load accepted = ")) {
+                        accepted = Double.parseDouble(line.substring("load accepted = ".length()).replace(" tx/s", "").trim());
+                    }
+                }
+            }
+            if (!run.waitFor(READY_WITHIN.toSeconds() * 5, TimeUnit.SECONDS)) {
+                run.destroyForcibly();
+                throw new IllegalStateException("tigerbeetle benchmark did not finish");
+            }
+            if (run.exitValue() != 0 || Double.isNaN(accepted)) {
+                throw new IllegalStateException("tigerbeetle benchmark exited with " + run.exitValue() + " without 'load accepted'");
+            }
+            return accepted;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
     private Process launch(List<String> arguments, String readyLine) {
         List<String> command = new ArrayList<>();
         command.add(binary.toString());
