@@ -45,10 +45,34 @@ final class LiveReconcile implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LiveReconcile.class);
 
     private final ScheduledExecutorService scheduler;
-    private final LedgerClient ledger;
+    private final LazyLedger ledger;
     private final Admin admin;
 
-    private LiveReconcile(ScheduledExecutorService scheduler, LedgerClient ledger, Admin admin) {
+    /** The TigerBeetle client, created on first use. */
+    private static final class LazyLedger implements AutoCloseable {
+        private final TigerBeetleSettings cluster;
+        private LedgerClient client;
+
+        LazyLedger(TigerBeetleSettings cluster) {
+            this.cluster = cluster;
+        }
+
+        synchronized LedgerClient get() {
+            if (client == null) {
+                client = new TigerBeetleLedgerClient(cluster.clusterId(), cluster.resolvedAddresses(), cluster.requestTimeoutMs());
+            }
+            return client;
+        }
+
+        @Override
+        public synchronized void close() {
+            if (client != null) {
+                client.close();
+            }
+        }
+    }
+
+    private LiveReconcile(ScheduledExecutorService scheduler, LazyLedger ledger, Admin admin) {
         this.scheduler = scheduler;
         this.ledger = ledger;
         this.admin = admin;
@@ -124,9 +148,10 @@ final class LiveReconcile implements AutoCloseable {
             checks.put(outcome, Counter.builder("settlement.reconcile.checks").tag("outcome", outcome).register(registry));
         }
         Admin admin = Admin.create(settings.kafkaClientProperties());
-        TigerBeetleLedgerClient ledger = new TigerBeetleLedgerClient(cluster.clusterId(), cluster.resolvedAddresses(),
-                cluster.requestTimeoutMs());
-        LiveReconciler reconciler = new LiveReconciler(sources(settings, topics, admin), ledger, Thread::sleep);
+        // Host names are resolved, and the client created, at the first check: a replica not yet
+        // resolvable when the app starts (docker compose) must not stop the app.
+        LazyLedger ledger = new LazyLedger(cluster);
+        LiveReconciler.Sources sources = sources(settings, topics, admin);
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "live-reconcile");
             thread.setDaemon(true);
@@ -134,7 +159,7 @@ final class LiveReconcile implements AutoCloseable {
         });
         scheduler.scheduleWithFixedDelay(() -> {
             try {
-                LiveReconciler.Report report = reconciler.check(SINK_WAIT);
+                LiveReconciler.Report report = new LiveReconciler(sources, ledger.get(), Thread::sleep).check(SINK_WAIT);
                 if (!report.sinkCaughtUp()) {
                     checks.get("lagging").increment();
                     log.info("{}", report.summary());
@@ -148,6 +173,7 @@ final class LiveReconcile implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (RuntimeException e) {
+                // TigerBeetle or Kafka did not answer, or a name did not resolve: try again next time.
                 checks.get("failed").increment();
                 log.warn("live reconcile failed: {}", e.toString());
             }

@@ -16,16 +16,11 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ListOffsetsOptions;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -38,7 +33,6 @@ import org.apache.kafka.common.TopicPartition;
  */
 final class TigerBeetleSinkRun {
     private static final long CHECK_INTERVAL_NANOS = 100_000_000;
-    private static final long ADMIN_TIMEOUT_MS = 30_000;
     /** Transfers of TigerBeetle's own benchmark: a few seconds here. */
     static final long CEILING_TRANSFERS = 500_000;
 
@@ -55,7 +49,7 @@ final class TigerBeetleSinkRun {
         try (Admin admin = cluster.admin();
              TigerBeetleProcess server = TigerBeetleProcess.formatAndStart(binary, dataDir.resolve("tigerbeetle"), false);
              TigerBeetleLedgerClient client = new TigerBeetleLedgerClient(server.clusterId(), List.of(server.address()), 30_000)) {
-            Map<TopicPartition, Long> ends = ends(admin, topics);
+            Map<TopicPartition, Long> ends = ScyllaSinkRun.ends(admin, List.of(topics.journal().name()));
             CountingLedger ledger = new CountingLedger(client);
             TigerBeetleSink sink = new TigerBeetleSink(new KafkaConsumer<>(consumer), topics.journal(), ledger,
                     TigerBeetleSinkSettings.defaults(), registry, Thread::sleep);
@@ -66,7 +60,7 @@ final class TigerBeetleSinkRun {
                 long deadline = started + timeout.toNanos();
                 boolean caughtUp = false;
                 while (System.nanoTime() < deadline && sink.state() != SinkHealth.State.DOWN) {
-                    if (caughtUp(admin, groupId, ends)) {
+                    if (ScyllaSinkRun.caughtUp(admin, groupId, ends)) {
                         caughtUp = true;
                         break;
                     }
@@ -117,31 +111,5 @@ final class TigerBeetleSinkRun {
         public void close() {
             ledger.close();
         }
-    }
-
-    private static Map<TopicPartition, Long> ends(Admin admin, Topics topics) throws Exception {
-        String topic = topics.journal().name();
-        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-        admin.describeTopics(List.of(topic)).allTopicNames().get(ADMIN_TIMEOUT_MS, TimeUnit.MILLISECONDS).get(topic).partitions()
-                .forEach(partition -> latest.put(new TopicPartition(topic, partition.partition()), OffsetSpec.latest()));
-        Map<TopicPartition, Long> ends = new HashMap<>();
-        admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get(ADMIN_TIMEOUT_MS, TimeUnit.MILLISECONDS)
-                .forEach((partition, info) -> ends.put(partition, info.offset()));
-        return ends;
-    }
-
-    private static boolean caughtUp(Admin admin, String groupId, Map<TopicPartition, Long> ends) throws Exception {
-        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata()
-                .get(ADMIN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-        for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
-            if (end.getValue() == 0) {
-                continue;
-            }
-            OffsetAndMetadata offset = committed.get(end.getKey());
-            if (offset == null || offset.offset() < end.getValue()) {
-                return false;
-            }
-        }
-        return true;
     }
 }

@@ -211,6 +211,12 @@ public final class TigerBeetleProcess implements AutoCloseable {
             if (run.exitValue() != 0 || Double.isNaN(accepted)) {
                 throw new IllegalStateException("tigerbeetle benchmark exited with " + run.exitValue() + " without 'load accepted'");
             }
+            // The benchmark deletes its data file; the folder goes too when it is empty.
+            try (var left = Files.list(dir)) {
+                if (left.findAny().isEmpty()) {
+                    Files.delete(dir);
+                }
+            }
             return accepted;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
