@@ -5,6 +5,8 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
@@ -17,14 +19,25 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * use owners of their own ({@link #owners(int)}) so their accounts do not meet.
  *
  * <p>Without a binary (system property {@value TigerBeetleProcess#BINARY_PROPERTY}) the class is
- * skipped, with the reason printed.
+ * skipped (disabled, so the report lists it as skipped) with the reason, which is also printed.
  */
-public final class RealTigerBeetle implements BeforeAllCallback, ParameterResolver {
+public final class RealTigerBeetle implements ExecutionCondition, BeforeAllCallback, ParameterResolver {
     /** A request deadline for test clients: the client itself retries for ever while the server is down. */
     public static final long REQUEST_TIMEOUT_MS = 5_000;
 
     private static final Object KEY = RealTigerBeetle.class;
     private static long nextOwner = 1_000_000L + (System.nanoTime() & 0xffff) * 1_000;
+
+    /** Without a binary, every test of the class is reported skipped with the reason (and it is printed). */
+    @Override
+    public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+        TigerBeetleProcess.Binary binary = TigerBeetleProcess.binary();
+        if (binary.path().isPresent()) {
+            return ConditionEvaluationResult.enabled(binary.description());
+        }
+        System.out.println("SKIPPED " + context.getDisplayName() + ": " + binary.description());
+        return ConditionEvaluationResult.disabled(binary.description());
+    }
 
     @Override
     public void beforeAll(ExtensionContext context) {
