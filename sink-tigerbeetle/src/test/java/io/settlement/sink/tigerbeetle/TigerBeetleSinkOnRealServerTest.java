@@ -79,7 +79,7 @@ class TigerBeetleSinkOnRealServerTest {
     }
 
     @Test
-    void aMixedJournalIsMirroredOnceReconcilesCleanAndAReplayAnswersExists(TigerBeetleProcess server) {
+    void aMixedJournalIsMirroredOnceReconcilesCleanAndAReplayAnswersExists(TigerBeetleProcess server) throws Exception {
         // given a journal of every kind of entry, trades between users of both partitions
         List<JournalEntry> journal = mixedJournal(8);
         produce(journal);
@@ -90,6 +90,19 @@ class TigerBeetleSinkOnRealServerTest {
 
         // then every entry was applied once and TigerBeetle equals the stores, system accounts included
         assertThat(counter("entries", "outcome", "applied")).isEqualTo(journal.size());
+        // and the idle sink committed past the transaction's closing marker: no lag is left on the group
+        try (Admin admin = broker.admin()) {
+            Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new HashMap<>();
+            for (int p = 0; p < PARTITIONS; p++) {
+                latest.put(new TopicPartition(JOURNAL.name(), p), org.apache.kafka.clients.admin.OffsetSpec.latest());
+            }
+            await().atMost(DEADLINE).untilAsserted(() -> {
+                Map<TopicPartition, OffsetAndMetadata> committed = committed(TigerBeetleSink.GROUP_ID);
+                admin.listOffsets(latest).all().get().forEach((partition, end) -> assertThat(committed.get(partition))
+                        .as("committed offset of %s", partition).isNotNull()
+                        .extracting(OffsetAndMetadata::offset).isEqualTo(end.offset()));
+            });
+        }
         assertThat(sink.state()).isEqualTo(State.UP);
         assertThat(reconcile(server)).isEmpty();
 
