@@ -123,7 +123,8 @@ public final class AppSettings {
             ConfluentSerdeConfig.BASIC_AUTH_USER_INFO, ConfluentSerdeConfig.BASIC_AUTH_USER_INFO_CONFLUENT,
             ConfluentSerdeConfig.AUTO_REGISTER_SCHEMAS, ConfluentSerdeConfig.VALUE_SUBJECT_NAME_STRATEGY,
             ConfluentSerdeConfig.CONNECT_TIMEOUT_MS, ConfluentSerdeConfig.REQUEST_TIMEOUT_MS,
-            ConfluentSerdeConfig.ATTEMPTS_MAX, ConfluentSerdeConfig.RETRY_BACKOFF_MS, ConfluentSerdeConfig.RETRY_BACKOFF_MAX_MS);
+            ConfluentSerdeConfig.ATTEMPTS_MAX, ConfluentSerdeConfig.RETRY_BACKOFF_MS, ConfluentSerdeConfig.RETRY_BACKOFF_MAX_MS,
+            TigerBeetleSettings.RECONCILE_INTERVAL_MS);
 
     /** The defaults of {@code dev}: one embedded broker, everything on this machine; equal to {@code config/dev.properties}. */
     public static final Map<String, String> DEV_DEFAULTS = withOverrides(RUN_DEFAULTS, ordered(

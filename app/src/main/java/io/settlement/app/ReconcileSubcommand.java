@@ -1,6 +1,10 @@
 package io.settlement.app;
 
+import io.settlement.contract.AvroSerdes;
+import io.settlement.contract.Topics;
 import io.settlement.sink.tigerbeetle.LedgerClient;
+import io.settlement.sink.tigerbeetle.LedgerUnavailableException;
+import io.settlement.sink.tigerbeetle.LiveReconciler;
 import io.settlement.sink.tigerbeetle.ReconcileCommand;
 import io.settlement.sink.tigerbeetle.StoreBalance;
 import io.settlement.sink.tigerbeetle.TigerBeetleLedgerClient;
@@ -11,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.KafkaException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -23,7 +28,9 @@ import picocli.CommandLine.Spec;
  * (DESIGN.md section 9, invariant 5). The stores' side is read from their changelog
  * ({@link StoreBalances}: every partition, no running instance needed); TigerBeetle's through
  * {@code lookup_accounts}; {@link ReconcileCommand} compares them and prints every difference.
- * Run it when the TigerBeetle sink has caught up and no commands flow, or the differences are lag.
+ * Without {@code --live}, run it when the TigerBeetle sink has caught up and no commands flow, or the
+ * differences are lag; with {@code --live} ({@link LiveReconciler}) it tells lag from differences
+ * on a running system.
  *
  * <p>Exit codes: {@value ReconcileCommand#EXIT_AGREE} the ledgers agree,
  * {@value ReconcileCommand#EXIT_DIFFERENT} differences, 2 bad usage or configuration (no
@@ -39,6 +46,10 @@ final class ReconcileSubcommand implements Callable<Integer> {
     @Option(names = "--store-only", description = "Print the stores' balances (from their changelog) and stop; needs no TigerBeetle.")
     boolean storeOnly;
 
+    @Option(names = "--live", description = "While commands flow: wait for the TigerBeetle sink to reach the journal's end, "
+            + "compare only the accounts that did not move meanwhile, and report lag as lag (exit 3), not as differences.")
+    boolean live;
+
     @Spec
     CommandSpec spec;
 
@@ -52,6 +63,9 @@ final class ReconcileSubcommand implements Callable<Integer> {
             cluster = settings.tigerBeetle().orElseThrow(() -> new IllegalArgumentException("config key '"
                     + AppSettings.TIGERBEETLE_ADDRESSES + "' is not set (in a config file, or as "
                     + AppSettings.environmentVariable(AppSettings.TIGERBEETLE_ADDRESSES) + "); or use --store-only"));
+        }
+        if (live) {
+            return live(settings, cluster, out, err);
         }
         List<StoreBalance> rows;
         try {
@@ -77,6 +91,33 @@ final class ReconcileSubcommand implements Callable<Integer> {
             out.print(report.toString(StandardCharsets.UTF_8));
             out.flush();
             return outcome.exitCode();
+        }
+    }
+
+    private int live(AppSettings settings, TigerBeetleSettings cluster, PrintWriter out, PrintWriter err) {
+        try (Admin admin = Admin.create(settings.kafkaClientProperties());
+             LedgerClient ledger = new TigerBeetleLedgerClient(cluster.clusterId(), cluster.resolvedAddresses(),
+                     cluster.requestTimeoutMs())) {
+            LiveReconciler.Report report = new LiveReconciler(LiveReconcile.sources(settings, Topics.create(AvroSerdes.SINGLE_OBJECT),
+                    admin), ledger, Thread::sleep).check(LiveReconcile.SINK_WAIT);
+            report.differences().forEach(difference -> out.println("DIFFERENCE " + difference));
+            out.println(report.summary());
+            out.flush();
+            if (!report.sinkCaughtUp()) {
+                return ReconcileCommand.EXIT_UNAVAILABLE;
+            }
+            return report.differences().isEmpty() ? ReconcileCommand.EXIT_AGREE : ReconcileCommand.EXIT_DIFFERENT;
+        } catch (LedgerUnavailableException e) {
+            out.println("reconcile: TigerBeetle did not answer: " + e.getMessage());
+            out.flush();
+            return ReconcileCommand.EXIT_UNAVAILABLE;
+        } catch (IllegalStateException | KafkaException e) {
+            err.println("settlement reconcile --live: " + e.getMessage());
+            err.flush();
+            return ReconcileCommand.EXIT_UNAVAILABLE;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return ReconcileCommand.EXIT_UNAVAILABLE;
         }
     }
 }

@@ -42,10 +42,12 @@ final class Sinks implements AutoCloseable {
 
     private final SinkRunner scylla;
     private final SinkRunner tigerBeetle;
+    private final LiveReconcile liveReconcile;
 
-    private Sinks(SinkRunner scylla, SinkRunner tigerBeetle) {
+    private Sinks(SinkRunner scylla, SinkRunner tigerBeetle, LiveReconcile liveReconcile) {
         this.scylla = scylla;
         this.tigerBeetle = tigerBeetle;
+        this.liveReconcile = liveReconcile;
     }
 
     /**
@@ -69,7 +71,9 @@ final class Sinks implements AutoCloseable {
 
         checks.register(SCYLLA, scylla != null ? scylla::health : () -> off(AppSettings.SCYLLA_CONTACT_POINTS));
         checks.register(TIGERBEETLE, tigerBeetle != null ? tigerBeetle::health : () -> off(AppSettings.TIGERBEETLE_ADDRESSES));
-        return new Sinks(scylla, tigerBeetle);
+        // Reconcile while traffic flows, next to the sink it checks.
+        LiveReconcile live = ledger.map(cluster -> LiveReconcile.startPeriodic(settings, topics, cluster, registry)).orElse(null);
+        return new Sinks(scylla, tigerBeetle, live);
     }
 
     /** The health of a sink that is not configured: healthy (nothing is wrong), and saying so. */
@@ -101,6 +105,9 @@ final class Sinks implements AutoCloseable {
 
     @Override
     public void close() {
+        if (liveReconcile != null) {
+            liveReconcile.close();
+        }
         for (SinkRunner runner : new SinkRunner[] {scylla, tigerBeetle}) {
             if (runner != null) {
                 runner.close();

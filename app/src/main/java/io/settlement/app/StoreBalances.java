@@ -88,7 +88,7 @@ public final class StoreBalances {
         }
         List<StoreBalance> rows = new ArrayList<>();
         accounts.values().forEach(ofPartition -> ofPartition.forEach((key, balance) -> rows.add(new StoreBalance(
-                key.ownerId(), key.type(), key.assetId(), balance.available(), balance.frozen(), balance.pending()))));
+                key.ownerId(), key.type(), key.assetId(), balance.available(), balance.frozen(), balance.pending(), balance.seq()))));
         rows.sort(Comparator.comparingLong(StoreBalance::ownerId).thenComparing(StoreBalance::type)
                 .thenComparingInt(StoreBalance::assetId));
         return rows;

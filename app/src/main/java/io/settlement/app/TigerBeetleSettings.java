@@ -11,17 +11,25 @@ import java.util.Optional;
 
 /**
  * Where the TigerBeetle cluster is (docs/tigerbeetle.md): {@value #CLUSTER_ID}, {@value #ADDRESSES}
- * (empty: the TigerBeetle sink is off and {@code reconcile} cannot run), {@value #REQUEST_TIMEOUT_MS}.
+ * (empty: the TigerBeetle sink is off and {@code reconcile} cannot run), {@value #REQUEST_TIMEOUT_MS},
+ * and how often {@code run} reconciles while traffic flows ({@value #RECONCILE_INTERVAL_MS}, optional).
  *
- * @param clusterId        the cluster id the replicas were formatted with ({@code --cluster=0})
- * @param addresses        one {@code host:port} (or a bare port, meaning 127.0.0.1) per replica, in replica order
- * @param requestTimeoutMs how long one request may wait for an answer before it counts as unanswered
+ * @param clusterId           the cluster id the replicas were formatted with ({@code --cluster=0})
+ * @param addresses           one {@code host:port} (or a bare port, meaning 127.0.0.1) per replica, in replica order
+ * @param requestTimeoutMs    how long one request may wait for an answer before it counts as unanswered
+ * @param reconcileIntervalMs the pause between two live reconcile checks in {@code run}; 0 turns them off
  */
-public record TigerBeetleSettings(long clusterId, List<String> addresses, long requestTimeoutMs) {
+public record TigerBeetleSettings(long clusterId, List<String> addresses, long requestTimeoutMs, long reconcileIntervalMs) {
     public static final String CLUSTER_ID = "tigerbeetle.cluster-id";
     public static final String ADDRESSES = "tigerbeetle.addresses";
     public static final String REQUEST_TIMEOUT_MS = "tigerbeetle.request-timeout-ms";
     public static final long REQUEST_TIMEOUT_MS_DEFAULT = 5_000;
+    public static final String RECONCILE_INTERVAL_MS = "tigerbeetle.reconcile-interval-ms";
+    public static final long RECONCILE_INTERVAL_MS_DEFAULT = 60_000;
+
+    public TigerBeetleSettings(long clusterId, List<String> addresses, long requestTimeoutMs) {
+        this(clusterId, addresses, requestTimeoutMs, RECONCILE_INTERVAL_MS_DEFAULT);
+    }
 
     public TigerBeetleSettings {
         addresses = List.copyOf(addresses);
@@ -34,6 +42,9 @@ public record TigerBeetleSettings(long clusterId, List<String> addresses, long r
         if (requestTimeoutMs <= 0) {
             throw new IllegalArgumentException("config key '" + REQUEST_TIMEOUT_MS + "' must be > 0, got " + requestTimeoutMs);
         }
+        if (reconcileIntervalMs < 0) {
+            throw new IllegalArgumentException("config key '" + RECONCILE_INTERVAL_MS + "' must be >= 0, got " + reconcileIntervalMs);
+        }
     }
 
     /** The cluster the settings name, or empty when {@value #ADDRESSES} is empty. */
@@ -44,7 +55,8 @@ public record TigerBeetleSettings(long clusterId, List<String> addresses, long r
         }
         List<String> list = Arrays.stream(addresses.split(",")).map(String::trim).filter(a -> !a.isEmpty()).toList();
         return Optional.of(new TigerBeetleSettings(number(settings, CLUSTER_ID, 0), list,
-                number(settings, REQUEST_TIMEOUT_MS, REQUEST_TIMEOUT_MS_DEFAULT)));
+                number(settings, REQUEST_TIMEOUT_MS, REQUEST_TIMEOUT_MS_DEFAULT),
+                number(settings, RECONCILE_INTERVAL_MS, RECONCILE_INTERVAL_MS_DEFAULT)));
     }
 
     /**

@@ -43,8 +43,8 @@ import picocli.CommandLine;
  * ScyllaDB and TigerBeetle are configured but do not answer (nothing listens on their ports; the
  * TigerBeetle sink runs the real tigerbeetle-java client), so that {@code /health} must say so
  * while settlement goes on; and {@code reconcile}'s store half, which reads every account of the
- * balance stores from their changelog. The ledgers' comparison itself is tested in
- * sink-tigerbeetle against a fake ledger (no TigerBeetle server can run here).
+ * balance stores from their changelog. Against a real TigerBeetle server:
+ * {@link TigerBeetleOnRealBrokerTest}.
  */
 class SinksAndReconcileOnRealBrokerTest {
     private static final Duration WITHIN = Duration.ofSeconds(90);
@@ -189,7 +189,7 @@ class SinksAndReconcileOnRealBrokerTest {
         // then one line per store row, users' accounts by owner
         assertThat(exitCode).isEqualTo(SettlementCli.EXIT_OK);
         assertThat(out.toString())
-                .contains("STORE StoreBalance[ownerId=" + USERS.get(0) + ", type=SPOT, assetId=1, available=50000000, frozen=0, pending=0]")
+                .contains("STORE StoreBalance[ownerId=" + USERS.get(0) + ", type=SPOT, assetId=1, available=50000000, frozen=0, pending=0, seq=")
                 .contains("store rows from settlement-streams-balances-changelog");
     }
 

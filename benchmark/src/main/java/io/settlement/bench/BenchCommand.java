@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmark: the exactly-once pass-through ceiling, then settlement under seeded workloads "
-                + "(A deposits+transfers, B trading mix, C ScyllaDB sink), each verified; prints a table, writes JSON.")
+                + "(A deposits+transfers, B trading mix, C ScyllaDB sink, T TigerBeetle sink), each verified; prints a table, writes JSON.")
 public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--bootstrap", description = "Kafka bootstrap servers; default: a fresh embedded broker")
     String bootstrap;
@@ -53,7 +53,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "7", description = "Workload seed; default: ${DEFAULT-VALUE}")
     long seed;
 
-    @Option(names = "--workloads", defaultValue = "ABC", description = "Workloads to run; default: ${DEFAULT-VALUE}")
+    @Option(names = "--workloads", defaultValue = "ABCT", description = "Workloads to run (T needs -Dtigerbeetle.binary); default: ${DEFAULT-VALUE}")
     String workloads;
 
     @Option(names = "--no-fixed-rate", negatable = true, defaultValue = "true", fallbackValue = "true",
@@ -124,6 +124,12 @@ public final class BenchCommand implements Callable<Integer> {
         table.append(String.format(Locale.ROOT, "%-20s %9s %10s %9s %7s %7s %9s %9s %9s %9s %9s %9s %8s%n",
                 "run", "commands", "cmd/s", "trades/s", "ratio", "tr.rat", "p50 ms", "p99 ms", "p99.9 ms", "tr.p50", "tr.p99", "tr.p99.9", "CPU s/1k"));
         for (RunReport run : report.runs) {
+            if (run.run().startsWith("T ")) {
+                table.append(String.format(Locale.ROOT, "%-20s %9d transfers in %.1f s: %,.0f transfers/s, %.3f of TigerBeetle's own benchmark (%,.0f transfers/s)%n",
+                        run.run(), run.commands(), run.seconds(), run.sinkRowsPerSecond(), run.ratioToCeiling(),
+                        report.environment.getOrDefault("tigerbeetleCeilingTransfersPerSecond", Double.NaN)));
+                continue;
+            }
             if (run.sinkRowsPerSecond() > 0 || run.run().startsWith("C ")) {
                 table.append(String.format(Locale.ROOT, "%-20s %9d rows in %.1f s: %,.0f rows/s%n", run.run(), run.commands(), run.seconds(),
                         run.sinkRowsPerSecond()));

@@ -158,6 +158,9 @@ public final class BenchRun {
             if (settings.runs('C')) {
                 sinkRun(cluster, topics);
             }
+            if (settings.runs('T')) {
+                tigerBeetleRun(cluster, topics);
+            }
             if (settings.httpRequestsMax() > 0) {
                 httpLoad(cluster, instance, topics, config, http);
             }
@@ -359,6 +362,38 @@ public final class BenchRun {
         log.printf("   %,d rows in %.2f s: %,.0f rows/s%n", drained.rows(), seconds, run.sinkRowsPerSecond());
         if (!drained.complete()) {
             report.fail("C ScyllaDB sink: did not catch up within " + settings.resultTimeout() + " " + drained.problems());
+        }
+    }
+
+    private void tigerBeetleRun(BenchCluster cluster, Topics topics) {
+        io.settlement.sink.tigerbeetle.server.TigerBeetleProcess.Binary binary = io.settlement.sink.tigerbeetle.server.TigerBeetleProcess.binary();
+        if (binary.path().isEmpty()) {
+            report.skipped.add("T: " + binary.description());
+            return;
+        }
+        log.println("-- workload T: the TigerBeetle sink drains the journal so far into a real TigerBeetle server ("
+                + binary.path().get() + "), then TigerBeetle's own benchmark measures the ceiling");
+        TigerBeetleSinkRun.Drained drained;
+        try {
+            drained = TigerBeetleSinkRun.drain(cluster, topics, binary.path().get(), settings.dataDir().resolve("tigerbeetle-" + nonce),
+                    "bench-tigerbeetle-" + nonce, settings.resultTimeout());
+        } catch (Exception e) {
+            report.fail("T TigerBeetle sink: " + e);
+            return;
+        }
+        double seconds = Math.max(1e-9, drained.seconds());
+        double perSecond = Math.round(drained.transfers() / seconds);
+        RunReport run = new RunReport("T TigerBeetle sink", 0, drained.transfers(), 0, RunReport.round(seconds), 0, 0,
+                RunReport.round(perSecond / drained.ceiling()), Double.NaN, Latencies.NONE, Latencies.NONE, Double.NaN, perSecond,
+                drained.complete());
+        report.runs.add(run);
+        report.environment.put("tigerbeetleCeilingTransfersPerSecond", drained.ceiling());
+        report.environment.put("tigerbeetleSinkEventsPerRequest", drained.eventsPerRequest());
+        log.printf("   %,d transfers (%,d entries) in %.2f s: %,.0f transfers/s; TigerBeetle's own benchmark: %,.0f transfers/s; "
+                        + "ratio %.3f (events per request %d)%n", drained.transfers(), drained.entries(), seconds, perSecond,
+                drained.ceiling(), run.ratioToCeiling(), drained.eventsPerRequest());
+        if (!drained.complete()) {
+            report.fail("T TigerBeetle sink: did not catch up within " + settings.resultTimeout() + " " + drained.problems());
         }
     }
 

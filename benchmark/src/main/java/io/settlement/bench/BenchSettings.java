@@ -17,7 +17,7 @@ import java.util.Optional;
  * @param runDurationMax how long one measured run may produce at most (the fixed-rate run stops producing then)
  * @param resultTimeout how long to wait for the last result of a run once producing ended
  * @param seed the workload generator's seed: the same seed produces the same commands
- * @param workloads which workloads to run (A, B, C)
+ * @param workloads which workloads to run (A, B, C, T)
  * @param fixedRate whether to run each workload a second time at half its measured peak
  * @param warmUp whether to send an unmeasured tenth of a run first (ceiling and each workload), to warm the JIT
  * @param cqlEndpoint a ScyllaDB/Cassandra endpoint host:port for workload C, if any

@@ -42,7 +42,8 @@ final class ScyllaSinkRun {
         Map<String, Object> consumer = new HashMap<>(ScyllaSink.consumerProperties(cluster.bootstrapServers()));
         consumer.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         try (Admin admin = cluster.admin()) {
-            Map<TopicPartition, Long> ends = ends(admin, topics);
+            Map<TopicPartition, Long> ends = ends(admin, List.of(topics.journal().name(), topics.balanceEvents().name(),
+                    topics.results().name()));
             long started = System.nanoTime();
             try (ScyllaSinkService sink = ScyllaSinkService.start(consumer, topics, endpoint, ScyllaSinkSettings.defaults(), null)) {
                 long deadline = started + timeout.toNanos();
@@ -60,9 +61,10 @@ final class ScyllaSinkRun {
         }
     }
 
-    private static Map<TopicPartition, Long> ends(Admin admin, Topics topics) throws Exception {
+    /** The read_committed end offset of every partition of {@code topicNames}. */
+    static Map<TopicPartition, Long> ends(Admin admin, List<String> topicNames) throws Exception {
         Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-        for (String topic : List.of(topics.journal().name(), topics.balanceEvents().name(), topics.results().name())) {
+        for (String topic : topicNames) {
             admin.describeTopics(List.of(topic)).allTopicNames().get(ADMIN_TIMEOUT_MS, TimeUnit.MILLISECONDS).get(topic).partitions()
                     .forEach(partition -> latest.put(new TopicPartition(topic, partition.partition()), OffsetSpec.latest()));
         }
@@ -72,7 +74,8 @@ final class ScyllaSinkRun {
         return ends;
     }
 
-    private static boolean caughtUp(Admin admin, String groupId, Map<TopicPartition, Long> ends) throws Exception {
+    /** Whether {@code groupId} has committed at least {@code ends} on every partition that has records. */
+    static boolean caughtUp(Admin admin, String groupId, Map<TopicPartition, Long> ends) throws Exception {
         Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata()
                 .get(ADMIN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
         for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {

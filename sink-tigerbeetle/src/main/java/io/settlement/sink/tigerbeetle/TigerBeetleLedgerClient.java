@@ -9,6 +9,7 @@ import com.tigerbeetle.IdBatch;
 import com.tigerbeetle.PacketStatus;
 import com.tigerbeetle.RequestException;
 import com.tigerbeetle.TransferBatch;
+import com.tigerbeetle.TransferFlags;
 import com.tigerbeetle.UInt128;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,10 +23,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@link LedgerClient} over the real {@code com.tigerbeetle.Client} (which loads its native
- * library when constructed, so tests never construct this class). The TigerBeetle client retries
- * a request by itself until the cluster answers; this class bounds each request by
- * {@code requestTimeoutMs} so the sink can back off, report and keep its consumer alive. An
- * evicted client is replaced by a new one before the next request.
+ * library when constructed). The TigerBeetle client retries a request by itself until the cluster
+ * answers; this class bounds each request by {@code requestTimeoutMs} so the sink can back off,
+ * report and keep its consumer alive. An evicted client is replaced by a new one before the next
+ * request.
+ *
+ * <p>How many events one request may carry is the cluster's setting, not a constant: 8190 for a
+ * production replica, about a quarter of that for one started with {@code --development} (2032
+ * lookups measured on 0.16.30). The client cannot ask, so this class learns it: a request the
+ * cluster refuses as {@code TooMuchData} is sent again in smaller slices (never splitting a linked
+ * chain), and the smaller size is kept for later requests. Slices already answered are not sent
+ * again; the answers are merged back into the indexes of the caller's request.
  */
 public final class TigerBeetleLedgerClient implements LedgerClient {
     private static final Logger log = LoggerFactory.getLogger(TigerBeetleLedgerClient.class);
@@ -33,6 +41,14 @@ public final class TigerBeetleLedgerClient implements LedgerClient {
     private final Supplier<Client> connect;
     private final long requestTimeoutMs;
     private Client client;
+    /** The most accounts or transfers (128 bytes each) one request carries, learnt from {@code TooMuchData}. */
+    private final Limit writes = new Limit();
+    /** The most ids (16 bytes each) one lookup carries, learnt the same way. */
+    private final Limit lookups = new Limit();
+
+    private static final class Limit {
+        int eventsPerRequest = LedgerMapping.EVENTS_PER_REQUEST_MAX;
+    }
 
     public TigerBeetleLedgerClient(long clusterId, List<String> replicaAddresses, long requestTimeoutMs) {
         if (replicaAddresses.isEmpty()) {
@@ -49,31 +65,37 @@ public final class TigerBeetleLedgerClient implements LedgerClient {
 
     @Override
     public synchronized List<AccountError> createAccounts(AccountBatch accounts) {
-        CreateAccountResultBatch results = await("create_accounts", client().createAccountsAsync(accounts));
-        List<AccountError> errors = new ArrayList<>(results.getLength());
-        while (results.next()) {
-            errors.add(new AccountError(results.getIndex(), results.getResult()));
-        }
+        List<AccountError> errors = new ArrayList<>();
+        sliced(writes, accounts.getLength(), index -> false, (from, to) -> {
+            CreateAccountResultBatch results = await("create_accounts", client().createAccountsAsync(slice(accounts, from, to)));
+            while (results.next()) {
+                errors.add(new AccountError(from + results.getIndex(), results.getResult()));
+            }
+        });
         return errors;
     }
 
     @Override
     public synchronized List<TransferError> createTransfers(TransferBatch transfers) {
-        CreateTransferResultBatch results = await("create_transfers", client().createTransfersAsync(transfers));
-        List<TransferError> errors = new ArrayList<>(results.getLength());
-        while (results.next()) {
-            errors.add(new TransferError(results.getIndex(), results.getResult()));
-        }
+        List<TransferError> errors = new ArrayList<>();
+        sliced(writes, transfers.getLength(), index -> {
+            transfers.setPosition(index);
+            return TransferFlags.hasLinked(transfers.getFlags());
+        }, (from, to) -> {
+            CreateTransferResultBatch results = await("create_transfers", client().createTransfersAsync(slice(transfers, from, to)));
+            while (results.next()) {
+                errors.add(new TransferError(from + results.getIndex(), results.getResult()));
+            }
+        });
         return errors;
     }
 
     @Override
     public synchronized List<LedgerBalance> lookupAccounts(List<LedgerId> ids) {
         List<LedgerBalance> found = new ArrayList<>(ids.size());
-        for (int from = 0; from < ids.size(); from += LedgerMapping.EVENTS_PER_REQUEST_MAX) {
-            List<LedgerId> chunk = ids.subList(from, Math.min(ids.size(), from + LedgerMapping.EVENTS_PER_REQUEST_MAX));
-            IdBatch request = new IdBatch(chunk.size());
-            for (LedgerId id : chunk) {
+        sliced(lookups, ids.size(), index -> false, (from, to) -> {
+            IdBatch request = new IdBatch(to - from);
+            for (LedgerId id : ids.subList(from, to)) {
                 request.add(id.bytes());
             }
             AccountBatch accounts = await("lookup_accounts", client().lookupAccountsAsync(request));
@@ -82,8 +104,109 @@ public final class TigerBeetleLedgerClient implements LedgerClient {
                         accounts.getFlags(), accounts.getDebitsPending(), accounts.getDebitsPosted(),
                         accounts.getCreditsPending(), accounts.getCreditsPosted()));
             }
-        }
+        });
         return found;
+    }
+
+    /** The most accounts or transfers this client now puts in one request (learnt from the cluster's refusals). */
+    public synchronized int writesPerRequest() {
+        return writes.eventsPerRequest;
+    }
+
+    private interface Send {
+        void send(int from, int to);
+    }
+
+    /**
+     * Sends events {@code [0, count)} in slices of at most {@code limit} events that never end
+     * inside a chain ({@code linked} says whether an event links to the next); on {@code TooMuchData}
+     * the slice size shrinks and the rest is sliced again.
+     */
+    private void sliced(Limit limit, int count, java.util.function.IntPredicate linked, Send send) {
+        int from = 0;
+        boolean learnt = false;
+        while (from < count) {
+            int to = Math.min(count, from + limit.eventsPerRequest);
+            while (to < count && to > from && linked.test(to - 1)) {
+                to--;
+            }
+            if (to == from) {
+                // One chain longer than a request: send it whole, the cluster decides.
+                to = from + 1;
+                while (to < count && linked.test(to - 1)) {
+                    to++;
+                }
+            }
+            try {
+                send.send(from, to);
+                from = to;
+                if (learnt) {
+                    log.info("TigerBeetle refused larger requests: this client sends at most {} events per request from now on",
+                            limit.eventsPerRequest);
+                    learnt = false;
+                }
+            } catch (TooMuchData e) {
+                int smaller = (to - from) * 7 / 8;
+                if (smaller < 1 || to - from <= 1) {
+                    throw new IllegalStateException(e.getMessage() + ": even " + (to - from) + " event(s) are too many", e);
+                }
+                log.debug("TigerBeetle refused {} events in one request ({}); trying {}", to - from, e.getMessage(), smaller);
+                limit.eventsPerRequest = Math.min(limit.eventsPerRequest, smaller);
+                learnt = true;
+            }
+        }
+    }
+
+    private static AccountBatch slice(AccountBatch all, int from, int to) {
+        if (from == 0 && to == all.getLength()) {
+            return all;
+        }
+        AccountBatch part = new AccountBatch(to - from);
+        for (int i = from; i < to; i++) {
+            all.setPosition(i);
+            part.add();
+            part.setId(all.getId());
+            part.setUserData128(all.getUserData128());
+            part.setUserData64(all.getUserData64());
+            part.setUserData32(all.getUserData32());
+            part.setLedger(all.getLedger());
+            part.setCode(all.getCode());
+            part.setFlags(all.getFlags());
+            part.setTimestamp(all.getTimestamp());
+        }
+        return part;
+    }
+
+    private static TransferBatch slice(TransferBatch all, int from, int to) {
+        if (from == 0 && to == all.getLength()) {
+            return all;
+        }
+        TransferBatch part = new TransferBatch(to - from);
+        for (int i = from; i < to; i++) {
+            all.setPosition(i);
+            part.add();
+            part.setId(all.getId());
+            part.setDebitAccountId(all.getDebitAccountId());
+            part.setCreditAccountId(all.getCreditAccountId());
+            part.setAmount(all.getAmount());
+            part.setPendingId(all.getPendingId());
+            part.setUserData128(all.getUserData128());
+            part.setUserData64(all.getUserData64());
+            part.setUserData32(all.getUserData32());
+            part.setTimeout(all.getTimeout());
+            part.setLedger(all.getLedger());
+            part.setCode(all.getCode());
+            part.setFlags(all.getFlags());
+            part.setTimestamp(all.getTimestamp());
+        }
+        return part;
+    }
+
+    /** The cluster refused a request as larger than it takes. */
+    private static final class TooMuchData extends RuntimeException {
+        TooMuchData(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     @Override
@@ -120,6 +243,9 @@ public final class TigerBeetleLedgerClient implements LedgerClient {
         if (cause instanceof RequestException request) {
             PacketStatus status = PacketStatus.fromValue(request.getStatus());
             switch (status) {
+                case TooMuchData -> {
+                    return new TooMuchData(operation + ": " + status, cause);
+                }
                 case ClientEvicted, ClientShutdown -> {
                     log.warn("{}: TigerBeetle client {}; reconnecting before the next request", operation, status);
                     close();

@@ -70,6 +70,8 @@ public final class TigerBeetleSink implements Runnable, SinkHealth, AutoCloseabl
     private final Set<LedgerId> knownAccounts;
 
     private final Map<TopicPartition, Attempt> halted = new ConcurrentHashMap<>();
+    /** What this sink committed per partition (for {@link #commitPastMarkers()}). */
+    private final Map<TopicPartition, Long> committedOffsets = new ConcurrentHashMap<>();
     private volatile String ledgerProblem;
 
     private final Counter applied;
@@ -137,6 +139,33 @@ public final class TigerBeetleSink implements Runnable, SinkHealth, AutoCloseabl
         ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(settings.pollTimeoutMs()));
         if (!records.isEmpty()) {
             mirror(records);
+        } else {
+            commitPastMarkers();
+        }
+    }
+
+    /**
+     * After an idle poll, commits the consumer's position where it has moved past what was
+     * committed: with read_committed it steps over transaction markers, which are no entries. So
+     * the group's committed offset reaches the journal's end (no lag of one marker for ever), and
+     * "committed >= end offset" tells that the sink has applied everything before that end (live
+     * reconcile relies on it). Only partitions committed before; never a halted one.
+     */
+    private void commitPastMarkers() {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new LinkedHashMap<>();
+        for (TopicPartition partition : consumer.assignment()) {
+            Long committed = committedOffsets.get(partition);
+            if (committed == null || halted.containsKey(partition)) {
+                continue;
+            }
+            long position = consumer.position(partition, Duration.ofMillis(settings.pollTimeoutMs()));
+            if (position > committed) {
+                offsets.put(partition, new OffsetAndMetadata(position));
+            }
+        }
+        if (!offsets.isEmpty()) {
+            consumer.commitSync(offsets);
+            offsets.forEach((partition, offset) -> committedOffsets.put(partition, offset.offset()));
         }
     }
 
@@ -302,6 +331,7 @@ public final class TigerBeetleSink implements Runnable, SinkHealth, AutoCloseabl
             Map<TopicPartition, OffsetAndMetadata> offsets = new LinkedHashMap<>();
             decision.commits().forEach((partition, offset) -> offsets.put(partition, new OffsetAndMetadata(offset)));
             consumer.commitSync(offsets);
+            committedOffsets.putAll(decision.commits());
         }
         decision.halts().forEach((partition, halt) -> {
             (halt.outcome().status() == EntryOutcome.Status.DISAGREES ? disagreements : unmappable).increment();
@@ -339,15 +369,25 @@ public final class TigerBeetleSink implements Runnable, SinkHealth, AutoCloseabl
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             partitions.forEach(halted::remove);
+            partitions.forEach(committedOffsets::remove);
         }
 
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            if (partitions.isEmpty()) {
+                return;
+            }
+            consumer.committed(new java.util.HashSet<>(partitions)).forEach((partition, offset) -> {
+                if (offset != null) {
+                    committedOffsets.put(partition, offset.offset());
+                }
+            });
         }
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
             partitions.forEach(halted::remove);
+            partitions.forEach(committedOffsets::remove);
         }
     }
 }

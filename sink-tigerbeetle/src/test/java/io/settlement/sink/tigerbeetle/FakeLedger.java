@@ -14,8 +14,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * An in-memory stand-in for a TigerBeetle cluster, for tests only (no TigerBeetle server can run
- * here). It reads the real request batches and follows TigerBeetle's documented rules for what
+ * An in-memory stand-in for a TigerBeetle cluster, for the tests a real server cannot serve
+ * quickly or at all (stepping the sink with Kafka's {@code MockConsumer}, failures on demand).
+ * {@link LedgerContract} runs the same cases against it and the real server, so it cannot drift
+ * from TigerBeetle. It reads the real request batches and follows TigerBeetle's documented rules for what
  * the sink uses: {@code exists} / {@code exists_with_different_*}, accounts that must exist and
  * share the ledger, {@code debits_must_not_exceed_credits}, and linked chains (applied whole or
  * rolled back; the first failing event carries the cause, the others

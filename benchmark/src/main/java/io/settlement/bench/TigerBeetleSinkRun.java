@@ -1,0 +1,115 @@
+package io.settlement.bench;
+
+import com.tigerbeetle.AccountBatch;
+import com.tigerbeetle.TransferBatch;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.settlement.contract.Topics;
+import io.settlement.sink.SinkHealth;
+import io.settlement.sink.tigerbeetle.LedgerClient;
+import io.settlement.sink.tigerbeetle.LedgerId;
+import io.settlement.sink.tigerbeetle.TigerBeetleLedgerClient;
+import io.settlement.sink.tigerbeetle.TigerBeetleSink;
+import io.settlement.sink.tigerbeetle.TigerBeetleSinkSettings;
+import io.settlement.sink.tigerbeetle.server.TigerBeetleProcess;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * Workload T: the TigerBeetle sink ({@link TigerBeetleSink}, what the app runs) drains the journal
+ * the settlement runs wrote so far into a real TigerBeetle server started for the run
+ * (production mode: 8190 events per request), from a fresh consumer group; the benchmark measures
+ * transfers created per second, from the start until the group's committed offsets reach the
+ * journal's end. Then, with that server stopped, TigerBeetle's own {@code tigerbeetle benchmark}
+ * runs on the same machine: its "load accepted" is the ceiling the sink's rate is compared with.
+ */
+final class TigerBeetleSinkRun {
+    private static final long CHECK_INTERVAL_NANOS = 100_000_000;
+    /** Transfers of TigerBeetle's own benchmark: a few seconds here. */
+    static final long CEILING_TRANSFERS = 500_000;
+
+    record Drained(long transfers, long entries, double seconds, boolean complete, int eventsPerRequest, double ceiling,
+                   List<String> problems) {}
+
+    private TigerBeetleSinkRun() {}
+
+    static Drained drain(BenchCluster cluster, Topics topics, Path binary, Path dataDir, String groupId, Duration timeout) throws Exception {
+        Map<String, Object> consumer = new HashMap<>(TigerBeetleSink.consumerProperties(cluster.bootstrapServers()));
+        consumer.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        Drained drained;
+        try (Admin admin = cluster.admin();
+             TigerBeetleProcess server = TigerBeetleProcess.formatAndStart(binary, dataDir.resolve("tigerbeetle"), false);
+             TigerBeetleLedgerClient client = new TigerBeetleLedgerClient(server.clusterId(), List.of(server.address()), 30_000)) {
+            Map<TopicPartition, Long> ends = ScyllaSinkRun.ends(admin, List.of(topics.journal().name()));
+            CountingLedger ledger = new CountingLedger(client);
+            TigerBeetleSink sink = new TigerBeetleSink(new KafkaConsumer<>(consumer), topics.journal(), ledger,
+                    TigerBeetleSinkSettings.defaults(), registry, Thread::sleep);
+            Thread thread = new Thread(sink, "bench-tigerbeetle-sink");
+            long started = System.nanoTime();
+            thread.start();
+            try {
+                long deadline = started + timeout.toNanos();
+                boolean caughtUp = false;
+                while (System.nanoTime() < deadline && sink.state() != SinkHealth.State.DOWN) {
+                    if (ScyllaSinkRun.caughtUp(admin, groupId, ends)) {
+                        caughtUp = true;
+                        break;
+                    }
+                    LockSupport.parkNanos(CHECK_INTERVAL_NANOS);
+                }
+                double seconds = (System.nanoTime() - started) / 1e9;
+                long entries = (long) registry.get("settlement.sink.tigerbeetle.entries").tag("outcome", "applied").counter().count();
+                drained = new Drained(ledger.created.get(), entries, seconds, caughtUp, client.writesPerRequest(), Double.NaN,
+                        sink.problems());
+            } finally {
+                sink.close();
+                thread.join(60_000);
+            }
+        }
+        // One TigerBeetle server at a time: ours is stopped and deleted before the ceiling's starts.
+        double ceiling = TigerBeetleProcess.benchmark(binary, dataDir.resolve("tigerbeetle-benchmark"), CEILING_TRANSFERS);
+        return new Drained(drained.transfers(), drained.entries(), drained.seconds(), drained.complete(), drained.eventsPerRequest(),
+                ceiling, drained.problems());
+    }
+
+    /** Counts the transfers TigerBeetle created (sent minus refused). */
+    private static final class CountingLedger implements LedgerClient {
+        private final LedgerClient ledger;
+        final AtomicLong created = new AtomicLong();
+
+        CountingLedger(LedgerClient ledger) {
+            this.ledger = ledger;
+        }
+
+        @Override
+        public List<AccountError> createAccounts(AccountBatch accounts) {
+            return ledger.createAccounts(accounts);
+        }
+
+        @Override
+        public List<TransferError> createTransfers(TransferBatch transfers) {
+            List<TransferError> errors = ledger.createTransfers(transfers);
+            created.addAndGet(transfers.getLength() - errors.size());
+            return errors;
+        }
+
+        @Override
+        public List<LedgerBalance> lookupAccounts(List<LedgerId> ids) {
+            return ledger.lookupAccounts(ids);
+        }
+
+        @Override
+        public void close() {
+            ledger.close();
+        }
+    }
+}

@@ -1,0 +1,282 @@
+package io.settlement.sink.tigerbeetle.server;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One single-replica TigerBeetle server run from its binary, for tests and the benchmark: formats
+ * a data file, starts the server on a free 127.0.0.1 port, waits for its {@code listening on}
+ * line (the port is bound seconds before requests are served), and kills it and deletes the data
+ * file on {@link #close()}. {@link #kill()} (SIGKILL) and {@link #start()} again on the same data
+ * file and port simulate a crash. A server takes about 1.4 GB of memory and a 1 GiB data file:
+ * run one at a time.
+ *
+ * <p>The binary's path is the system property {@value #BINARY_PROPERTY} (the build sets it).
+ */
+public final class TigerBeetleProcess implements AutoCloseable {
+    /** The system property naming the {@code tigerbeetle} binary. */
+    public static final String BINARY_PROPERTY = "tigerbeetle.binary";
+    /** How long formatting or starting may take on a loaded machine. */
+    public static final Duration READY_WITHIN = Duration.ofSeconds(90);
+
+    private static final Logger log = LoggerFactory.getLogger(TigerBeetleProcess.class);
+
+    private final Path binary;
+    private final Path dataFile;
+    private final int port;
+    private final boolean development;
+    private Process process;
+
+    private TigerBeetleProcess(Path binary, Path dataFile, int port, boolean development) {
+        this.binary = binary;
+        this.dataFile = dataFile;
+        this.port = port;
+        this.development = development;
+    }
+
+    /**
+     * The binary named by {@value #BINARY_PROPERTY}, or why there is none (the message to skip with).
+     */
+    public static Binary binary() {
+        String configured = System.getProperty(BINARY_PROPERTY, "").trim();
+        if (configured.isEmpty()) {
+            return new Binary(Optional.empty(), "no TigerBeetle binary: system property " + BINARY_PROPERTY + " is not set");
+        }
+        Path path = Path.of(configured).toAbsolutePath().normalize();
+        if (!Files.isRegularFile(path) || !Files.isExecutable(path)) {
+            return new Binary(Optional.empty(), "no TigerBeetle binary at " + path + " (system property " + BINARY_PROPERTY
+                    + "): the tests that need a real TigerBeetle server are skipped");
+        }
+        return new Binary(Optional.of(path), "TigerBeetle binary " + path);
+    }
+
+    /** The binary, if there is one, and what was found in words. */
+    public record Binary(Optional<Path> path, String description) {}
+
+    /**
+     * Formats a new data file in {@code dir} and starts a server on it with {@code --development}
+     * (small caches, about 1.4 GB; works without Direct IO; but requests of at most 32 KiB: 254
+     * transfers or 2032 lookup ids).
+     */
+    public static TigerBeetleProcess formatAndStart(Path binary, Path dir) {
+        return formatAndStart(binary, dir, true);
+    }
+
+    /**
+     * As {@link #formatAndStart(Path, Path)}; without {@code development} the server runs as in
+     * production (8190 events per request, Direct IO required, about 3.3 GB): what the benchmark
+     * compares with TigerBeetle's own {@code benchmark}.
+     */
+    public static TigerBeetleProcess formatAndStart(Path binary, Path dir, boolean development) {
+        try {
+            Files.createDirectories(dir);
+            Path dataFile = dir.resolve("0_0.tigerbeetle");
+            Files.deleteIfExists(dataFile);
+            TigerBeetleProcess server = new TigerBeetleProcess(binary, dataFile, freePort(), development);
+            server.format();
+            // A JVM that ends without closing the server (a crashed test run) must not leave 1.4 GB running.
+            Runtime.getRuntime().addShutdownHook(new Thread(server::close, "tigerbeetle-stop"));
+            server.start();
+            return server;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** {@code 127.0.0.1:port}, the address clients use. */
+    public String address() {
+        return "127.0.0.1:" + port;
+    }
+
+    /** The server's cluster id (always 0). */
+    public long clusterId() {
+        return 0;
+    }
+
+    public Path binaryPath() {
+        return binary;
+    }
+
+    public synchronized boolean running() {
+        return process != null && process.isAlive();
+    }
+
+    /** Starts the server on the data file and port it had, and waits until it serves requests. */
+    public synchronized void start() {
+        if (running()) {
+            throw new IllegalStateException("TigerBeetle is already running at " + address());
+        }
+        List<String> arguments = new ArrayList<>(List.of("start", "--addresses=" + address()));
+        if (development) {
+            arguments.add("--development");
+        }
+        arguments.add(dataFile.toString());
+        process = launch(arguments, "listening on");
+        log.info("TigerBeetle listening on {} (pid {}, data file {})", address(), process.pid(), dataFile);
+    }
+
+    /** SIGKILL, as a crash would: no shutdown, the data file is left as it is. */
+    public synchronized void kill() {
+        if (process == null) {
+            return;
+        }
+        process.destroyForcibly();
+        try {
+            if (!process.waitFor(READY_WITHIN.toSeconds(), TimeUnit.SECONDS)) {
+                throw new IllegalStateException("TigerBeetle (pid " + process.pid() + ") did not die after SIGKILL");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        process = null;
+    }
+
+    /** Kills the server and deletes its data file. */
+    @Override
+    public synchronized void close() {
+        kill();
+        try {
+            Files.deleteIfExists(dataFile);
+            try (var left = Files.list(dataFile.getParent())) {
+                if (left.findAny().isEmpty()) {
+                    Files.delete(dataFile.getParent());
+                }
+            }
+        } catch (IOException e) {
+            log.warn("could not delete TigerBeetle data file {}", dataFile, e);
+        }
+    }
+
+    private void format() {
+        List<String> arguments = new ArrayList<>(List.of("format", "--cluster=0", "--replica=0", "--replica-count=1"));
+        if (development) {
+            arguments.add("--development");
+        }
+        arguments.add(dataFile.toString());
+        Process formatting = launch(arguments, null);
+        try {
+            if (!formatting.waitFor(READY_WITHIN.toSeconds(), TimeUnit.SECONDS)) {
+                formatting.destroyForcibly();
+                throw new IllegalStateException("tigerbeetle format did not finish within " + READY_WITHIN);
+            }
+            if (formatting.exitValue() != 0) {
+                throw new IllegalStateException("tigerbeetle format exited with " + formatting.exitValue());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while formatting", e);
+        }
+    }
+
+    /** Runs the binary with its output logged; when {@code readyLine} is given, waits until a line contains it. */
+    /**
+     * Runs TigerBeetle's own {@code benchmark} (its own production-mode server on a temporary data
+     * file in {@code dir}, deleted afterwards) for {@code transfers} transfers and returns its
+     * "load accepted" in transfers per second: TigerBeetle's ceiling on this machine.
+     */
+    public static double benchmark(Path binary, Path dir, long transfers) {
+        try {
+            Files.createDirectories(dir);
+            Process run = new ProcessBuilder(binary.toString(), "benchmark", "--transfer-count=" + transfers)
+                    .directory(dir.toFile()).redirectErrorStream(true).start();
+            run.getOutputStream().close();
+            double accepted = Double.NaN;
+            try (BufferedReader lines = new BufferedReader(new InputStreamReader(run.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                    log.info("tigerbeetle benchmark: {}", line);
+                    if (line.startsWith("load accepted = ")) {
+                        accepted = Double.parseDouble(line.substring("load accepted = ".length()).replace(" tx/s", "").trim());
+                    }
+                }
+            }
+            if (!run.waitFor(READY_WITHIN.toSeconds() * 5, TimeUnit.SECONDS)) {
+                run.destroyForcibly();
+                throw new IllegalStateException("tigerbeetle benchmark did not finish");
+            }
+            if (run.exitValue() != 0 || Double.isNaN(accepted)) {
+                throw new IllegalStateException("tigerbeetle benchmark exited with " + run.exitValue() + " without 'load accepted'");
+            }
+            // The benchmark deletes its data file; the folder goes too when it is empty.
+            try (var left = Files.list(dir)) {
+                if (left.findAny().isEmpty()) {
+                    Files.delete(dir);
+                }
+            }
+            return accepted;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    private Process launch(List<String> arguments, String readyLine) {
+        List<String> command = new ArrayList<>();
+        command.add(binary.toString());
+        command.addAll(arguments);
+        Process started;
+        try {
+            started = new ProcessBuilder(command).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run " + command, e);
+        }
+        CountDownLatch ready = new CountDownLatch(1);
+        Thread reader = new Thread(() -> {
+            try (BufferedReader lines = new BufferedReader(new InputStreamReader(started.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                    log.info("tigerbeetle[{}]: {}", started.pid(), line);
+                    if (readyLine != null && line.contains(readyLine)) {
+                        ready.countDown();
+                    }
+                }
+            } catch (IOException e) {
+                // the process ended
+            }
+        }, "tigerbeetle-output-" + started.pid());
+        reader.setDaemon(true);
+        reader.start();
+        if (readyLine == null) {
+            return started;
+        }
+        long deadline = System.nanoTime() + READY_WITHIN.toNanos();
+        try {
+            while (!ready.await(200, TimeUnit.MILLISECONDS)) {
+                if (!started.isAlive()) {
+                    throw new IllegalStateException("tigerbeetle " + arguments.get(0) + " exited with " + started.exitValue()
+                            + " before '" + readyLine + "' (see the log above)");
+                }
+                if (System.nanoTime() > deadline) {
+                    started.destroyForcibly();
+                    throw new IllegalStateException("tigerbeetle did not print '" + readyLine + "' within " + READY_WITHIN);
+                }
+            }
+        } catch (InterruptedException e) {
+            started.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for TigerBeetle", e);
+        }
+        return started;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+}
