@@ -1,0 +1,35 @@
+package io.settlement.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.core.spi.FilterReply;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.junit.jupiter.api.Test;
+
+/** Only the broker's retried out-of-order-sequence ERROR is dropped; every other error still shows. */
+class RetriedSequenceErrorsTest {
+    private final LoggerContext context = new LoggerContext();
+    private final RetriedSequenceErrors filter = new RetriedSequenceErrors();
+
+    @Test
+    void dropsTheReplicaManagersOutOfOrderSequenceErrorOnly() {
+        // given the broker's logger and another one
+        var replicaManager = context.getLogger(RetriedSequenceErrors.BROKER_LOGGER);
+        var other = context.getLogger("kafka.server.KafkaApis");
+        var outOfOrder = new OutOfOrderSequenceException("Out of order sequence number for producer 1");
+        long before = RetriedSequenceErrors.dropped();
+
+        // when / then the retried rejection is dropped and counted
+        assertThat(filter.decide(null, replicaManager, Level.ERROR, "Error processing append operation", null, outOfOrder))
+                .isEqualTo(FilterReply.DENY);
+        assertThat(RetriedSequenceErrors.dropped()).isEqualTo(before + 1);
+        // and any other exception, logger or level is left alone
+        assertThat(filter.decide(null, replicaManager, Level.ERROR, "Error processing append operation", null,
+                new IllegalStateException("disk"))).isEqualTo(FilterReply.NEUTRAL);
+        assertThat(filter.decide(null, other, Level.ERROR, "x", null, outOfOrder)).isEqualTo(FilterReply.NEUTRAL);
+        assertThat(filter.decide(null, replicaManager, Level.WARN, "x", null, outOfOrder)).isEqualTo(FilterReply.NEUTRAL);
+        assertThat(filter.decide(null, replicaManager, Level.ERROR, "x", null, null)).isEqualTo(FilterReply.NEUTRAL);
+    }
+}
