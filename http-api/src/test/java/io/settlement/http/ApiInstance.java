@@ -74,6 +74,15 @@ final class ApiInstance implements AutoCloseable {
         return new ApiInstance(topics, streams, settings, publisher);
     }
 
+    /** A real broker with every topic of the contract, {@code partitions} each, its data under {@code root/kafka}. */
+    static EmbeddedKafkaBroker brokerWithTopics(Path root, Topics topics, int partitions) {
+        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.startOnFreePorts(root.resolve("kafka"));
+        java.util.Map<String, Integer> layout = new java.util.HashMap<>();
+        topics.all().forEach(name -> layout.put(name, partitions));
+        broker.createTopics(layout);
+        return broker;
+    }
+
     ApiInstance startApi() {
         api = HttpApi.start(settings, streams, topics, Assets.defaults(), publisher, health, registry);
         return this;

@@ -42,10 +42,7 @@ class StandbyLookupTest {
     @BeforeAll
     void startTwoInstancesWithStandbys() throws Exception {
         Path root = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "standby-lookup");
-        broker = EmbeddedKafkaBroker.startOnFreePorts(root.resolve("kafka"));
-        Map<String, Integer> layout = new HashMap<>();
-        topics.all().forEach(name -> layout.put(name, PARTITIONS));
-        broker.createTopics(layout);
+        broker = ApiInstance.brokerWithTopics(root, topics, PARTITIONS);
         Map<String, Object> standbys = Map.of(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, 1);
         a = ApiInstance.create(broker, root.resolve("state-a"), PARTITIONS, standbys).startApi();
         b = ApiInstance.create(broker, root.resolve("state-b"), PARTITIONS, standbys).startApi();
@@ -106,6 +103,23 @@ class StandbyLookupTest {
         Http.Reply fresh = http.get(a.baseUrl() + "/api/v1/commands/DEPOSIT_INITIATED/sb-" + onA);
         assertThat(fresh.status()).isEqualTo(200);
         assertThat(fresh.header(StoreLookup.STALE_HEADER)).isNull();
+    }
+
+    @Test
+    void livenessStaysUpWhileReadinessWaitsForKafkaStreams() throws Exception {
+        // given an instance whose Kafka Streams has not started (as during a start or a rebalance, it cannot answer lookups)
+        Path state = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "probes");
+        try (ApiInstance waiting = ApiInstance.create(broker, state, PARTITIONS).startApi()) {
+            // then it is alive but not ready, and says when to ask again
+            assertThat(http.get(waiting.baseUrl() + "/health/live").status()).isEqualTo(200);
+            Http.Reply notReady = http.get(waiting.baseUrl() + "/health/ready");
+            assertThat(notReady.status()).isEqualTo(503);
+            assertThat(notReady.header("Retry-After")).isNotNull();
+            assertThat(notReady.json().get("streams").asText()).isEqualTo("CREATED");
+        }
+        // and a running instance is both
+        assertThat(http.get(a.baseUrl() + "/health/live").status()).isEqualTo(200);
+        assertThat(http.get(a.baseUrl() + "/health/ready").status()).isEqualTo(200);
     }
 
     private static boolean hasActiveAndStandbyTasks(KafkaStreams streams) {
