@@ -30,7 +30,8 @@ public final class SinkConsumers {
      */
     public static Map<String, Object> staticMember(Map<String, Object> properties, String instanceId) {
         String groupId = (String) properties.get(ConsumerConfig.GROUP_ID_CONFIG);
-        properties.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, groupId + "@" + instanceId);
+        // Kafka accepts ASCII alphanumerics, '.', '_' and '-' only (host:port has a ':').
+        properties.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, (groupId + "--" + instanceId).replaceAll("[^A-Za-z0-9._-]", "_"));
         properties.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, SESSION_TIMEOUT_MS);
         return properties;
     }
