@@ -47,6 +47,8 @@ class DevSurvivesSigkillTest {
     /** Longer than dev's own start-up timeout (2 min), so a hang shows as dev giving up. */
     static final Duration START_WITHIN = Duration.ofMinutes(3);
     static final int USERS = 4;
+    /** Each start's output, kept after the test (the data dir is not). */
+    static final Path LOGS = Path.of("target", "dev-sigkill-logs");
     /** Deposits accepted (202) right before each kill, so the kill lands while they are processed and committed. */
     static final int BURST = 8;
     static final String AMOUNT = "0.001";
@@ -68,7 +70,7 @@ class DevSurvivesSigkillTest {
         for (int round = 1; round <= ROUNDS; round++) {
             // given dev started again on the same data dir
             long startNs = System.nanoTime();
-            try (ForkedApp dev = ForkedApp.start("dev-round-" + round, dir.resolve("logs"), args)) {
+            try (ForkedApp dev = ForkedApp.start("dev-round-" + round, LOGS, args)) {
                 assertThat(dev.awaitOutput("dev mode is up", START_WITHIN)).as("round %d: dev came back\n%s", round, dev.tail(80)).isTrue();
                 restartMs.add((System.nanoTime() - startNs) / 1_000_000);
 
@@ -109,7 +111,7 @@ class DevSurvivesSigkillTest {
         }
 
         // then a last start comes back with one result per accepted deposit, none twice, and the balances that follow
-        try (ForkedApp dev = ForkedApp.start("dev-final", dir.resolve("logs"), args)) {
+        try (ForkedApp dev = ForkedApp.start("dev-final", LOGS, args)) {
             assertThat(dev.awaitOutput("dev mode is up", START_WITHIN)).as("final start\n%s", dev.tail(80)).isTrue();
             Topics topics = Topics.create(AvroSerdes.SINGLE_OBJECT);
             try (TopicTail<String, SettlementResult> results = new TopicTail<>("127.0.0.1:" + kafkaPort, topics.results())) {
