@@ -23,12 +23,17 @@ import org.slf4j.Marker;
  * the others, in order; nothing is lost, duplicated or aborted (the exactly-once tests count one
  * result per command). The broker logs a client's retriable rejection as its own error.
  *
- * <p>Only that logger and that exception are dropped; every other broker error still shows. The
- * first one dropped is noted once at INFO, and {@link #dropped()} counts them.
+ * <p>Only that logger and that exception are dropped, and the producer's own WARN for the retried
+ * {@code CONCURRENT_TRANSACTIONS} answer ({@code Sender}: "Got error produce response ... retrying
+ * ... Error: CONCURRENT_TRANSACTIONS"); every other broker error and producer warning still shows.
+ * The first broker error dropped is noted once at INFO, and {@link #dropped()} counts both kinds.
  */
 public final class RetriedSequenceErrors extends TurboFilter {
     static final String BROKER_LOGGER = "kafka.server.ReplicaManager";
     static final String EXCEPTION = "org.apache.kafka.common.errors.OutOfOrderSequenceException";
+    /** The producer's side of the same event: a WARN per batch it retries after CONCURRENT_TRANSACTIONS. */
+    static final String PRODUCER_LOGGER = "org.apache.kafka.clients.producer.internals.Sender";
+    static final String CONCURRENT_TRANSACTIONS = "CONCURRENT_TRANSACTIONS";
 
     private static final AtomicLong DROPPED = new AtomicLong();
 
@@ -39,6 +44,12 @@ public final class RetriedSequenceErrors extends TurboFilter {
 
     @Override
     public FilterReply decide(Marker marker, Logger logger, Level level, String format, Object[] params, Throwable t) {
+        if (level == Level.WARN && PRODUCER_LOGGER.equals(logger.getName()) && format != null
+                && format.startsWith("Got error produce response") && params != null && params.length > 0
+                && CONCURRENT_TRANSACTIONS.equals(String.valueOf(params[params.length - 1]))) {
+            DROPPED.incrementAndGet();
+            return FilterReply.DENY;
+        }
         if (t == null || level != Level.ERROR || !BROKER_LOGGER.equals(logger.getName())
                 || !EXCEPTION.equals(t.getClass().getName())) {
             return FilterReply.NEUTRAL;

@@ -58,8 +58,14 @@ class FailoverOfThreeInstancesTest {
     static final Duration GAP_MAX = Duration.ofSeconds(20);
     static final long SCALE_BTC = 100_000_000L;
     static final long SCALE_USDT = 1_000_000L;
+    /**
+     * The rebalance protocol: {@code classic} (the default) or {@code streams} (KIP-1071), from
+     * {@code -Dfailover.group.protocol}. With {@code streams} the broker runs the assignment, so the
+     * standbys and the session timeout are the group's settings on the broker.
+     */
+    static final String GROUP_PROTOCOL = System.getProperty("failover.group.protocol", "classic");
     static final ObjectMapper JSON = new ObjectMapper();
-    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
 
     RealBroker kafka;
     Path dir;
@@ -69,7 +75,14 @@ class FailoverOfThreeInstancesTest {
 
     @BeforeAll
     void startBrokerAndThreeInstances() throws Exception {
-        kafka = RealBroker.startWithTopics("failover");
+        kafka = GROUP_PROTOCOL.equals("streams")
+                ? RealBroker.startWithTopics("failover", Map.of(
+                        "group.streams.num.standby.replicas", "1",
+                        "group.streams.min.session.timeout.ms", String.valueOf(SESSION_TIMEOUT_MS),
+                        "group.streams.session.timeout.ms", String.valueOf(SESSION_TIMEOUT_MS),
+                        "group.streams.min.heartbeat.interval.ms", "1000",
+                        "group.streams.heartbeat.interval.ms", "1000"))
+                : RealBroker.startWithTopics("failover");
         dir = Files.createTempDirectory("failover");
         for (int i = 0; i < 3; i++) {
             ports[i] = ForkedApp.freePort();
@@ -121,7 +134,8 @@ class FailoverOfThreeInstancesTest {
         try {
             await().atMost(START_WITHIN).until(() -> lookups.answeredEveryUser() && load.sent.get() > 50);
 
-            // when one instance is killed with SIGKILL
+            // when one instance is killed with SIGKILL (the gaps are measured from here on)
+            lookups.startGapClock();
             int victim = 2;
             alive[victim] = false;
             long killNs = System.nanoTime();
@@ -153,11 +167,12 @@ class FailoverOfThreeInstancesTest {
             }
             model.assertConserved(USERS);
             // and every user was answered throughout
-            System.out.printf("failover of 1 of 3 instances: longest gap without a balance answer %d ms (user %d), "
+            System.out.printf("failover of 1 of 3 instances (" + GROUP_PROTOCOL + " protocol): longest gap without a balance answer %d ms (user %d), "
                             + "survivors answered every user from an active replica %d ms after the SIGKILL, restarted instance ready %d ms after it; "
-                            + "lookups %d (stale %d, unanswered %d), commands %d, trades %d%n",
+                            + "lookups %d (stale %d, unanswered %d: %s), the longest gap ended %d ms after the SIGKILL; commands %d, trades %d%n",
                     lookups.longestGapMs(), lookups.longestGapUser(), takeoverMs, rejoinMs, lookups.answers.get(), lookups.stale.get(),
-                    lookups.failures.get(), commands.size(), load.trades.get());
+                    lookups.failures.get(), lookups.failuresByReason, (lookups.longestGapEndNs.get() - killNs) / 1_000_000,
+                    commands.size(), load.trades.get());
             assertThat(Duration.ofMillis(lookups.longestGapMs())).isLessThan(GAP_MAX);
             assertThat(lookups.stale.get()).as("stale answers while the standby stood in").isPositive();
         } finally {
@@ -258,7 +273,12 @@ class FailoverOfThreeInstancesTest {
         final AtomicLong stale = new AtomicLong();
         final AtomicLong failures = new AtomicLong();
         final AtomicLong freshSince = new AtomicLong(Long.MAX_VALUE);
+        final Map<String, AtomicLong> failuresByReason = new ConcurrentHashMap<>();
+        /** When the longest gap so far ended (System.nanoTime()). */
+        final AtomicLong longestGapEndNs = new AtomicLong();
+        final AtomicLong longestGapSoFarNs = new AtomicLong();
         final AtomicBoolean running = new AtomicBoolean(true);
+        final AtomicLong stoppedNs = new AtomicLong();
 
         @Override
         public void run() {
@@ -274,6 +294,10 @@ class FailoverOfThreeInstancesTest {
                             Long last = lastAnswerNs.put(user, now);
                             if (last != null) {
                                 longestGapNs.merge(user, now - last, Math::max);
+                                if (now - last > longestGapSoFarNs.get()) {
+                                    longestGapSoFarNs.set(now - last);
+                                    longestGapEndNs.set(now);
+                                }
                             }
                             if (response.headers().firstValue("X-Settlement-Stale").isPresent()) {
                                 stale.incrementAndGet();
@@ -282,15 +306,28 @@ class FailoverOfThreeInstancesTest {
                             }
                         } else {
                             failures.incrementAndGet();
+                            JsonNode error = JSON.readTree(response.body());
+                            failuresByReason.computeIfAbsent(response.statusCode() + " " + error.path("code").asText(), k -> new AtomicLong()).incrementAndGet();
                         }
                     } catch (java.io.IOException e) {
                         failures.incrementAndGet();
+                        failuresByReason.computeIfAbsent(e.getClass().getSimpleName(), k -> new AtomicLong()).incrementAndGet();
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         return;
                     }
                 }
             }
+        }
+
+        /** Measures gaps from now on: every user counts as answered now. */
+        void startGapClock() {
+            long now = System.nanoTime();
+            for (long user = 1; user <= USERS; user++) {
+                lastAnswerNs.put(user, now);
+            }
+            longestGapNs.clear();
+            longestGapSoFarNs.set(0);
         }
 
         boolean answeredEveryUser() {
@@ -309,8 +346,8 @@ class FailoverOfThreeInstancesTest {
         }
 
         long longestGapMs() {
-            // a user still unanswered at the end counts up to now
-            long now = System.nanoTime();
+            // a user unanswered at the end counts up to the stop
+            long now = stoppedNs.get() > 0 ? stoppedNs.get() : System.nanoTime();
             lastAnswerNs.forEach((user, last) -> longestGapNs.merge(user, now - last, Math::max));
             return longestGapNs.values().stream().mapToLong(Long::longValue).max().orElse(0) / 1_000_000;
         }
@@ -320,7 +357,9 @@ class FailoverOfThreeInstancesTest {
         }
 
         void stop() {
-            running.set(false);
+            if (running.getAndSet(false)) {
+                stoppedNs.set(System.nanoTime());
+            }
         }
     }
 
@@ -406,20 +445,25 @@ class FailoverOfThreeInstancesTest {
     // ---- the instances -----------------------------------------------------------------------------------
 
     private void start(int i) {
-        instances[i] = ForkedApp.start("instance-" + i, Path.of("target", "failover-logs"), List.of("run",
+        List<String> args = new ArrayList<>(List.of("run",
                 "--set", "bootstrap.servers=" + kafka.bootstrapServers(),
                 "--set", "state.dir=" + dir.resolve("state-" + i),
                 "--set", "http.host=127.0.0.1",
                 "--set", "http.port=" + ports[i],
                 "--set", "topic.replication.factor=1",
                 "--set", "num.standby.replicas=1",
-                "--set", "num.stream.threads=1",
-                "--set", AppSettings.GROUP_INSTANCE_ID + "=failover-" + i,
-                "--set", "streams.session.timeout.ms=" + SESSION_TIMEOUT_MS,
-                "--set", "streams.heartbeat.interval.ms=1000"));
-        alive[i] = true;
+                "--set", "num.stream.threads=1"));
+        if (GROUP_PROTOCOL.equals("streams")) {
+            args.addAll(List.of("--set", "streams.group.protocol=streams"));
+        } else {
+            args.addAll(List.of("--set", AppSettings.GROUP_INSTANCE_ID + "=failover-" + i,
+                    "--set", "streams.session.timeout.ms=" + SESSION_TIMEOUT_MS,
+                    "--set", "streams.heartbeat.interval.ms=1000"));
+        }
+        instances[i] = ForkedApp.start("instance-" + i + "-" + GROUP_PROTOCOL, Path.of("target", "failover-logs"), args);
     }
 
+    /** Waits until instance {@code i} answers {@code /health/ready}, then counts it live for the load and the lookups. */
     private void awaitReady(int i) {
         assertThat(instances[i].awaitOutput("Settlement instance", START_WITHIN)).as(instances[i].tail(60)).isTrue();
         await().atMost(START_WITHIN).until(() -> {
@@ -430,6 +474,7 @@ class FailoverOfThreeInstancesTest {
                 return false;
             }
         });
+        alive[i] = true;
     }
 
     /** A live instance, chosen round robin by {@code n}. */

@@ -32,4 +32,17 @@ class RetriedSequenceErrorsTest {
         assertThat(filter.decide(null, replicaManager, Level.WARN, "x", null, outOfOrder)).isEqualTo(FilterReply.NEUTRAL);
         assertThat(filter.decide(null, replicaManager, Level.ERROR, "x", null, null)).isEqualTo(FilterReply.NEUTRAL);
     }
+
+    @Test
+    void dropsTheProducersRetriedConcurrentTransactionsWarningOnly() {
+        // given the producer's sender logger
+        var sender = context.getLogger(RetriedSequenceErrors.PRODUCER_LOGGER);
+        String format = "Got error produce response with correlation id {} on topic-partition {}, retrying ({} attempts left). Error: {}";
+
+        // when / then its retry after CONCURRENT_TRANSACTIONS is dropped, any other error is not
+        assertThat(filter.decide(null, sender, Level.WARN, format, new Object[] {623, "settlement.results-3", 2147483646, "CONCURRENT_TRANSACTIONS"}, null))
+                .isEqualTo(FilterReply.DENY);
+        assertThat(filter.decide(null, sender, Level.WARN, format, new Object[] {623, "settlement.results-3", 2147483646, "NOT_LEADER_OR_FOLLOWER"}, null))
+                .isEqualTo(FilterReply.NEUTRAL);
+    }
 }
