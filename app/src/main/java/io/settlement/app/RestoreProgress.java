@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
  * line per {@link #PROGRESS_LOG_INTERVAL} with records restored and remaining, and one when it
  * ends (records and time); and the gauges {@code settlement.restore.records.restored},
  * {@code settlement.restore.records.remaining} and {@code settlement.restore.partitions.active}
- * summed over every store partition restoring now. With transactional stores a restart after a
- * crash restores only the changelog tail past the local checkpoint, which these lines show.
+ * summed over every store partition restoring now, so an operator sees how far a restore is and
+ * how much of the changelog a restart had to read again.
  */
 final class RestoreProgress implements StateRestoreListener {
     /** The least time between two progress lines of one store partition. */

@@ -16,8 +16,8 @@ import org.apache.kafka.streams.StreamsConfig;
  *
  * <p>State stores are transactional (KIP-892, {@code enable.transactional.statestores}): a
  * task's writes sit in a buffer until its Kafka transaction commits, so an aborted transaction
- * (a processing failure, a crash) never reaches RocksDB and a restart after a crash reuses the
- * local stores instead of wiping and restoring them from the changelogs. Interactive queries
+ * (a processing failure, a crash) never reaches RocksDB. (Kafka 4.4.0 still wipes and restores
+ * the stores after a crash: its start-up path ignores this setting; docs/running.md.) Interactive queries
  * read committed state only ({@code default.interactive.query.isolation.level=READ_COMMITTED}):
  * a lookup never shows a write that a crash could still roll back.
  */
