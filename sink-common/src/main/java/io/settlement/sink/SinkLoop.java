@@ -29,6 +29,8 @@ public final class SinkLoop {
     private final Consumer<?, ?> consumer;
     private volatile boolean closing;
     private volatile String failure;
+    /** Whether {@link #run} subscribed the consumer (group management); a sink stepped without it is never "not yet assigned". */
+    private volatile boolean subscribed;
     /** Partitions assigned now; -1 until the group has assigned this member anything (or nothing) once. */
     private volatile int assignedPartitions = -1;
 
@@ -39,6 +41,7 @@ public final class SinkLoop {
 
     /** Consumes until {@link #close()}; a failure that stops the sink leaves it DOWN. */
     public void run(Collection<String> topics, ConsumerRebalanceListener listener, Poll poll) {
+        subscribed = true;
         consumer.subscribe(topics, new AssignmentTracking(listener));
         try {
             while (!closing) {
@@ -92,9 +95,9 @@ public final class SinkLoop {
         return problems;
     }
 
-    /** Whether the group has assigned this member its share (possibly none) at least once. */
+    /** Whether the group has assigned this member its share (possibly none) at least once since {@link #run} subscribed. */
     public boolean assigned() {
-        return assignedPartitions >= 0;
+        return !subscribed || assignedPartitions >= 0;
     }
 
     /** The partitions assigned now (0 before the first assignment). */
