@@ -24,11 +24,14 @@ final class ForkedApp implements AutoCloseable {
     private final String name;
     private final Process process;
     private final Path output;
+    /** Where this process's output begins in the file (earlier starts of the same name come before). */
+    private final long outputStart;
 
-    private ForkedApp(String name, Process process, Path output) {
+    private ForkedApp(String name, Process process, Path output, long outputStart) {
         this.name = name;
         this.process = process;
         this.output = output;
+        this.outputStart = outputStart;
     }
 
     /** Starts {@code settlement <args>}; output to {@code logDir/<name>.log} (appended). */
@@ -44,11 +47,12 @@ final class ForkedApp implements AutoCloseable {
         try {
             Files.createDirectories(logDir);
             Path output = logDir.resolve(name + ".log");
+            long outputStart = Files.exists(output) ? Files.size(output) : 0;
             Process process = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()))
                     .start();
-            return new ForkedApp(name, process, output);
+            return new ForkedApp(name, process, output, outputStart);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + command, e);
         }
@@ -65,9 +69,15 @@ final class ForkedApp implements AutoCloseable {
         return output().contains(line);
     }
 
+    /** This process's output so far (not that of earlier starts appended to the same file). */
     String output() {
         try {
-            return Files.exists(output) ? Files.readString(output) : "";
+            if (!Files.exists(output)) {
+                return "";
+            }
+            byte[] all = Files.readAllBytes(output);
+            int from = (int) Math.min(outputStart, all.length);
+            return new String(all, from, all.length - from, java.nio.charset.StandardCharsets.UTF_8);
         } catch (IOException e) {
             return "(cannot read " + output + ": " + e + ")";
         }
