@@ -109,16 +109,17 @@ public final class SettlementApp implements AutoCloseable {
         Properties properties = streamsProperties(settings);
         Topology topology = builder.build(properties);
 
+        PrometheusMeterRegistry registry = meterRegistry();
         StreamsHealth health = new StreamsHealth();
         KafkaStreams streams = new KafkaStreams(topology, properties);
         streams.setStateListener(health);
+        streams.setGlobalStateRestoreListener(new RestoreProgress(registry));
         streams.setUncaughtExceptionHandler(new StreamsFailurePolicy());
         log.info("Starting settlement instance {} of {} ({} user partitions, state in {})",
                 httpSettings.applicationServerConfig(), settings.applicationId(), userPartitions,
                 settings.stateDir().toAbsolutePath());
         streams.start();
 
-        PrometheusMeterRegistry registry = meterRegistry();
         HealthChecks checks = new HealthChecks().register(STREAMS_COMPONENT, () -> streamsHealth(health));
         Sinks sinks;
         try {

@@ -8,6 +8,7 @@ import io.settlement.http.History;
 import io.settlement.sink.scylla.HistoryQueries;
 import io.settlement.sink.scylla.ScyllaEndpoint;
 import io.settlement.sink.scylla.ScyllaHistory;
+import io.settlement.sink.SinkConsumers;
 import io.settlement.sink.scylla.ScyllaSink;
 import io.settlement.sink.scylla.ScyllaSinkService;
 import io.settlement.sink.scylla.ScyllaSinkSettings;
@@ -169,12 +170,16 @@ final class Sinks implements AutoCloseable {
         };
     }
 
-    /** The sink's own consumer settings over the operator's {@code kafka.*} ones (security, for example). */
+    /**
+     * The sink's own consumer settings over the operator's {@code kafka.*} ones (security, for
+     * example), as a static group member named after this instance's {@code application.server},
+     * so a restarted instance resumes its partitions at once.
+     */
     private static Map<String, Object> consumerProperties(AppSettings settings, Map<String, Object> sinkProperties) {
         Map<String, Object> properties = new HashMap<>();
         settings.kafkaClientProperties().forEach((key, value) -> properties.put((String) key, value));
         properties.putAll(sinkProperties);
-        return properties;
+        return SinkConsumers.staticMember(properties, settings.advertisedHost() + ":" + settings.httpPort());
     }
 
     private static String describe(ScyllaEndpoint endpoint) {

@@ -34,9 +34,14 @@ final class RealBroker implements AutoCloseable {
 
     /** A broker with no topics yet, its data in target/tmp. */
     static RealBroker start(String name) {
+        return start(name, Map.of());
+    }
+
+    /** A broker with no topics yet and these broker settings over the defaults. */
+    static RealBroker start(String name, Map<String, String> brokerOverrides) {
         try {
             Path dir = Files.createTempDirectory(name);
-            return new RealBroker(EmbeddedKafkaBroker.startOnFreePorts(dir.resolve("kafka")), dir);
+            return new RealBroker(EmbeddedKafkaBroker.startOnFreePorts(dir.resolve("kafka"), brokerOverrides), dir);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -44,7 +49,12 @@ final class RealBroker implements AutoCloseable {
 
     /** A broker with every topic of the contract, {@link #PARTITIONS} partitions each. */
     static RealBroker startWithTopics(String name) {
-        RealBroker broker = start(name);
+        return startWithTopics(name, Map.of());
+    }
+
+    /** A broker with every topic of the contract and these broker settings over the defaults. */
+    static RealBroker startWithTopics(String name, Map<String, String> brokerOverrides) {
+        RealBroker broker = start(name, brokerOverrides);
         try (Admin admin = broker.broker.admin()) {
             new TopicLayout(admin, broker.topics).createMissing(PARTITIONS, (short) 1);
         }

@@ -49,22 +49,29 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private final Path dataDir;
     private final int brokerPort;
     private final int controllerPort;
+    private final Map<String, String> overrides;
     private KafkaRaftServer server;
 
-    private EmbeddedKafkaBroker(Path dataDir, int brokerPort, int controllerPort) {
+    private EmbeddedKafkaBroker(Path dataDir, int brokerPort, int controllerPort, Map<String, String> overrides) {
         this.dataDir = dataDir.toAbsolutePath().normalize();
         this.brokerPort = brokerPort;
         this.controllerPort = controllerPort;
+        this.overrides = Map.copyOf(overrides);
     }
 
     /** Starts a broker on the given port (the controller on port + 1), keeping its data in {@code dataDir}. */
     public static EmbeddedKafkaBroker start(Path dataDir, int brokerPort) {
-        return new EmbeddedKafkaBroker(dataDir, brokerPort, brokerPort + 1).startup();
+        return new EmbeddedKafkaBroker(dataDir, brokerPort, brokerPort + 1, Map.of()).startup();
     }
 
     /** Starts a broker on free ephemeral ports, for tests. */
     public static EmbeddedKafkaBroker startOnFreePorts(Path dataDir) {
-        return new EmbeddedKafkaBroker(dataDir, freePort(), freePort()).startup();
+        return startOnFreePorts(dataDir, Map.of());
+    }
+
+    /** As {@link #startOnFreePorts(Path)}, with broker settings over the defaults (group coordinator settings, for example). */
+    public static EmbeddedKafkaBroker startOnFreePorts(Path dataDir, Map<String, String> overrides) {
+        return new EmbeddedKafkaBroker(dataDir, freePort(), freePort(), overrides).startup();
     }
 
     public String bootstrapServers() {
@@ -143,6 +150,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         config.put("group.initial.rebalance.delay.ms", "0");
         config.put("num.partitions", "1");
         config.put("auto.create.topics.enable", "false");
+        config.putAll(overrides);
         return config;
     }
 

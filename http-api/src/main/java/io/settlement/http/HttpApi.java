@@ -98,6 +98,8 @@ public final class HttpApi implements AutoCloseable {
             legacy.register(config.routes);
             historyRoutes.register(config.routes);
             config.routes.get("/health", ctx -> health(ctx, json, retryAfter, streams, health));
+            config.routes.get("/health/live", ctx -> liveness(ctx, json, streams));
+            config.routes.get("/health/ready", ctx -> readiness(ctx, json, retryAfter, streams));
             config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(registry.scrape()));
         });
         try {
@@ -131,6 +133,32 @@ public final class HttpApi implements AutoCloseable {
             ctx.header("Retry-After", retryAfter);
         }
         Replies.json(ctx, json, running ? 200 : 503, new Views.Health(status, state.name(), components));
+    }
+
+    /**
+     * Liveness for an orchestrator: 200 while this process still works (Kafka Streams created,
+     * starting, running or rebalancing), 503 once the client has failed or stopped for good, when
+     * only a restart helps. A rebalance is not a liveness failure.
+     */
+    private static void liveness(Context ctx, ObjectMapper json, KafkaStreams streams) {
+        KafkaStreams.State state = streams.state();
+        boolean alive = state != KafkaStreams.State.ERROR && state != KafkaStreams.State.PENDING_ERROR
+                && state != KafkaStreams.State.NOT_RUNNING && state != KafkaStreams.State.PENDING_SHUTDOWN;
+        Replies.json(ctx, json, alive ? 200 : 503, new Views.Health(alive ? "UP" : "DOWN", state.name(), Map.of()));
+    }
+
+    /**
+     * Readiness for an orchestrator: 200 when this instance can answer lookups now (Kafka Streams
+     * RUNNING: its tasks are assigned and restored), 503 with Retry-After while it starts,
+     * rebalances or restores, so a load balancer sends lookups elsewhere meanwhile.
+     */
+    private static void readiness(Context ctx, ObjectMapper json, String retryAfter, KafkaStreams streams) {
+        KafkaStreams.State state = streams.state();
+        boolean ready = state == KafkaStreams.State.RUNNING;
+        if (!ready) {
+            ctx.header("Retry-After", retryAfter);
+        }
+        Replies.json(ctx, json, ready ? 200 : 503, new Views.Health(ready ? "UP" : "DOWN", state.name(), Map.of()));
     }
 
     private static void error(Context ctx, ObjectMapper json, String retryAfter, ErrorCode code, String message) {

@@ -21,7 +21,8 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 /**
  * Reads the topology's stores for the routes, wherever the key lives ({@link StoreLookup}):
  * a user's accounts from {@code balances} (prefix scan by user id) and a command's result from
- * {@code command-status} (one get by {@code KIND:id}).
+ * {@code command-status} (one get by {@code KIND:id}). Every read sees committed state only;
+ * an answer from a standby replica is marked stale ({@link StoreLookup}).
  */
 final class Lookups {
     /** One user account of the balances store, with its asset resolved. */
@@ -37,8 +38,8 @@ final class Lookups {
 
     /** Answers with {@code render} of every FUNDING and SPOT account of {@code userId} (empty if none). */
     void balances(Context ctx, long userId, Consumer<List<AccountBalance>> render) {
-        lookup.answer(ctx, StoreNames.BALANCES, userId, new LongSerializer(), partition -> {
-            ReadOnlyKeyValueStore<BalanceKey, Balance> store = lookup.localStore(StoreNames.BALANCES, partition);
+        lookup.answer(ctx, StoreNames.BALANCES, userId, new LongSerializer(), read -> {
+            ReadOnlyKeyValueStore<BalanceKey, Balance> store = lookup.localStore(StoreNames.BALANCES, read);
             List<AccountBalance> accounts = new ArrayList<>();
             try (KeyValueIterator<BalanceKey, Balance> iterator = store.prefixScan(userId, new LongSerializer())) {
                 while (iterator.hasNext()) {
@@ -63,8 +64,8 @@ final class Lookups {
      * if null, the answer is 404 NOT_FOUND.
      */
     void commandStatus(Context ctx, String commandKey, Consumer<SettlementResult> render, Runnable notFound) {
-        lookup.answer(ctx, StoreNames.COMMAND_STATUS, commandKey, new StringSerializer(), partition -> {
-            ReadOnlyKeyValueStore<String, SettlementResult> store = lookup.localStore(StoreNames.COMMAND_STATUS, partition);
+        lookup.answer(ctx, StoreNames.COMMAND_STATUS, commandKey, new StringSerializer(), read -> {
+            ReadOnlyKeyValueStore<String, SettlementResult> store = lookup.localStore(StoreNames.COMMAND_STATUS, read);
             SettlementResult result = store.get(commandKey);
             if (result == null) {
                 throw new ApiError(ErrorCode.NOT_FOUND, "no result for " + commandKey);
@@ -81,8 +82,8 @@ final class Lookups {
      * forgotten after the command retention).
      */
     void trade(Context ctx, String tradeId, Consumer<TradeState> render) {
-        lookup.answer(ctx, StoreNames.TRADES, tradeId, new StringSerializer(), partition -> {
-            ReadOnlyKeyValueStore<String, TradeState> store = lookup.localStore(StoreNames.TRADES, partition);
+        lookup.answer(ctx, StoreNames.TRADES, tradeId, new StringSerializer(), read -> {
+            ReadOnlyKeyValueStore<String, TradeState> store = lookup.localStore(StoreNames.TRADES, read);
             TradeState state = store.get(tradeId);
             if (state == null) {
                 throw new ApiError(ErrorCode.NOT_FOUND, "no trade " + tradeId);

@@ -2,15 +2,17 @@ package io.settlement.http;
 
 import io.javalin.http.Context;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.settlement.topology.StreamsSettings;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.util.function.IntConsumer;
+import java.util.Map;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.LagInfo;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.errors.StreamsException;
@@ -21,24 +23,51 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Answers a lookup where its key lives (DESIGN.md section 7). The owner of a key is found with
+ * Answers a lookup where its key lives. The owner of a key is found with
  * {@link KafkaStreams#queryMetadataForKey} and the serializer of the store's source topic (Long
  * for balances, String for command-status and trades), so the partition is the one the default
  * partitioner gives, which is also the contract's {@code UserPartitioner} (KAFKA-14070: the stores
  * are keyed like their source topics). The active instance answers from its local store
  * partition; any other instance forwards the request unchanged to the active host's
  * {@code application.server}, marking it with {@link #FORWARDED_BY_HEADER}. A forwarded request
- * is never forwarded again: if the receiver is not the owner (ownership moved in between) it
- * answers 503, so there are no loops. Only active stores answer (no stale standby reads), so a
- * lookup never shows an older state than one answered a moment before.
+ * is never forwarded again, so there are no loops.
+ *
+ * <p>Every read is of committed state only ({@link StreamsSettings#INTERACTIVE_QUERY_ISOLATION}):
+ * the stores are transactional, so a write whose transaction may still abort is never shown.
+ *
+ * <p><b>Failover.</b> When the active replica cannot answer (its instance is dead and the group
+ * has not noticed yet, or the partition is being restored after a rebalance), the lookup is
+ * answered from a standby replica: this instance's own if it hosts one, else the first standby
+ * host that answers ({@link #STANDBY_READ_HEADER} asks it to read its replica). Such an answer
+ * may be stale: it carries {@link #STALE_HEADER}{@code : true} and {@link #LAG_HEADER} with the
+ * replica's changelog lag in records at the moment of the read. A client that must not see an
+ * older state than the active one sends {@link #ACTIVE_ONLY_HEADER}{@code : true} and gets 503
+ * instead.
  */
 final class StoreLookup {
     /** Set on a forwarded request to the forwarding instance's application.server. */
     static final String FORWARDED_BY_HEADER = "X-Settlement-Forwarded-By";
     /** Set on every store answer to the application.server of the instance that read its store. */
     static final String SERVED_BY_HEADER = "X-Settlement-Served-By";
+    /** Sent by a client ({@code true}) that wants an answer from the active replica or none. */
+    static final String ACTIVE_ONLY_HEADER = "X-Settlement-Active-Only";
+    /** Sent on a forwarded request that may be answered from the receiver's standby replica. */
+    static final String STANDBY_READ_HEADER = "X-Settlement-Standby-Read";
+    /** {@code true} on an answer read from a replica that is not the running active one: it may be behind. */
+    static final String STALE_HEADER = "X-Settlement-Stale";
+    /** On a stale answer: how many changelog records the replica was behind when it was read (-1 unknown). */
+    static final String LAG_HEADER = "X-Settlement-Replica-Lag";
 
     private static final Logger log = LoggerFactory.getLogger(StoreLookup.class);
+
+    /** Where a local answer reads: a partition of the active store, or of any local replica (possibly stale). */
+    record LocalRead(int partition, boolean anyReplica) {}
+
+    /** Writes the answer for a key from a local store partition, or throws {@link ApiError}. */
+    @FunctionalInterface
+    interface LocalAnswer {
+        void answer(LocalRead read);
+    }
 
     private final KafkaStreams streams;
     private final HttpApiSettings settings;
@@ -58,40 +87,137 @@ final class StoreLookup {
 
     /**
      * Answers {@code ctx} for {@code key} of {@code store}: locally through {@code localAnswer}
-     * (given the key's partition; it writes the response or throws {@link ApiError}) or by
-     * forwarding. {@code notFound}, if not null, replaces a NOT_FOUND answer (local or forwarded),
-     * for ids this instance knows as submitted but not yet settled.
+     * or by forwarding, from the active replica or, when it cannot answer and the client allows
+     * it, from a standby. {@code notFound}, if not null, replaces a NOT_FOUND answer (local or
+     * forwarded), for ids this instance knows as submitted but not yet settled.
      */
-    <K> void answer(Context ctx, String store, K key, Serializer<K> keySerializer, IntConsumer localAnswer, Runnable notFound) {
+    <K> void answer(Context ctx, String store, K key, Serializer<K> keySerializer, LocalAnswer localAnswer, Runnable notFound) {
+        boolean activeOnly = "true".equalsIgnoreCase(ctx.header(ACTIVE_ONLY_HEADER));
+        String forwardedBy = ctx.header(FORWARDED_BY_HEADER);
+        boolean standbyRequested = "true".equalsIgnoreCase(ctx.header(STANDBY_READ_HEADER));
         KeyQueryMetadata owner = ownerOf(store, key, keySerializer);
+        if (forwardedBy != null && standbyRequested) {
+            answerFromLocalReplica(ctx, store, owner.partition(), localAnswer, notFound,
+                    new ApiError(ErrorCode.STORE_UNAVAILABLE, "no replica of " + store + " partition " + owner.partition() + " here"));
+            return;
+        }
         if (owner.activeHost().equals(settings.applicationServer())) {
-            count("local");
-            ctx.header(SERVED_BY_HEADER, settings.applicationServerConfig());
             try {
-                localAnswer.accept(owner.partition());
-            } catch (InvalidStateStoreException e) {
-                throw unavailable(store, e);
+                answerLocally(ctx, store, new LocalRead(owner.partition(), false), localAnswer, notFound);
+                count("local");
             } catch (ApiError e) {
-                if (e.code() != ErrorCode.NOT_FOUND || notFound == null) {
+                if (e.code() != ErrorCode.STORE_UNAVAILABLE || activeOnly || forwardedBy != null) {
                     throw e;
                 }
-                notFound.run();
+                answerFromStandby(ctx, store, owner, localAnswer, notFound, e);
             }
             return;
         }
-        String forwardedBy = ctx.header(FORWARDED_BY_HEADER);
         if (forwardedBy != null) {
             count("not_owner");
             throw new ApiError(ErrorCode.STORE_UNAVAILABLE, "forwarded by " + forwardedBy + " but " + store
                     + " partition " + owner.partition() + " is owned by " + owner.activeHost() + " now (rebalance under way)");
         }
-        forward(ctx, owner.activeHost(), notFound);
+        try {
+            HttpResponse<String> response = forward(ctx, owner.activeHost(), false);
+            if (response.statusCode() == 503 && !activeOnly) {
+                answerFromStandby(ctx, store, owner, localAnswer, notFound,
+                        new ApiError(ErrorCode.STORE_UNAVAILABLE, "the active replica at " + owner.activeHost() + " answered 503"));
+                return;
+            }
+            count("forwarded");
+            relay(ctx, response, notFound);
+        } catch (ApiError e) {
+            if (e.code() != ErrorCode.FORWARD_FAILED || activeOnly) {
+                throw e;
+            }
+            answerFromStandby(ctx, store, owner, localAnswer, notFound, e);
+        }
     }
 
-    /** The local store partition that holds a key, for a {@code localAnswer}. */
-    <K, V> ReadOnlyKeyValueStore<K, V> localStore(String store, int partition) {
-        return streams.store(StoreQueryParameters.fromNameAndType(store, QueryableStoreTypes.<K, V>keyValueStore())
-                .withPartition(partition));
+    /**
+     * The local store partition that holds a key, for a {@link LocalAnswer}: the active one, or
+     * for {@link LocalRead#anyReplica()} any local replica (standby or restoring active). Either
+     * way only committed state is read.
+     */
+    <K, V> ReadOnlyKeyValueStore<K, V> localStore(String store, LocalRead read) {
+        StoreQueryParameters<ReadOnlyKeyValueStore<K, V>> parameters = StoreQueryParameters
+                .fromNameAndType(store, QueryableStoreTypes.<K, V>keyValueStore())
+                .withPartition(read.partition());
+        if (read.anyReplica()) {
+            parameters = parameters.enableStaleStores();
+        }
+        return streams.store(parameters).readOnly(StreamsSettings.INTERACTIVE_QUERY_ISOLATION);
+    }
+
+    private void answerLocally(Context ctx, String store, LocalRead read, LocalAnswer localAnswer, Runnable notFound) {
+        ctx.header(SERVED_BY_HEADER, settings.applicationServerConfig());
+        try {
+            localAnswer.answer(read);
+        } catch (InvalidStateStoreException e) {
+            throw unavailable(store, e);
+        } catch (ApiError e) {
+            if (e.code() != ErrorCode.NOT_FOUND || notFound == null) {
+                throw e;
+            }
+            notFound.run();
+        }
+    }
+
+    /** The active replica could not answer ({@code cause}): a standby answers, marked stale, or {@code cause} stands. */
+    private void answerFromStandby(Context ctx, String store, KeyQueryMetadata owner, LocalAnswer localAnswer,
+            Runnable notFound, ApiError cause) {
+        if (owner.standbyHosts().contains(settings.applicationServer())) {
+            answerFromLocalReplica(ctx, store, owner.partition(), localAnswer, notFound, cause);
+            return;
+        }
+        for (HostInfo standby : owner.standbyHosts()) {
+            if (standby.equals(owner.activeHost())) {
+                continue;
+            }
+            HttpResponse<String> response;
+            try {
+                response = forward(ctx, standby, true);
+            } catch (ApiError failed) {
+                continue;
+            }
+            if (response.statusCode() != 503) {
+                count("standby_forwarded");
+                relay(ctx, response, notFound);
+                return;
+            }
+        }
+        // The metadata may be older than the local tasks (standby just assigned): try them too.
+        answerFromLocalReplica(ctx, store, owner.partition(), localAnswer, notFound, cause);
+    }
+
+    private void answerFromLocalReplica(Context ctx, String store, int partition, LocalAnswer localAnswer,
+            Runnable notFound, ApiError cause) {
+        long lag = replicaLag(store, partition);
+        try {
+            ctx.header(STALE_HEADER, "true");
+            ctx.header(LAG_HEADER, String.valueOf(lag));
+            answerLocally(ctx, store, new LocalRead(partition, true), localAnswer, notFound);
+            count("standby_local");
+        } catch (ApiError e) {
+            if (e.code() != ErrorCode.STORE_UNAVAILABLE) {
+                throw e;
+            }
+            ctx.removeHeader(STALE_HEADER);
+            ctx.removeHeader(LAG_HEADER);
+            throw cause;
+        }
+    }
+
+    /** The changelog lag of this instance's replica of a store partition, in records; -1 when unknown. */
+    private long replicaLag(String store, int partition) {
+        try {
+            Map<Integer, LagInfo> lags = streams.allLocalStorePartitionLags().get(store);
+            LagInfo lag = lags == null ? null : lags.get(partition);
+            return lag == null ? -1 : lag.offsetLag();
+        } catch (StreamsException | IllegalStateException e) {
+            return -1;
+        }
     }
 
     private <K> KeyQueryMetadata ownerOf(String store, K key, Serializer<K> keySerializer) {
@@ -115,36 +241,39 @@ final class StoreLookup {
         return new ApiError(ErrorCode.STORE_UNAVAILABLE, "store " + store + " is not queryable now: " + e.getMessage(), e);
     }
 
-    private void forward(Context ctx, HostInfo owner, Runnable notFound) {
+    private HttpResponse<String> forward(Context ctx, HostInfo target, boolean standbyRead) {
         String query = ctx.queryString();
-        URI target = URI.create("http://" + owner.host() + ':' + owner.port() + ctx.req().getRequestURI()
+        URI uri = URI.create("http://" + target.host() + ':' + target.port() + ctx.req().getRequestURI()
                 + (query == null || query.isEmpty() ? "" : "?" + query));
-        HttpRequest request = HttpRequest.newBuilder(target)
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri)
                 .timeout(settings.forwardRequestTimeout())
                 .header(FORWARDED_BY_HEADER, settings.applicationServerConfig())
                 .header("Accept", "application/json")
-                .GET()
-                .build();
-        HttpResponse<String> response;
+                .GET();
+        if (standbyRead) {
+            request.header(STANDBY_READ_HEADER, "true");
+        }
         try {
-            response = client.send(request, HttpResponse.BodyHandlers.ofString());
+            return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             count("forward_failed");
-            log.debug("forwarding {} to {} failed", target, owner, e);
-            throw new ApiError(ErrorCode.FORWARD_FAILED, "the owning instance " + owner + " did not answer: " + e, e);
+            log.debug("forwarding {} to {} failed", uri, target, e);
+            throw new ApiError(ErrorCode.FORWARD_FAILED, "the owning instance " + target + " did not answer: " + e, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ApiError(ErrorCode.FORWARD_FAILED, "interrupted while forwarding to " + owner, e);
+            throw new ApiError(ErrorCode.FORWARD_FAILED, "interrupted while forwarding to " + target, e);
         }
-        count("forwarded");
+    }
+
+    private static void relay(Context ctx, HttpResponse<String> response, Runnable notFound) {
         if (response.statusCode() == 404 && notFound != null) {
             notFound.run();
             return;
         }
         ctx.status(response.statusCode());
-        response.headers().firstValue("Content-Type").ifPresent(ctx::contentType);
-        response.headers().firstValue("Retry-After").ifPresent(value -> ctx.header("Retry-After", value));
-        response.headers().firstValue(SERVED_BY_HEADER).ifPresent(value -> ctx.header(SERVED_BY_HEADER, value));
+        for (String header : new String[] {"Content-Type", "Retry-After", SERVED_BY_HEADER, STALE_HEADER, LAG_HEADER}) {
+            response.headers().firstValue(header).ifPresent(value -> ctx.header(header, value));
+        }
         ctx.result(response.body());
     }
 

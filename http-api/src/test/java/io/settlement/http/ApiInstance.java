@@ -47,6 +47,11 @@ final class ApiInstance implements AutoCloseable {
 
     /** Builds the streams (not started) and a publisher; {@link #startApi()} and {@code streams.start()} follow. */
     static ApiInstance create(EmbeddedKafkaBroker broker, Path stateDir, int userPartitions) {
+        return create(broker, stateDir, userPartitions, Map.of());
+    }
+
+    /** As {@link #create(EmbeddedKafkaBroker, Path, int)}, with Kafka Streams settings added over the defaults. */
+    static ApiInstance create(EmbeddedKafkaBroker broker, Path stateDir, int userPartitions, Map<String, Object> streamsOverrides) {
         Topics topics = Topics.create(AvroSerdes.SINGLE_OBJECT);
         HttpApiSettings settings = HttpApiSettings.of(HOST, HOST, freePort());
         StreamsBuilder builder = new StreamsBuilder();
@@ -64,9 +69,19 @@ final class ApiInstance implements AutoCloseable {
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 10_000);
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), 1_000);
+        props.putAll(streamsOverrides);
         KafkaStreams streams = new KafkaStreams(builder.build(), props);
         CommandPublisher publisher = KafkaCommandPublisher.create(Map.of("bootstrap.servers", broker.bootstrapServers()), topics);
         return new ApiInstance(topics, streams, settings, publisher);
+    }
+
+    /** A real broker with every topic of the contract, {@code partitions} each, its data under {@code root/kafka}. */
+    static EmbeddedKafkaBroker brokerWithTopics(Path root, Topics topics, int partitions) {
+        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.startOnFreePorts(root.resolve("kafka"));
+        java.util.Map<String, Integer> layout = new java.util.HashMap<>();
+        topics.all().forEach(name -> layout.put(name, partitions));
+        broker.createTopics(layout);
+        return broker;
     }
 
     ApiInstance startApi() {

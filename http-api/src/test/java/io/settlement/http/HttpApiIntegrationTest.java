@@ -68,10 +68,7 @@ class HttpApiIntegrationTest {
     @BeforeAll
     void startBrokerAndTwoInstances() throws Exception {
         Path root = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "http-api-it");
-        broker = EmbeddedKafkaBroker.startOnFreePorts(root.resolve("kafka"));
-        Map<String, Integer> layout = new HashMap<>();
-        topics.all().forEach(name -> layout.put(name, PARTITIONS));
-        broker.createTopics(layout);
+        broker = ApiInstance.brokerWithTopics(root, topics, PARTITIONS);
         a = ApiInstance.create(broker, root.resolve("state-a"), PARTITIONS).startApi();
         b = ApiInstance.create(broker, root.resolve("state-b"), PARTITIONS).startApi();
         a.streams.start();

@@ -12,7 +12,29 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * record itself so that one it cannot read is reported, not thrown by the consumer).
  */
 public final class SinkConsumers {
+    /**
+     * How long the group waits for a sink member that stopped sending heartbeats. A static member
+     * that restarts within it takes its partitions back at once without a rebalance; one that
+     * does not come back is replaced after it.
+     */
+    public static final int SESSION_TIMEOUT_MS = 15_000;
+
     private SinkConsumers() {}
+
+    /**
+     * Makes the consumer a static member of its group ({@code group.instance.id}, KIP-345): a
+     * restarted instance with the same {@code instanceId} gets its partitions back as soon as it
+     * joins, instead of waiting for the dead member's session to expire. {@code instanceId} must
+     * be unique among the group's live members and the same across restarts of one instance
+     * (the app uses its {@code application.server}).
+     */
+    public static Map<String, Object> staticMember(Map<String, Object> properties, String instanceId) {
+        String groupId = (String) properties.get(ConsumerConfig.GROUP_ID_CONFIG);
+        // Kafka accepts ASCII alphanumerics, '.', '_' and '-' only (host:port has a ':').
+        properties.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, (groupId + "--" + instanceId).replaceAll("[^A-Za-z0-9._-]", "_"));
+        properties.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, SESSION_TIMEOUT_MS);
+        return properties;
+    }
 
     public static Map<String, Object> properties(String bootstrapServers, String groupId) {
         Map<String, Object> properties = new LinkedHashMap<>();

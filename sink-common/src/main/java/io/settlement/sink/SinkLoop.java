@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.List;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +29,10 @@ public final class SinkLoop {
     private final Consumer<?, ?> consumer;
     private volatile boolean closing;
     private volatile String failure;
+    /** Whether {@link #run} subscribed the consumer (group management); a sink stepped without it is never "not yet assigned". */
+    private volatile boolean subscribed;
+    /** Partitions assigned now; -1 until the group has assigned this member anything (or nothing) once. */
+    private volatile int assignedPartitions = -1;
 
     public SinkLoop(String sinkName, Consumer<?, ?> consumer) {
         this.sinkName = sinkName;
@@ -36,7 +41,8 @@ public final class SinkLoop {
 
     /** Consumes until {@link #close()}; a failure that stops the sink leaves it DOWN. */
     public void run(Collection<String> topics, ConsumerRebalanceListener listener, Poll poll) {
-        consumer.subscribe(topics, listener);
+        subscribed = true;
+        consumer.subscribe(topics, new AssignmentTracking(listener));
         try {
             while (!closing) {
                 poll.once();
@@ -67,12 +73,15 @@ public final class SinkLoop {
         return closing;
     }
 
-    /** DOWN once stopped by a failure; otherwise DEGRADED while the sink has trouble, else UP. */
+    /**
+     * DOWN once stopped by a failure; otherwise DEGRADED while the sink has trouble or has not
+     * been assigned its partitions yet (a lag of 0 then means nothing), else UP.
+     */
     public SinkHealth.State state(boolean troubled) {
         if (failure != null) {
             return SinkHealth.State.DOWN;
         }
-        return troubled ? SinkHealth.State.DEGRADED : SinkHealth.State.UP;
+        return troubled || !assigned() ? SinkHealth.State.DEGRADED : SinkHealth.State.UP;
     }
 
     /** A list holding why the sink stopped, if it did; the sink adds its own problems after it. */
@@ -80,8 +89,46 @@ public final class SinkLoop {
         List<String> problems = new ArrayList<>();
         if (failure != null) {
             problems.add("stopped: " + failure);
+        } else if (!assigned()) {
+            problems.add("not yet assigned: waiting for the consumer group to assign partitions (its lag means nothing yet)");
         }
         return problems;
+    }
+
+    /** Whether the group has assigned this member its share (possibly none) at least once since {@link #run} subscribed. */
+    public boolean assigned() {
+        return !subscribed || assignedPartitions >= 0;
+    }
+
+    /** The partitions assigned now (0 before the first assignment). */
+    public int assignedPartitions() {
+        return Math.max(assignedPartitions, 0);
+    }
+
+    /** Counts the partitions assigned, then calls the sink's own listener. */
+    private final class AssignmentTracking implements ConsumerRebalanceListener {
+        private final ConsumerRebalanceListener sink;
+
+        AssignmentTracking(ConsumerRebalanceListener sink) {
+            this.sink = sink;
+        }
+
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            sink.onPartitionsRevoked(partitions);
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            sink.onPartitionsAssigned(partitions);
+            assignedPartitions = consumer.assignment().size();
+            log.info("{} assigned {} partitions", sinkName, assignedPartitions);
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            sink.onPartitionsLost(partitions);
+        }
     }
 
     private void fail(String why, Throwable cause) {

@@ -4,6 +4,7 @@ import io.settlement.contract.Topics;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
@@ -12,6 +13,13 @@ import org.apache.kafka.streams.StreamsConfig;
  * record that cannot be read lands in {@code settlement.dlq} with the error in its headers and
  * the stream goes on (unless reading failed for a transient reason outside the record, see
  * {@link SettlementDeserializationExceptionHandler}), and producer/consumer settings for a steady command stream.
+ *
+ * <p>State stores are transactional (KIP-892, {@code enable.transactional.statestores}): a
+ * task's writes sit in a buffer until its Kafka transaction commits, so an aborted transaction
+ * (a processing failure, a crash) never reaches RocksDB. (Kafka 4.4.0 still wipes and restores
+ * the stores after a crash: its start-up path ignores this setting; docs/running.md.) Interactive queries
+ * read committed state only ({@code default.interactive.query.isolation.level=READ_COMMITTED}):
+ * a lookup never shows a write that a crash could still roll back.
  */
 public final class StreamsSettings {
     /** How long a producer batch waits to fill; small, results are awaited by clients. */
@@ -20,6 +28,11 @@ public final class StreamsSettings {
     public static final int CONSUMER_MAX_POLL_RECORDS = 2_000;
     /** The record cache in front of the stores, shared by a thread's tasks. */
     public static final long STATE_STORE_CACHE_MAX_BYTES = 64L * 1024 * 1024;
+
+    /** Uncommitted bytes buffered by the transactional stores before an early commit. */
+    public static final long STATE_STORE_UNCOMMITTED_MAX_BYTES = 64L * 1024 * 1024;
+    /** What lookups read: only state whose transaction committed. */
+    public static final IsolationLevel INTERACTIVE_QUERY_ISOLATION = IsolationLevel.READ_COMMITTED;
 
     private StreamsSettings() {}
 
@@ -33,6 +46,9 @@ public final class StreamsSettings {
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, SettlementDeserializationExceptionHandler.class.getName());
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, SettlementProcessingExceptionHandler.class.getName());
         props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, STATE_STORE_CACHE_MAX_BYTES);
+        props.put(StreamsConfig.TRANSACTIONAL_STATE_STORES_CONFIG, true);
+        props.put(StreamsConfig.STATESTORE_UNCOMMITTED_MAX_BYTES_CONFIG, STATE_STORE_UNCOMMITTED_MAX_BYTES);
+        props.put(StreamsConfig.DEFAULT_INTERACTIVE_QUERY_ISOLATION_LEVEL_CONFIG, INTERACTIVE_QUERY_ISOLATION.toString());
         props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), PRODUCER_LINGER_MS);
         props.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), CONSUMER_MAX_POLL_RECORDS);

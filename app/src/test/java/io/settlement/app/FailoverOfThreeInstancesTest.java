@@ -1,0 +1,507 @@
+package io.settlement.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.settlement.avro.ResultStatus;
+import io.settlement.avro.SettlementResult;
+import io.settlement.avro.Trade;
+import io.settlement.avro.TradeParty;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * A failover for real: three app instances ({@code settlement run}, each in a JVM of its own, one
+ * standby replica) on one broker, a steady load of deposits, confirmations and transfers over HTTP
+ * and trades on the trades topic, and balance lookups for every user in a loop. One instance is
+ * killed with SIGKILL and, after the survivors took over, started again on its state dir. Then
+ * every command has exactly one result and it is ACCEPTED (the amounts are far inside every
+ * balance), every user's balances equal a model of the commands, each asset sums to what was
+ * deposited and nothing is negative, and every user's balance was answered throughout (stale
+ * answers allowed, and counted). It prints the longest gap without an answer for a user and the
+ * time the survivors took to answer every user from an active replica again.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class FailoverOfThreeInstancesTest {
+    static final int USERS = 120;
+    static final Duration START_WITHIN = Duration.ofMinutes(3);
+    /** The Kafka Streams session: how long the group waits for a member that stopped heartbeating. */
+    static final int SESSION_TIMEOUT_MS = 10_000;
+    /** No user may go longer than this without a balance answer, kill included. */
+    static final Duration GAP_MAX = Duration.ofSeconds(20);
+    static final long SCALE_BTC = 100_000_000L;
+    static final long SCALE_USDT = 1_000_000L;
+    /**
+     * The rebalance protocol: {@code classic} (the default) or {@code streams} (KIP-1071), from
+     * {@code -Dfailover.group.protocol}. With {@code streams} the broker runs the assignment, so the
+     * standbys and the session timeout are the group's settings on the broker.
+     */
+    static final String GROUP_PROTOCOL = System.getProperty("failover.group.protocol", "classic");
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+
+    RealBroker kafka;
+    Path dir;
+    final ForkedApp[] instances = new ForkedApp[3];
+    final int[] ports = new int[3];
+    final boolean[] alive = new boolean[3];
+
+    @BeforeAll
+    void startBrokerAndThreeInstances() throws Exception {
+        kafka = GROUP_PROTOCOL.equals("streams")
+                ? RealBroker.startWithTopics("failover", Map.of(
+                        "group.streams.num.standby.replicas", "1",
+                        "group.streams.min.session.timeout.ms", String.valueOf(SESSION_TIMEOUT_MS),
+                        "group.streams.session.timeout.ms", String.valueOf(SESSION_TIMEOUT_MS),
+                        "group.streams.min.heartbeat.interval.ms", "1000",
+                        "group.streams.heartbeat.interval.ms", "1000"))
+                : RealBroker.startWithTopics("failover");
+        dir = Files.createTempDirectory("failover");
+        for (int i = 0; i < 3; i++) {
+            ports[i] = ForkedApp.freePort();
+            start(i);
+        }
+        for (int i = 0; i < 3; i++) {
+            awaitReady(i);
+        }
+    }
+
+    @AfterAll
+    void stopEverything() {
+        for (ForkedApp instance : instances) {
+            if (instance != null) {
+                instance.close();
+            }
+        }
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+
+    @Test
+    void aSigkilledInstanceIsTakenOverWhileEveryUserStillGetsAnswers() throws Exception {
+        // given every user funded in both assets, FUNDING and SPOT
+        Model model = new Model();
+        Map<String, Boolean> commands = new ConcurrentHashMap<>();
+        for (long user = 1; user <= USERS; user++) {
+            submit(commands, "/wallet/deposit", "dep-btc-" + user, deposit(user, "BTC", "10", "dep-btc-" + user), "DEPOSIT_INITIATED");
+            submit(commands, "/wallet/deposit/confirm", "dep-btc-" + user, confirm(user, "dep-btc-" + user), "DEPOSIT_CONFIRMED");
+            submit(commands, "/wallet/deposit", "dep-usdt-" + user, deposit(user, "USDT", "100000", "dep-usdt-" + user), "DEPOSIT_INITIATED");
+            submit(commands, "/wallet/deposit/confirm", "dep-usdt-" + user, confirm(user, "dep-usdt-" + user), "DEPOSIT_CONFIRMED");
+            submit(commands, "/api/v1/transfers", "fund-btc-" + user, transfer(user, "BTC", "5", "fund-btc-" + user), "INTERNAL_TRANSFER");
+            submit(commands, "/api/v1/transfers", "fund-usdt-" + user, transfer(user, "USDT", "50000", "fund-usdt-" + user), "INTERNAL_TRANSFER");
+            model.deposit(user, "BTC", 10 * SCALE_BTC);
+            model.deposit(user, "USDT", 100_000 * SCALE_USDT);
+            model.transfer(user, "BTC", 5 * SCALE_BTC);
+            model.transfer(user, "USDT", 50_000 * SCALE_USDT);
+        }
+
+        // and balance lookups for every user in a loop, on the live instances
+        Lookups lookups = new Lookups();
+        Thread lookupLoop = new Thread(lookups, "balance-lookups");
+        lookupLoop.start();
+        AtomicBoolean loading = new AtomicBoolean(true);
+        Load load = new Load(model, commands, loading);
+        Thread loadLoop = new Thread(load, "command-load");
+        loadLoop.start();
+        try {
+            await().atMost(START_WITHIN).until(() -> lookups.answeredEveryUser() && load.sent.get() > 50);
+
+            // when one instance is killed with SIGKILL (the gaps are measured from here on)
+            lookups.startGapClock();
+            int victim = 2;
+            alive[victim] = false;
+            long killNs = System.nanoTime();
+            instances[victim].kill();
+
+            // then the survivors answer every user from an active replica again
+            lookups.freshSince.set(killNs);
+            await().atMost(Duration.ofMinutes(2)).until(lookups::everyUserFreshSinceMark);
+            long takeoverMs = (System.nanoTime() - killNs) / 1_000_000;
+
+            // and when it is started again on its state dir it rejoins
+            start(victim);
+            awaitReady(victim);
+            long rejoinMs = (System.nanoTime() - killNs) / 1_000_000;
+            long sentBeforeStop = load.sent.get();
+            await().atMost(Duration.ofMinutes(1)).until(() -> load.sent.get() > sentBeforeStop + 50);
+            loading.set(false);
+            loadLoop.join(30_000);
+            lookups.stop();
+            lookupLoop.join(30_000);
+            assertThat(load.failure).as("the load").isNull();
+
+            // then every command has exactly one result, ACCEPTED
+            awaitExactlyOneAcceptedResultEach(commands);
+            // and the balances equal the model, with nothing negative and every asset conserved
+            for (long user = 1; user <= USERS; user++) {
+                long asked = user;
+                await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> assertThat(balances(asked)).isEqualTo(model.of(asked)));
+            }
+            model.assertConserved(USERS);
+            // and every user was answered throughout
+            System.out.printf("failover of 1 of 3 instances (" + GROUP_PROTOCOL + " protocol): longest gap without a balance answer %d ms (user %d), "
+                            + "survivors answered every user from an active replica %d ms after the SIGKILL, restarted instance ready %d ms after it; "
+                            + "lookups %d (stale %d, unanswered %d: %s), the longest gap ended %d ms after the SIGKILL; commands %d, trades %d%n",
+                    lookups.longestGapMs(), lookups.longestGapUser(), takeoverMs, rejoinMs, lookups.answers.get(), lookups.stale.get(),
+                    lookups.failures.get(), lookups.failuresByReason, (lookups.longestGapEndNs.get() - killNs) / 1_000_000,
+                    commands.size(), load.trades.get());
+            assertThat(Duration.ofMillis(lookups.longestGapMs())).isLessThan(GAP_MAX);
+            assertThat(lookups.stale.get()).as("stale answers while the standby stood in").isPositive();
+        } finally {
+            loading.set(false);
+            lookups.stop();
+        }
+    }
+
+    // ---- the load ----------------------------------------------------------------------------------------
+
+    /** Deposits, confirmations and transfers over HTTP and trades on Kafka, far inside every balance, until stopped. */
+    private final class Load implements Runnable {
+        final Model model;
+        final Map<String, Boolean> commands;
+        final AtomicBoolean loading;
+        final AtomicLong sent = new AtomicLong();
+        final AtomicLong trades = new AtomicLong();
+        final Random random = new Random(14L);
+        volatile Throwable failure;
+
+        Load(Model model, Map<String, Boolean> commands, AtomicBoolean loading) {
+            this.model = model;
+            this.commands = commands;
+            this.loading = loading;
+        }
+
+        @Override
+        public void run() {
+            try (KafkaProducer<byte[], byte[]> producer = kafka.producer()) {
+                for (long n = 0; loading.get(); n++) {
+                    long user = 1 + random.nextInt(USERS);
+                    switch (random.nextInt(3)) {
+                        case 0 -> {
+                            String id = "load-dep-" + n;
+                            submit(commands, "/wallet/deposit", id, deposit(user, "BTC", "0.01", id), "DEPOSIT_INITIATED");
+                            submit(commands, "/wallet/deposit/confirm", id, confirm(user, id), "DEPOSIT_CONFIRMED");
+                            model.deposit(user, "BTC", SCALE_BTC / 100);
+                        }
+                        case 1 -> {
+                            String id = "load-tr-" + n;
+                            submit(commands, "/api/v1/transfers", id, transfer(user, "USDT", "1", id), "INTERNAL_TRANSFER");
+                            model.transfer(user, "USDT", SCALE_USDT);
+                        }
+                        default -> {
+                            long seller = 1 + (user + 1 + random.nextInt(USERS - 1)) % USERS;
+                            String id = "load-trade-" + n;
+                            Trade trade = new Trade(id, "BTCUSDT", "BTC", "USDT", SCALE_BTC / 10_000, SCALE_USDT,
+                                    new TradeParty(user, null, 0L), new TradeParty(seller, null, 0L), Instant.now());
+                            producer.send(new ProducerRecord<>(kafka.topics.trades().name(), trade.getSymbol().getBytes(StandardCharsets.UTF_8),
+                                    kafka.topics.trades().valueSerde().serializer().serialize(kafka.topics.trades().name(), trade))).get();
+                            commands.put("TRADE:" + id, true);
+                            model.trade(user, seller, SCALE_BTC / 10_000, SCALE_USDT);
+                            trades.incrementAndGet();
+                        }
+                    }
+                    sent.incrementAndGet();
+                }
+            } catch (Throwable e) {
+                failure = e;
+            }
+        }
+    }
+
+    /** Posts a command to a live instance, again with the same id on another one until one accepts it (202). */
+    private void submit(Map<String, Boolean> commands, String path, String id, String body, String kind) {
+        commands.put(kind + ":" + id, true);
+        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+        for (int attempt = 0; System.nanoTime() < deadline; attempt++) {
+            int instance = live(attempt);
+            try {
+                HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(url(instance) + path))
+                        .timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() == 202) {
+                    return;
+                }
+                if (response.statusCode() != 503) {
+                    throw new AssertionError(path + " " + body + " answered " + response.statusCode() + " " + response.body());
+                }
+            } catch (java.io.IOException e) {
+                // that instance is gone or going; the next attempt asks another
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        throw new AssertionError("no instance accepted " + path + " " + body + " within a minute");
+    }
+
+    // ---- the lookups -------------------------------------------------------------------------------------
+
+    /** Asks every user's balances in turn, on the live instances, and keeps the gaps between answers. */
+    private final class Lookups implements Runnable {
+        final Map<Long, Long> lastAnswerNs = new ConcurrentHashMap<>();
+        final Map<Long, Long> lastFreshNs = new ConcurrentHashMap<>();
+        final Map<Long, Long> longestGapNs = new ConcurrentHashMap<>();
+        final AtomicLong answers = new AtomicLong();
+        final AtomicLong stale = new AtomicLong();
+        final AtomicLong failures = new AtomicLong();
+        final AtomicLong freshSince = new AtomicLong(Long.MAX_VALUE);
+        final Map<String, AtomicLong> failuresByReason = new ConcurrentHashMap<>();
+        /** When the longest gap so far ended (System.nanoTime()). */
+        final AtomicLong longestGapEndNs = new AtomicLong();
+        final AtomicLong longestGapSoFarNs = new AtomicLong();
+        final AtomicBoolean running = new AtomicBoolean(true);
+        final AtomicLong stoppedNs = new AtomicLong();
+
+        @Override
+        public void run() {
+            for (int n = 0; running.get(); n++) {
+                for (long user = 1; user <= USERS && running.get(); user++) {
+                    int instance = live(n + (int) user);
+                    try {
+                        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(url(instance) + "/api/v1/users/" + user + "/balances"))
+                                .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
+                        long now = System.nanoTime();
+                        if (response.statusCode() == 200) {
+                            answers.incrementAndGet();
+                            Long last = lastAnswerNs.put(user, now);
+                            if (last != null) {
+                                longestGapNs.merge(user, now - last, Math::max);
+                                if (now - last > longestGapSoFarNs.get()) {
+                                    longestGapSoFarNs.set(now - last);
+                                    longestGapEndNs.set(now);
+                                }
+                            }
+                            if (response.headers().firstValue("X-Settlement-Stale").isPresent()) {
+                                stale.incrementAndGet();
+                            } else {
+                                lastFreshNs.put(user, now);
+                            }
+                        } else {
+                            failures.incrementAndGet();
+                            JsonNode error = JSON.readTree(response.body());
+                            failuresByReason.computeIfAbsent(response.statusCode() + " " + error.path("code").asText(), k -> new AtomicLong()).incrementAndGet();
+                        }
+                    } catch (java.io.IOException e) {
+                        failures.incrementAndGet();
+                        failuresByReason.computeIfAbsent(e.getClass().getSimpleName(), k -> new AtomicLong()).incrementAndGet();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+            }
+        }
+
+        /** Measures gaps from now on: every user counts as answered now. */
+        void startGapClock() {
+            long now = System.nanoTime();
+            for (long user = 1; user <= USERS; user++) {
+                lastAnswerNs.put(user, now);
+            }
+            longestGapNs.clear();
+            longestGapSoFarNs.set(0);
+        }
+
+        boolean answeredEveryUser() {
+            return lastAnswerNs.size() == USERS;
+        }
+
+        boolean everyUserFreshSinceMark() {
+            long mark = freshSince.get();
+            for (long user = 1; user <= USERS; user++) {
+                Long fresh = lastFreshNs.get(user);
+                if (fresh == null || fresh < mark) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        long longestGapMs() {
+            // a user unanswered at the end counts up to the stop
+            long now = stoppedNs.get() > 0 ? stoppedNs.get() : System.nanoTime();
+            lastAnswerNs.forEach((user, last) -> longestGapNs.merge(user, now - last, Math::max));
+            return longestGapNs.values().stream().mapToLong(Long::longValue).max().orElse(0) / 1_000_000;
+        }
+
+        long longestGapUser() {
+            return longestGapNs.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(0L);
+        }
+
+        void stop() {
+            if (running.getAndSet(false)) {
+                stoppedNs.set(System.nanoTime());
+            }
+        }
+    }
+
+    // ---- the model ---------------------------------------------------------------------------------------
+
+    /** Every user's FUNDING and SPOT available balance per asset, in minor units, as the commands imply. */
+    private static final class Model {
+        final Map<String, Long> available = new ConcurrentHashMap<>();
+        final Map<String, Long> deposited = new ConcurrentHashMap<>();
+
+        void deposit(long user, String asset, long amount) {
+            available.merge(user + "/FUNDING/" + asset, amount, Math::addExact);
+            deposited.merge(asset, amount, Math::addExact);
+        }
+
+        void transfer(long user, String asset, long amount) {
+            available.merge(user + "/FUNDING/" + asset, -amount, Math::addExact);
+            available.merge(user + "/SPOT/" + asset, amount, Math::addExact);
+        }
+
+        void trade(long buyer, long seller, long base, long quote) {
+            available.merge(buyer + "/SPOT/USDT", -quote, Math::addExact);
+            available.merge(buyer + "/SPOT/BTC", base, Math::addExact);
+            available.merge(seller + "/SPOT/BTC", -base, Math::addExact);
+            available.merge(seller + "/SPOT/USDT", quote, Math::addExact);
+        }
+
+        Map<String, BigDecimal> of(long user) {
+            Map<String, BigDecimal> balances = new HashMap<>();
+            available.forEach((key, value) -> {
+                if (key.startsWith(user + "/")) {
+                    String asset = key.substring(key.lastIndexOf('/') + 1);
+                    balances.put(key.substring(key.indexOf('/') + 1), BigDecimal.valueOf(value, asset.equals("BTC") ? 8 : 6).stripTrailingZeros());
+                }
+            });
+            return balances;
+        }
+
+        void assertConserved(int users) {
+            Map<String, Long> held = new HashMap<>();
+            available.forEach((key, value) -> {
+                assertThat(value).as("model balance %s", key).isNotNegative();
+                held.merge(key.substring(key.lastIndexOf('/') + 1), value, Math::addExact);
+            });
+            assertThat(held).isEqualTo(deposited);
+        }
+    }
+
+    /** A user's available balances per WALLET/ASSET as the API shows them, checking nothing is pending, frozen or negative. */
+    private Map<String, BigDecimal> balances(long user) throws Exception {
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(url(live(0)) + "/api/v1/users/" + user + "/balances"))
+                .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        Map<String, BigDecimal> balances = new HashMap<>();
+        for (JsonNode balance : JSON.readTree(response.body()).get("balances")) {
+            BigDecimal available = new BigDecimal(balance.get("available").asText());
+            assertThat(available.signum()).as(response.body()).isNotNegative();
+            assertThat(new BigDecimal(balance.get("pending").asText()).signum()).as(response.body()).isZero();
+            assertThat(new BigDecimal(balance.get("frozen").asText()).signum()).as(response.body()).isZero();
+            if (available.signum() != 0) {
+                balances.put(balance.get("wallet").asText() + "/" + balance.get("asset").asText(), available.stripTrailingZeros());
+            }
+        }
+        return balances;
+    }
+
+    private void awaitExactlyOneAcceptedResultEach(Map<String, Boolean> commands) {
+        try (TopicTail<String, SettlementResult> results = kafka.tail(kafka.topics.results())) {
+            Map<String, List<ResultStatus>> byKey = new LinkedHashMap<>();
+            await().atMost(Duration.ofMinutes(2)).untilAsserted(() -> {
+                byKey.clear();
+                for (ConsumerRecord<String, SettlementResult> record : results.records()) {
+                    byKey.computeIfAbsent(record.key(), key -> new ArrayList<>()).add(record.value().getStatus());
+                }
+                assertThat(byKey.keySet()).containsAll(commands.keySet());
+            });
+            for (String key : commands.keySet()) {
+                assertThat(byKey.get(key)).as("results of %s", key).containsExactly(ResultStatus.ACCEPTED);
+            }
+        }
+    }
+
+    // ---- the instances -----------------------------------------------------------------------------------
+
+    private void start(int i) {
+        List<String> args = new ArrayList<>(List.of("run",
+                "--set", "bootstrap.servers=" + kafka.bootstrapServers(),
+                "--set", "state.dir=" + dir.resolve("state-" + i),
+                "--set", "http.host=127.0.0.1",
+                "--set", "http.port=" + ports[i],
+                "--set", "topic.replication.factor=1",
+                "--set", "num.standby.replicas=1",
+                "--set", "num.stream.threads=1"));
+        if (GROUP_PROTOCOL.equals("streams")) {
+            args.addAll(List.of("--set", "streams.group.protocol=streams"));
+        } else {
+            args.addAll(List.of("--set", AppSettings.GROUP_INSTANCE_ID + "=failover-" + i,
+                    "--set", "streams.session.timeout.ms=" + SESSION_TIMEOUT_MS,
+                    "--set", "streams.heartbeat.interval.ms=1000"));
+        }
+        instances[i] = ForkedApp.start("instance-" + i + "-" + GROUP_PROTOCOL, Path.of("target", "failover-logs"), args);
+    }
+
+    /** Waits until instance {@code i} answers {@code /health/ready}, then counts it live for the load and the lookups. */
+    private void awaitReady(int i) {
+        assertThat(instances[i].awaitOutput("Settlement instance", START_WITHIN)).as(instances[i].tail(60)).isTrue();
+        await().atMost(START_WITHIN).until(() -> {
+            try {
+                return HTTP.send(HttpRequest.newBuilder(URI.create(url(i) + "/health/ready")).timeout(Duration.ofSeconds(5)).GET().build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        });
+        alive[i] = true;
+    }
+
+    /** A live instance, chosen round robin by {@code n}. */
+    private int live(int n) {
+        List<Integer> live = new CopyOnWriteArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            if (alive[i]) {
+                live.add(i);
+            }
+        }
+        return live.get(Math.floorMod(n, live.size()));
+    }
+
+    private String url(int i) {
+        return "http://127.0.0.1:" + ports[i];
+    }
+
+    private static String deposit(long user, String asset, String amount, String id) {
+        return "{\"user_id\":" + user + ",\"currency\":\"" + asset + "\",\"amount\":\"" + amount + "\",\"transaction_id\":\"" + id + "\"}";
+    }
+
+    private static String confirm(long user, String id) {
+        return "{\"user_id\":" + user + ",\"transaction_id\":\"" + id + "\"}";
+    }
+
+    private static String transfer(long user, String asset, String amount, String id) {
+        return "{\"request_id\":\"" + id + "\",\"user_id\":" + user + ",\"from_wallet\":\"FUNDING\",\"to_wallet\":\"SPOT\",\"asset\":\""
+                + asset + "\",\"amount\":\"" + amount + "\"}";
+    }
+}
