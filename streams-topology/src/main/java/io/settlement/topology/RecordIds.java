@@ -12,7 +12,8 @@ import org.slf4j.MDC;
  * into the logging context (MDC) while it is processed or served: {@value #COMMAND_ID},
  * {@value #KIND}, {@value #USER_ID} and {@value #TRADE_ID}. Works on every Avro value of the
  * contract by field name (a transfer's {@code request_id} is its command id, a balance
- * operation's kind is the name of its {@code operation}), and on a Java record that wraps one
+ * operation's kind is the name of its {@code operation} as results name kinds: {@code DEPOSIT},
+ * {@code INTERNAL_TRANSFER}, {@code TRADE}), and on a Java record that wraps one
  * Avro value (the trade coordinator's inputs). The HTTP layer puts the same keys from a
  * request's path, so one search finds a command's lines from its request to its result.
  */
@@ -62,6 +63,9 @@ public final class RecordIds {
         if (commandId == null) {
             commandId = field(record, schema, "request_id");
         }
+        if (commandId == null && schema.getName().equals("Trade")) {
+            commandId = field(record, schema, "trade_id");
+        }
         Object tradeId = field(record, schema, "trade_id");
         if (tradeId == null && schema.getField("trade") != null && record.get("trade") instanceof GenericRecord trade) {
             tradeId = field(trade, trade.getSchema(), "trade_id");
@@ -86,15 +90,30 @@ public final class RecordIds {
         MDC.remove(TRADE_ID);
     }
 
+    /**
+     * The command kind as results name it ({@code DEPOSIT}, {@code INTERNAL_TRANSFER}, ...), so a
+     * search by kind finds both the command's and its result's lines.
+     */
     private static Object kind(GenericRecord record, Schema schema) {
         Object kind = field(record, schema, "kind");
         if (kind != null) {
             return kind;
         }
         if (schema.getField("operation") != null && record.get("operation") instanceof GenericRecord operation) {
-            return operation.getSchema().getName();
+            return upperSnake(operation.getSchema().getName());
         }
-        return schema.getName();
+        switch (schema.getName()) {
+            case "TransferRequest":
+                return "INTERNAL_TRANSFER";
+            case "LegResult":
+                return "TRADE_LEG";
+            default:
+                return upperSnake(schema.getName());
+        }
+    }
+
+    static String upperSnake(String camel) {
+        return camel.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toUpperCase(java.util.Locale.ROOT);
     }
 
     private static Object field(GenericRecord record, Schema schema, String name) {
