@@ -1,5 +1,6 @@
 package io.settlement.app;
 
+import io.settlement.app.ops.ReconcileMetrics;
 import io.settlement.sink.tigerbeetle.LedgerClient;
 import io.settlement.sink.tigerbeetle.ReconcileCommand;
 import io.settlement.sink.tigerbeetle.StoreBalance;
@@ -24,6 +25,8 @@ import picocli.CommandLine.Spec;
  * ({@link StoreBalances}: every partition, no running instance needed); TigerBeetle's through
  * {@code lookup_accounts}; {@link ReconcileCommand} compares them and prints every difference.
  * Run it when the TigerBeetle sink has caught up and no commands flow, or the differences are lag.
+ * With {@code --pushgateway} it also pushes the outcome as metrics ({@link ReconcileMetrics}) for
+ * the alert on differences (docs/operations.md).
  *
  * <p>Exit codes: {@value ReconcileCommand#EXIT_AGREE} the ledgers agree,
  * {@value ReconcileCommand#EXIT_DIFFERENT} differences, 2 bad usage or configuration (no
@@ -38,6 +41,10 @@ final class ReconcileSubcommand implements Callable<Integer> {
 
     @Option(names = "--store-only", description = "Print the stores' balances (from their changelog) and stop; needs no TigerBeetle.")
     boolean storeOnly;
+
+    @Option(names = "--pushgateway", paramLabel = "URL",
+            description = "Push the outcome as metrics to this Prometheus Pushgateway (e.g. http://pushgateway:9091) for the alert.")
+    java.net.URI pushgateway;
 
     @Spec
     CommandSpec spec;
@@ -76,6 +83,16 @@ final class ReconcileSubcommand implements Callable<Integer> {
             }
             out.print(report.toString(StandardCharsets.UTF_8));
             out.flush();
+            if (pushgateway != null && outcome.exitCode() != ReconcileCommand.EXIT_UNAVAILABLE) {
+                try {
+                    ReconcileMetrics.push(pushgateway, outcome.differences().size(), java.time.Instant.now());
+                    out.println("reconcile: pushed " + ReconcileMetrics.NAMES + " to " + pushgateway);
+                } catch (java.io.IOException e) {
+                    err.println("settlement reconcile: the metrics were not pushed: " + e.getMessage());
+                }
+                out.flush();
+                err.flush();
+            }
             return outcome.exitCode();
         }
     }

@@ -44,6 +44,22 @@ final class SinkCommand {
         }
     }
 
+    /** What both subcommands take: the settings, the sink, {@code --dry-run}; and how they open Kafka's admin client. */
+    static final class SinkTarget {
+        @Mixin
+        SettlementCli.ConfigOptions config;
+
+        @Option(names = "--sink", required = true, paramLabel = "SINK", description = "scylla or tigerbeetle.")
+        SinkName sink;
+
+        @Option(names = "--dry-run", description = "Print the moves; move nothing.")
+        boolean dryRun;
+
+        Admin admin() {
+            return Admin.create(config.load(AppSettings.RUN_DEFAULTS, Map.of()).kafkaClientProperties());
+        }
+    }
+
     static void print(PrintWriter out, List<SinkOffsets.Move> moves, SinkName sink, boolean dryRun) {
         moves.forEach(move -> out.printf("  %-28s %8s -> %d%n", move.partition(), move.from() < 0 ? "(none)" : Long.toString(move.from()), move.to()));
         out.println(dryRun ? "dry run: nothing moved" : "moved " + moves.size() + " offset(s) of group " + sink.groupId
@@ -55,17 +71,11 @@ final class SinkCommand {
             description = "Skip the record a halted sink partition stopped at (commit its offset + 1). Stop the sink's instances first.")
     static final class UnhaltCommand implements Callable<Integer> {
         @Mixin
-        SettlementCli.ConfigOptions config;
-
-        @Option(names = "--sink", required = true, paramLabel = "SINK", description = "scylla or tigerbeetle.")
-        SinkName sink;
+        SinkTarget target;
 
         @Option(names = "--partition", required = true, paramLabel = "TOPIC-PARTITION",
                 description = "The halted partition as /health and the log name it, e.g. settlement.journal-3.")
         String partition;
-
-        @Option(names = "--dry-run", description = "Say what would be skipped; move nothing.")
-        boolean dryRun;
 
         @Spec
         CommandSpec spec;
@@ -73,19 +83,19 @@ final class SinkCommand {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
+            SinkName sink = target.sink;
             TopicPartition halted = parse(partition);
             if (!sink.topics().contains(halted.topic())) {
                 throw new IllegalArgumentException("the " + sink + " sink does not read " + halted.topic() + "; it reads " + sink.topics());
             }
-            AppSettings settings = config.load(AppSettings.RUN_DEFAULTS, Map.of());
-            try (Admin admin = Admin.create(settings.kafkaClientProperties())) {
+            try (Admin admin = target.admin()) {
                 SinkOffsets offsets = new SinkOffsets(admin, sink.groupId);
                 SinkOffsets.Move move = offsets.planSkipOne(halted);
                 out.printf("%s sink, %s: skipping the record at offset %d%n", sink, halted, move.to() - 1);
-                if (!dryRun) {
+                if (!target.dryRun) {
                     offsets.apply(List.of(move));
                 }
-                print(out, List.of(move), sink, dryRun);
+                print(out, List.of(move), sink, target.dryRun);
             }
             return SettlementCli.EXIT_OK;
         }
@@ -104,17 +114,11 @@ final class SinkCommand {
             description = "Make a sink read again from a point in time, on every partition it reads. Stop the sink's instances first.")
     static final class ResetOffsetsCommand implements Callable<Integer> {
         @Mixin
-        SettlementCli.ConfigOptions config;
-
-        @Option(names = "--sink", required = true, paramLabel = "SINK", description = "scylla or tigerbeetle.")
-        SinkName sink;
+        SinkTarget target;
 
         @Option(names = "--to-time", required = true, paramLabel = "INSTANT",
                 description = "An ISO-8601 instant, e.g. 2026-11-28T09:00:00Z: the first record at or after it is read next.")
         String toTime;
-
-        @Option(names = "--dry-run", description = "Print the moves; move nothing.")
-        boolean dryRun;
 
         @Spec
         CommandSpec spec;
@@ -128,15 +132,15 @@ final class SinkCommand {
             } catch (DateTimeParseException e) {
                 throw new IllegalArgumentException("--to-time must be an ISO-8601 instant such as 2026-11-28T09:00:00Z, was '" + toTime + "'");
             }
-            AppSettings settings = config.load(AppSettings.RUN_DEFAULTS, Map.of());
-            try (Admin admin = Admin.create(settings.kafkaClientProperties())) {
+            SinkName sink = target.sink;
+            try (Admin admin = target.admin()) {
                 SinkOffsets offsets = new SinkOffsets(admin, sink.groupId);
                 List<SinkOffsets.Move> moves = offsets.planReset(offsets.partitionsOf(sink.topics()), at.toEpochMilli());
                 out.printf("%s sink (group %s) to %s:%n", sink, sink.groupId, at);
-                if (!dryRun) {
+                if (!target.dryRun) {
                     offsets.apply(moves);
                 }
-                print(out, moves, sink, dryRun);
+                print(out, moves, sink, target.dryRun);
             }
             return SettlementCli.EXIT_OK;
         }

@@ -7,6 +7,7 @@ import java.util.List;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.CategorySeries.CategorySeriesRenderStyle;
 import org.knowm.xchart.internal.chartpart.Chart;
 import org.knowm.xchart.style.Styler;
 
@@ -53,7 +54,7 @@ public final class BenchChart {
         if (ceiling > 0) {
             List<Double> line = new ArrayList<>();
             names.forEach(name -> line.add(ceiling));
-            chart.addSeries("ceiling (full speed)", names, line);
+            chart.addSeries("ceiling (full speed)", names, line).setChartCategorySeriesRenderStyle(CategorySeriesRenderStyle.Line);
         }
         return chart;
     }
@@ -70,7 +71,8 @@ public final class BenchChart {
     }
 
     private static void style(CategoryChart chart) {
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
         chart.getStyler().setXAxisLabelRotation(30);
         chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
         chart.getStyler().setAvailableSpaceFill(0.8);

@@ -104,6 +104,18 @@ public final class ObservedProcessors implements ProcessorWrapper {
         }
     }
 
+    /** Runs {@code processing} with the ids of {@code value} in the logging context. */
+    static void withIds(Object value, Runnable processing) {
+        boolean identified = RecordIds.put(value);
+        try {
+            processing.run();
+        } finally {
+            if (identified) {
+                RecordIds.clear();
+            }
+        }
+    }
+
     private static final class ObservedProcessor<KIn, VIn, KOut, VOut> implements Processor<KIn, VIn, KOut, VOut> {
         private final Processor<KIn, VIn, KOut, VOut> delegate;
         private final ResultCounter counter;
@@ -120,17 +132,12 @@ public final class ObservedProcessors implements ProcessorWrapper {
 
         @Override
         public void process(Record<KIn, VIn> record) {
-            boolean identified = RecordIds.put(record.value());
-            try {
+            withIds(record.value(), () -> {
                 delegate.process(record);
                 if (counter != null) {
                     counter.count(record.value());
                 }
-            } finally {
-                if (identified) {
-                    RecordIds.clear();
-                }
-            }
+            });
         }
 
         @Override
@@ -153,14 +160,7 @@ public final class ObservedProcessors implements ProcessorWrapper {
 
         @Override
         public void process(FixedKeyRecord<KIn, VIn> record) {
-            boolean identified = RecordIds.put(record.value());
-            try {
-                delegate.process(record);
-            } finally {
-                if (identified) {
-                    RecordIds.clear();
-                }
-            }
+            withIds(record.value(), () -> delegate.process(record));
         }
 
         @Override
