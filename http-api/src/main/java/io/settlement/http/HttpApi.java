@@ -23,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * The HTTP API of one instance (DESIGN.md section 7, docs/http-api.md): balance and status
  * lookups over the topology's state stores (answered here or forwarded to the instance that owns
  * the key), the commands clients may submit (transfers, deposits; published with the contract's
- * partitioner), the original gateway's routes, {@code GET /health} and {@code GET /metrics}.
+ * partitioner), the original gateway's routes, {@code GET /health}, {@code GET /metrics} and the
+ * API's own description, {@code GET /openapi.yaml} ({@link OpenApiDocument}). Every line logged
+ * while a request is served carries the ids in its path ({@link RecordIds}).
  *
  * <p>How the app wires it:
  * <pre>{@code
