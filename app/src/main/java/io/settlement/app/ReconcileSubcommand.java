@@ -1,5 +1,6 @@
 package io.settlement.app;
 
+import io.settlement.app.ops.ReconcileMetrics;
 import io.settlement.contract.AvroSerdes;
 import io.settlement.contract.Topics;
 import io.settlement.sink.tigerbeetle.LedgerClient;
@@ -31,6 +32,8 @@ import picocli.CommandLine.Spec;
  * Without {@code --live}, run it when the TigerBeetle sink has caught up and no commands flow, or the
  * differences are lag; with {@code --live} ({@link LiveReconciler}) it tells lag from differences
  * on a running system.
+ * With {@code --pushgateway} it also pushes the outcome as metrics ({@link ReconcileMetrics}) for
+ * the alert on differences (docs/operations.md).
  *
  * <p>Exit codes: {@value ReconcileCommand#EXIT_AGREE} the ledgers agree,
  * {@value ReconcileCommand#EXIT_DIFFERENT} differences, 2 bad usage or configuration (no
@@ -49,6 +52,10 @@ final class ReconcileSubcommand implements Callable<Integer> {
     @Option(names = "--live", description = "While commands flow: wait for the TigerBeetle sink to reach the journal's end, "
             + "compare only the accounts that did not move meanwhile, and report lag as lag (exit 3), not as differences.")
     boolean live;
+
+    @Option(names = "--pushgateway", paramLabel = "URL",
+            description = "Push the outcome as metrics to this Prometheus Pushgateway (e.g. http://pushgateway:9091) for the alert.")
+    java.net.URI pushgateway;
 
     @Spec
     CommandSpec spec;
@@ -90,6 +97,16 @@ final class ReconcileSubcommand implements Callable<Integer> {
             }
             out.print(report.toString(StandardCharsets.UTF_8));
             out.flush();
+            if (pushgateway != null && outcome.exitCode() != ReconcileCommand.EXIT_UNAVAILABLE) {
+                try {
+                    ReconcileMetrics.push(pushgateway, outcome.differences().size(), java.time.Instant.now());
+                    out.println("reconcile: pushed " + ReconcileMetrics.NAMES + " to " + pushgateway);
+                } catch (java.io.IOException e) {
+                    err.println("settlement reconcile: the metrics were not pushed: " + e.getMessage());
+                }
+                out.flush();
+                err.flush();
+            }
             return outcome.exitCode();
         }
     }

@@ -1,5 +1,6 @@
 package io.settlement.app;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -15,10 +16,11 @@ import org.slf4j.LoggerFactory;
  * Reports how restoring the state stores from their changelogs goes, while it goes: a log line
  * when a store partition starts restoring (with the records to restore), at most one progress
  * line per {@link #PROGRESS_LOG_INTERVAL} with records restored and remaining, and one when it
- * ends (records and time); and the gauges {@code settlement.restore.records.restored},
- * {@code settlement.restore.records.remaining} and {@code settlement.restore.partitions.active}
- * summed over every store partition restoring now, so an operator sees how far a restore is and
- * how much of the changelog a restart had to read again.
+ * ends (records and time); and the meters {@code settlement_restore_remaining_records} and
+ * {@code settlement_restore_active_partitions} (over every store partition restoring now) and
+ * {@code settlement_restore_records_total{store}}, so an operator sees how far a restore is and
+ * how much of the changelog a restart had to read again (docs/operations.md). While records
+ * remain, lookups of the restoring partitions are answered by a standby or 503.
  */
 final class RestoreProgress implements StateRestoreListener {
     /** The least time between two progress lines of one store partition. */
@@ -44,17 +46,22 @@ final class RestoreProgress implements StateRestoreListener {
 
     private final Map<String, Restore> restoring = new ConcurrentHashMap<>();
     private final AtomicLong restoredTotal = new AtomicLong();
+    private final Map<String, Counter> restoredByStore = new ConcurrentHashMap<>();
+    private final MeterRegistry registry;
 
     RestoreProgress(MeterRegistry registry) {
-        Gauge.builder("settlement.restore.records.restored", restoredTotal, AtomicLong::get)
-                .description("changelog records restored into the state stores since this instance started")
-                .register(registry);
-        Gauge.builder("settlement.restore.records.remaining", this, RestoreProgress::remaining)
+        this.registry = registry;
+        Gauge.builder("settlement.restore.remaining.records", this, RestoreProgress::remaining)
                 .description("changelog records still to restore, over the store partitions restoring now")
                 .register(registry);
-        Gauge.builder("settlement.restore.partitions.active", restoring, Map::size)
+        Gauge.builder("settlement.restore.active.partitions", restoring, Map::size)
                 .description("store partitions restoring now")
                 .register(registry);
+    }
+
+    private Counter restoredOf(String store) {
+        return restoredByStore.computeIfAbsent(store, name -> Counter.builder("settlement.restore.records")
+                .description("changelog records restored, by store").tag("store", name).register(registry));
     }
 
     /** Records still to restore over the store partitions restoring now. */
@@ -71,12 +78,14 @@ final class RestoreProgress implements StateRestoreListener {
     public void onRestoreStart(TopicPartition partition, String store, long startingOffset, long endingOffset) {
         long total = Math.max(0, endingOffset - startingOffset);
         restoring.put(key(partition, store), new Restore(total));
+        restoredOf(store);
         log.info("Restoring {} from {}: {} records (offsets {} to {})", store, partition, total, startingOffset, endingOffset);
     }
 
     @Override
     public void onBatchRestored(TopicPartition partition, String store, long batchEndOffset, long numRestored) {
         restoredTotal.addAndGet(numRestored);
+        restoredOf(store).increment(numRestored);
         Restore restore = restoring.get(key(partition, store));
         if (restore == null) {
             return;

@@ -6,6 +6,9 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.settlement.app.ops.DeadLetterMeter;
+import io.settlement.app.ops.ObservedProcessors;
 import io.settlement.contract.AvroSerdes;
 import io.settlement.contract.Topics;
 import io.settlement.http.CommandPublisher;
@@ -33,6 +36,8 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -103,13 +108,15 @@ public final class SettlementApp implements AutoCloseable {
             layout.verifyCoordinatorInputs(TradeTopology.coordinatorPartitions(config));
         }
         prepareWireFormat(avro, topics);
-        StreamsBuilder builder = new StreamsBuilder();
-        SettlementTopology.build(builder, topics, config);
+        PrometheusMeterRegistry registry = meterRegistry();
         HttpApiSettings httpSettings = HttpApiSettings.of(settings.httpHost(), settings.advertisedHost(), settings.httpPort());
         Properties properties = streamsProperties(settings);
+        observe(properties, registry);
+        // The processor wrapper is a topology setting: the builder must see it.
+        StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(properties)));
+        SettlementTopology.build(builder, topics, config);
         Topology topology = builder.build(properties);
 
-        PrometheusMeterRegistry registry = meterRegistry();
         StreamsHealth health = new StreamsHealth();
         KafkaStreams streams = new KafkaStreams(topology, properties);
         streams.setStateListener(health);
@@ -130,7 +137,8 @@ public final class SettlementApp implements AutoCloseable {
         }
         Map<String, Object> producerConfig = new HashMap<>();
         settings.kafkaClientProperties().forEach((key, value) -> producerConfig.put((String) key, value));
-        CommandPublisher publisher = KafkaCommandPublisher.create(producerConfig, topics);
+        KafkaCommandPublisher publisher = KafkaCommandPublisher.create(producerConfig, topics);
+        publisher.bindTo(registry);
         HttpApi api;
         try {
             api = HttpApi.start(httpSettings, streams, topics, settings.assets(), publisher, checks, registry, sinks.history());
@@ -177,6 +185,18 @@ public final class SettlementApp implements AutoCloseable {
         props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, settings.advertisedHost() + ":" + settings.httpPort());
         props.putAll(settings.streamsOverrides());
         return props;
+    }
+
+    /**
+     * What operators see of the topology (docs/operations.md): the record's ids in the logging
+     * context and results counted ({@link ObservedProcessors}), dead letters counted
+     * ({@link DeadLetterMeter}), both reporting to {@code registry}.
+     */
+    static void observe(Properties properties, MeterRegistry registry) {
+        properties.put(StreamsConfig.PROCESSOR_WRAPPER_CLASS_CONFIG, ObservedProcessors.class.getName());
+        properties.put(ObservedProcessors.METER_REGISTRY_CONFIG, registry);
+        properties.put(StreamsConfig.producerPrefix(ProducerConfig.INTERCEPTOR_CLASSES_CONFIG), DeadLetterMeter.class.getName());
+        properties.put(StreamsConfig.producerPrefix(ObservedProcessors.METER_REGISTRY_CONFIG), registry);
     }
 
     private static ComponentHealth streamsHealth(StreamsHealth health) {

@@ -13,14 +13,15 @@ import picocli.CommandLine.Option;
 /**
  * The {@code settlement} command line: {@code dev} (everything in one process on an embedded
  * broker), {@code run} (against a Kafka cluster), {@code produce} (JSON lines to the input
- * topics), {@code schema} (the ScyllaDB sink's CQL) and {@code reconcile} (the balance stores
- * against TigerBeetle). Exit codes: 0 done, 1 failed while running, 2 bad usage or
+ * topics), {@code schema} (the ScyllaDB sink's CQL), {@code reconcile} (the balance stores
+ * against TigerBeetle), and the tools for a bad day: {@code dlq} (list, show and replay dead
+ * letters) and {@code sink} (un-halt a partition, reset offsets to a time). Exit codes: 0 done, 1 failed while running, 2 bad usage or
  * configuration; {@code reconcile} adds its own (docs/running.md).
  */
 @Command(name = "settlement", mixinStandardHelpOptions = true, version = "settlement-streams 0.1.0",
         description = "The settlement core of a crypto exchange, as one Kafka Streams application.",
         subcommands = {DevCommand.class, RunCommand.class, ProduceCommand.class, SchemaCommand.class, ReconcileSubcommand.class,
-                BenchCommand.class, CommandLine.HelpCommand.class})
+                DeadLetterCommand.class, SinkCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class SettlementCli {
     public static final int EXIT_OK = 0;
     public static final int EXIT_FAILED = 1;
@@ -39,7 +40,7 @@ public final class SettlementCli {
                 cmd.getErr().println("settlement " + cmd.getCommandName() + ": " + exception.getMessage());
                 return EXIT_USAGE;
             }
-            if (exception instanceof SettlementApp.StartException) {
+            if (exception instanceof SettlementApp.StartException || exception instanceof org.apache.kafka.common.KafkaException) {
                 cmd.getErr().println("settlement " + cmd.getCommandName() + ": " + exception.getMessage());
                 return EXIT_FAILED;
             }

@@ -73,7 +73,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--http-clients", defaultValue = "4", description = "Concurrent HTTP clients; default: ${DEFAULT-VALUE}")
     int httpClients;
 
-    @Option(names = "--out", description = "Write the report as JSON here")
+    @Option(names = "--out", description = "Write the report as JSON here, and its chart as PNG beside it (bench.json: bench.png)")
     Path out;
 
     @Option(names = "--streams", description = "A Kafka Streams setting over the app's, for experiments (ceiling and settlement alike), e.g. --streams max.task.idle.ms=-1")
@@ -109,6 +109,9 @@ public final class BenchCommand implements Callable<Integer> {
             }
             json().writeValue(path.toFile(), report);
             printer.println("JSON report: " + path);
+            Path chart = BenchChart.besides(path);
+            BenchChart.write(report, chart);
+            printer.println("Chart: " + chart);
         }
         printer.println(report.verified() ? "VERIFIED" : "FAILED: " + String.join("; ", report.failures));
         return report.verified() ? 0 : 1;

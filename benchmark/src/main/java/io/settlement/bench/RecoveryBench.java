@@ -260,15 +260,19 @@ public final class RecoveryBench implements Callable<Integer> {
         throw new IllegalStateException("group " + group + " did not catch up within " + timeoutSeconds + " s");
     }
 
-    private static final Pattern RESTORED = Pattern.compile("^settlement_restore_records_restored(?:\\{[^}]*\\})? ([0-9.E+]+)$", Pattern.MULTILINE);
+    private static final Pattern RESTORED = Pattern.compile("^settlement_restore_records_total(?:\\{[^}]*\\})? ([0-9.E+]+)$", Pattern.MULTILINE);
 
-    /** The changelog records the instance restored since it started, from its /metrics. */
+    /** The changelog records the instance restored since it started, over every store, from its /metrics; -1 if none is reported. */
     private long restored(String base) throws InterruptedException {
         try {
             String metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).timeout(Duration.ofSeconds(10)).GET().build(),
                     HttpResponse.BodyHandlers.ofString()).body();
             Matcher matcher = RESTORED.matcher(metrics);
-            return matcher.find() ? (long) Double.parseDouble(matcher.group(1)) : -1;
+            long restored = -1;
+            while (matcher.find()) { // one line per store
+                restored = Math.max(restored, 0) + (long) Double.parseDouble(matcher.group(1));
+            }
+            return restored;
         } catch (IOException e) {
             return -1;
         }

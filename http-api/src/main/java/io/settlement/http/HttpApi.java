@@ -10,6 +10,8 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.settlement.contract.Topics;
 import io.settlement.topology.Assets;
 import java.time.Duration;
+import io.settlement.topology.RecordIds;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -21,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * The HTTP API of one instance (DESIGN.md section 7, docs/http-api.md): balance and status
  * lookups over the topology's state stores (answered here or forwarded to the instance that owns
  * the key), the commands clients may submit (transfers, deposits; published with the contract's
- * partitioner), the original gateway's routes, {@code GET /health} and {@code GET /metrics}.
+ * partitioner), the original gateway's routes, {@code GET /health}, {@code GET /metrics} and the
+ * API's own description, {@code GET /openapi.yaml} ({@link OpenApiDocument}). Every line logged
+ * while a request is served carries the ids in its path ({@link RecordIds}).
  *
  * <p>How the app wires it:
  * <pre>{@code
@@ -87,6 +91,9 @@ public final class HttpApi implements AutoCloseable {
             config.http.prefer405over404 = true;
             config.http.maxRequestSize = settings.requestBodyBytesMax();
             config.requestLogger.http((ctx, ms) -> recordRequest(registry, ctx, ms));
+            // Every line written while serving a request names what it is about (docs/operations.md).
+            config.routes.beforeMatched(HttpApi::putRequestIds);
+            config.routes.after(ctx -> RecordIds.clear());
             config.routes.exception(ApiError.class, (e, ctx) -> error(ctx, json, retryAfter, e.code(), e.getMessage()));
             config.routes.exception(HttpResponseException.class,
                     (e, ctx) -> error(ctx, json, retryAfter, codeOf(e.getStatus()), messageOf(e, ctx)));
@@ -101,6 +108,7 @@ public final class HttpApi implements AutoCloseable {
             config.routes.get("/health/live", ctx -> liveness(ctx, json, streams));
             config.routes.get("/health/ready", ctx -> readiness(ctx, json, retryAfter, streams));
             config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(registry.scrape()));
+            config.routes.get(OpenApiDocument.ROUTE, ctx -> ctx.contentType(OpenApiDocument.CONTENT_TYPE).result(OpenApiDocument.yaml()));
         });
         try {
             server.start();
@@ -110,6 +118,28 @@ public final class HttpApi implements AutoCloseable {
         }
         log.info("HTTP API listening on {}:{}, application.server {}", settings.bindHost(), server.port(), settings.applicationServer());
         return new HttpApi(server, streamsMetrics);
+    }
+
+    /** Every HTTP route this API registered, as {@code "GET /api/v1/trades/{trade_id}"}, in registration order. */
+    public List<String> routes() {
+        return server.unsafe.internalRouter.allHttpHandlers().stream()
+                .map(parsed -> parsed.endpoint)
+                .filter(endpoint -> endpoint.method.isHttpMethod())
+                .map(endpoint -> endpoint.method.name() + " " + endpoint.path)
+                .toList();
+    }
+
+    private static void putRequestIds(Context ctx) {
+        RecordIds.clear();
+        Map<String, String> path = ctx.pathParamMap();
+        RecordIds.put(RecordIds.USER_ID, path.containsKey("id") && ctx.endpoint().path.startsWith("/api/v1/users/")
+                ? path.get("id") : ctx.queryParam("user_id"));
+        RecordIds.put(RecordIds.COMMAND_ID, path.getOrDefault("request_id", path.get("key")));
+        RecordIds.put(RecordIds.TRADE_ID, path.get("trade_id"));
+        RecordIds.put(RecordIds.KIND, path.get("kind"));
+        if (path.containsKey("id") && path.containsKey("kind")) {
+            RecordIds.put(RecordIds.COMMAND_ID, path.get("id"));
+        }
     }
 
     /** The port the API listens on. */
@@ -207,6 +237,10 @@ public final class HttpApi implements AutoCloseable {
                 .tag("method", ctx.method().name())
                 .tag("route", route)
                 .tag("status", Integer.toString(ctx.statusCode()))
+                // Buckets, so latency percentiles can be computed over instances and time (histogram_quantile).
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(10))
                 .register(registry)
                 .record(Duration.ofNanos((long) (ms * 1_000_000)));
     }

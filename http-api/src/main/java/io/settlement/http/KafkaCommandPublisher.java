@@ -12,6 +12,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -25,11 +29,12 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * (issue 9: never a client default), so a command always lands on the partition whose task owns
  * its user. It owns the producer and closes it.
  */
-public final class KafkaCommandPublisher implements CommandPublisher {
+public final class KafkaCommandPublisher implements CommandPublisher, MeterBinder {
     /** How long one publish may wait for the broker's acknowledgement. */
     public static final long PUBLISH_TIMEOUT_MS = 5_000;
 
     private final Producer<byte[], byte[]> producer;
+    private KafkaClientMetrics producerMetrics;
     private final Topics topics;
     private final Duration publishTimeout;
     private final Map<String, Integer> partitionCounts = new ConcurrentHashMap<>();
@@ -102,8 +107,22 @@ public final class KafkaCommandPublisher implements CommandPublisher {
         });
     }
 
+    /** Binds the producer's own metrics ({@code kafka_producer_*}, tag {@code client=http-api}) until {@link #close()}. */
+    @Override
+    public synchronized void bindTo(MeterRegistry registry) {
+        if (producerMetrics == null) {
+            producerMetrics = new KafkaClientMetrics(producer, Tags.of("client", "http-api"));
+            producerMetrics.bindTo(registry);
+        }
+    }
+
     @Override
     public void close() {
+        synchronized (this) {
+            if (producerMetrics != null) {
+                producerMetrics.close();
+            }
+        }
         producer.close(Duration.ofMillis(PUBLISH_TIMEOUT_MS));
     }
 }

@@ -9,8 +9,12 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 
-/** A real HTTP client (java.net.http) for the tests, answering status, headers and the parsed JSON body. */
+/**
+ * A real HTTP client (java.net.http) for the tests, answering status, headers and the parsed JSON
+ * body; every answer is checked against the API's OpenAPI document ({@link OpenApiContract}).
+ */
 final class Http {
     record Reply(int status, HttpResponse<String> raw, JsonNode json) {
         String header(String name) {
@@ -59,6 +63,12 @@ final class Http {
             String type = response.headers().firstValue("Content-Type").orElse("");
             if (type.startsWith("application/json")) {
                 json = JSON.readTree(response.body());
+            }
+            // Every answer of the integration tests must match what openapi.yaml documents for it.
+            List<String> problems = OpenApiContract.DOCUMENT.problems(response.request().method(), response.request().uri().getPath(),
+                    response.statusCode(), type, json);
+            if (!problems.isEmpty()) {
+                throw new AssertionError("the answer does not match openapi.yaml: " + problems + "; body: " + response.body());
             }
             return new Reply(response.statusCode(), response, json);
         } catch (IOException e) {

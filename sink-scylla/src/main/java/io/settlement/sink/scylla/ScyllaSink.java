@@ -12,15 +12,14 @@ import io.settlement.contract.Topics;
 import io.settlement.sink.SinkConsumers;
 import io.settlement.sink.SinkHealth;
 import io.settlement.sink.SinkLoop;
+import io.settlement.sink.SinkMeters;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -72,11 +71,10 @@ public final class ScyllaSink implements Runnable, SinkHealth, AutoCloseable {
     private final Deserializer<SettlementResult> resultDecoder;
 
     private final Map<TopicPartition, String> halted = new ConcurrentHashMap<>();
-    private final AtomicLong lag = new AtomicLong();
     private volatile String databaseProblem;
     private long failedPolls;
 
-    private final Counter records;
+    private final SinkMeters meters;
     private final Counter writeErrors;
     private final Counter rewinds;
     private final Counter halts;
@@ -100,13 +98,11 @@ public final class ScyllaSink implements Runnable, SinkHealth, AutoCloseable {
         this.eventDecoder = topics.balanceEvents().valueSerde().deserializer();
         this.resultDecoder = topics.results().valueSerde().deserializer();
         MeterRegistry meters = registry == null ? new SimpleMeterRegistry() : registry;
-        this.records = Counter.builder(METRICS + "records").description("records written and committed").register(meters);
+        this.meters = new SinkMeters(meters, "scylla", consumer, halted);
         this.writeErrors = Counter.builder(METRICS + "write.errors").description("requests that failed (and were retried)").register(meters);
         this.rewinds = Counter.builder(METRICS + "rewinds").description("polls read again after writes failed").register(meters);
         this.halts = Counter.builder(METRICS + "halts").description("partitions halted at an unreadable record").register(meters);
-        Gauge.builder(METRICS + "lag", lag, AtomicLong::get).description("records not yet read, over the assigned partitions").register(meters);
         Gauge.builder(METRICS + "rows.written", writer, CqlWriter::rowsWritten).register(meters);
-        Gauge.builder(METRICS + "halted.partitions", halted, Map::size).register(meters);
     }
 
     /** The consumer configuration the sink relies on: its group, committed reads, manual commits. */
@@ -123,7 +119,11 @@ public final class ScyllaSink implements Runnable, SinkHealth, AutoCloseable {
     /** Consumes until {@link #close()}; a failure that stops the sink leaves it DOWN. */
     @Override
     public void run() {
-        loop.run(topicNames(), new RebalanceListener(), this::pollOnce);
+        try {
+            loop.run(topicNames(), new RebalanceListener(), this::pollOnce);
+        } finally {
+            meters.close();
+        }
     }
 
     /** Stops {@link #run()} after the poll under way; what was not written stays uncommitted. */
@@ -149,7 +149,7 @@ public final class ScyllaSink implements Runnable, SinkHealth, AutoCloseable {
 
     /** Records not yet read over the assigned partitions, as of the last poll. */
     public long lag() {
-        return lag.get();
+        return meters.lagRecords();
     }
 
     public long rowsWritten() {
@@ -162,15 +162,16 @@ public final class ScyllaSink implements Runnable, SinkHealth, AutoCloseable {
         if (!polled.isEmpty()) {
             mirror(polled);
         }
-        updateLag();
+        meters.observeLag(consumer);
     }
 
     private void mirror(ConsumerRecords<byte[], byte[]> polled) throws InterruptedException {
         Map<TopicPartition, Long> firstOffsets = new LinkedHashMap<>();
         Map<TopicPartition, Long> nextOffsets = new LinkedHashMap<>();
+        Map<TopicPartition, Long> lastTimestamps = new LinkedHashMap<>();
+        Map<TopicPartition, Integer> counts = new LinkedHashMap<>();
         Map<TopicPartition, Unreadable> unreadable = new LinkedHashMap<>();
         List<RowWrite> writes = new ArrayList<>();
-        int count = 0;
         for (TopicPartition partition : polled.partitions()) {
             for (ConsumerRecord<byte[], byte[]> record : polled.records(partition)) {
                 firstOffsets.putIfAbsent(partition, record.offset());
@@ -183,7 +184,8 @@ public final class ScyllaSink implements Runnable, SinkHealth, AutoCloseable {
                 }
                 writes.addAll(rows);
                 nextOffsets.put(partition, record.offset() + 1);
-                count++;
+                lastTimestamps.put(partition, record.timestamp());
+                counts.merge(partition, 1, Integer::sum);
             }
         }
         CqlWriter.Outcome outcome = writer.write(writes);
@@ -194,7 +196,7 @@ public final class ScyllaSink implements Runnable, SinkHealth, AutoCloseable {
         databaseProblem = null;
         failedPolls = 0;
         commit(nextOffsets);
-        records.increment(count);
+        counts.forEach((partition, count) -> meters.written(partition, lastTimestamps.get(partition), count));
         unreadable.forEach(this::halt);
     }
 
@@ -255,17 +257,6 @@ public final class ScyllaSink implements Runnable, SinkHealth, AutoCloseable {
         consumer.seek(partition, record.offset());
         consumer.pause(List.of(partition));
         halted.put(partition, "offset " + record.offset() + ": " + record.why());
-    }
-
-    private void updateLag() {
-        long total = 0;
-        for (TopicPartition partition : consumer.assignment()) {
-            OptionalLong partitionLag = consumer.currentLag(partition);
-            if (partitionLag.isPresent()) {
-                total += partitionLag.getAsLong();
-            }
-        }
-        lag.set(total);
     }
 
     void writeFailed(Throwable error) {

@@ -2,13 +2,13 @@ package io.settlement.sink.tigerbeetle;
 
 import com.tigerbeetle.CreateAccountResult;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.settlement.avro.JournalEntry;
 import io.settlement.contract.Topic;
 import io.settlement.sink.SinkConsumers;
 import io.settlement.sink.SinkHealth;
 import io.settlement.sink.SinkLoop;
+import io.settlement.sink.SinkMeters;
 import io.settlement.sink.tigerbeetle.CommitDecision.Attempt;
 import io.settlement.sink.tigerbeetle.CommitDecision.Decision;
 import io.settlement.sink.tigerbeetle.LedgerClient.AccountError;
@@ -80,6 +80,7 @@ public final class TigerBeetleSink implements Runnable, SinkHealth, AutoCloseabl
     private final Counter unmappable;
     private final Counter retries;
     private final Counter accountsCreated;
+    private final SinkMeters meters;
 
     public TigerBeetleSink(Consumer<byte[], byte[]> consumer, Topic<Long, JournalEntry> journal, LedgerClient ledger,
                            TigerBeetleSinkSettings settings, MeterRegistry registry, Backoff backoff) {
@@ -98,7 +99,7 @@ public final class TigerBeetleSink implements Runnable, SinkHealth, AutoCloseabl
         this.unmappable = Counter.builder(prefix + "halts").tag("reason", "unmappable").register(registry);
         this.retries = Counter.builder(prefix + "retries").register(registry);
         this.accountsCreated = Counter.builder(prefix + "accounts.created").register(registry);
-        Gauge.builder(prefix + "halted.partitions", halted, Map::size).register(registry);
+        this.meters = new SinkMeters(registry, "tigerbeetle", consumer, halted);
     }
 
     /** The consumer configuration the sink relies on: its group, committed reads, manual commits. */
@@ -109,7 +110,11 @@ public final class TigerBeetleSink implements Runnable, SinkHealth, AutoCloseabl
     /** Consumes until {@link #close()}; a failure that stops the sink leaves it DOWN. */
     @Override
     public void run() {
-        loop.run(List.of(journal.name()), new RebalanceListener(), this::pollOnce);
+        try {
+            loop.run(List.of(journal.name()), new RebalanceListener(), this::pollOnce);
+        } finally {
+            meters.close();
+        }
     }
 
     /** Stops {@link #run()} after the poll under way; offsets of work not answered stay uncommitted. */
@@ -167,6 +172,7 @@ public final class TigerBeetleSink implements Runnable, SinkHealth, AutoCloseabl
             consumer.commitSync(offsets);
             offsets.forEach((partition, offset) -> committedOffsets.put(partition, offset.offset()));
         }
+        meters.observeLag(consumer);
     }
 
     private record Candidate(TopicPartition partition, long offset, String entryId, MappedEntry mapped, EntryOutcome unmappable) {}
@@ -221,7 +227,14 @@ public final class TigerBeetleSink implements Runnable, SinkHealth, AutoCloseabl
                 attempts.add(new Attempt(candidate.partition(), candidate.offset(), candidate.entryId(), outcome));
             }
         }
-        act(CommitDecision.decide(attempts), attempts, candidates);
+        Decision decision = CommitDecision.decide(attempts);
+        act(decision, attempts, candidates);
+        decision.commits().forEach((partition, next) -> {
+            List<ConsumerRecord<byte[], byte[]>> done = records.records(partition).stream().filter(r -> r.offset() < next).toList();
+            if (!done.isEmpty()) {
+                meters.written(partition, done.get(done.size() - 1).timestamp(), done.size());
+            }
+        });
     }
 
     /** Decodes and maps each partition's records in order, up to and including the first unreadable one. */
