@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * partitioner gives, which is also the contract's {@code UserPartitioner} (KAFKA-14070: the stores
  * are keyed like their source topics). The active instance answers from its local store
  * partition; any other instance forwards the request unchanged to the active host's
- * {@code application.server}, marking it with {@link #FORWARDED_BY_HEADER}. A forwarded request
+ * {@code application.server}, marking it with {@link #FORWARDED_BY_HEADER} and carrying the
+ * caller's own bearer token, which the owner verifies and checks for ownership again. A forwarded request
  * is never forwarded again: if the receiver is not the owner (ownership moved in between) it
  * answers 503, so there are no loops. Only active stores answer (no stale standby reads), so a
  * lookup never shows an older state than one answered a moment before.
@@ -122,6 +123,7 @@ final class StoreLookup {
         HttpRequest request = HttpRequest.newBuilder(target)
                 .timeout(settings.forwardRequestTimeout())
                 .header(FORWARDED_BY_HEADER, settings.applicationServerConfig())
+                .header("Authorization", ctx.header("Authorization"))
                 .header("Accept", "application/json")
                 .GET()
                 .build();

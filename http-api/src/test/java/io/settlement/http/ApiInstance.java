@@ -69,7 +69,7 @@ final class ApiInstance implements AutoCloseable {
     }
 
     ApiInstance startApi() {
-        api = HttpApi.start(settings, streams, topics, Assets.defaults(), publisher, health, registry);
+        api = HttpApi.start(settings, streams, topics, Assets.defaults(), publisher, health, registry, TestTokens.SECURITY);
         return this;
     }
 

@@ -183,7 +183,7 @@ class HistoryRoutesTest {
     private HttpApi start(Optional<History> store) {
         HttpApiSettings settings = HttpApiSettings.of(ApiInstance.HOST, ApiInstance.HOST, ApiInstance.freePort());
         return HttpApi.start(settings, streams, Topics.create(AvroSerdes.SINGLE_OBJECT), Assets.defaults(), new NoPublisher(),
-                new HealthChecks(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), store);
+                new HealthChecks(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), TestTokens.SECURITY, store);
     }
 
     private static String base(HttpApi api) {

@@ -158,7 +158,7 @@ class ScyllaSinkTablesTest {
 
         // command_results: one row per result key, with its status
         List<String> expectedResults = scenario.results().stream()
-                .map(r -> CommandKeys.of(r.getKind(), r.getCommandId()) + " " + r.getStatus() + " " + r.getReason()).toList();
+                .map(r -> CommandKeys.of(r) + " " + r.getStatus() + " " + r.getReason()).toList();
         List<String> results = new ArrayList<>();
         sink.session.execute("SELECT * FROM " + sink.keyspace + ".command_results").forEach(row -> results.add(
                 row.getString("command_key") + " " + row.getString("status") + " " + row.getString("reason")));
