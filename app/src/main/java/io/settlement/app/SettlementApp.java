@@ -8,6 +8,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.settlement.contract.AvroSerdes;
 import io.settlement.contract.Topics;
+import io.settlement.http.ApiSecurity;
 import io.settlement.http.CommandPublisher;
 import io.settlement.http.ComponentHealth;
 import io.settlement.http.HealthChecks;
@@ -106,6 +107,7 @@ public final class SettlementApp implements AutoCloseable {
         StreamsBuilder builder = new StreamsBuilder();
         SettlementTopology.build(builder, topics, config);
         HttpApiSettings httpSettings = HttpApiSettings.of(settings.httpHost(), settings.advertisedHost(), settings.httpPort());
+        ApiSecurity security = settings.apiSecurity();
         Properties properties = streamsProperties(settings);
         Topology topology = builder.build(properties);
 
@@ -132,7 +134,8 @@ public final class SettlementApp implements AutoCloseable {
         CommandPublisher publisher = KafkaCommandPublisher.create(producerConfig, topics);
         HttpApi api;
         try {
-            api = HttpApi.start(httpSettings, streams, topics, settings.assets(), publisher, checks, registry, sinks.history());
+            api = HttpApi.start(httpSettings, streams, topics, settings.assets(), publisher, checks, registry, security,
+                    sinks.history());
         } catch (RuntimeException e) {
             sinks.close();
             streams.close(CLOSE_TIMEOUT);

@@ -64,10 +64,23 @@ final class RealBroker implements AutoCloseable {
         values.put(AppSettings.NUM_STANDBY_REPLICAS, "0");
         values.put(AppSettings.HTTP_HOST, "127.0.0.1");
         values.put(AppSettings.HTTP_PORT, "0");
+        values.put(AppSettings.AUTH_HMAC_SECRET_FILE, DevKey.ensure(dir).toString());
+        values.put(AppSettings.AUTH_ISSUER, AppSettings.DEV_ISSUER);
         // Static membership, as dev mode has it: an instance started again takes its place at once.
         values.put(AppSettings.GROUP_INSTANCE_ID, "test-" + instance);
         values.putAll(overrides);
         return AppSettings.of(AppSettings.RUN_DEFAULTS, values);
+    }
+
+    /** {@code Authorization} header value of a service token signed with this broker's test key (reads and submits for anyone). */
+    String serviceAuthorization() {
+        try {
+            byte[] secret = DevKey.read(DevKey.ensure(dir));
+            return "Bearer " + new io.settlement.http.TokenMinter(secret, AppSettings.DEV_ISSUER, "settlement-api")
+                    .service("test-service", java.time.Duration.ofHours(1));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     KafkaProducer<byte[], byte[]> producer() {

@@ -34,7 +34,7 @@ class IdempotencyTest extends DriverTest {
 
         // then
         assertThat(retry).isEqualTo(first);
-        assertThat(driver.resultKeys()).containsExactly("DEPOSIT:d-1", "DEPOSIT:d-1");
+        assertThat(driver.resultKeys()).containsExactly("DEPOSIT:7:d-1", "DEPOSIT:7:d-1");
         assertThat(driver.balance(7, FUNDING, "BTC").available()).isEqualTo(100);
         assertThat(driver.journal()).hasSize(1);
         assertThat(driver.events()).hasSize(1);
@@ -59,7 +59,7 @@ class IdempotencyTest extends DriverTest {
         SettlementResult conflict = driver.send(commands.deposit("d-1", 7, "BTC", 101));
 
         assertThat(conflict.getReason()).isEqualTo(Reason.ID_CONFLICT);
-        assertThat(driver.resultKeys()).last().isEqualTo("DEPOSIT:d-1");
+        assertThat(driver.resultKeys()).last().isEqualTo("DEPOSIT:7:d-1");
         assertThat(driver.balance(7, FUNDING, "BTC").available()).isEqualTo(100);
     }
 
@@ -97,13 +97,13 @@ class IdempotencyTest extends DriverTest {
         BalanceOperation deposit = commands.deposit("d-1", 7, "BTC", 100);
         driver.send(deposit);
         KeyValueStore<String, RememberedCommand> remembered = driver.testDriver().getKeyValueStore(StoreNames.COMMANDS);
-        assertThat(remembered.get("DEPOSIT:d-1")).isNotNull();
+        assertThat(remembered.get("DEPOSIT:7:d-1")).isNotNull();
 
         // when the wall clock passes the retention and the purge runs
         driver.advanceWallClock(Duration.ofHours(1).plusMinutes(6));
 
         // then the id is forgotten, and a late replay of the same record is EXPIRED, not applied again
-        assertThat(remembered.get("DEPOSIT:d-1")).isNull();
+        assertThat(remembered.get("DEPOSIT:7:d-1")).isNull();
         SettlementResult replay = driver.send(deposit);
         assertThat(replay.getReason()).isEqualTo(Reason.EXPIRED);
         assertThat(driver.balance(7, FUNDING, "BTC").available()).isEqualTo(100);
@@ -116,6 +116,6 @@ class IdempotencyTest extends DriverTest {
         driver.advanceWallClock(Duration.ofMinutes(50));
 
         KeyValueStore<String, RememberedCommand> remembered = driver.testDriver().getKeyValueStore(StoreNames.COMMANDS);
-        assertThat(remembered.get("DEPOSIT:d-1")).isNotNull();
+        assertThat(remembered.get("DEPOSIT:7:d-1")).isNotNull();
     }
 }
