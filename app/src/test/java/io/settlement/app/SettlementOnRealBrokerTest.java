@@ -207,7 +207,7 @@ class SettlementOnRealBrokerTest {
         }
 
         // then every deposit is accepted
-        Map<String, SettlementResult> settled = awaitResults(users.stream().map(u -> "DEPOSIT:m2-" + u).toList());
+        Map<String, SettlementResult> settled = awaitResults(users.stream().map(u -> "DEPOSIT:" + u + ":m2-" + u).toList());
         assertThat(settled.values()).extracting(SettlementResult::getStatus).containsOnly(ResultStatus.ACCEPTED);
         assertThat(Ledger.userBalances(List.of(app), 301).get(new BalanceKey(301, AccountType.FUNDING, 2)).available())
                 .isEqualTo(1_000_000);

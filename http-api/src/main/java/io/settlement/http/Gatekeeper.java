@@ -24,6 +24,10 @@ final class Gatekeeper {
         this.authenticator = security.authenticator();
         this.rateLimit = new PostRateLimit(security.postsPerSecond(), security.postBurst(), security.principalsMax());
         this.registry = registry;
+        for (Caller.Role role : Caller.Role.values()) {
+            registry.counter("settlement.http.rate.limited", "role", role.name());
+        }
+        registry.counter("settlement.http.auth.refused");
         registry.gauge("settlement.http.rate.limit.principals", rateLimit, PostRateLimit::principals);
     }
 

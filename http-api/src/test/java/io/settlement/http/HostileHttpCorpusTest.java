@@ -131,6 +131,51 @@ class HostileHttpCorpusTest {
         assertThat(published).hasSize(1);
     }
 
+    @Test
+    void aPrincipalOverItsPostRateIsA429WithRetryAfterAndOthersAreNotSlowed() {
+        // given an API that allows each principal a burst of 3 POSTs, refilled at 1 per second
+        HttpApiSettings settings = HttpApiSettings.of(ApiInstance.HOST, ApiInstance.HOST, ApiInstance.freePort());
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        List<Object> sent = new CopyOnWriteArrayList<>();
+        try (HttpApi limited = HttpApi.start(settings, streams, Topics.create(AvroSerdes.SINGLE_OBJECT), Assets.defaults(),
+                new Recording(sent), new HealthChecks(), registry, TestTokens.SECURITY.withPostLimit(1, 3), Optional.empty())) {
+            String url = "http://" + ApiInstance.HOST + ":" + limited.port() + "/api/v1/transfers";
+            Http user = Http.as(TestTokens.user(USER));
+            // when one user posts 5 transfers at once
+            List<Integer> statuses = new ArrayList<>();
+            Http.Reply last = null;
+            for (int i = 0; i < 5; i++) {
+                last = user.post(url, transfer(Map.of("request_id", "burst-" + i)));
+                statuses.add(last.status());
+            }
+            // then the first 3 are accepted and the rest are 429 RATE_LIMITED with Retry-After
+            assertThat(statuses).containsExactly(202, 202, 202, 429, 429);
+            assertThat(last.code()).isEqualTo("RATE_LIMITED");
+            assertThat(Integer.parseInt(last.header("Retry-After"))).isPositive();
+            assertThat(sent).hasSize(3);
+            // and another user is not slowed by it, and the refusals are counted
+            Http.Reply other = Http.as(TestTokens.user(OTHER)).post(url, transfer(Map.of("user_id", OTHER)));
+            assertThat(other.status()).as(other.toString()).isEqualTo(202);
+            assertThat(registry.counter("settlement.http.rate.limited", "role", "USER").count()).isEqualTo(2.0);
+            Http.Reply metrics = Http.as(TestTokens.operator()).get("http://" + ApiInstance.HOST + ":" + limited.port() + "/metrics");
+            assertThat(metrics.raw().body()).contains("settlement_http_rate_limited_total").contains("settlement_http_auth_refused_total");
+        }
+    }
+
+    @Test
+    void theRateLimitsBucketsAreBoundedWhateverTheNumberOfPrincipals() {
+        // given buckets for at most 100 principals
+        PostRateLimit limit = new PostRateLimit(1, 1, 100);
+        // when 10,000 principals post once each, and the first posts again
+        for (int i = 0; i < 10_000; i++) {
+            assertThat(limit.acquire("USER:" + i, 0)).isZero();
+        }
+        // then only the 100 most recent are remembered (a forgotten principal starts with a full bucket)
+        assertThat(limit.principals()).isEqualTo(100);
+        assertThat(limit.acquire("USER:0", 0)).isZero();
+        assertThat(limit.acquire("USER:9999", 0)).isPositive();
+    }
+
     // ---- tokens -----------------------------------------------------------------------------------------
 
     private List<Case> badTokens() throws Exception {

@@ -411,6 +411,87 @@ class HttpApiIntegrationTest {
         assertThat(data.get("request_id").asText()).isNotBlank();
     }
 
+    // ---- who may see what ----------------------------------------------------------------------------------
+
+    @Test
+    void twoUsersChoosingTheSameRequestIdAreBothAcceptedAndEachSeesOnlyItsOwn() {
+        Assumptions.assumeTrue(topologyHasBalancesStore(), "the topology has no balances store yet (core not merged)");
+        // given three funded users: two on one partition, the third on another
+        long first = 8101;
+        long samePartition = first + 1;
+        while (UserPartitioner.partitionOf(samePartition, PARTITIONS) != UserPartitioner.partitionOf(first, PARTITIONS)) {
+            samePartition++;
+        }
+        long otherPartition = first + 1;
+        while (UserPartitioner.partitionOf(otherPartition, PARTITIONS) == UserPartitioner.partitionOf(first, PARTITIONS)) {
+            otherPartition++;
+        }
+        List<Long> users = List.of(first, samePartition, otherPartition);
+        Instant now = Instant.ofEpochMilli(System.currentTimeMillis());
+        for (long user : users) {
+            a.publisher.publishBalanceOperation(new BalanceOperation("fund-same-id", user, now, new Deposit("BTC", 100_000_000L)));
+            awaitResult(a, "/api/v1/commands/DEPOSIT/fund-same-id?user_id=" + user, "ACCEPTED");
+        }
+        // when each posts a transfer with the same request id and its own token, each for a different amount
+        for (int i = 0; i < users.size(); i++) {
+            long user = users.get(i);
+            Http.Reply posted = Http.as(TestTokens.user(user)).post(a.baseUrl() + "/api/v1/transfers", "{\"request_id\":\"tr-same\",\"user_id\":"
+                    + user + ",\"from_wallet\":\"FUNDING\",\"to_wallet\":\"SPOT\",\"asset\":\"BTC\",\"amount\":\"0." + (i + 1) + "\"}");
+            assertThat(posted.status()).as(posted.toString()).isEqualTo(202);
+        }
+        // then each is ACCEPTED, each user reads its own on either instance, and nobody else's
+        for (int i = 0; i < users.size(); i++) {
+            long user = users.get(i);
+            Http client = Http.as(TestTokens.user(user));
+            for (ApiInstance asked : List.of(a, b)) {
+                await().atMost(DEADLINE).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
+                    Http.Reply own = client.get(asked.baseUrl() + "/api/v1/transfers/tr-same");
+                    assertThat(own.status()).as(own.toString()).isEqualTo(200);
+                    assertThat(own.json().get("status").asText()).as(own.toString()).isEqualTo("ACCEPTED");
+                    assertThat(own.json().get("user_id").asLong()).isEqualTo(user);
+                });
+                assertThat(balance(asked, user, "SPOT", "BTC").get("available").asText()).isEqualTo("0." + (i + 1) + "0000000");
+            }
+            for (long other : users) {
+                if (other != user) {
+                    assertError(client.get(a.baseUrl() + "/api/v1/transfers/tr-same?user_id=" + other), 404, "NOT_FOUND");
+                    assertError(client.get(b.baseUrl() + "/api/v1/users/" + other + "/balances"), 404, "NOT_FOUND");
+                }
+            }
+        }
+        assertLedgerInvariants();
+    }
+
+    @Test
+    void aForwardedLookupCarriesTheCallersTokenAndTheOwnerChecksItAgain() {
+        // given a user's result owned by b
+        long user = 8201;
+        String id = idOwnedBy(b, "fwd-", user);
+        seed(result(CommandKind.INTERNAL_TRANSFER, id, user, ResultStatus.ACCEPTED, null));
+        Http owner = Http.as(TestTokens.user(user));
+        // when the user asks a, then a forwards with the user's token and b answers the user's own result
+        Http.Reply forwarded = awaitStatusAs(owner, a.baseUrl() + "/api/v1/transfers/" + id, 200);
+        assertThat(forwarded.header(StoreLookup.SERVED_BY_HEADER)).isEqualTo(b.server());
+        assertThat(forwarded.json().get("user_id").asLong()).isEqualTo(user);
+        // and another user asking a for it is refused before any forwarding
+        assertError(Http.as(TestTokens.user(user + 1)).get(a.baseUrl() + "/api/v1/transfers/" + id + "?user_id=" + user), 404, "NOT_FOUND");
+        // and a request dressed as forwarded but without a token is refused by the owner itself
+        assertError(Http.anonymous().get(b.baseUrl() + "/api/v1/transfers/" + id + "?user_id=" + user,
+                StoreLookup.FORWARDED_BY_HEADER, a.server()), 401, "UNAUTHENTICATED");
+        assertError(Http.anonymous().get(a.baseUrl() + "/api/v1/users/" + user + "/balances"), 401, "UNAUTHENTICATED");
+        // and health stays open for probes
+        assertThat(Http.anonymous().get(a.baseUrl() + "/health").status()).isEqualTo(200);
+    }
+
+    private Http.Reply awaitStatusAs(Http client, String url, int status) {
+        Http.Reply[] last = new Http.Reply[1];
+        await().atMost(DEADLINE).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
+            last[0] = client.get(url);
+            assertThat(last[0].status()).as(last[0].toString()).isEqualTo(status);
+        });
+        return last[0];
+    }
+
     // ---- balances (the balance processor of the core) ---------------------------------------------------
 
     @Test
@@ -642,12 +723,17 @@ class HttpApiIntegrationTest {
                 && a.streams.metadataForAllStreamsClients().size() == 2);
     }
 
-    /** A transfer id whose command-status key lives on {@code owner}, with a result seeded for it. */
+    /** A transfer id of user 1 whose command-status key lives on {@code owner}. */
     private String idOwnedBy(ApiInstance owner, String prefix) {
+        return idOwnedBy(owner, prefix, 1);
+    }
+
+    /** A transfer id of {@code user} whose command-status key lives on {@code owner}. */
+    private String idOwnedBy(ApiInstance owner, String prefix, long user) {
         for (int i = 0; ; i++) {
             String id = prefix + i;
             var metadata = a.streams.queryMetadataForKey(io.settlement.topology.StoreNames.COMMAND_STATUS,
-                    CommandKeys.of(CommandKind.INTERNAL_TRANSFER, 1, id), new org.apache.kafka.common.serialization.StringSerializer());
+                    CommandKeys.of(CommandKind.INTERNAL_TRANSFER, user, id), new org.apache.kafka.common.serialization.StringSerializer());
             if (metadata.activeHost().equals(owner.settings.applicationServer())) {
                 return id;
             }
