@@ -57,8 +57,16 @@ final class RealBroker implements AutoCloseable {
 
     /** The settings of one app instance on this broker, state under {@code dir/<instance>}. */
     AppSettings instanceSettings(String instance, Map<String, String> overrides) {
+        return instanceSettings(bootstrapServers(), dir, instance, overrides);
+    }
+
+    /**
+     * The settings of one app instance on any broker: state under {@code dir/<instance>}, HTTP on a
+     * free port of 127.0.0.1, tokens verified with the HS256 key under {@code dir}.
+     */
+    static AppSettings instanceSettings(String bootstrapServers, Path dir, String instance, Map<String, String> overrides) {
         Map<String, String> values = new LinkedHashMap<>();
-        values.put(AppSettings.BOOTSTRAP_SERVERS, bootstrapServers());
+        values.put(AppSettings.BOOTSTRAP_SERVERS, bootstrapServers);
         values.put(AppSettings.STATE_DIR, dir.resolve(instance).toString());
         values.put(AppSettings.TOPIC_REPLICATION_FACTOR, "1");
         values.put(AppSettings.NUM_STANDBY_REPLICAS, "0");

@@ -92,18 +92,10 @@ class SecuredClusterTest {
             await("the app's ACLs in effect").atMost(WITHIN)
                     .until(() -> appAdmin.listTopics().names().get().containsAll(topics.all()));
         }
-        Map<String, String> settings = new HashMap<>();
-        settings.put(AppSettings.BOOTSTRAP_SERVERS, broker.bootstrapServers());
-        settings.put(AppSettings.STATE_DIR, dir.resolve("streams").toString());
-        settings.put(AppSettings.TOPIC_REPLICATION_FACTOR, "1");
-        settings.put(AppSettings.NUM_STANDBY_REPLICAS, "0");
-        settings.put(AppSettings.HTTP_HOST, "127.0.0.1");
-        settings.put(AppSettings.HTTP_PORT, "0");
-        settings.put(AppSettings.AUTH_HMAC_SECRET_FILE, DevKey.ensure(dir).toString());
-        settings.put(AppSettings.AUTH_ISSUER, AppSettings.DEV_ISSUER);
+        Map<String, String> security = new HashMap<>();
         // The app's principal, passed through to every Kafka client it creates.
-        broker.clientSecurity(APP).forEach((key, value) -> settings.put(AppSettings.KAFKA_PREFIX + key, value.toString()));
-        app = SettlementApp.start(AppSettings.of(AppSettings.RUN_DEFAULTS, settings));
+        broker.clientSecurity(APP).forEach((key, value) -> security.put(AppSettings.KAFKA_PREFIX + key, value.toString()));
+        app = SettlementApp.start(RealBroker.instanceSettings(broker.bootstrapServers(), dir, "secured", security));
         await("the app running on the secured cluster").atMost(WITHIN).until(() -> app.health().isRunning());
     }
 
