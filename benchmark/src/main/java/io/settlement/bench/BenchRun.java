@@ -309,13 +309,13 @@ public final class BenchRun {
         return (int) Math.max(1, Math.min(settings.commandsMax(), rate * settings.runDurationMax().toSeconds()));
     }
 
-    /** Result keys are {@code KIND:<prefix><slot>}: the slot is read back from the key, no lookup table needed. */
+    /** Result keys are {@code KIND:<user_id>:<prefix><slot>} or {@code TRADE:<prefix><slot>}: the slot is read back from the key. */
     private static ToIntFunction<ConsumerRecord<byte[], byte[]>> slotFromResultKey(Workload workload) {
         byte[] prefix = workload.idPrefix().getBytes(StandardCharsets.US_ASCII);
         return record -> {
             byte[] key = record.key();
             int colon = -1;
-            for (int i = 0; i < key.length; i++) {
+            for (int i = key.length - 1; i >= 0; i--) {
                 if (key[i] == ':') {
                     colon = i;
                     break;
