@@ -1,6 +1,8 @@
 package io.settlement.app;
 
 import io.settlement.contract.AvroSerdes;
+import io.settlement.http.ApiSecurity;
+import io.settlement.http.AuthSettings;
 import io.settlement.serde.confluent.ConfluentSerdeConfig;
 import io.settlement.serde.confluent.WireFormats;
 import io.settlement.sink.scylla.ScyllaEndpoint;
@@ -62,6 +64,17 @@ public final class AppSettings {
     public static final String HTTP_HOST = "http.host";
     public static final String HTTP_PORT = "http.port";
     public static final String HTTP_ADVERTISED_HOST = "http.advertised.host";
+    /** The identity provider's JWKS document; verifies RS/PS/ES-signed bearer tokens (docs/security.md). */
+    public static final String AUTH_JWKS_URL = "auth.jwks-url";
+    /** A PEM file with the RSA or EC public key that verifies bearer tokens (instead of a JWKS URL). */
+    public static final String AUTH_PUBLIC_KEY_FILE = "auth.public-key-file";
+    /** A file with the HS256 secret: {@code dev} only ({@code run} refuses it); dev generates it under its data dir. */
+    public static final String AUTH_HMAC_SECRET_FILE = "auth.hmac-secret-file";
+    public static final String AUTH_ISSUER = "auth.issuer";
+    public static final String AUTH_AUDIENCE = "auth.audience";
+    public static final String AUTH_CLOCK_SKEW_SECONDS = "auth.clock-skew-seconds";
+    public static final String HTTP_POSTS_PER_SECOND = "http.rate-limit.posts-per-second";
+    public static final String HTTP_POST_BURST = "http.rate-limit.post-burst";
     public static final String ASSETS = "assets";
     /** How long a command's full first result is kept for retries (ids are remembered for ever); a duration such as 7d. */
     public static final String COMMAND_RETENTION = "command.retention";
@@ -84,6 +97,9 @@ public final class AppSettings {
     public static final String TIGERBEETLE_CLUSTER_ID = TigerBeetleSettings.CLUSTER_ID;
     public static final String TIGERBEETLE_REQUEST_TIMEOUT_MS = TigerBeetleSettings.REQUEST_TIMEOUT_MS;
 
+    /** The issuer of the tokens {@code dev} and {@code token} mint. */
+    public static final String DEV_ISSUER = "settlement-dev";
+
     /** The defaults of {@code run}: a production-like cluster. */
     public static final Map<String, String> RUN_DEFAULTS = ordered(
             APPLICATION_ID, "settlement-streams",
@@ -97,6 +113,14 @@ public final class AppSettings {
             HTTP_HOST, "0.0.0.0",
             HTTP_PORT, "8080",
             HTTP_ADVERTISED_HOST, "",
+            AUTH_JWKS_URL, "",
+            AUTH_PUBLIC_KEY_FILE, "",
+            AUTH_HMAC_SECRET_FILE, "",
+            AUTH_ISSUER, "",
+            AUTH_AUDIENCE, "settlement-api",
+            AUTH_CLOCK_SKEW_SECONDS, String.valueOf(AuthSettings.CLOCK_SKEW_SECONDS_DEFAULT),
+            HTTP_POSTS_PER_SECOND, String.valueOf(ApiSecurity.POSTS_PER_SECOND_DEFAULT),
+            HTTP_POST_BURST, String.valueOf(ApiSecurity.POST_BURST_DEFAULT),
             ASSETS, Assets.DEFAULT_SPEC,
             COMMAND_RETENTION, SettlementConfig.COMMAND_RETENTION_DEFAULT.toDays() + "d",
             PURGE_INTERVAL, SettlementConfig.PURGE_INTERVAL_DEFAULT.toSeconds() + "s",
@@ -132,6 +156,7 @@ public final class AppSettings {
             TOPIC_REPLICATION_FACTOR, "1",
             NUM_STANDBY_REPLICAS, "0",
             HTTP_HOST, "127.0.0.1",
+            AUTH_ISSUER, DEV_ISSUER,
             GROUP_INSTANCE_ID, "settlement-dev"));
 
     private static final Set<String> KNOWN_KEYS = union(RUN_DEFAULTS.keySet(), OPTIONAL_KEYS);
@@ -308,6 +333,46 @@ public final class AppSettings {
     /** The TigerBeetle cluster, or empty when {@code tigerbeetle.addresses} is empty (the sink is off). */
     public Optional<TigerBeetleSettings> tigerBeetle() {
         return TigerBeetleSettings.fromSettings(values);
+    }
+
+    /**
+     * How bearer tokens are verified: exactly one of {@code auth.jwks-url}, {@code auth.public-key-file}
+     * and {@code auth.hmac-secret-file}, with {@code auth.issuer}, {@code auth.audience} and the clock skew.
+     */
+    public AuthSettings authSettings() {
+        String jwks = values.getOrDefault(AUTH_JWKS_URL, "").trim();
+        String publicKey = values.getOrDefault(AUTH_PUBLIC_KEY_FILE, "").trim();
+        String hmac = values.getOrDefault(AUTH_HMAC_SECRET_FILE, "").trim();
+        int sources = (jwks.isEmpty() ? 0 : 1) + (publicKey.isEmpty() ? 0 : 1) + (hmac.isEmpty() ? 0 : 1);
+        if (sources != 1) {
+            throw new IllegalArgumentException("set exactly one of '" + AUTH_JWKS_URL + "' and '" + AUTH_PUBLIC_KEY_FILE
+                    + "' (the HTTP API verifies bearer tokens with it; docs/security.md), " + sources + " set");
+        }
+        String issuer = required(AUTH_ISSUER);
+        String audience = required(AUTH_AUDIENCE);
+        Duration skew = Duration.ofSeconds(intValue(AUTH_CLOCK_SKEW_SECONDS, 0, 600));
+        try {
+            if (!jwks.isEmpty()) {
+                return AuthSettings.jwks(java.net.URI.create(jwks).toURL(), issuer, audience, skew);
+            }
+            if (!publicKey.isEmpty()) {
+                return AuthSettings.publicKey(AuthSettings.parsePem(Files.readString(Path.of(publicKey))), issuer, audience, skew);
+            }
+            return AuthSettings.hmac(DevKey.read(Path.of(hmac)), issuer, audience);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("the token verification key cannot be read: " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether bearer tokens are verified with an HMAC secret (dev only). */
+    public boolean authUsesHmac() {
+        return !values.getOrDefault(AUTH_HMAC_SECRET_FILE, "").isBlank();
+    }
+
+    /** The API's security: the token verifier and the per-principal POST limit. */
+    public ApiSecurity apiSecurity() {
+        return ApiSecurity.of(authSettings())
+                .withPostLimit(intValue(HTTP_POSTS_PER_SECOND, 1, 1_000_000), intValue(HTTP_POST_BURST, 1, 1_000_000));
     }
 
     /** Every setting, for printing at start. Values of keys that look secret are masked. */

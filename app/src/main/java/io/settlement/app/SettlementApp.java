@@ -11,6 +11,7 @@ import io.settlement.app.ops.DeadLetterMeter;
 import io.settlement.app.ops.ObservedProcessors;
 import io.settlement.contract.AvroSerdes;
 import io.settlement.contract.Topics;
+import io.settlement.http.ApiSecurity;
 import io.settlement.http.CommandPublisher;
 import io.settlement.http.ComponentHealth;
 import io.settlement.http.HealthChecks;
@@ -110,6 +111,7 @@ public final class SettlementApp implements AutoCloseable {
         prepareWireFormat(avro, topics);
         PrometheusMeterRegistry registry = meterRegistry();
         HttpApiSettings httpSettings = HttpApiSettings.of(settings.httpHost(), settings.advertisedHost(), settings.httpPort());
+        ApiSecurity security = settings.apiSecurity();
         Properties properties = streamsProperties(settings);
         observe(properties, registry);
         // The processor wrapper is a topology setting: the builder must see it.
@@ -141,7 +143,8 @@ public final class SettlementApp implements AutoCloseable {
         publisher.bindTo(registry);
         HttpApi api;
         try {
-            api = HttpApi.start(httpSettings, streams, topics, settings.assets(), publisher, checks, registry, sinks.history());
+            api = HttpApi.start(httpSettings, streams, topics, settings.assets(), publisher, checks, registry, security,
+                    sinks.history());
         } catch (RuntimeException e) {
             sinks.close();
             streams.close(CLOSE_TIMEOUT);

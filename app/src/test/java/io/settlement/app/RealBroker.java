@@ -67,17 +67,38 @@ final class RealBroker implements AutoCloseable {
 
     /** The settings of one app instance on this broker, state under {@code dir/<instance>}. */
     AppSettings instanceSettings(String instance, Map<String, String> overrides) {
+        return instanceSettings(bootstrapServers(), dir, instance, overrides);
+    }
+
+    /**
+     * The settings of one app instance on any broker: state under {@code dir/<instance>}, HTTP on a
+     * free port of 127.0.0.1, tokens verified with the HS256 key under {@code dir}.
+     */
+    static AppSettings instanceSettings(String bootstrapServers, Path dir, String instance, Map<String, String> overrides) {
         Map<String, String> values = new LinkedHashMap<>();
-        values.put(AppSettings.BOOTSTRAP_SERVERS, bootstrapServers());
+        values.put(AppSettings.BOOTSTRAP_SERVERS, bootstrapServers);
         values.put(AppSettings.STATE_DIR, dir.resolve(instance).toString());
         values.put(AppSettings.TOPIC_REPLICATION_FACTOR, "1");
         values.put(AppSettings.NUM_STANDBY_REPLICAS, "0");
         values.put(AppSettings.HTTP_HOST, "127.0.0.1");
         values.put(AppSettings.HTTP_PORT, "0");
+        values.put(AppSettings.AUTH_HMAC_SECRET_FILE, DevKey.ensure(dir).toString());
+        values.put(AppSettings.AUTH_ISSUER, AppSettings.DEV_ISSUER);
         // Static membership, as dev mode has it: an instance started again takes its place at once.
         values.put(AppSettings.GROUP_INSTANCE_ID, "test-" + instance);
         values.putAll(overrides);
         return AppSettings.of(AppSettings.RUN_DEFAULTS, values);
+    }
+
+    /** {@code Authorization} header value of a service token signed with this broker's test key (reads and submits for anyone). */
+    String serviceAuthorization() {
+        try {
+            byte[] secret = DevKey.read(DevKey.ensure(dir));
+            return "Bearer " + new io.settlement.http.TokenMinter(secret, AppSettings.DEV_ISSUER, "settlement-api")
+                    .service("test-service", java.time.Duration.ofHours(1));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     KafkaProducer<byte[], byte[]> producer() {

@@ -110,23 +110,23 @@ class SettlementOnRealBrokerTest {
 
         // then every command has its one result
         Map<String, SettlementResult> settled = awaitResults(users.stream()
-                .flatMap(u -> List.of("DEPOSIT:dep-" + u, "INTERNAL_TRANSFER:tr-" + u, "INTERNAL_TRANSFER:big-" + u).stream())
+                .flatMap(u -> List.of("DEPOSIT:" + u + ":dep-" + u, "INTERNAL_TRANSFER:" + u + ":tr-" + u, "INTERNAL_TRANSFER:" + u + ":big-" + u).stream())
                 .toList());
         for (long user : users) {
-            assertThat(settled.get("DEPOSIT:dep-" + user).getStatus()).isEqualTo(ResultStatus.ACCEPTED);
-            assertThat(settled.get("INTERNAL_TRANSFER:tr-" + user).getStatus()).isEqualTo(ResultStatus.ACCEPTED);
-            assertThat(settled.get("INTERNAL_TRANSFER:big-" + user).getReason()).isEqualTo(Reason.INSUFFICIENT_AVAILABLE);
+            assertThat(settled.get("DEPOSIT:" + user + ":dep-" + user).getStatus()).isEqualTo(ResultStatus.ACCEPTED);
+            assertThat(settled.get("INTERNAL_TRANSFER:" + user + ":tr-" + user).getStatus()).isEqualTo(ResultStatus.ACCEPTED);
+            assertThat(settled.get("INTERNAL_TRANSFER:" + user + ":big-" + user).getReason()).isEqualTo(Reason.INSUFFICIENT_AVAILABLE);
         }
         // and the journal holds one balanced entry per accepted command, keyed by its user
         Map<String, ConsumerRecord<Long, JournalEntry>> entries = new HashMap<>();
         await().atMost(SETTLED_WITHIN).untilAsserted(() -> {
             journal.records().forEach(r -> entries.put(r.value().getEntryId(), r));
-            assertThat(entries).containsKeys("DEPOSIT:dep-101", "INTERNAL_TRANSFER:tr-101");
+            assertThat(entries).containsKeys("DEPOSIT:101:dep-101", "INTERNAL_TRANSFER:101:tr-101");
         });
-        assertThat(entries.get("DEPOSIT:dep-101").key()).isEqualTo(101L);
-        assertThat(entries.get("DEPOSIT:dep-101").value().getPostings()).singleElement()
+        assertThat(entries.get("DEPOSIT:101:dep-101").key()).isEqualTo(101L);
+        assertThat(entries.get("DEPOSIT:101:dep-101").value().getPostings()).singleElement()
                 .satisfies(posting -> assertThat(posting.getAmount()).isEqualTo(BTC));
-        assertThat(entries.keySet()).doesNotContain("INTERNAL_TRANSFER:big-101");
+        assertThat(entries.keySet()).doesNotContain("INTERNAL_TRANSFER:101:big-101");
         // and the balance events end at the stores' balances
         await().atMost(SETTLED_WITHIN).untilAsserted(() -> {
             BalanceEvent spot = latestEvent(101, Wallet.SPOT, "BTC");
@@ -156,7 +156,7 @@ class SettlementOnRealBrokerTest {
                 .isEqualTo("OFF: not configured (tigerbeetle.addresses is empty)");
         // and the history routes, which read the ScyllaDB sink's tables, say there is no history store
         java.net.http.HttpResponse<String> ledger = java.net.http.HttpClient.newHttpClient().send(
-                java.net.http.HttpRequest.newBuilder(java.net.URI.create(app.httpUrl() + "/api/v1/users/42/ledger?asset=BTC"))
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(app.httpUrl() + "/api/v1/users/42/ledger?asset=BTC")).header("Authorization", kafka.serviceAuthorization())
                         .timeout(Duration.ofSeconds(10)).GET().build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString());
         assertThat(ledger.statusCode()).isEqualTo(503);
@@ -169,7 +169,7 @@ class SettlementOnRealBrokerTest {
         long user = 201;
         int home = UserPartitioner.partitionOf(user, PARTITIONS);
         send(kafka.topics.balanceOperations(), user, commands.deposit("dep-201", user, "BTC", BTC));
-        awaitResults(List.of("DEPOSIT:dep-201"));
+        awaitResults(List.of("DEPOSIT:201:dep-201"));
         Map<BalanceKey, Balance> before = Ledger.userBalances(List.of(app), user);
 
         // when a producer places a deposit and a transfer of that user on another partition
@@ -179,7 +179,7 @@ class SettlementOnRealBrokerTest {
                 commands.transfer("stray-tr-201", user, Wallet.FUNDING, Wallet.SPOT, "BTC", BTC), wrong);
 
         // then both are rejected WRONG_PARTITION
-        Map<String, SettlementResult> settled = awaitResults(List.of("DEPOSIT:stray-201", "INTERNAL_TRANSFER:stray-tr-201"));
+        Map<String, SettlementResult> settled = awaitResults(List.of("DEPOSIT:201:stray-201", "INTERNAL_TRANSFER:201:stray-tr-201"));
         assertThat(settled.values()).allSatisfy(result -> {
             assertThat(result.getStatus()).isEqualTo(ResultStatus.REJECTED);
             assertThat(result.getReason()).isEqualTo(Reason.WRONG_PARTITION);
@@ -207,7 +207,7 @@ class SettlementOnRealBrokerTest {
         }
 
         // then every deposit is accepted
-        Map<String, SettlementResult> settled = awaitResults(users.stream().map(u -> "DEPOSIT:m2-" + u).toList());
+        Map<String, SettlementResult> settled = awaitResults(users.stream().map(u -> "DEPOSIT:" + u + ":m2-" + u).toList());
         assertThat(settled.values()).extracting(SettlementResult::getStatus).containsOnly(ResultStatus.ACCEPTED);
         assertThat(Ledger.userBalances(List.of(app), 301).get(new BalanceKey(301, AccountType.FUNDING, 2)).available())
                 .isEqualTo(1_000_000);
@@ -232,9 +232,9 @@ class SettlementOnRealBrokerTest {
         }
 
         // then exactly the misplaced ones are rejected, and only the others hold ETH
-        Map<String, SettlementResult> settled = awaitResults(LongStream.rangeClosed(401, 420).mapToObj(u -> "DEPOSIT:crc-" + u).toList());
-        misplaced.forEach(u -> assertThat(settled.get("DEPOSIT:crc-" + u).getReason()).isEqualTo(Reason.WRONG_PARTITION));
-        agreeing.forEach(u -> assertThat(settled.get("DEPOSIT:crc-" + u).getStatus()).isEqualTo(ResultStatus.ACCEPTED));
+        Map<String, SettlementResult> settled = awaitResults(LongStream.rangeClosed(401, 420).mapToObj(u -> "DEPOSIT:" + u + ":crc-" + u).toList());
+        misplaced.forEach(u -> assertThat(settled.get("DEPOSIT:" + u + ":crc-" + u).getReason()).isEqualTo(Reason.WRONG_PARTITION));
+        agreeing.forEach(u -> assertThat(settled.get("DEPOSIT:" + u + ":crc-" + u).getStatus()).isEqualTo(ResultStatus.ACCEPTED));
         misplaced.forEach(u -> assertThat(Ledger.userBalances(List.of(app), u)).isEmpty());
     }
 
@@ -250,7 +250,7 @@ class SettlementOnRealBrokerTest {
         send(kafka.topics.balanceOperations(), user, commands.deposit("after-garbage-501", user, "BTC", BTC));
 
         // then the garbage is in the dead-letter topic with the error, and the command settled
-        assertThat(awaitResults(List.of("DEPOSIT:after-garbage-501")).get("DEPOSIT:after-garbage-501").getStatus())
+        assertThat(awaitResults(List.of("DEPOSIT:501:after-garbage-501")).get("DEPOSIT:501:after-garbage-501").getStatus())
                 .isEqualTo(ResultStatus.ACCEPTED);
         await().atMost(SETTLED_WITHIN).untilAsserted(() -> assertThat(deadLetters.records())
                 .anySatisfy(r -> {
@@ -292,7 +292,7 @@ class SettlementOnRealBrokerTest {
         assertThat(out.toString()).contains("produce: 4 sent, 3 failed");
         // and the good lines settle as the commands they describe
         Map<String, SettlementResult> settled = awaitResults(
-                List.of("DEPOSIT:p-dep-601", "INTERNAL_TRANSFER:p-tr-601", "DEPOSIT_INITIATED:p-di-602", "DEPOSIT_CONFIRMED:p-dc-602"));
+                List.of("DEPOSIT:601:p-dep-601", "INTERNAL_TRANSFER:601:p-tr-601", "DEPOSIT_INITIATED:602:p-di-602", "DEPOSIT_CONFIRMED:602:p-dc-602"));
         assertThat(settled.values()).extracting(SettlementResult::getStatus).containsOnly(ResultStatus.ACCEPTED);
         assertThat(Ledger.userBalances(List.of(app), 601).get(new BalanceKey(601, AccountType.SPOT, 1)).available())
                 .isEqualTo(40_000_000);
@@ -312,7 +312,7 @@ class SettlementOnRealBrokerTest {
         }
         deposits.forEach(d -> send(kafka.topics.balanceOperations(), d.getUserId(), d));
         transfers.forEach(t -> send(kafka.topics.transferRequests(), t.getUserId(), t));
-        List<String> firstKeys = users.stream().flatMap(u -> List.of("DEPOSIT:r-dep-" + u, "INTERNAL_TRANSFER:r-tr-" + u).stream()).toList();
+        List<String> firstKeys = users.stream().flatMap(u -> List.of("DEPOSIT:" + u + ":r-dep-" + u, "INTERNAL_TRANSFER:" + u + ":r-tr-" + u).stream()).toList();
         Map<String, SettlementResult> firstResults = awaitResults(firstKeys);
         Map<BalanceKey, Balance> before = Ledger.balances(List.of(app));
 
@@ -327,7 +327,7 @@ class SettlementOnRealBrokerTest {
         awaitRunning(app);
 
         // then the retries got the identical first results and changed nothing; the new command applied once
-        awaitResults(List.of("INTERNAL_TRANSFER:r-after-701"));
+        awaitResults(List.of("INTERNAL_TRANSFER:701:r-after-701"));
         await().atMost(SETTLED_WITHIN).untilAsserted(() -> {
             Map<String, List<SettlementResult>> all = resultsByKey();
             for (String key : firstKeys) {

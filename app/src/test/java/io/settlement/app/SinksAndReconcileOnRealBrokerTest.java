@@ -88,7 +88,7 @@ class SinksAndReconcileOnRealBrokerTest {
                     .statusCode()).isEqualTo(202);
         }
         for (long user : USERS) {
-            await().atMost(WITHIN).untilAsserted(() -> assertThat(JSON.readTree(get("/api/v1/transfers/tr-" + user).body())
+            await().atMost(WITHIN).untilAsserted(() -> assertThat(JSON.readTree(get("/api/v1/transfers/tr-" + user + "?user_id=" + user).body())
                     .get("status").asText()).isEqualTo("ACCEPTED"));
         }
     }
@@ -251,12 +251,12 @@ class SinksAndReconcileOnRealBrokerTest {
     }
 
     private static HttpResponse<String> get(String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(app.httpUrl() + path)).timeout(Duration.ofSeconds(10)).GET().build(),
+        return HTTP.send(HttpRequest.newBuilder(URI.create(app.httpUrl() + path)).header("Authorization", kafka.serviceAuthorization()).timeout(Duration.ofSeconds(10)).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
     private static HttpResponse<String> post(String path, String body) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(app.httpUrl() + path)).timeout(Duration.ofSeconds(10))
+        return HTTP.send(HttpRequest.newBuilder(URI.create(app.httpUrl() + path)).header("Authorization", kafka.serviceAuthorization()).timeout(Duration.ofSeconds(10))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }

@@ -115,15 +115,15 @@ class TradesOnRealBrokerTest {
             send(kafka.topics.balanceOperations(), user, commands.deposit("d-usdt-" + user, user, "USDT", FUNDED_USDT));
             send(kafka.topics.transferRequests(), user, commands.transfer("t-btc-" + user, user, Wallet.FUNDING, Wallet.SPOT, "BTC", FUNDED_BTC));
             send(kafka.topics.transferRequests(), user, commands.transfer("t-usdt-" + user, user, Wallet.FUNDING, Wallet.SPOT, "USDT", FUNDED_USDT));
-            seedKeys.addAll(List.of("DEPOSIT:d-btc-" + user, "DEPOSIT:d-usdt-" + user,
-                    "INTERNAL_TRANSFER:t-btc-" + user, "INTERNAL_TRANSFER:t-usdt-" + user));
+            seedKeys.addAll(List.of("DEPOSIT:" + user + ":d-btc-" + user, "DEPOSIT:" + user + ":d-usdt-" + user,
+                    "INTERNAL_TRANSFER:" + user + ":t-btc-" + user, "INTERNAL_TRANSFER:" + user + ":t-usdt-" + user));
         }
         // (reservations only once the transfers have filled SPOT: the two topics are not ordered against each other)
         awaitResults(seedKeys).values().forEach(r -> assertThat(r.getStatus()).as("%s", r).isEqualTo(ResultStatus.ACCEPTED));
         for (long user : users) {
             send(kafka.topics.balanceOperations(), user, commands.orderReserved("o-buy-" + user, user, "buy-" + user, "USDT", BUY_ORDER_USDT));
             send(kafka.topics.balanceOperations(), user, commands.orderReserved("o-sell-" + user, user, "sell-" + user, "BTC", SELL_ORDER_BTC));
-            seedKeys.addAll(List.of("ORDER_RESERVED:o-buy-" + user, "ORDER_RESERVED:o-sell-" + user));
+            seedKeys.addAll(List.of("ORDER_RESERVED:" + user + ":o-buy-" + user, "ORDER_RESERVED:" + user + ":o-sell-" + user));
             model.fund(user);
         }
         awaitResults(seedKeys).values().forEach(r -> assertThat(r.getStatus()).as("%s", r).isEqualTo(ResultStatus.ACCEPTED));
@@ -290,7 +290,7 @@ class TradesOnRealBrokerTest {
     }
 
     private JsonNode getJson(String url) throws Exception {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).GET().build(),
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", kafka.serviceAuthorization()).timeout(Duration.ofSeconds(10)).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as("%s: %s", url, response.body()).isEqualTo(200);
         return json.readTree(response.body());

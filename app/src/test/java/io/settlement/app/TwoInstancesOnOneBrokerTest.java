@@ -107,12 +107,12 @@ class TwoInstancesOnOneBrokerTest {
     }
 
     private static HttpResponse<String> get(SettlementApp instance, String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(instance.httpUrl() + path)).timeout(Duration.ofSeconds(10)).GET().build(),
+        return HTTP.send(HttpRequest.newBuilder(URI.create(instance.httpUrl() + path)).header("Authorization", kafka.serviceAuthorization()).timeout(Duration.ofSeconds(10)).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
     private static HttpResponse<String> post(SettlementApp instance, String path, String body) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(instance.httpUrl() + path)).timeout(Duration.ofSeconds(10))
+        return HTTP.send(HttpRequest.newBuilder(URI.create(instance.httpUrl() + path)).header("Authorization", kafka.serviceAuthorization()).timeout(Duration.ofSeconds(10))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }

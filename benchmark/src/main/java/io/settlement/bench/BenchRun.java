@@ -23,7 +23,10 @@ import org.apache.kafka.common.TopicPartition;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.settlement.http.HealthChecks;
+import io.settlement.http.ApiSecurity;
+import io.settlement.http.AuthSettings;
 import io.settlement.http.HttpApi;
+import io.settlement.http.TokenMinter;
 import io.settlement.http.HttpApiSettings;
 import io.settlement.http.KafkaCommandPublisher;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -309,13 +312,13 @@ public final class BenchRun {
         return (int) Math.max(1, Math.min(settings.commandsMax(), rate * settings.runDurationMax().toSeconds()));
     }
 
-    /** Result keys are {@code KIND:<prefix><slot>}: the slot is read back from the key, no lookup table needed. */
+    /** Result keys are {@code KIND:<user_id>:<prefix><slot>} or {@code TRADE:<prefix><slot>}: the slot is read back from the key. */
     private static ToIntFunction<ConsumerRecord<byte[], byte[]>> slotFromResultKey(Workload workload) {
         byte[] prefix = workload.idPrefix().getBytes(StandardCharsets.US_ASCII);
         return record -> {
             byte[] key = record.key();
             int colon = -1;
-            for (int i = 0; i < key.length; i++) {
+            for (int i = key.length - 1; i >= 0; i--) {
                 if (key[i] == ':') {
                     colon = i;
                     break;
@@ -423,10 +426,16 @@ public final class BenchRun {
         }
         log.println("-- HTTP lookups: " + settings.httpRequestsMax() + " requests from " + settings.httpClientThreads() + " clients");
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        // The lookups carry an operator token, verified like any other: the measured latency includes the JWT check.
+        byte[] secret = new byte[32];
+        new java.security.SecureRandom().nextBytes(secret);
+        ApiSecurity security = ApiSecurity.of(AuthSettings.hmac(secret, "settlement-bench", "settlement-api"));
+        String authorization = "Bearer " + new TokenMinter(secret, "settlement-bench", "settlement-api")
+                .operator("bench", settings.runDurationMax().plusMinutes(5));
         try (KafkaCommandPublisher publisher = KafkaCommandPublisher.create(Map.of("bootstrap.servers", cluster.bootstrapServers()), topics);
-             HttpApi api = HttpApi.start(http, instance.streams(), topics, config.assets(), publisher, new HealthChecks(), registry)) {
+             HttpApi api = HttpApi.start(http, instance.streams(), topics, config.assets(), publisher, new HealthChecks(), registry, security)) {
             BenchReport.HttpLoad load = HttpLookupLoad.run("http://127.0.0.1:" + http.port(), users, commandKeys, settings.httpRequestsMax(),
-                    settings.httpClientThreads(), settings.seed() + 3, settings.runDurationMax());
+                    settings.httpClientThreads(), settings.seed() + 3, settings.runDurationMax(), authorization);
             report.httpLoad = load;
             if (load.errors() > 0) {
                 report.fail("HTTP lookups: " + load.errors() + " of " + settings.httpRequestsMax() + " lookups did not answer 200");

@@ -85,7 +85,7 @@ final class CommandEncoder {
         if (wrongPartition) {
             partition = (partition + 1) % partitions;
         }
-        commands.add(new PreparedCommand(topic, partition, key, value, slotOf(commandId), CommandKeys.of(kind, commandId),
+        commands.add(new PreparedCommand(topic, partition, key, value, slotOf(commandId), CommandKeys.of(kind, userId, commandId),
                 reuses(commandId), trade, expected));
     }
 

@@ -34,10 +34,11 @@ final class HttpLookupLoad {
     /**
      * @param baseUri e.g. {@code http://127.0.0.1:8080}
      * @param users user ids with balances
-     * @param commandKeys result keys {@code KIND:id} of commands that have a result
+     * @param commandKeys result keys ({@code KIND:user_id:id}, {@code TRADE:id}) of commands that have a result
+     * @param authorization the {@code Authorization} header of every request (an operator token)
      */
     static BenchReport.HttpLoad run(String baseUri, List<Long> users, List<String> commandKeys, int requests, int clients, long seed,
-                                    Duration durationMax) throws InterruptedException {
+                                    Duration durationMax, String authorization) throws InterruptedException {
         HttpClient http = HttpClient.newBuilder().connectTimeout(REQUEST_TIMEOUT).version(HttpClient.Version.HTTP_1_1).build();
         int warmUp = requests * WARM_UP_PERCENT / 100;
         AtomicInteger next = new AtomicInteger();
@@ -60,8 +61,9 @@ final class HttpLookupLoad {
                     boolean balance = (index & 1) == 0;
                     String path = balance
                             ? "/api/v1/users/" + users.get(random.nextInt(users.size())) + "/balances"
-                            : "/api/v1/commands/" + commandKeys.get(random.nextInt(commandKeys.size())).replaceFirst(":", "/");
-                    HttpRequest request = HttpRequest.newBuilder(URI.create(baseUri + path)).timeout(REQUEST_TIMEOUT).GET().build();
+                            : "/api/v1/commands/" + commandKeys.get(random.nextInt(commandKeys.size()));
+                    HttpRequest request = HttpRequest.newBuilder(URI.create(baseUri + path)).timeout(REQUEST_TIMEOUT)
+                            .header("Authorization", authorization).GET().build();
                     long before = System.nanoTime();
                     int status;
                     try {

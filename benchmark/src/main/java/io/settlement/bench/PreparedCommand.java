@@ -13,7 +13,7 @@ import io.settlement.avro.ResultStatus;
  * @param value the record value bytes
  * @param slot the index of the command whose id this one carries: its own index, or an earlier
  *     command's when it deliberately reuses an id (a retry or an id conflict)
- * @param resultKey the key of its result on {@code settlement.results}: {@code KIND:command_id}
+ * @param resultKey the key of its result on {@code settlement.results}: {@code KIND:user_id:command_id}, {@code TRADE:trade_id}
  * @param reusesId whether it carries an earlier command's id (its result is the second one under that key)
  * @param trade whether it is a trade (three hops) rather than a single-step command
  * @param expected what its result must be

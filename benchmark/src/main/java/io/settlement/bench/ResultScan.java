@@ -66,7 +66,7 @@ final class ResultScan {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
                     read++;
                     String key = new String(record.key(), java.nio.charset.StandardCharsets.UTF_8);
-                    String id = key.substring(key.indexOf(':') + 1);
+                    String id = key.substring(key.lastIndexOf(':') + 1); // KIND:user_id:id or TRADE:id
                     Workload workload = byPrefix.entrySet().stream().filter(entry -> id.startsWith(entry.getKey()))
                             .map(Map.Entry::getValue).findFirst().orElse(null);
                     if (workload == null) {

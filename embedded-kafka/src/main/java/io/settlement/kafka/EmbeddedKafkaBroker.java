@@ -38,6 +38,12 @@ import org.slf4j.LoggerFactory;
  * --standalone} does); later starts on the same directory keep every topic and record, so a
  * dev instance killed and started again loses nothing that was committed. Everything binds to
  * 127.0.0.1.
+ *
+ * <p>{@link #startSecured} starts it as a secured cluster is run, for the tests that show what a
+ * principal may do: every listener is {@code SASL_PLAINTEXT} with the PLAIN mechanism (the users
+ * and passwords given), Kafka's {@code StandardAuthorizer} decides every request with no access
+ * when no ACL matches, and the broker's own principal {@value #ADMIN_USER} is the only super user.
+ * Clients connect with {@link #clientSecurity}.
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
@@ -46,22 +52,28 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     /** How long topic creation may take before the broker counts as broken. */
     private static final long ADMIN_TIMEOUT_MS = 30_000;
 
+    /** The secured broker's own principal (inter-broker and controller traffic), its only super user. */
+    public static final String ADMIN_USER = "admin";
+
     private final Path dataDir;
     private final int brokerPort;
     private final int controllerPort;
     private final Map<String, String> overrides;
+    /** User name to password of a secured broker (with {@link #ADMIN_USER}); empty for a plaintext one. */
+    private final Map<String, String> users;
     private KafkaRaftServer server;
 
-    private EmbeddedKafkaBroker(Path dataDir, int brokerPort, int controllerPort, Map<String, String> overrides) {
+    private EmbeddedKafkaBroker(Path dataDir, int brokerPort, int controllerPort, Map<String, String> overrides, Map<String, String> users) {
         this.dataDir = dataDir.toAbsolutePath().normalize();
         this.brokerPort = brokerPort;
         this.controllerPort = controllerPort;
         this.overrides = Map.copyOf(overrides);
+        this.users = Map.copyOf(users);
     }
 
     /** Starts a broker on the given port (the controller on port + 1), keeping its data in {@code dataDir}. */
     public static EmbeddedKafkaBroker start(Path dataDir, int brokerPort) {
-        return new EmbeddedKafkaBroker(dataDir, brokerPort, brokerPort + 1, Map.of()).startup();
+        return new EmbeddedKafkaBroker(dataDir, brokerPort, brokerPort + 1, Map.of(), Map.of()).startup();
     }
 
     /** Starts a broker on free ephemeral ports, for tests. */
@@ -71,7 +83,27 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     /** As {@link #startOnFreePorts(Path)}, with broker settings over the defaults (group coordinator settings, for example). */
     public static EmbeddedKafkaBroker startOnFreePorts(Path dataDir, Map<String, String> overrides) {
-        return new EmbeddedKafkaBroker(dataDir, freePort(), freePort(), overrides).startup();
+        return new EmbeddedKafkaBroker(dataDir, freePort(), freePort(), overrides, Map.of()).startup();
+    }
+
+    /**
+     * Starts a secured broker on free ports: SASL/PLAIN with these users (name to password; it
+     * must hold {@value #ADMIN_USER}, the super user) and the {@code StandardAuthorizer}.
+     */
+    public static EmbeddedKafkaBroker startSecured(Path dataDir, Map<String, String> users) {
+        if (!users.containsKey(ADMIN_USER)) {
+            throw new IllegalArgumentException("a secured broker needs the user " + ADMIN_USER + " (its own principal)");
+        }
+        return new EmbeddedKafkaBroker(dataDir, freePort(), freePort(), Map.of(), users).startup();
+    }
+
+    /** The client settings of {@code user} on a secured broker: SASL_PLAINTEXT, PLAIN, its JAAS login. */
+    public Map<String, Object> clientSecurity(String user) {
+        String password = users.get(user);
+        if (password == null) {
+            throw new IllegalArgumentException("no user " + user + " on this broker");
+        }
+        return Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "PLAIN", "sasl.jaas.config", plainLogin(user, password, false));
     }
 
     public String bootstrapServers() {
@@ -105,6 +137,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     public Admin admin() {
         Properties properties = new Properties();
         properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        if (!users.isEmpty()) {
+            properties.putAll(clientSecurity(ADMIN_USER));
+        }
         return Admin.create(properties);
     }
 
@@ -150,8 +185,38 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         config.put("group.initial.rebalance.delay.ms", "0");
         config.put("num.partitions", "1");
         config.put("auto.create.topics.enable", "false");
+        if (!users.isEmpty()) {
+            secure(config);
+        }
         config.putAll(overrides);
         return config;
+    }
+
+    /** Every listener SASL_PLAINTEXT with PLAIN, the broker logging in as admin, the StandardAuthorizer deciding. */
+    private void secure(Map<String, Object> config) {
+        config.put("listeners", "SASL_PLAINTEXT://" + HOST + ":" + brokerPort + ",CONTROLLER://" + HOST + ":" + controllerPort);
+        config.put("advertised.listeners", "SASL_PLAINTEXT://" + HOST + ":" + brokerPort);
+        config.put("listener.security.protocol.map", "SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT");
+        config.put("inter.broker.listener.name", "SASL_PLAINTEXT");
+        config.put("sasl.enabled.mechanisms", "PLAIN");
+        config.put("sasl.mechanism.inter.broker.protocol", "PLAIN");
+        config.put("sasl.mechanism.controller.protocol", "PLAIN");
+        String login = plainLogin(ADMIN_USER, users.get(ADMIN_USER), true);
+        config.put("listener.name.sasl_plaintext.plain.sasl.jaas.config", login);
+        config.put("listener.name.controller.plain.sasl.jaas.config", login);
+        config.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+        config.put("super.users", "User:" + ADMIN_USER);
+        config.put("allow.everyone.if.no.acl.found", "false");
+    }
+
+    /** A PLAIN JAAS login as {@code user}; the broker's own also lists every user it accepts. */
+    private String plainLogin(String user, String password, boolean withUsers) {
+        StringBuilder jaas = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required username=\"")
+                .append(user).append("\" password=\"").append(password).append('"');
+        if (withUsers) {
+            users.forEach((name, secret) -> jaas.append(" user_").append(name).append("=\"").append(secret).append('"'));
+        }
+        return jaas.append(';').toString();
     }
 
     private boolean formatIfNeeded(KafkaConfig config) throws Exception {

@@ -18,6 +18,8 @@ import io.settlement.topology.Assets;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The v1 routes (DESIGN.md section 7) and the PoC wallet routes: lookups over the stores and
@@ -25,6 +27,8 @@ import java.util.Optional;
  */
 final class ApiV1Routes {
     static final String IDEMPOTENCY_KEY_HEADER = "Idempotency-Key";
+    /** {@code user_id:id} after the kind in a {@code KIND:user_id:id} key. */
+    private static final Pattern USER_QUALIFIED = Pattern.compile("([0-9]{1,19}):(.+)");
 
     private final Lookups lookups;
     private final CommandIntake intake;
@@ -49,16 +53,35 @@ final class ApiV1Routes {
         routes.post("/wallet/deposit/confirm", this::confirmDeposit);
     }
 
-    static String transferStatusUrl(String requestId) {
-        return "/api/v1/transfers/" + requestId;
+    /** Names the user too, so the URL works for a service token as well as for the user's own. */
+    static String transferStatusUrl(String requestId, long userId) {
+        return "/api/v1/transfers/" + requestId + "?user_id=" + userId;
     }
 
-    static String commandStatusUrl(CommandKind kind, String id) {
-        return "/api/v1/commands/" + kind.name() + "/" + id;
+    static String commandStatusUrl(CommandKind kind, String id, long userId) {
+        return "/api/v1/commands/" + kind.name() + "/" + id + "?user_id=" + userId;
+    }
+
+    /**
+     * The user a status lookup is about: a user token's own id (a {@code user_id} parameter
+     * naming another user is 404), or the {@code user_id} parameter a service or operator token
+     * must give. Client-chosen ids are unique only per user, so a lookup is always keyed by one.
+     */
+    static long lookupUser(Context ctx) {
+        Caller caller = Gatekeeper.caller(ctx);
+        String param = ctx.queryParam("user_id");
+        if (param != null) {
+            long userId = RequestBody.userIdText(param, "user_id");
+            caller.checkMayRead(userId);
+            return userId;
+        }
+        return caller.userId().orElseThrow(() -> new ApiError(ErrorCode.INVALID_USER_ID,
+                "a " + caller.role().name().toLowerCase(Locale.ROOT) + " token names the user: ?user_id=<id>"));
     }
 
     private void balances(Context ctx) {
         long userId = RequestBody.userIdText(ctx.pathParam("id"), "user id");
+        Gatekeeper.caller(ctx).checkMayRead(userId);
         lookups.balances(ctx, userId, accounts -> {
             List<Views.WalletBalance> balances = accounts.stream()
                     .map(account -> {
@@ -76,18 +99,27 @@ final class ApiV1Routes {
 
     private void transfer(Context ctx) {
         String requestId = RequestBody.checkLookupId(ctx.pathParam("request_id"), "request_id");
-        String key = CommandKeys.of(CommandKind.INTERNAL_TRANSFER, requestId);
+        long userId = lookupUser(ctx);
+        String key = CommandKeys.of(CommandKind.INTERNAL_TRANSFER, userId, requestId);
         lookups.commandStatus(ctx, key,
                 result -> Replies.json(ctx, json, 200, new Views.TransferStatus(requestId, result.getStatus().name(),
                         result.getReason() == null ? null : result.getReason().name(), result.getDetail(),
-                        result.getUserId(), String.valueOf(result.getProcessedAt()), transferStatusUrl(requestId))),
+                        result.getUserId(), String.valueOf(result.getProcessedAt()), transferStatusUrl(requestId, userId))),
                 () -> pendingOrNotFound(key, () -> Replies.json(ctx, json, 200,
-                        new Views.TransferStatus(requestId, "PENDING", null, null, null, null, transferStatusUrl(requestId)))));
+                        new Views.TransferStatus(requestId, "PENDING", null, null, null, null, transferStatusUrl(requestId, userId)))));
     }
 
     private void trade(Context ctx) {
         String tradeId = RequestBody.checkLookupId(ctx.pathParam("trade_id"), "trade_id");
-        lookups.trade(ctx, tradeId, state -> Replies.json(ctx, json, 200, tradeStatus(state)));
+        Caller caller = Gatekeeper.caller(ctx);
+        lookups.trade(ctx, tradeId, state -> {
+            caller.userId().ifPresent(userId -> {
+                if (state.getTrade().getBuyer().getUserId() != userId && state.getTrade().getSeller().getUserId() != userId) {
+                    throw new ApiError(ErrorCode.NOT_FOUND, "no trade " + tradeId);
+                }
+            });
+            Replies.json(ctx, json, 200, tradeStatus(state));
+        });
     }
 
     private Views.TradeStatus tradeStatus(TradeState state) {
@@ -114,7 +146,7 @@ final class ApiV1Routes {
     private void commandByKind(Context ctx) {
         CommandKind kind = kindOf(ctx.pathParam("kind"));
         String id = RequestBody.checkLookupId(ctx.pathParam("id"), "id");
-        commandStatus(ctx, kind, id);
+        commandStatus(ctx, kind, id, null);
     }
 
     /** {@code KIND:id} in one segment; an id without a kind is ambiguous (ids are unique only per kind). */
@@ -125,23 +157,41 @@ final class ApiV1Routes {
             throw new ApiError(ErrorCode.UNQUALIFIED_COMMAND_ID, "command ids are unique only within their kind: ask for KIND:id"
                     + " (e.g. INTERNAL_TRANSFER:" + RequestBody.abbreviate(key) + ") or /api/v1/commands/{kind}/{id}");
         }
-        commandStatus(ctx, kindOf(key.substring(0, colon)), RequestBody.checkLookupId(key.substring(colon + 1), "id"));
+        CommandKind kind = kindOf(key.substring(0, colon));
+        String rest = key.substring(colon + 1);
+        Matcher qualified = USER_QUALIFIED.matcher(rest);
+        if (kind != CommandKind.TRADE && qualified.matches()) {
+            long userId = RequestBody.userIdText(qualified.group(1), "user id");
+            Gatekeeper.caller(ctx).checkMayRead(userId);
+            commandStatus(ctx, kind, RequestBody.checkLookupId(qualified.group(2), "id"), userId);
+            return;
+        }
+        commandStatus(ctx, kind, RequestBody.checkLookupId(rest, "id"), null);
     }
 
-    private void commandStatus(Context ctx, CommandKind kind, String id) {
-        String key = CommandKeys.of(kind, id);
+    /** A trade is {@code TRADE:trade_id}; any other kind is {@code KIND:user_id:id}, its user given or taken from the caller. */
+    private void commandStatus(Context ctx, CommandKind kind, String id, Long givenUser) {
+        String key;
+        if (kind == CommandKind.TRADE) {
+            Gatekeeper.caller(ctx).checkServiceOrOperator("a trade's command status (users read /api/v1/trades/{trade_id})");
+            key = CommandKeys.of(kind, id);
+        } else {
+            key = CommandKeys.of(kind, givenUser != null ? givenUser : lookupUser(ctx), id);
+        }
         lookups.commandStatus(ctx, key,
                 result -> Replies.json(ctx, json, 200, Views.CommandStatus.of(key, result)),
                 () -> pendingOrNotFound(key, () -> Replies.json(ctx, json, 200, Views.CommandStatus.pending(key, kind.name(), id))));
     }
 
     private void submitTransfer(Context ctx) {
-        RequestBody body = RequestBody.parse(json, ctx.body());
+        RequestBody body = RequestBody.parse(json, ctx.body())
+                .onlyFields("request_id", "user_id", "from_wallet", "to_wallet", "asset", "amount");
         long userId = body.userId("user_id");
         Wallet from = body.wallet("from_wallet");
         Wallet to = body.wallet("to_wallet");
         Asset asset = body.asset("asset", assets);
         long amount = body.amount("amount", asset);
+        Gatekeeper.caller(ctx).checkMaySubmitFor(userId);
         if (from == to) {
             throw new ApiError(ErrorCode.SAME_WALLET, "from_wallet and to_wallet are both " + from);
         }
@@ -149,15 +199,16 @@ final class ApiV1Routes {
         String requestId = CommandIntake.requestIdFor(clientRequestId, idempotencyKey(ctx), userId);
         TransferRequest request = new TransferRequest(requestId, userId, from, to, asset.code(), amount, CommandIntake.now());
         CommandIntake.Outcome outcome = intake.submitTransfer(request);
-        ctx.header("Location", transferStatusUrl(requestId));
+        ctx.header("Location", transferStatusUrl(requestId, userId));
         if (outcome == CommandIntake.Outcome.ALREADY_SUBMITTED) {
             ctx.header("Idempotent-Replayed", "true");
         }
-        Replies.json(ctx, json, 202, new Views.Accepted(requestId, "PENDING", transferStatusUrl(requestId)));
+        Replies.json(ctx, json, 202, new Views.Accepted(requestId, "PENDING", transferStatusUrl(requestId, userId)));
     }
 
     private void deposit(Context ctx) {
-        RequestBody body = RequestBody.parse(json, ctx.body());
+        Gatekeeper.caller(ctx).checkService("a deposit");
+        RequestBody body = RequestBody.parse(json, ctx.body()).onlyFields("user_id", "currency", "amount", "transaction_id");
         long userId = body.userId("user_id");
         Asset asset = body.asset("currency", assets);
         long amount = body.amount("amount", asset);
@@ -168,7 +219,8 @@ final class ApiV1Routes {
     }
 
     private void confirmDeposit(Context ctx) {
-        RequestBody body = RequestBody.parse(json, ctx.body());
+        Gatekeeper.caller(ctx).checkService("a deposit confirmation");
+        RequestBody body = RequestBody.parse(json, ctx.body()).onlyFields("user_id", "transaction_id");
         long userId = body.userId("user_id");
         String transactionId = body.id("transaction_id");
         BalanceOperation operation = new BalanceOperation(transactionId, userId, CommandIntake.now(),
@@ -178,7 +230,7 @@ final class ApiV1Routes {
 
     private void submitDeposit(Context ctx, CommandKind kind, BalanceOperation operation) {
         CommandIntake.Outcome outcome = intake.submitBalanceOperation(kind, operation);
-        String statusUrl = commandStatusUrl(kind, operation.getCommandId());
+        String statusUrl = commandStatusUrl(kind, operation.getCommandId(), operation.getUserId());
         ctx.header("Location", statusUrl);
         if (outcome == CommandIntake.Outcome.ALREADY_SUBMITTED) {
             ctx.header("Idempotent-Replayed", "true");

@@ -43,14 +43,14 @@ final class CommandIntake {
     }
 
     Outcome submitTransfer(TransferRequest request) {
-        String key = CommandKeys.of(CommandKind.INTERNAL_TRANSFER, request.getRequestId());
+        String key = CommandKeys.of(CommandKind.INTERNAL_TRANSFER, request.getUserId(), request.getRequestId());
         String fingerprint = request.getUserId() + "|" + request.getFromWallet() + "|" + request.getToWallet()
                 + "|" + request.getAsset() + "|" + request.getAmount();
         return submit(key, fingerprint, () -> publisher.publishTransfer(request));
     }
 
     Outcome submitBalanceOperation(CommandKind kind, BalanceOperation operation) {
-        String key = CommandKeys.of(kind, operation.getCommandId());
+        String key = CommandKeys.of(kind, operation.getUserId(), operation.getCommandId());
         String fingerprint = operation.getUserId() + "|" + operation.getOperation();
         return submit(key, fingerprint, () -> publisher.publishBalanceOperation(operation));
     }

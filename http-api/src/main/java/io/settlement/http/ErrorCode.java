@@ -7,6 +7,10 @@ package io.settlement.http;
 public enum ErrorCode {
     /** The body is not JSON, or not a JSON object. */
     INVALID_JSON(400),
+    /** The HTTP request itself is malformed (an encoded NUL or ambiguous segment in the URI, a bad request line): refused before routing. */
+    MALFORMED_REQUEST(400),
+    /** The body has a field the route does not read. */
+    UNKNOWN_FIELD(400),
     /** The amount is missing, not a decimal, zero or negative. */
     INVALID_AMOUNT(400),
     /** The amount has more decimal places than the asset's scale. */
@@ -33,7 +37,11 @@ public enum ErrorCode {
     INVALID_LIMIT(400),
     /** A paging cursor that is malformed or was not issued by the same query. */
     INVALID_CURSOR(400),
-    /** No such id (or no result yet), or no such route. */
+    /** No bearer token, or one that is malformed, wrongly signed, expired, not yet valid, or for another issuer or audience. */
+    UNAUTHENTICATED(401),
+    /** A valid token whose role may not do this (a user token depositing, or submitting for another user). */
+    FORBIDDEN(403),
+    /** No such id (or no result yet), or no such route; also another user's data, to a user token. */
     NOT_FOUND(404),
     /** The route exists for another method. */
     METHOD_NOT_ALLOWED(405),
@@ -41,6 +49,10 @@ public enum ErrorCode {
     ID_CONFLICT(409),
     /** The request body is larger than the limit. */
     PAYLOAD_TOO_LARGE(413),
+    /** The request line or headers are larger than the server accepts (16 KB). */
+    HEADERS_TOO_LARGE(431),
+    /** This principal sent more POSTs than its rate limit: retry after Retry-After. */
+    RATE_LIMITED(429),
     /** A bug; the log has the stack trace. */
     INTERNAL_ERROR(500),
     /** The store is rebalancing or restoring, or no instance owns the key right now: retry after Retry-After. */
@@ -64,6 +76,6 @@ public enum ErrorCode {
 
     /** Whether the client should retry after {@code Retry-After}. */
     public boolean retryable() {
-        return httpStatus == 503;
+        return httpStatus == 503 || httpStatus == 429;
     }
 }

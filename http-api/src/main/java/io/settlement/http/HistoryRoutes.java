@@ -43,6 +43,7 @@ final class HistoryRoutes {
 
     private void ledger(Context ctx) {
         long userId = RequestBody.userIdText(ctx.pathParam("id"), "user id");
+        Gatekeeper.caller(ctx).checkMayRead(userId);
         Asset asset = asset(ctx.queryParam("asset"));
         int limit = limit(ctx.queryParam("limit"));
         String cursor = cursor(ctx.queryParam("cursor"));
@@ -62,6 +63,7 @@ final class HistoryRoutes {
 
     private void trades(Context ctx) {
         long userId = RequestBody.userIdText(ctx.pathParam("id"), "user id");
+        Gatekeeper.caller(ctx).checkMayRead(userId);
         int limit = limit(ctx.queryParam("limit"));
         String cursor = cursor(ctx.queryParam("cursor"));
         History.Page<History.UserTrade> page = call(store -> store.trades(userId, limit, cursor));

@@ -47,6 +47,9 @@ import org.slf4j.LoggerFactory;
 public final class HttpApi implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
 
+    /** The request line and headers together; a bearer token may take 8 KB of it. */
+    static final int REQUEST_HEADER_BYTES_MAX = 16 * 1024;
+
     private final Javalin server;
     private final KafkaStreamsMetrics streamsMetrics;
 
@@ -57,11 +60,12 @@ public final class HttpApi implements AutoCloseable {
 
     /**
      * Starts the API without a history store: the history routes answer 503 HISTORY_UNAVAILABLE.
-     * See {@link #start(HttpApiSettings, KafkaStreams, Topics, Assets, CommandPublisher, HealthChecks, PrometheusMeterRegistry, Optional)}.
+     * See {@link #start(HttpApiSettings, KafkaStreams, Topics, Assets, CommandPublisher, HealthChecks, PrometheusMeterRegistry, ApiSecurity, Optional)}.
      */
     public static HttpApi start(HttpApiSettings settings, KafkaStreams streams, Topics topics, Assets assets,
-                                CommandPublisher publisher, HealthChecks health, PrometheusMeterRegistry registry) {
-        return start(settings, streams, topics, assets, publisher, health, registry, Optional.empty());
+                                CommandPublisher publisher, HealthChecks health, PrometheusMeterRegistry registry,
+                                ApiSecurity security) {
+        return start(settings, streams, topics, assets, publisher, health, registry, security, Optional.empty());
     }
 
     /**
@@ -70,8 +74,9 @@ public final class HttpApi implements AutoCloseable {
      */
     public static HttpApi start(HttpApiSettings settings, KafkaStreams streams, Topics topics, Assets assets,
                                 CommandPublisher publisher, HealthChecks health, PrometheusMeterRegistry registry,
-                                Optional<History> history) {
+                                ApiSecurity security, Optional<History> history) {
         Objects.requireNonNull(topics, "topics");
+        Objects.requireNonNull(security, "security");
         Objects.requireNonNull(history, "history");
         ObjectMapper json = Replies.mapper();
         StoreLookup storeLookup = new StoreLookup(streams, settings, registry);
@@ -83,6 +88,7 @@ public final class HttpApi implements AutoCloseable {
         KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(registry);
         String retryAfter = Integer.toString(settings.retryAfterSeconds());
+        Gatekeeper gatekeeper = new Gatekeeper(security, registry);
 
         Javalin server = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
@@ -90,6 +96,8 @@ public final class HttpApi implements AutoCloseable {
             config.jetty.port = settings.port();
             config.http.prefer405over404 = true;
             config.http.maxRequestSize = settings.requestBodyBytesMax();
+            config.jetty.modifyHttpConfiguration(http -> http.setRequestHeaderSize(REQUEST_HEADER_BYTES_MAX));
+            config.jetty.modifyServer(jetty -> jetty.setErrorHandler(new ContainerErrors()));
             config.requestLogger.http((ctx, ms) -> recordRequest(registry, ctx, ms));
             // Every line written while serving a request names what it is about (docs/operations.md).
             config.routes.beforeMatched(HttpApi::putRequestIds);
@@ -101,13 +109,14 @@ public final class HttpApi implements AutoCloseable {
                 log.error("{} {} failed", ctx.method(), ctx.path(), e);
                 error(ctx, json, retryAfter, ErrorCode.INTERNAL_ERROR, e.toString());
             });
+            config.routes.before(gatekeeper::check);
             v1.register(config.routes);
             legacy.register(config.routes);
             historyRoutes.register(config.routes);
             config.routes.get("/health", ctx -> health(ctx, json, retryAfter, streams, health));
             config.routes.get("/health/live", ctx -> liveness(ctx, json, streams));
             config.routes.get("/health/ready", ctx -> readiness(ctx, json, retryAfter, streams));
-            config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(registry.scrape()));
+            config.routes.get("/metrics", ctx -> metrics(ctx, registry));
             config.routes.get(OpenApiDocument.ROUTE, ctx -> ctx.contentType(OpenApiDocument.CONTENT_TYPE).result(OpenApiDocument.yaml()));
         });
         try {
@@ -191,9 +200,17 @@ public final class HttpApi implements AutoCloseable {
         Replies.json(ctx, json, ready ? 200 : 503, new Views.Health(ready ? "UP" : "DOWN", state.name(), Map.of()));
     }
 
+    private static void metrics(Context ctx, PrometheusMeterRegistry registry) {
+        Gatekeeper.caller(ctx).checkServiceOrOperator("/metrics");
+        ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(registry.scrape());
+    }
+
     private static void error(Context ctx, ObjectMapper json, String retryAfter, ErrorCode code, String message) {
-        if (code.retryable()) {
+        if (code.retryable() && ctx.res().getHeader("Retry-After") == null) {
             ctx.header("Retry-After", retryAfter);
+        }
+        if (code == ErrorCode.UNAUTHENTICATED) {
+            ctx.header("WWW-Authenticate", "Bearer");
         }
         Object body = LegacyGatewayRoutes.isLegacy(ctx.path())
                 ? LegacyGatewayRoutes.ErrorEnvelope.of(code, message)
@@ -209,6 +226,8 @@ public final class HttpApi implements AutoCloseable {
                 return ErrorCode.METHOD_NOT_ALLOWED;
             case 413:
                 return ErrorCode.PAYLOAD_TOO_LARGE;
+            case 401:
+                return ErrorCode.UNAUTHENTICATED;
             default:
                 return status >= 500 ? ErrorCode.INTERNAL_ERROR : ErrorCode.INVALID_JSON;
         }

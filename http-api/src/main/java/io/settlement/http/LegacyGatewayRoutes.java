@@ -78,6 +78,7 @@ final class LegacyGatewayRoutes {
 
     private void balance(Context ctx) {
         long userId = RequestBody.userIdText(ctx.queryParam("user_id"), "user_id");
+        Gatekeeper.caller(ctx).checkMayRead(userId);
         String walletParam = ctx.queryParam("wallet");
         Wallet wallet = walletParam == null ? Wallet.SPOT : walletOf(walletParam, "wallet");
         lookups.balances(ctx, userId, accounts -> {
@@ -96,9 +97,9 @@ final class LegacyGatewayRoutes {
      * "user_id":3001,"asset":"USDT"},"amount":"1000"}}: the user is the one named on either side.
      */
     private void submitTransfer(Context ctx) {
-        RequestBody body = RequestBody.parse(json, ctx.body());
-        RequestBody from = body.object("from_account");
-        RequestBody to = body.object("to_account");
+        RequestBody body = RequestBody.parse(json, ctx.body()).onlyFields("from_account", "to_account", "amount", "request_id");
+        RequestBody from = body.object("from_account").onlyFields("account_type", "user_id", "asset");
+        RequestBody to = body.object("to_account").onlyFields("account_type", "user_id", "asset");
         Wallet fromWallet = walletOf(from.text("account_type", ErrorCode.UNKNOWN_WALLET), "from_account.account_type");
         Wallet toWallet = walletOf(to.text("account_type", ErrorCode.UNKNOWN_WALLET), "to_account.account_type");
         Asset asset = from.asset("asset", assets);
@@ -108,6 +109,7 @@ final class LegacyGatewayRoutes {
         }
         long userId = userOf(from, to);
         long amount = body.amount("amount", asset);
+        Gatekeeper.caller(ctx).checkMaySubmitFor(userId);
         if (fromWallet == toWallet) {
             throw new ApiError(ErrorCode.SAME_WALLET, "from_account and to_account are both " + fromWallet);
         }
@@ -124,7 +126,7 @@ final class LegacyGatewayRoutes {
 
     private void transfer(Context ctx) {
         String requestId = RequestBody.checkLookupId(ctx.pathParam("request_id"), "request_id");
-        String key = CommandKeys.of(CommandKind.INTERNAL_TRANSFER, requestId);
+        String key = CommandKeys.of(CommandKind.INTERNAL_TRANSFER, ApiV1Routes.lookupUser(ctx), requestId);
         lookups.commandStatus(ctx, key,
                 result -> Replies.json(ctx, json, 200, Envelope.ok(view(requestId, result))),
                 () -> {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.settlement.avro.Wallet;
 import io.settlement.topology.Asset;
 import io.settlement.topology.Assets;
+import java.math.BigDecimal;
 import java.util.Locale;
 import java.util.regex.Pattern;
 
@@ -43,6 +44,19 @@ final class RequestBody {
             throw new ApiError(ErrorCode.INVALID_JSON, field + " must be a JSON object");
         }
         return new RequestBody(node);
+    }
+
+    /** Refuses a field this route does not read: a typo never silently falls back to a default. */
+    RequestBody onlyFields(String... allowed) {
+        java.util.List<String> known = java.util.List.of(allowed);
+        java.util.Iterator<String> names = root.fieldNames();
+        while (names.hasNext()) {
+            String name = names.next();
+            if (!known.contains(name)) {
+                throw new ApiError(ErrorCode.UNKNOWN_FIELD, "unknown field \"" + abbreviate(name) + "\"; this route reads " + known);
+            }
+        }
+        return this;
     }
 
     boolean has(String field) {
@@ -96,8 +110,8 @@ final class RequestBody {
 
     /** An id read from a URL path: 1..128 characters (upstream ids may use any characters but '/'). */
     static String checkLookupId(String id, String field) {
-        if (id == null || id.isEmpty() || id.length() > ID_CHARS_MAX) {
-            throw new ApiError(ErrorCode.INVALID_ID, field + " must be 1.." + ID_CHARS_MAX + " characters");
+        if (id == null || id.isEmpty() || id.length() > ID_CHARS_MAX || id.chars().anyMatch(Character::isISOControl)) {
+            throw new ApiError(ErrorCode.INVALID_ID, field + " must be 1.." + ID_CHARS_MAX + " characters, none a control character");
         }
         return id;
     }
@@ -138,11 +152,30 @@ final class RequestBody {
         if (node.isTextual()) {
             text = node.textValue();
         } else if (node.isNumber()) {
-            text = node.decimalValue().toPlainString();
+            text = boundedPlainText(node.decimalValue(), field);
         } else {
             throw new ApiError(ErrorCode.INVALID_AMOUNT, field + " must be a decimal string like \"12.5\", was " + node);
         }
         return Amounts.parsePositive(text, asset);
+    }
+
+    /**
+     * A JSON number's plain text, bounded before it is expanded: {@code 1e900000000} is a
+     * two-digit BigDecimal whose plain text has 900 million characters, so its integer digits
+     * and decimal places are checked first (a long has 19 digits; no asset has 19 decimals).
+     */
+    static String boundedPlainText(BigDecimal number, String field) {
+        if (number.signum() <= 0) {
+            throw new ApiError(ErrorCode.INVALID_AMOUNT, field + " must be positive");
+        }
+        long integerDigits = (long) number.precision() - number.scale();
+        if (integerDigits > 19) {
+            throw new ApiError(ErrorCode.AMOUNT_TOO_LARGE, field + " has " + integerDigits + " integer digits, more than fit in 64-bit minor units");
+        }
+        if (number.scale() > Amounts.AMOUNT_TEXT_CHARS_MAX) {
+            throw new ApiError(ErrorCode.TOO_MANY_DECIMALS, field + " has " + number.scale() + " decimal places");
+        }
+        return number.toPlainString();
     }
 
     String text(String field, ErrorCode code) {

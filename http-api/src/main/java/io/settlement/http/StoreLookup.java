@@ -29,8 +29,9 @@ import org.slf4j.LoggerFactory;
  * partitioner gives, which is also the contract's {@code UserPartitioner} (KAFKA-14070: the stores
  * are keyed like their source topics). The active instance answers from its local store
  * partition; any other instance forwards the request unchanged to the active host's
- * {@code application.server}, marking it with {@link #FORWARDED_BY_HEADER}. A forwarded request
- * is never forwarded again, so there are no loops.
+ * {@code application.server}, marking it with {@link #FORWARDED_BY_HEADER} and carrying the
+ * caller's own bearer token, which the owner verifies and checks for ownership again. A forwarded
+ * request is never forwarded again, so there are no loops.
  *
  * <p>Every read is of committed state only ({@link StreamsSettings#INTERACTIVE_QUERY_ISOLATION}):
  * the stores are transactional, so a write whose transaction may still abort is never shown.
@@ -248,6 +249,7 @@ final class StoreLookup {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri)
                 .timeout(settings.forwardRequestTimeout())
                 .header(FORWARDED_BY_HEADER, settings.applicationServerConfig())
+                .header("Authorization", ctx.header("Authorization"))
                 .header("Accept", "application/json")
                 .GET();
         if (standbyRead) {

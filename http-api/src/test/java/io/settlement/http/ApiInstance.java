@@ -85,7 +85,7 @@ final class ApiInstance implements AutoCloseable {
     }
 
     ApiInstance startApi() {
-        api = HttpApi.start(settings, streams, topics, Assets.defaults(), publisher, health, registry);
+        api = HttpApi.start(settings, streams, topics, Assets.defaults(), publisher, health, registry, TestTokens.SECURITY);
         return this;
     }
 
@@ -104,6 +104,23 @@ final class ApiInstance implements AutoCloseable {
         }
         streams.close(Duration.ofSeconds(30));
         publisher.close();
+    }
+
+    /** A KafkaStreams that is never started, for APIs whose routes under test answer before any store is read. */
+    static KafkaStreams neverStarted(String applicationId) {
+        Path stateDir;
+        try {
+            stateDir = java.nio.file.Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), applicationId);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        StreamsBuilder builder = new StreamsBuilder();
+        builder.stream("unused");
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, HOST + ":1");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        return new KafkaStreams(builder.build(), props);
     }
 
     static int freePort() {

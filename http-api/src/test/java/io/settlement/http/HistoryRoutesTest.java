@@ -11,19 +11,14 @@ import io.settlement.contract.AvroSerdes;
 import io.settlement.contract.Topics;
 import io.settlement.topology.Assets;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,14 +42,7 @@ class HistoryRoutesTest {
 
     @BeforeAll
     void startTwoApis() throws Exception {
-        Path stateDir = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "history-routes");
-        StreamsBuilder builder = new StreamsBuilder();
-        builder.stream("unused");
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "history-routes-test");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:1");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        streams = new KafkaStreams(builder.build(), props);
+        streams = ApiInstance.neverStarted("history-routes-test");
         withHistory = start(Optional.of(history));
         withoutHistory = start(Optional.empty());
         for (int seq = 1; seq <= 7; seq++) {
@@ -183,7 +171,7 @@ class HistoryRoutesTest {
     private HttpApi start(Optional<History> store) {
         HttpApiSettings settings = HttpApiSettings.of(ApiInstance.HOST, ApiInstance.HOST, ApiInstance.freePort());
         return HttpApi.start(settings, streams, Topics.create(AvroSerdes.SINGLE_OBJECT), Assets.defaults(), new NoPublisher(),
-                new HealthChecks(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), store);
+                new HealthChecks(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), TestTokens.SECURITY, store);
     }
 
     private static String base(HttpApi api) {

@@ -13,7 +13,10 @@ import java.util.List;
 
 /**
  * A real HTTP client (java.net.http) for the tests, answering status, headers and the parsed JSON
- * body; every answer is checked against the API's OpenAPI document ({@link OpenApiContract}).
+ * body; every answer is checked against the API's OpenAPI document ({@link OpenApiContract}). Every
+ * request carries {@code Authorization: Bearer} with this client's token (a service token unless
+ * {@link #as} says otherwise; none for {@link #anonymous()}), unless the request sets its own
+ * Authorization header.
  */
 final class Http {
     record Reply(int status, HttpResponse<String> raw, JsonNode json) {
@@ -33,7 +36,26 @@ final class Http {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+    private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+    private final String token;
+
+    Http() {
+        this(TestTokens.service());
+    }
+
+    private Http(String token) {
+        this.token = token;
+    }
+
+    /** A client sending {@code token} (a raw JWT). */
+    static Http as(String token) {
+        return new Http(token);
+    }
+
+    /** A client sending no token. */
+    static Http anonymous() {
+        return new Http(null);
+    }
 
     Reply get(String url, String... headers) {
         return send(builder(url, headers).GET());
@@ -44,21 +66,26 @@ final class Http {
                 .POST(HttpRequest.BodyPublishers.ofString(body)));
     }
 
-    Reply method(String method, String url) {
-        return send(builder(url).method(method, HttpRequest.BodyPublishers.noBody()));
+    Reply method(String method, String url, String... headers) {
+        return send(builder(url, headers).method(method, HttpRequest.BodyPublishers.noBody()));
     }
 
-    private static HttpRequest.Builder builder(String url, String... headers) {
+    private HttpRequest.Builder builder(String url, String... headers) {
         HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(url)).timeout(TIMEOUT);
+        boolean ownAuthorization = false;
         for (int i = 0; i < headers.length; i += 2) {
             builder.header(headers[i], headers[i + 1]);
+            ownAuthorization |= headers[i].equalsIgnoreCase("Authorization");
+        }
+        if (token != null && !ownAuthorization) {
+            builder.header("Authorization", "Bearer " + token);
         }
         return builder;
     }
 
     private Reply send(HttpRequest.Builder builder) {
         try {
-            HttpResponse<String> response = client.send(builder.build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = CLIENT.send(builder.build(), HttpResponse.BodyHandlers.ofString());
             JsonNode json = null;
             String type = response.headers().firstValue("Content-Type").orElse("");
             if (type.startsWith("application/json")) {

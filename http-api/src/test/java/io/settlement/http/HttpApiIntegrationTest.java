@@ -103,14 +103,14 @@ class HttpApiIntegrationTest {
         for (int i = 0; i < 16; i++) {
             String id = "spread-" + i;
             ids.add(id);
-            seed(result(CommandKind.INTERNAL_TRANSFER, id, 100 + i, ResultStatus.ACCEPTED, null));
+            seed(result(CommandKind.INTERNAL_TRANSFER, id, 100, ResultStatus.ACCEPTED, null));
         }
         // when each is looked up on both instances
         Set<String> servers = new HashSet<>();
         Set<String> forwarded = new HashSet<>();
         for (String id : ids) {
             for (ApiInstance asked : List.of(a, b)) {
-                Http.Reply reply = awaitStatus(asked.baseUrl() + "/api/v1/transfers/" + id, 200);
+                Http.Reply reply = awaitStatus(asked.baseUrl() + "/api/v1/transfers/" + id + "?user_id=100", 200);
                 // then both answer the same result, and the owner says it served it
                 assertThat(reply.json().get("request_id").asText()).isEqualTo(id);
                 assertThat(reply.json().get("status").asText()).isEqualTo("ACCEPTED");
@@ -131,10 +131,10 @@ class HttpApiIntegrationTest {
     void aForwardedLookupThatReachesANonOwnerIsNeverForwardedAgain() {
         // given a result and the instance that owns it
         seed(result(CommandKind.INTERNAL_TRANSFER, "no-loop", 5, ResultStatus.ACCEPTED, null));
-        String owner = awaitStatus(a.baseUrl() + "/api/v1/transfers/no-loop", 200).header(StoreLookup.SERVED_BY_HEADER);
+        String owner = awaitStatus(a.baseUrl() + "/api/v1/transfers/no-loop?user_id=5", 200).header(StoreLookup.SERVED_BY_HEADER);
         ApiInstance nonOwner = owner.equals(a.server()) ? b : a;
         // when the non-owner receives it marked as already forwarded
-        Http.Reply reply = http.get(nonOwner.baseUrl() + "/api/v1/transfers/no-loop", StoreLookup.FORWARDED_BY_HEADER, "10.9.9.9:1");
+        Http.Reply reply = http.get(nonOwner.baseUrl() + "/api/v1/transfers/no-loop?user_id=5", StoreLookup.FORWARDED_BY_HEADER, "10.9.9.9:1");
         // then it answers 503 with Retry-After instead of forwarding once more
         assertThat(reply.status()).isEqualTo(503);
         assertThat(reply.code()).isEqualTo("STORE_UNAVAILABLE");
@@ -148,7 +148,7 @@ class HttpApiIntegrationTest {
         b.api.close();
         try {
             // when a is asked for it
-            Http.Reply reply = http.get(a.baseUrl() + "/api/v1/transfers/" + id);
+            Http.Reply reply = http.get(a.baseUrl() + "/api/v1/transfers/" + id + "?user_id=1");
             // then a answers 503 FORWARD_FAILED
             assertThat(reply.status()).as(reply.toString()).isEqualTo(503);
             assertThat(reply.code()).isEqualTo("FORWARD_FAILED");
@@ -243,9 +243,9 @@ class HttpApiIntegrationTest {
         String id = "fund-" + user + "-" + asset;
         Instant now = Instant.ofEpochMilli(System.currentTimeMillis());
         a.publisher.publishBalanceOperation(new BalanceOperation(id, user, now, new Deposit(asset, amount)));
-        awaitResult(a, "/api/v1/commands/DEPOSIT/" + id, "ACCEPTED");
+        awaitResult(a, "/api/v1/commands/DEPOSIT/" + id + "?user_id=" + user, "ACCEPTED");
         a.publisher.publishTransfer(new TransferRequest(id, user, Wallet.FUNDING, Wallet.SPOT, asset, amount, now));
-        awaitResult(a, "/api/v1/commands/INTERNAL_TRANSFER/" + id, "ACCEPTED");
+        awaitResult(a, "/api/v1/commands/INTERNAL_TRANSFER/" + id + "?user_id=" + user, "ACCEPTED");
     }
 
     private static Trade trade(String id, String base, String quote, long baseQty, long quoteQty,
@@ -269,11 +269,11 @@ class HttpApiIntegrationTest {
         // given a result of a deposit
         seed(result(CommandKind.DEPOSIT_CONFIRMED, "dc-1", 21, ResultStatus.REJECTED, Reason.UNKNOWN_DEPOSIT));
         // when looked up both ways, then both answer it
-        Http.Reply byKind = awaitStatus(a.baseUrl() + "/api/v1/commands/DEPOSIT_CONFIRMED/dc-1", 200);
-        Http.Reply byKey = http.get(b.baseUrl() + "/api/v1/commands/deposit_confirmed:dc-1");
+        Http.Reply byKind = awaitStatus(a.baseUrl() + "/api/v1/commands/DEPOSIT_CONFIRMED/dc-1?user_id=21", 200);
+        Http.Reply byKey = http.get(b.baseUrl() + "/api/v1/commands/deposit_confirmed:21:dc-1");
         assertThat(byKey.status()).isEqualTo(200);
         assertThat(byKind.json()).isEqualTo(byKey.json());
-        assertThat(byKind.json().get("key").asText()).isEqualTo("DEPOSIT_CONFIRMED:dc-1");
+        assertThat(byKind.json().get("key").asText()).isEqualTo("DEPOSIT_CONFIRMED:21:dc-1");
         assertThat(byKind.json().get("reason").asText()).isEqualTo("UNKNOWN_DEPOSIT");
         // and the errors of the command routes
         assertThat(http.get(a.baseUrl() + "/api/v1/commands/dc-1").code()).isEqualTo("UNQUALIFIED_COMMAND_ID");
@@ -288,15 +288,15 @@ class HttpApiIntegrationTest {
         seed(result(CommandKind.INTERNAL_TRANSFER, "legacy-ok", 31, ResultStatus.ACCEPTED, null));
         seed(result(CommandKind.INTERNAL_TRANSFER, "legacy-no", 31, ResultStatus.REJECTED, Reason.INSUFFICIENT_AVAILABLE));
         // when looked up on the original route, then
-        Http.Reply ok = awaitStatus(a.baseUrl() + "/api/v1/user/internal_transfer/legacy-ok", 200);
+        Http.Reply ok = awaitStatus(a.baseUrl() + "/api/v1/user/internal_transfer/legacy-ok?user_id=31", 200);
         assertThat(ok.json().get("status").asInt()).isZero();
         assertThat(ok.json().get("msg").asText()).isEqualTo("ok");
         assertThat(ok.json().get("data").get("request_id").asText()).isEqualTo("legacy-ok");
         assertThat(ok.json().get("data").get("status").asText()).isEqualTo("success");
-        Http.Reply failed = awaitStatus(b.baseUrl() + "/api/v1/user/internal_transfer/legacy-no", 200);
+        Http.Reply failed = awaitStatus(b.baseUrl() + "/api/v1/user/internal_transfer/legacy-no?user_id=31", 200);
         assertThat(failed.json().get("data").get("status").asText()).isEqualTo("failed");
         assertThat(failed.json().get("data").get("reason").asText()).isEqualTo("INSUFFICIENT_AVAILABLE");
-        Http.Reply unknown = http.get(a.baseUrl() + "/api/v1/user/internal_transfer/never");
+        Http.Reply unknown = http.get(a.baseUrl() + "/api/v1/user/internal_transfer/never?user_id=31");
         assertThat(unknown.status()).isEqualTo(404);
         assertThat(unknown.json().get("status").asInt()).isEqualTo(-1);
         assertThat(unknown.code()).isEqualTo("NOT_FOUND");
@@ -317,7 +317,7 @@ class HttpApiIntegrationTest {
         assertThat(retry.status()).isEqualTo(202);
         String requestId = first.json().get("request_id").asText();
         assertThat(retry.json().get("request_id").asText()).isEqualTo(requestId);
-        assertThat(first.json().get("status_url").asText()).isEqualTo("/api/v1/transfers/" + requestId);
+        assertThat(first.json().get("status_url").asText()).isEqualTo("/api/v1/transfers/" + requestId + "?user_id=4242");
         assertThat(retry.header("Idempotent-Replayed")).isEqualTo("true");
         // and the key gives the same id on the other instance too (derived, not remembered)
         String sentinel = http.post(b.baseUrl() + "/api/v1/transfers",
@@ -355,13 +355,13 @@ class HttpApiIntegrationTest {
             assertThat(posted.json().get("request_id").asText()).isEqualTo("client-55");
             assertThat(heldBack).singleElement().satisfies(t -> assertThat(t.getAmount()).isEqualTo(12_500_000L));
             // when it is looked up before any result exists (the owner answers 404, forwarded or not)
-            Http.Reply pending = http.get(c.baseUrl() + "/api/v1/transfers/client-55");
-            Http.Reply legacyPending = http.get(c.baseUrl() + "/api/v1/user/internal_transfer/client-55");
+            Http.Reply pending = http.get(c.baseUrl() + "/api/v1/transfers/client-55?user_id=55");
+            Http.Reply legacyPending = http.get(c.baseUrl() + "/api/v1/user/internal_transfer/client-55?user_id=55");
             // then the instance that submitted it says pending, another says not found
             assertThat(pending.status()).as(pending.toString()).isEqualTo(200);
             assertThat(pending.json().get("status").asText()).isEqualTo("PENDING");
             assertThat(legacyPending.json().get("data").get("status").asText()).isEqualTo("pending");
-            assertThat(http.get(a.baseUrl() + "/api/v1/transfers/client-55").code()).isEqualTo("NOT_FOUND");
+            assertThat(http.get(a.baseUrl() + "/api/v1/transfers/client-55?user_id=55").code()).isEqualTo("NOT_FOUND");
             // and a publisher failure is a 503 the client may retry with the same id
             Http.Reply failed = http.post(c.baseUrl() + "/api/v1/transfers",
                     "{\"user_id\":55,\"from_wallet\":\"SPOT\",\"to_wallet\":\"FUNDING\",\"asset\":\"USDT\",\"amount\":\"1\",\"request_id\":\"fail-1\"}");
@@ -377,10 +377,10 @@ class HttpApiIntegrationTest {
                 "{\"user_id\":901,\"currency\":\"btc\",\"amount\":\"1.5\",\"transaction_id\":\"tx-901\"}");
         assertThat(deposit.status()).as(deposit.toString()).isEqualTo(202);
         assertThat(deposit.json().get("deposit_id").asText()).isEqualTo("tx-901");
-        assertThat(deposit.json().get("status_url").asText()).isEqualTo("/api/v1/commands/DEPOSIT_INITIATED/tx-901");
+        assertThat(deposit.json().get("status_url").asText()).isEqualTo("/api/v1/commands/DEPOSIT_INITIATED/tx-901?user_id=901");
         Http.Reply confirm = http.post(b.baseUrl() + "/wallet/deposit/confirm", "{\"user_id\":901,\"transaction_id\":\"tx-901\"}");
         assertThat(confirm.status()).isEqualTo(202);
-        assertThat(confirm.json().get("status_url").asText()).isEqualTo("/api/v1/commands/DEPOSIT_CONFIRMED/tx-901");
+        assertThat(confirm.json().get("status_url").asText()).isEqualTo("/api/v1/commands/DEPOSIT_CONFIRMED/tx-901?user_id=901");
         List<BalanceOperation> operations = readOperations(901, 2);
         assertThat(operations).extracting(op -> op.getOperation().getClass().getSimpleName())
                 .containsExactly("DepositInitiated", "DepositConfirmed");
@@ -402,6 +402,87 @@ class HttpApiIntegrationTest {
         assertThat(data.get("request_id").asText()).isNotBlank();
     }
 
+    // ---- who may see what ----------------------------------------------------------------------------------
+
+    @Test
+    void twoUsersChoosingTheSameRequestIdAreBothAcceptedAndEachSeesOnlyItsOwn() {
+        Assumptions.assumeTrue(topologyHasBalancesStore(), "the topology has no balances store yet (core not merged)");
+        // given three funded users: two on one partition, the third on another
+        long first = 8101;
+        long samePartition = first + 1;
+        while (UserPartitioner.partitionOf(samePartition, PARTITIONS) != UserPartitioner.partitionOf(first, PARTITIONS)) {
+            samePartition++;
+        }
+        long otherPartition = first + 1;
+        while (UserPartitioner.partitionOf(otherPartition, PARTITIONS) == UserPartitioner.partitionOf(first, PARTITIONS)) {
+            otherPartition++;
+        }
+        List<Long> users = List.of(first, samePartition, otherPartition);
+        Instant now = Instant.ofEpochMilli(System.currentTimeMillis());
+        for (long user : users) {
+            a.publisher.publishBalanceOperation(new BalanceOperation("fund-same-id", user, now, new Deposit("BTC", 100_000_000L)));
+            awaitResult(a, "/api/v1/commands/DEPOSIT/fund-same-id?user_id=" + user, "ACCEPTED");
+        }
+        // when each posts a transfer with the same request id and its own token, each for a different amount
+        for (int i = 0; i < users.size(); i++) {
+            long user = users.get(i);
+            Http.Reply posted = Http.as(TestTokens.user(user)).post(a.baseUrl() + "/api/v1/transfers", "{\"request_id\":\"tr-same\",\"user_id\":"
+                    + user + ",\"from_wallet\":\"FUNDING\",\"to_wallet\":\"SPOT\",\"asset\":\"BTC\",\"amount\":\"0." + (i + 1) + "\"}");
+            assertThat(posted.status()).as(posted.toString()).isEqualTo(202);
+        }
+        // then each is ACCEPTED, each user reads its own on either instance, and nobody else's
+        for (int i = 0; i < users.size(); i++) {
+            long user = users.get(i);
+            Http client = Http.as(TestTokens.user(user));
+            for (ApiInstance asked : List.of(a, b)) {
+                await().atMost(DEADLINE).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
+                    Http.Reply own = client.get(asked.baseUrl() + "/api/v1/transfers/tr-same");
+                    assertThat(own.status()).as(own.toString()).isEqualTo(200);
+                    assertThat(own.json().get("status").asText()).as(own.toString()).isEqualTo("ACCEPTED");
+                    assertThat(own.json().get("user_id").asLong()).isEqualTo(user);
+                });
+                assertThat(balance(asked, user, "SPOT", "BTC").get("available").asText()).isEqualTo("0." + (i + 1) + "0000000");
+            }
+            for (long other : users) {
+                if (other != user) {
+                    assertError(client.get(a.baseUrl() + "/api/v1/transfers/tr-same?user_id=" + other), 404, "NOT_FOUND");
+                    assertError(client.get(b.baseUrl() + "/api/v1/users/" + other + "/balances"), 404, "NOT_FOUND");
+                }
+            }
+        }
+        assertLedgerInvariants();
+    }
+
+    @Test
+    void aForwardedLookupCarriesTheCallersTokenAndTheOwnerChecksItAgain() {
+        // given a user's result owned by b
+        long user = 8201;
+        String id = idOwnedBy(b, "fwd-", user);
+        seed(result(CommandKind.INTERNAL_TRANSFER, id, user, ResultStatus.ACCEPTED, null));
+        Http owner = Http.as(TestTokens.user(user));
+        // when the user asks a, then a forwards with the user's token and b answers the user's own result
+        Http.Reply forwarded = awaitStatusAs(owner, a.baseUrl() + "/api/v1/transfers/" + id, 200);
+        assertThat(forwarded.header(StoreLookup.SERVED_BY_HEADER)).isEqualTo(b.server());
+        assertThat(forwarded.json().get("user_id").asLong()).isEqualTo(user);
+        // and another user asking a for it is refused before any forwarding
+        assertError(Http.as(TestTokens.user(user + 1)).get(a.baseUrl() + "/api/v1/transfers/" + id + "?user_id=" + user), 404, "NOT_FOUND");
+        // and a request dressed as forwarded but without a token is refused by the owner itself
+        assertError(Http.anonymous().get(b.baseUrl() + "/api/v1/transfers/" + id + "?user_id=" + user,
+                StoreLookup.FORWARDED_BY_HEADER, a.server()), 401, "UNAUTHENTICATED");
+        assertError(Http.anonymous().get(a.baseUrl() + "/api/v1/users/" + user + "/balances"), 401, "UNAUTHENTICATED");
+        // and health stays open for probes
+        assertThat(Http.anonymous().get(a.baseUrl() + "/health").status()).isEqualTo(200);
+    }
+
+    private Http.Reply awaitStatusAs(Http client, String url, int status) {
+        Http.Reply[] last = new Http.Reply[1];
+        await().atMost(DEADLINE).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
+            last[0] = client.get(url);
+            assertThat(last[0].status()).as(last[0].toString()).isEqualTo(status);
+        });
+        return last[0];
+    }
+
     // ---- balances (the balance processor of the core) ---------------------------------------------------
 
     @Test
@@ -414,7 +495,7 @@ class HttpApiIntegrationTest {
                     + ",\"currency\":\"BTC\",\"amount\":\"1.5\",\"transaction_id\":\"bal-" + user + "\"}").status()).isEqualTo(202);
         }
         for (long user : users) {
-            awaitResult(a, "/api/v1/commands/DEPOSIT_INITIATED/bal-" + user, "ACCEPTED");
+            awaitResult(a, "/api/v1/commands/DEPOSIT_INITIATED/bal-" + user + "?user_id=" + user, "ACCEPTED");
             JsonNode funding = balance(b, user, "FUNDING", "BTC");
             assertThat(funding.get("pending").asText()).isEqualTo("1.50000000");
             assertThat(funding.get("available").asText()).isEqualTo("0.00000000");
@@ -424,7 +505,7 @@ class HttpApiIntegrationTest {
         // when each user moves 0.5 BTC from FUNDING to SPOT
         Map<Long, String> transfers = new HashMap<>();
         for (long user : users) {
-            awaitResult(b, "/api/v1/commands/DEPOSIT_CONFIRMED/bal-" + user, "ACCEPTED");
+            awaitResult(b, "/api/v1/commands/DEPOSIT_CONFIRMED/bal-" + user + "?user_id=" + user, "ACCEPTED");
             Http.Reply posted = http.post(a.baseUrl() + "/api/v1/transfers", "{\"user_id\":" + user
                     + ",\"from_wallet\":\"FUNDING\",\"to_wallet\":\"SPOT\",\"asset\":\"BTC\",\"amount\":\"0.5\"}",
                     "Idempotency-Key", "move-" + user);
@@ -432,7 +513,7 @@ class HttpApiIntegrationTest {
         }
         // then both instances show the same balances for every user, in both shapes
         for (long user : users) {
-            awaitResult(b, "/api/v1/transfers/" + transfers.get(user), "ACCEPTED");
+            awaitResult(b, "/api/v1/transfers/" + transfers.get(user) + "?user_id=" + user, "ACCEPTED");
             for (ApiInstance asked : List.of(a, b)) {
                 assertThat(balance(asked, user, "FUNDING", "BTC").get("available").asText()).isEqualTo("1.00000000");
                 assertThat(balance(asked, user, "FUNDING", "BTC").get("pending").asText()).isEqualTo("0.00000000");
@@ -487,7 +568,7 @@ class HttpApiIntegrationTest {
     @Test
     void unknownRoutesAreA404AndWrongMethodsA405AndHugeBodiesA413() {
         assertError(http.get(a.baseUrl() + "/nope"), 404, "NOT_FOUND");
-        assertError(http.get(a.baseUrl() + "/api/v1/transfers/unknown-id"), 404, "NOT_FOUND");
+        assertError(http.get(a.baseUrl() + "/api/v1/transfers/unknown-id?user_id=1"), 404, "NOT_FOUND");
         assertError(http.method("PUT", a.baseUrl() + "/api/v1/transfers"), 405, "METHOD_NOT_ALLOWED");
         assertError(http.method("DELETE", a.baseUrl() + "/health"), 405, "METHOD_NOT_ALLOWED");
         assertError(http.post(a.baseUrl() + "/api/v1/transfers", "{\"pad\":\"" + "x".repeat(20_000) + "\"}"), 413, "PAYLOAD_TOO_LARGE");
@@ -520,7 +601,7 @@ class HttpApiIntegrationTest {
             assertThat(health.status()).isEqualTo(503);
             assertThat(health.json().get("streams").asText()).isEqualTo("CREATED");
             assertThat(health.header("Retry-After")).isEqualTo("1");
-            assertError(http.get(idle.baseUrl() + "/api/v1/transfers/x"), 503, "STORE_UNAVAILABLE");
+            assertError(http.get(idle.baseUrl() + "/api/v1/transfers/x?user_id=1"), 503, "STORE_UNAVAILABLE");
         }
     }
 
@@ -633,12 +714,17 @@ class HttpApiIntegrationTest {
                 && a.streams.metadataForAllStreamsClients().size() == 2);
     }
 
-    /** A transfer id whose command-status key lives on {@code owner}, with a result seeded for it. */
+    /** A transfer id of user 1 whose command-status key lives on {@code owner}. */
     private String idOwnedBy(ApiInstance owner, String prefix) {
+        return idOwnedBy(owner, prefix, 1);
+    }
+
+    /** A transfer id of {@code user} whose command-status key lives on {@code owner}. */
+    private String idOwnedBy(ApiInstance owner, String prefix, long user) {
         for (int i = 0; ; i++) {
             String id = prefix + i;
             var metadata = a.streams.queryMetadataForKey(io.settlement.topology.StoreNames.COMMAND_STATUS,
-                    CommandKeys.of(CommandKind.INTERNAL_TRANSFER, id), new org.apache.kafka.common.serialization.StringSerializer());
+                    CommandKeys.of(CommandKind.INTERNAL_TRANSFER, user, id), new org.apache.kafka.common.serialization.StringSerializer());
             if (metadata.activeHost().equals(owner.settings.applicationServer())) {
                 return id;
             }
@@ -652,7 +738,7 @@ class HttpApiIntegrationTest {
 
     private void seed(SettlementResult result) {
         try {
-            results.send(new ProducerRecord<>(topics.results().name(), CommandKeys.of(result.getKind(), result.getCommandId()), result)).get();
+            results.send(new ProducerRecord<>(topics.results().name(), CommandKeys.of(result), result)).get();
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
@@ -727,7 +813,8 @@ class HttpApiIntegrationTest {
 
         ApiOnStreams(KafkaStreams streams, CommandPublisher publisher) {
             api = HttpApi.start(settings, streams, Topics.create(io.settlement.contract.AvroSerdes.SINGLE_OBJECT),
-                    Assets.defaults(), publisher, new HealthChecks(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+                    Assets.defaults(), publisher, new HealthChecks(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+                    TestTokens.SECURITY);
         }
 
         String baseUrl() {

@@ -64,7 +64,7 @@ class OpenApiTest {
             }
         };
         api = HttpApi.start(HttpApiSettings.of(ApiInstance.HOST, ApiInstance.HOST, ApiInstance.freePort()), streams, topics,
-                Assets.defaults(), publisher, new HealthChecks(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+                Assets.defaults(), publisher, new HealthChecks(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), TestTokens.SECURITY);
     }
 
     @AfterAll

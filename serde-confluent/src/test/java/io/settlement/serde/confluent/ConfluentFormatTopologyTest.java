@@ -118,7 +118,7 @@ class ConfluentFormatTopologyTest {
     void aResultWrittenInTheConfluentFormatIsMaterializedAndItsChangelogStaysInternal() throws Exception {
         // given: a result as a Confluent producer writes it
         SettlementResult result = Records.rejected("r-topology", 21L);
-        String key = CommandKeys.of(CommandKind.INTERNAL_TRANSFER, "r-topology");
+        String key = CommandKeys.of(result);
         produce(topics.results().name(), topics.results().keySerde().serializer(), topics.results().valueSerde().serializer(), key, result);
 
         // when: the topology's command-status table reads it
@@ -146,7 +146,7 @@ class ConfluentFormatTopologyTest {
                 topics.balanceOperations().valueSerde().serializer(), userId, deposit);
 
         // when
-        String key = CommandKeys.of(CommandKind.DEPOSIT, "c-confluent");
+        String key = CommandKeys.of(CommandKind.DEPOSIT, userId, "c-confluent");
         SettlementResult result = readResult(key);
 
         // then

@@ -179,7 +179,7 @@ class RegistryOutageTest {
         KafkaStreams restarted = start(topics, applicationId);
         try {
             // then: the command is settled once, and its result decodes with the Confluent deserializer
-            String key = CommandKeys.of(CommandKind.DEPOSIT, "c-outage");
+            String key = CommandKeys.of(CommandKind.DEPOSIT, userId, "c-outage");
             Deserializer<SettlementResult> results = ((ConfluentAvroSerdes) avro).valueSerde(SettlementResult.class);
             List<SettlementResult> found = new ArrayList<>();
             await("the result of " + key).atMost(DEADLINE).until(() -> {

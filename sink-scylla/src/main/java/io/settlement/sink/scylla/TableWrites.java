@@ -122,7 +122,7 @@ public final class TableWrites {
         String reason = result.getReason() == null ? null : result.getReason().name();
         String status = result.getStatus().name();
         List<RowWrite> writes = new ArrayList<>();
-        String key = CommandKeys.of(result.getKind(), result.getCommandId());
+        String key = CommandKeys.of(result);
         writes.add(new RowWrite("command_results", key, commandResult.bind(key, result.getKind().name(),
                 result.getCommandId(), result.getUserId(), status, reason, result.getDetail(), result.getCommandTime(),
                 result.getProcessedAt(), timestamp)));

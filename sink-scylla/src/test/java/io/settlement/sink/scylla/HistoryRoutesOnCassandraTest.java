@@ -16,7 +16,10 @@ import io.settlement.contract.Topics;
 import io.settlement.http.CommandPublisher;
 import io.settlement.http.HealthChecks;
 import io.settlement.http.History;
+import io.settlement.http.ApiSecurity;
+import io.settlement.http.AuthSettings;
 import io.settlement.http.HttpApi;
+import io.settlement.http.TokenMinter;
 import io.settlement.http.HttpApiSettings;
 import io.settlement.topology.Assets;
 import java.io.IOException;
@@ -49,6 +52,9 @@ import org.junit.jupiter.api.TestInstance;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HistoryRoutesOnCassandraTest {
+    /** The HS256 key the API verifies the test's operator token with. */
+    private static final byte[] SECRET = "scylla-history-test-secret-32-bytes-long".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
     static final String HOST = "127.0.0.1";
     static final int ALICE_BTC_DEPOSITS = 7;
 
@@ -79,7 +85,7 @@ class HistoryRoutesOnCassandraTest {
         streams = new KafkaStreams(builder.build(), props); // never started: the history routes do not use it
         api = HttpApi.start(HttpApiSettings.of(HOST, HOST, freePort()), streams, Topics.create(AvroSerdes.SINGLE_OBJECT),
                 Assets.defaults(), new NoCommands(), new HealthChecks(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
-                Optional.of(new ScyllaHistory(() -> Optional.of(new HistoryQueries(sink.session, sink.keyspace)))));
+                ApiSecurity.of(AuthSettings.hmac(SECRET, "settlement-test", "settlement-api")), Optional.of(new ScyllaHistory(() -> Optional.of(new HistoryQueries(sink.session, sink.keyspace)))));
     }
 
     @AfterAll
@@ -169,6 +175,7 @@ class HistoryRoutesOnCassandraTest {
 
     private JsonNode get(String path, int status) throws IOException, InterruptedException {
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://" + HOST + ":" + api.port() + path))
+                .header("Authorization", "Bearer " + new TokenMinter(SECRET, "settlement-test", "settlement-api").operator("ops", Duration.ofHours(1)))
                 .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as("%s: %s", path, response.body()).isEqualTo(status);
         return json.readTree(response.body());

@@ -116,7 +116,7 @@ class ScyllaSinkRecoveryTest {
         // every user balance as the balance store has it
         try (CqlSession session = server.endpoint("recovery").openSession()) {
             assertThat(count(session, "recovery.balance_ledger")).isEqualTo(events.size());
-            Set<String> keys = results.stream().map(r -> CommandKeys.of(r.getKind(), r.getCommandId())).collect(Collectors.toSet());
+            Set<String> keys = results.stream().map(r -> CommandKeys.of(r)).collect(Collectors.toSet());
             assertThat(count(session, "recovery.command_results")).isEqualTo(keys.size());
             Map<String, String> balances = new HashMap<>();
             session.execute("SELECT * FROM recovery.user_balances").forEach(row -> balances.put(
@@ -176,7 +176,7 @@ class ScyllaSinkRecoveryTest {
                 new ByteArraySerializer(), new ByteArraySerializer())) {
             journal.forEach(entry -> send(producer, TOPICS.journal(), entry.getUserId(), entry));
             events.forEach(event -> send(producer, TOPICS.balanceEvents(), event.getUserId(), event));
-            results.forEach(result -> send(producer, TOPICS.results(), CommandKeys.of(result.getKind(), result.getCommandId()), result));
+            results.forEach(result -> send(producer, TOPICS.results(), CommandKeys.of(result), result));
             producer.flush();
         }
     }

@@ -158,7 +158,7 @@ class ScyllaSinkTablesTest {
 
         // command_results: one row per result key, with its status
         List<String> expectedResults = scenario.results().stream()
-                .map(r -> CommandKeys.of(r.getKind(), r.getCommandId()) + " " + r.getStatus() + " " + r.getReason()).toList();
+                .map(r -> CommandKeys.of(r) + " " + r.getStatus() + " " + r.getReason()).toList();
         List<String> results = new ArrayList<>();
         sink.session.execute("SELECT * FROM " + sink.keyspace + ".command_results").forEach(row -> results.add(
                 row.getString("command_key") + " " + row.getString("status") + " " + row.getString("reason")));
@@ -215,11 +215,12 @@ class ScyllaSinkTablesTest {
 
     @Test
     void aLaterConflictingResultNeverReplacesTheFirstEvenWhenItArrivesFirst() throws Exception {
-        // given transfer t-1 accepted, then another request under the same id rejected ID_CONFLICT
+        // given alice's transfer t-1 accepted, then another request of hers under the same id rejected ID_CONFLICT
+        // (ids are unique per user: bob's t-1 would be a transfer of its own)
         scenario = new SettlementScenario().everyKindOfRow();
         scenario.driver.advanceWallClock(Duration.ofSeconds(1));
         SettlementResult conflict = scenario.driver.send(
-                scenario.commands.transfer("t-1", BOB, Wallet.FUNDING, Wallet.SPOT, "BTC", 1));
+                scenario.commands.transfer("t-1", ALICE, Wallet.FUNDING, Wallet.SPOT, "BTC", 1));
         assertThat(conflict.getReason()).hasToString("ID_CONFLICT");
         newSink();
 
@@ -228,7 +229,7 @@ class ScyllaSinkTablesTest {
         sink.deliver(scenario.journal(), scenario.events(), scenario.results());
 
         // then command_results and internal_transfers show the first result, as the status store does
-        Row result = one("SELECT * FROM %s.command_results WHERE command_key = 'INTERNAL_TRANSFER:t-1'");
+        Row result = one("SELECT * FROM %s.command_results WHERE command_key = 'INTERNAL_TRANSFER:" + ALICE + ":t-1'");
         assertThat(result.getString("status")).isEqualTo(ResultStatus.ACCEPTED.name());
         assertThat(result.getLong("user_id")).isEqualTo(ALICE);
         Row transfer = one("SELECT * FROM %s.internal_transfers WHERE request_id = 't-1'");

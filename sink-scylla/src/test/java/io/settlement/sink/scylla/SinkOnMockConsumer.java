@@ -51,7 +51,7 @@ final class SinkOnMockConsumer implements AutoCloseable {
     void deliver(List<JournalEntry> journal, List<BalanceEvent> events, List<SettlementResult> results) throws InterruptedException {
         journal.forEach(entry -> add(topics.journal(), entry.getUserId(), entry));
         events.forEach(event -> add(topics.balanceEvents(), event.getUserId(), event));
-        results.forEach(result -> add(topics.results(), CommandKeys.of(result.getKind(), result.getCommandId()), result));
+        results.forEach(result -> add(topics.results(), CommandKeys.of(result), result));
         sink.pollOnce();
     }
 

@@ -123,7 +123,7 @@ public final class BalanceProcessor implements Processor<Long, Object, Object, O
         long nowMs = context.currentSystemTimeMs();
         long commandTimeMs = createdAt.toEpochMilli();
         String id = commandId == null ? "" : commandId;
-        String key = CommandKeys.of(kind, id);
+        String key = CommandKeys.of(kind, userId, id);
         RecordMetadata metadata = metadata();
         Long recordKey = record.key();
         if (recordKey != null && !guard.belongsOn(recordKey, metadata.partition())) {

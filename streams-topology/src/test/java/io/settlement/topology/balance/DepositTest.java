@@ -25,11 +25,11 @@ class DepositTest extends DriverTest {
         // then
         assertThat(result.getStatus()).isEqualTo(ResultStatus.ACCEPTED);
         assertThat(result.getKind()).isEqualTo(CommandKind.DEPOSIT);
-        assertThat(driver.resultKeys()).containsExactly("DEPOSIT:d-1");
+        assertThat(driver.resultKeys()).containsExactly("DEPOSIT:7:d-1");
         assertThat(driver.balance(7, FUNDING, "BTC")).isEqualTo(new Balance(150, 0, 0, 1));
         assertThat(driver.system(EXTERNAL, "BTC")).isEqualTo(-150);
         JournalEntry entry = driver.journal().get(0);
-        assertThat(entry.getEntryId()).isEqualTo("DEPOSIT:d-1");
+        assertThat(entry.getEntryId()).isEqualTo("DEPOSIT:7:d-1");
         assertThat(entry.getPostings()).singleElement().satisfies(posting -> {
             assertThat(posting.getDebit().getType()).isEqualTo(EXTERNAL);
             assertThat(posting.getDebit().getOwnerId()).isZero();
@@ -44,7 +44,7 @@ class DepositTest extends DriverTest {
         assertThat(event.getAvailable()).isEqualTo(150);
         assertThat(event.getDeltaAvailable()).isEqualTo(150);
         assertThat(event.getSeq()).isEqualTo(1);
-        assertThat(event.getEntryId()).isEqualTo("DEPOSIT:d-1");
+        assertThat(event.getEntryId()).isEqualTo("DEPOSIT:7:d-1");
     }
 
     @Test
@@ -98,7 +98,7 @@ class DepositTest extends DriverTest {
         SettlementResult result = driver.send(commands.deposit("", 7, "BTC", 5));
 
         assertThat(result.getReason()).isEqualTo(Reason.MISSING_ID);
-        assertThat(driver.resultKeys()).containsExactly("DEPOSIT:");
+        assertThat(driver.resultKeys()).containsExactly("DEPOSIT:7:");
     }
 
     @Test

@@ -34,7 +34,7 @@ class IdempotencyTest extends DriverTest {
 
         // then
         assertThat(retry).isEqualTo(first);
-        assertThat(driver.resultKeys()).containsExactly("DEPOSIT:d-1", "DEPOSIT:d-1");
+        assertThat(driver.resultKeys()).containsExactly("DEPOSIT:7:d-1", "DEPOSIT:7:d-1");
         assertThat(driver.balance(7, FUNDING, "BTC").available()).isEqualTo(100);
         assertThat(driver.journal()).hasSize(1);
         assertThat(driver.events()).hasSize(1);
@@ -59,7 +59,7 @@ class IdempotencyTest extends DriverTest {
         SettlementResult conflict = driver.send(commands.deposit("d-1", 7, "BTC", 101));
 
         assertThat(conflict.getReason()).isEqualTo(Reason.ID_CONFLICT);
-        assertThat(driver.resultKeys()).last().isEqualTo("DEPOSIT:d-1");
+        assertThat(driver.resultKeys()).last().isEqualTo("DEPOSIT:7:d-1");
         assertThat(driver.balance(7, FUNDING, "BTC").available()).isEqualTo(100);
     }
 
@@ -125,6 +125,6 @@ class IdempotencyTest extends DriverTest {
         driver.advanceWallClock(Duration.ofDays(400));
 
         KeyValueStore<String, RememberedCommand> remembered = driver.testDriver().getKeyValueStore(StoreNames.COMMANDS);
-        assertThat(remembered.get("DEPOSIT:d-1")).isNotNull();
+        assertThat(remembered.get("DEPOSIT:7:d-1")).isNotNull();
     }
 }

@@ -68,7 +68,7 @@ class PartitionGuardTopologyTest extends DriverTest {
 
         // then
         assertThat(result.getStatus()).isEqualTo(ResultStatus.ACCEPTED);
-        assertThat(driver.status("DEPOSIT:d-1")).isEqualTo(result);
+        assertThat(driver.status("DEPOSIT:" + ownUser + ":d-1")).isEqualTo(result);
     }
 
     @Test

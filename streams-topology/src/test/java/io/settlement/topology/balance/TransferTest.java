@@ -27,7 +27,7 @@ class TransferTest extends DriverTest {
 
         assertThat(result.getStatus()).isEqualTo(ResultStatus.ACCEPTED);
         assertThat(result.getKind()).isEqualTo(CommandKind.INTERNAL_TRANSFER);
-        assertThat(driver.resultKeys()).last().isEqualTo("INTERNAL_TRANSFER:t-1");
+        assertThat(driver.resultKeys()).last().isEqualTo("INTERNAL_TRANSFER:7:t-1");
         assertThat(driver.balance(7, FUNDING, "BTC")).isEqualTo(new Balance(300, 0, 0, 2));
         assertThat(driver.balance(7, SPOT, "BTC")).isEqualTo(new Balance(200, 0, 0, 1));
         assertThat(driver.journal()).last().satisfies(entry -> assertThat(entry.getPostings()).hasSize(1));

@@ -188,7 +188,7 @@ class SettlementPropertyTest {
     private static Answer expect(ReferenceModel model, Object command) {
         boolean expired = createdAt(command).isBefore(driver.now().minus(driver.config().commandRetention()));
         if (command instanceof TransferRequest t) {
-            return model.command("INTERNAL_TRANSFER:" + t.getRequestId(), TransferRequest.newBuilder(t).setCreatedAt(Instant.EPOCH).build(), expired,
+            return model.command("INTERNAL_TRANSFER:" + t.getUserId() + ":" + t.getRequestId(), TransferRequest.newBuilder(t).setCreatedAt(Instant.EPOCH).build(), expired,
                     () -> model.transfer(t.getUserId(), t.getFromWallet().name(), t.getToWallet().name(), t.getAsset(), t.getAmount()));
         } else if (command instanceof TradeLeg leg) {
             String key = "TRADE_LEG:" + leg.getTradeId() + "/" + leg.getSide() + "/" + leg.getPhase();
@@ -201,7 +201,7 @@ class SettlementPropertyTest {
         BalanceOperation op = (BalanceOperation) command;
         long user = op.getUserId();
         Object o = op.getOperation();
-        String key = io.settlement.topology.balance.BalanceProcessor.kindOf(o) + ":" + op.getCommandId();
+        String key = io.settlement.topology.balance.BalanceProcessor.kindOf(o) + ":" + op.getUserId() + ":" + op.getCommandId();
         return model.command(key, BalanceOperation.newBuilder(op).setCreatedAt(Instant.EPOCH).build(), expired, () -> {
             if (o instanceof io.settlement.avro.Deposit d) {
                 return model.deposit(user, d.getAsset(), d.getAmount());

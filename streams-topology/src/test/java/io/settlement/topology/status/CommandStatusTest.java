@@ -14,8 +14,8 @@ class CommandStatusTest extends DriverTest {
     void statusOfACommandIsItsResultByKindAndId() {
         SettlementResult result = driver.send(commands.deposit("d-1", 7, "BTC", 5));
 
-        assertThat(driver.status("DEPOSIT:d-1")).isEqualTo(result);
-        assertThat(driver.status("WITHDRAW_REQUESTED:d-1")).isNull();
+        assertThat(driver.status("DEPOSIT:7:d-1")).isEqualTo(result);
+        assertThat(driver.status("WITHDRAW_REQUESTED:7:d-1")).isNull();
     }
 
     @Test
@@ -25,7 +25,7 @@ class CommandStatusTest extends DriverTest {
         SettlementResult conflict = driver.send(commands.deposit("d-1", 7, "BTC", 6));
 
         assertThat(conflict.getReason()).isEqualTo(Reason.ID_CONFLICT);
-        assertThat(driver.status("DEPOSIT:d-1")).isEqualTo(first);
+        assertThat(driver.status("DEPOSIT:7:d-1")).isEqualTo(first);
     }
 
     @Test
@@ -37,7 +37,7 @@ class CommandStatusTest extends DriverTest {
         SettlementResult replay = driver.send(deposit);
 
         assertThat(replay.getReason()).isEqualTo(Reason.REPLAY_AFTER_RETENTION);
-        assertThat(driver.status("DEPOSIT:d-1")).isEqualTo(first);
+        assertThat(driver.status("DEPOSIT:7:d-1")).isEqualTo(first);
     }
 
     @Test
@@ -46,6 +46,6 @@ class CommandStatusTest extends DriverTest {
 
         driver.send(commands.deposit("d-1", 7, "BTC", 5));
 
-        assertThat(driver.status("DEPOSIT:d-1")).isEqualTo(first);
+        assertThat(driver.status("DEPOSIT:7:d-1")).isEqualTo(first);
     }
 }

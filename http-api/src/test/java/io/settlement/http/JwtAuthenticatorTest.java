@@ -1,0 +1,131 @@
+package io.settlement.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.JWSSigner;
+import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.interfaces.ECPrivateKey;
+import java.security.interfaces.RSAPublicKey;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Date;
+import org.junit.jupiter.api.Test;
+
+/** The production key sources: an RSA or EC public key from PEM, and a JWKS document over HTTP. */
+class JwtAuthenticatorTest {
+    static final String ISSUER = "https://idp.example.test/";
+    static final String AUDIENCE = "settlement-api";
+
+    @Test
+    void anRsaPublicKeyFromPemVerifiesRs256TokensAndRefusesAnHmacTokenSignedWithItsBytes() throws Exception {
+        // given an RSA key pair, the public half as PEM
+        KeyPair pair = rsa();
+        JwtAuthenticator authenticator = new JwtAuthenticator(AuthSettings.publicKey(
+                AuthSettings.parsePem(pem(pair.getPublic().getEncoded())), ISSUER, AUDIENCE, Duration.ofSeconds(60)));
+        // when a user token and a service token signed with the private half arrive, then they are accepted
+        assertThat(authenticator.authenticate("Bearer " + token(new RSASSASigner(pair.getPrivate()), JWSAlgorithm.RS256, "42", null)))
+                .isEqualTo(new Caller("42", Caller.Role.USER));
+        assertThat(authenticator.authenticate("Bearer " + token(new RSASSASigner(pair.getPrivate()), JWSAlgorithm.PS256, "gw",
+                JwtAuthenticator.SCOPE_SERVICE))).isEqualTo(new Caller("gw", Caller.Role.SERVICE));
+        // and the classic confusion attack, HS256 keyed with the public key's bytes, is refused
+        String confused = token(new MACSigner(pair.getPublic().getEncoded()), JWSAlgorithm.HS256, "42", null);
+        assertThatThrownBy(() -> authenticator.authenticate("Bearer " + confused))
+                .isInstanceOfSatisfying(ApiError.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAUTHENTICATED));
+    }
+
+    @Test
+    void anEcPublicKeyFromPemVerifiesEs256Tokens() throws Exception {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+        generator.initialize(new ECGenParameterSpec("secp256r1"));
+        KeyPair pair = generator.generateKeyPair();
+        JwtAuthenticator authenticator = new JwtAuthenticator(AuthSettings.publicKey(
+                AuthSettings.parsePem(pem(pair.getPublic().getEncoded())), ISSUER, AUDIENCE, Duration.ofSeconds(60)));
+        String token = token(new ECDSASigner((ECPrivateKey) pair.getPrivate()), JWSAlgorithm.ES256, "ops", JwtAuthenticator.SCOPE_OPERATOR);
+        assertThat(authenticator.authenticate("Bearer " + token)).isEqualTo(new Caller("ops", Caller.Role.OPERATOR));
+    }
+
+    @Test
+    void aJwksUrlIsFetchedAndItsKeyVerifiesTokensByKeyId() throws Exception {
+        // given an identity provider serving its JWKS on 127.0.0.1
+        KeyPair pair = rsa();
+        RSAKey jwk = new RSAKey.Builder((RSAPublicKey) pair.getPublic()).keyID("key-1").build();
+        byte[] jwks = new JWKSet(jwk).toString().getBytes(StandardCharsets.UTF_8);
+        HttpServer idp = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        idp.createContext("/.well-known/jwks.json", exchange -> {
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, jwks.length);
+            exchange.getResponseBody().write(jwks);
+            exchange.close();
+        });
+        idp.start();
+        try {
+            URI url = URI.create("http://127.0.0.1:" + idp.getAddress().getPort() + "/.well-known/jwks.json");
+            JwtAuthenticator authenticator = new JwtAuthenticator(AuthSettings.jwks(url.toURL(), ISSUER, AUDIENCE, Duration.ofSeconds(60)));
+            // when a token signed by that key (and one by another key with the same kid) arrive
+            SignedJWT good = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("key-1").build(), claims("42", null));
+            good.sign(new RSASSASigner(pair.getPrivate()));
+            SignedJWT forged = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("key-1").build(), claims("42", null));
+            forged.sign(new RSASSASigner(rsa().getPrivate()));
+            // then the first is the user, the second refused
+            assertThat(authenticator.authenticate("Bearer " + good.serialize())).isEqualTo(new Caller("42", Caller.Role.USER));
+            assertThatThrownBy(() -> authenticator.authenticate("Bearer " + forged.serialize()))
+                    .isInstanceOfSatisfying(ApiError.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAUTHENTICATED));
+        } finally {
+            idp.stop(0);
+        }
+    }
+
+    @Test
+    void settingsRefuseNoKeyTwoKeysAShortSecretAndAMissingIssuer() throws Exception {
+        assertThatThrownBy(() -> AuthSettings.hmac(new byte[16], ISSUER, AUDIENCE)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> AuthSettings.hmac(new byte[32], " ", AUDIENCE)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> AuthSettings.parsePem("-----BEGIN PUBLIC KEY-----\nnot base64!\n-----END PUBLIC KEY-----"))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new AuthSettings(java.util.Optional.empty(), java.util.Optional.empty(), java.util.Optional.empty(),
+                ISSUER, AUDIENCE, Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private static KeyPair rsa() throws Exception {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+        generator.initialize(2048);
+        return generator.generateKeyPair();
+    }
+
+    private static String pem(byte[] der) {
+        return "-----BEGIN PUBLIC KEY-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
+                + "\n-----END PUBLIC KEY-----\n";
+    }
+
+    private static JWTClaimsSet claims(String subject, String scope) {
+        Instant now = Instant.now();
+        JWTClaimsSet.Builder builder = new JWTClaimsSet.Builder().issuer(ISSUER).audience(AUDIENCE).subject(subject)
+                .issueTime(Date.from(now)).expirationTime(Date.from(now.plus(Duration.ofMinutes(5))));
+        if (scope != null) {
+            builder.claim("scope", scope);
+        }
+        return builder.build();
+    }
+
+    private static String token(JWSSigner signer, JWSAlgorithm algorithm, String subject, String scope) throws Exception {
+        SignedJWT jwt = new SignedJWT(new JWSHeader(algorithm), claims(subject, scope));
+        jwt.sign(signer);
+        return jwt.serialize();
+    }
+}
