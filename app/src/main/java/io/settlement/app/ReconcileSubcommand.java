@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code settlement reconcile}: compares the balance stores of a deployment with TigerBeetle
- * (DESIGN.md section 9, invariant 5). The stores' side is read from their changelog
+ * (docs/topology.md, "Invariants", 5). The stores' side is read from their changelog
  * ({@link StoreBalances}: every partition, no running instance needed); TigerBeetle's through
  * {@code lookup_accounts}; {@link ReconcileCommand} compares them and prints every difference.
  * Without {@code --live}, run it when the TigerBeetle sink has caught up and no commands flow, or the

@@ -10,7 +10,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Starts one sink in the background and keeps trying until it runs, so that a database that is
- * not there yet never stops settlement (DESIGN.md section 8: a sink that is down lags, it loses
+ * not there yet never stops settlement (a sink that is down lags, it loses
  * nothing). Consumes a starter (connect, apply the schema, start the consumer loop); produces the
  * sink's health for {@code GET /health}: {@code STARTING} (with the last failure) until the start
  * succeeded, then the sink's own {@link SinkHealth}.

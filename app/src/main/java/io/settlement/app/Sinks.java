@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 
 /**
- * The sinks of one instance (DESIGN.md section 8), each on when its database is configured and
+ * The sinks of one instance (docs/scylla.md, docs/tigerbeetle.md), each on when its database is configured and
  * off otherwise: the ScyllaDB sink ({@code scylla.contact-points}) and the TigerBeetle sink
  * ({@code tigerbeetle.addresses}). Each is its own consumer group on the output topics, started in
  * the background ({@link SinkRunner}) and reported in {@code GET /health} as {@value #SCYLLA} and

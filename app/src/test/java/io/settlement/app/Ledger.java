@@ -22,7 +22,7 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
  * The ledger as the running instances hold it (their {@code balances} stores) and as the output
- * topics tell it, with DESIGN.md section 9's invariants checked over both.
+ * topics tell it, with the invariants (docs/topology.md, "Invariants") checked over both.
  */
 final class Ledger {
     private Ledger() {}
@@ -61,7 +61,7 @@ final class Ledger {
     }
 
     /**
-     * DESIGN.md section 9: (1) no user bucket is negative; (2) per asset all accounts, system
+     * The invariants (docs/topology.md): (1) no user bucket is negative; (2) per asset all accounts, system
      * included, sum to zero; (3) no command id has two different lasting results; and the latest
      * balance event of every user account equals the store.
      */

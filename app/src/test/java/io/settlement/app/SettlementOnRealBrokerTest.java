@@ -45,9 +45,9 @@ import picocli.CommandLine;
 /**
  * The app as {@code dev} and {@code run} start it ({@link SettlementApp#start}), on a real
  * single-node broker: commands in, results, journal and balance events out; the partition guard
- * on records a producer placed itself (issue 9); unreadable records; the {@code produce} tool;
- * and a restart on the same state directory. Every scenario ends with DESIGN.md section 9's
- * invariants over the instance's stores and the output topics.
+ * on records a producer placed itself (the partitioning rule); unreadable records; the {@code produce} tool;
+ * and a restart on the same state directory. Every scenario ends with the invariants
+ * (docs/topology.md) over the instance's stores and the output topics.
  */
 class SettlementOnRealBrokerTest {
     private static final Duration SETTLED_WITHIN = Duration.ofSeconds(60);

@@ -43,7 +43,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Issue 3 on a real broker: the app ({@link SettlementApp#start}) with 4 partitions, users on
  * every partition, trades whose legs cross partitions (with and without orders and fees, some
- * that must be rejected), and then DESIGN.md section 9 over every task's stores and the output
+ * that must be rejected), and then the invariants (docs/topology.md) over every task's stores and the output
  * topics: every trade final, per asset all accounts (CLEARING and FEES included) sum to zero,
  * CLEARING drained to zero, no negative user bucket, exactly one result per trade; and the final
  * balances equal a simple model of what the trades imply.
@@ -212,7 +212,7 @@ class TradesOnRealBrokerTest {
             assertThat(perTrade.keySet()).containsExactlyInAnyOrderElementsOf(tradeKeys);
             perTrade.forEach((key, count) -> assertThat(count).as("results of %s", key).isEqualTo(1));
         });
-        // and DESIGN.md section 9 holds: no negative user bucket, every asset sums to zero, events match the stores
+        // and the invariants hold: no negative user bucket, every asset sums to zero, events match the stores
         await().atMost(SETTLED_WITHIN).untilAsserted(() -> Ledger.assertInvariants(List.of(app), results, events));
         Map<BalanceKey, Balance> balances = Ledger.balances(List.of(app));
         for (int asset : List.of(BTC, USDT)) {

@@ -58,7 +58,7 @@ final class CommandEncoder {
                 kind, operation.getCommandId(), false, expected, false);
     }
 
-    /** A balance operation deliberately sent to a partition its user does not belong on (issue 9). */
+    /** A balance operation deliberately sent to a partition its user does not belong on (the partitioning rule). */
     void operationOnWrongPartition(BalanceOperation operation, CommandKind kind, PreparedCommand.Expected expected) {
         add(topics.balanceOperations().name(), operation.getUserId(), operations.serialize(topics.balanceOperations().name(), operation),
                 kind, operation.getCommandId(), false, expected, true);

@@ -18,7 +18,7 @@ import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
- * DESIGN.md section 9, invariants 1 and 2, read from the running instance's {@code balances}
+ * invariants 1 and 2 (docs/topology.md, "Invariants"), read from the running instance's {@code balances}
  * stores through interactive queries (all partitions: this instance owns them all): no user
  * bucket is negative, and per asset the sum over every account, system accounts of every task
  * included, is zero. It first waits, with a deadline, until no trade is in flight (the global

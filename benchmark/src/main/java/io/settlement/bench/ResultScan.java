@@ -16,7 +16,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
 
 /**
- * DESIGN.md section 9, invariant 3, checked on the committed output: reads
+ * invariant 3 (docs/topology.md, "Invariants"), checked on the committed output: reads
  * {@code settlement.results} with {@code read_committed} over the range a workload's runs wrote,
  * and demands exactly one result per command id, except the documented duplicates (a retry gets
  * its first result again, an id reused with other content gets a second, {@code ID_CONFLICT},

@@ -23,7 +23,7 @@ import java.util.SplittableRandom;
  * {@code SAME_WALLET}, {@code INVALID_AMOUNT}, {@code UNKNOWN_ASSET}, {@code UNKNOWN_ORDER},
  * {@code ID_CONFLICT} (an id reused with other content), {@code INSUFFICIENT_AVAILABLE} (a trade
  * whose buyer never had funds), {@code WRONG_PARTITION} (a deposit placed on the wrong partition,
- * issue 9), and an exact retry that must be answered with the first result again.
+ * the partitioning rule), and an exact retry that must be answered with the first result again.
  *
  * <p>Traders are funded in two set-up phases, each answered before the next starts
  * ({@link #fundingDeposits}, {@link #fundingTransfers}); a trader the model finds short later is

@@ -22,7 +22,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The v1 routes (DESIGN.md section 7) and the PoC wallet routes: lookups over the stores and
+ * The v1 routes (docs/http-api.md) and the PoC wallet routes: lookups over the stores and
  * the commands clients may submit (transfers, deposits).
  */
 final class ApiV1Routes {

@@ -20,7 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP API of one instance (DESIGN.md section 7, docs/http-api.md): balance and status
+ * The HTTP API of one instance (docs/http-api.md): balance and status
  * lookups over the topology's state stores (answered here or forwarded to the instance that owns
  * the key), the commands clients may submit (transfers, deposits; published with the contract's
  * partitioner), the original gateway's routes, {@code GET /health}, {@code GET /metrics} and the

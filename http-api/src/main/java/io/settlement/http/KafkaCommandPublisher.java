@@ -26,7 +26,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 /**
  * A {@link CommandPublisher} over a Kafka producer. It serializes keys and values with the
  * topics' own serdes and chooses the partition itself with the contract's {@link UserPartitioner}
- * (issue 9: never a client default), so a command always lands on the partition whose task owns
+ * (the partitioning rule: never a client default), so a command always lands on the partition whose task owns
  * its user. It owns the producer and closes it.
  */
 public final class KafkaCommandPublisher implements CommandPublisher, MeterBinder {

@@ -662,7 +662,7 @@ class HttpApiIntegrationTest {
         });
     }
 
-    /** DESIGN.md section 9: no user bucket is negative; per asset, all accounts (system included) sum to zero. */
+    /** The invariants (docs/topology.md): no user bucket is negative; per asset, all accounts (system included) sum to zero. */
     private void assertLedgerInvariants() {
         Map<Integer, Long> sumByAsset = new HashMap<>();
         for (ApiInstance instance : List.of(a, b)) {

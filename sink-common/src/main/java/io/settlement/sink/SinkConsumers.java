@@ -6,7 +6,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
- * The consumer configuration every sink relies on (DESIGN.md section 8): its own consumer group,
+ * The consumer configuration every sink relies on (docs/scylla.md, docs/tigerbeetle.md): its own consumer group,
  * only committed records ({@code read_committed}), offsets committed by the sink itself after its
  * writes succeeded, a new group starting from the beginning, raw bytes (the sink decodes each
  * record itself so that one it cannot read is reported, not thrown by the consumer).

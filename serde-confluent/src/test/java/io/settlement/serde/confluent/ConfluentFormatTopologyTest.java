@@ -153,7 +153,7 @@ class ConfluentFormatTopologyTest {
         assertThat(result.getStatus()).as("%s", result).isEqualTo(ResultStatus.ACCEPTED);
         assertThat(result.getUserId()).isEqualTo(userId);
         assertThat(result.getKind()).isEqualTo(CommandKind.DEPOSIT);
-        // and the invariants of DESIGN.md section 9 hold for BTC
+        // and the invariants (docs/topology.md) hold for BTC
         Asset btc = SettlementConfig.defaults(PARTITIONS).assets().byCode("BTC").orElseThrow();
         Map<BalanceKey, Balance> balances = balancesOf(btc.id());
         assertThat(balances.get(new BalanceKey(userId, AccountType.FUNDING, btc.id())).available()).isEqualTo(150_000_000L);

@@ -34,7 +34,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Mirrors the settlement core's output into ScyllaDB (DESIGN.md section 8). Consumes
+ * Mirrors the settlement core's output into ScyllaDB (docs/scylla.md, docs/tigerbeetle.md). Consumes
  * {@code settlement.journal}, {@code balance.events} and {@code settlement.results} as consumer
  * group {@value #GROUP_ID} ({@code read_committed}, manual commits); produces the rows of
  * {@code balance_ledger}, {@code user_balances}, {@code internal_transfers}, {@code settled_trades},

@@ -71,7 +71,7 @@ class ScyllaSinkTablesTest {
             sink.close();
         }
         if (scenario != null) {
-            scenario.close(); // DESIGN.md section 9 invariants over what the topology did
+            scenario.close(); // the invariants (docs/topology.md) over what the topology did
         }
     }
 

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Compares the balance stores with TigerBeetle (DESIGN.md section 9, invariant 5). Consumes store
+ * Compares the balance stores with TigerBeetle (docs/topology.md, "Invariants", 5). Consumes store
  * rows ({@link StoreBalance}) and looks the same accounts up through a {@link LedgerClient};
  * produces every difference. Each store bucket is one TigerBeetle account ({@link LedgerMapping}):
  * its posted balance must equal the bucket; an account TigerBeetle does not have must be zero in

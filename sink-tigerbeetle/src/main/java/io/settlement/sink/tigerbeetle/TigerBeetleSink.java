@@ -34,7 +34,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Mirrors {@code settlement.journal} into TigerBeetle (DESIGN.md section 8). Consumes the journal
+ * Mirrors {@code settlement.journal} into TigerBeetle (docs/scylla.md, docs/tigerbeetle.md). Consumes the journal
  * as consumer group {@value #GROUP_ID} with {@code read_committed} and manual commits; produces
  * accounts and linked transfer chains in TigerBeetle (see {@link LedgerMapping}).
  *

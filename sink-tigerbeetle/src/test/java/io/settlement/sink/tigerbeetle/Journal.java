@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Journal entries as the topology writes them (DESIGN.md sections 3 and 4, BRIEF semantics):
+ * Journal entries as the topology writes them (docs/topology.md, docs/trades.md):
  * one builder per kind of entry the journal can contain.
  */
 final class Journal {

@@ -86,7 +86,7 @@ class TigerBeetleSinkTest {
         return registry.get("settlement.sink.tigerbeetle." + name).tag(tag, value).counter().count();
     }
 
-    /** Conservation (DESIGN.md section 9, invariant 2) in TigerBeetle: every account of the ledger sums to zero. */
+    /** Conservation (docs/topology.md, "Invariants", 2) in TigerBeetle: every account of the ledger sums to zero. */
     void assertLedgerSumsToZero(long... owners) {
         BigInteger sum = BigInteger.ZERO;
         for (long owner : owners) {

@@ -8,8 +8,7 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * A small sequential model of the settlement rules (DESIGN.md section 3 and the lead's
- * decisions), written apart from the processor: plain maps, no stores, no postings. The property
+ * A small sequential model of the settlement rules (docs/topology.md and docs/trades.md), written apart from the processor: plain maps, no stores, no postings. The property
  * test runs the same commands through both and compares every answer and every balance.
  */
 final class ReferenceModel {

@@ -4,8 +4,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 
 /**
- * Base of scenario tests: a fresh {@link SettlementDriver} per test, and DESIGN.md section 9's
- * invariants checked after every scenario, whatever it asserted itself.
+ * Base of scenario tests: a fresh {@link SettlementDriver} per test, and the invariants
+ * (docs/topology.md) checked after every scenario, whatever it asserted itself.
  */
 public abstract class DriverTest {
     protected SettlementDriver driver;

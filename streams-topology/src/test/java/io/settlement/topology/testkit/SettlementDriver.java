@@ -51,7 +51,7 @@ import org.apache.kafka.streams.test.TestRecord;
 /**
  * A {@link TopologyTestDriver} over the real {@link SettlementTopology#build}, with the real
  * {@link StreamsSettings}, a fixed wall clock, typed inputs, and every output record kept in
- * order. {@link #assertInvariants()} checks DESIGN.md section 9 after a scenario: no user bucket
+ * order. {@link #assertInvariants()} checks the invariants (docs/topology.md) after a scenario: no user bucket
  * negative, per asset the sum over all accounts (system accounts included) zero, every command
  * exactly one result and one distinct first result per command key. Published in this module's
  * test-jar for the other modules' tests.
@@ -298,7 +298,7 @@ public final class SettlementDriver implements AutoCloseable {
 
     // ---- invariants ---------------------------------------------------------------------
 
-    /** DESIGN.md section 9, invariants 1 to 3, over everything this driver saw. */
+    /** the invariants 1 to 3 (docs/topology.md, "Invariants") over everything this driver saw. */
     public void assertInvariants() {
         drain();
         Map<Integer, Long> sumPerAsset = new HashMap<>();

@@ -9,7 +9,7 @@ import java.util.Map;
 
 /**
  * A sequential reference model of what the property test does to user balances: FUNDING and
- * SPOT available, SPOT frozen and the order reservations, by the rules of DESIGN.md sections 3
+ * SPOT available, SPOT frozen and the order reservations, by the rules of docs/topology.md and docs/trades.md
  * and 4 and the lead's decisions, written without looking at the processors. Trades apply their
  * buyer debit first, then the seller's (the order the coordinator sends them in).
  */

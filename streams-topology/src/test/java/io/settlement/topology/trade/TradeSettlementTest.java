@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Trades end to end through the real topology: the coordinator sends legs, the balance
  * processor applies them and answers, the coordinator finishes the trade. Every scenario ends
- * with DESIGN.md section 9's invariants ({@link DriverTest}) and CLEARING back at zero.
+ * with the invariants (docs/topology.md, "Invariants") ({@link DriverTest}) and CLEARING back at zero.
  */
 class TradeSettlementTest extends DriverTest {
     static final long ALICE = 11;
