@@ -19,7 +19,6 @@ import io.settlement.topology.balance.Balance;
 import io.settlement.topology.balance.Reservation;
 import io.settlement.topology.testkit.Commands;
 import io.settlement.topology.testkit.SettlementDriver;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -27,7 +26,6 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.common.utils.Bytes;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -203,7 +201,7 @@ class LongHorizonPropertyTest {
                     .setBuyer(TradeParty.newBuilder().setUserId(buyer).setOrderId(buyerOrder).setFee(buyerFee).build())
                     .setSeller(TradeParty.newBuilder().setUserId(seller).setOrderId(sellerOrder).setFee(sellerFee).build())
                     .setExecutedAt(driver.now()).build();
-            SettlementResult result = sendTrade(trade);
+            SettlementResult result = driver.settle(trade);
             trades.add(new SentTrade(trade, result, driver.now()));
             tradeAnswers.merge(result.getReason() == null ? "SETTLED" : result.getReason().name(), 1, Integer::sum);
 
@@ -275,7 +273,7 @@ class LongHorizonPropertyTest {
                 return;
             }
             SentTrade first = trades.get(pick % trades.size());
-            SettlementResult again = sendTrade(Trade.newBuilder(first.trade()).setExecutedAt(driver.now()).build());
+            SettlementResult again = driver.settle(Trade.newBuilder(first.trade()).setExecutedAt(driver.now()).build());
             if (Duration.between(first.at(), driver.now()).compareTo(RETENTION) > 0 && again.getReason() == Reason.REPLAY_AFTER_RETENTION) {
                 return; // compacted: answered with its own reason
             }
@@ -313,13 +311,6 @@ class LongHorizonPropertyTest {
             return result;
         }
 
-        private SettlementResult sendTrade(Trade trade) {
-            int before = driver.results().size();
-            driver.send(Bytes.wrap(trade.getSymbol().getBytes(StandardCharsets.UTF_8)), trade);
-            List<SettlementResult> results = driver.results();
-            assertThat(results).as("one result for trade %s", trade.getTradeId()).hasSize(before + 1);
-            return results.get(results.size() - 1);
-        }
 
         void checkWallets(String when) {
             for (long user : users) {

@@ -22,10 +22,7 @@ import io.settlement.topology.balance.Balance;
 import io.settlement.topology.balance.Reservation;
 import io.settlement.topology.testkit.DriverTest;
 import io.settlement.topology.testkit.SettlementDriver;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
-import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.Test;
 
@@ -43,8 +40,6 @@ class MoneyForEverTest extends DriverTest {
     private static final String ASSETS = "BTC:1:8,USDT:2:6,WEI:4:18";
     private static final long ALICE = 11;
     private static final long BOB = 22;
-
-    private int sequence;
 
     @Override
     protected SettlementDriver startDriver() {
@@ -89,14 +84,14 @@ class MoneyForEverTest extends DriverTest {
     @Test
     void aNewTradeUnderTheIdOfACompactedTradeMovesNothing() {
         // given trade t-1 settled, and compacted once the retention passed
-        fundSpot(ALICE, "USDT", 3_000);
-        fundSpot(BOB, "BTC", 100);
-        assertThat(trade(trade("t-1", ALICE, null, BOB, null, 50, 1_500)).getStatus()).isEqualTo(ResultStatus.ACCEPTED);
+        driver.fundSpot(ALICE, "USDT", 3_000);
+        driver.fundSpot(BOB, "BTC", 100);
+        assertThat(driver.settle(trade("t-1", ALICE, null, BOB, null, 50, 1_500)).getStatus()).isEqualTo(ResultStatus.ACCEPTED);
         driver.advanceWallClock(RETENTION.plus(PURGE).plus(PURGE));
         assertThat(driver.testDriver().<String, TradeState>getKeyValueStore(StoreNames.TRADES).get("t-1")).isNull();
 
         // when the matching engine reuses the id for another trade
-        SettlementResult reused = trade(trade("t-1", ALICE, null, BOB, null, 50, 1_000));
+        SettlementResult reused = driver.settle(trade("t-1", ALICE, null, BOB, null, 50, 1_000));
 
         // then it is a conflict, and no leg is sent
         assertThat(reused.getReason()).isEqualTo(Reason.ID_CONFLICT);
@@ -108,7 +103,7 @@ class MoneyForEverTest extends DriverTest {
 
     @Test
     void aLegIsNeverAnsweredFromTheMemoryOfAnotherTradeWithTheSameId() {
-        fundSpot(ALICE, "USDT", 1_000);
+        driver.fundSpot(ALICE, "USDT", 1_000);
         LegResult first = driver.send(commands.leg("t-1", ALICE, BUYER, DEBIT, "USDT", 400, 0, null, "USDT", 400, "BTC", 1));
 
         // the same leg key, sent for another trade instance (another fingerprint)
@@ -126,13 +121,13 @@ class MoneyForEverTest extends DriverTest {
 
     @Test
     void aFillAfterPurgesButWithinTheGraceStillFindsItsFunds() {
-        fundSpot(ALICE, "USDT", 100);
+        driver.fundSpot(ALICE, "USDT", 100);
         reserve(ALICE, "oA", "USDT", 100);
         driver.send(commands.orderReleased("rel-oA", ALICE, "oA", 60));
-        fundSpot(BOB, "BTC", 10);
+        driver.fundSpot(BOB, "BTC", 10);
 
         driver.advanceWallClock(GRACE.minus(PURGE.multipliedBy(2)));
-        SettlementResult fill = trade(trade("t-1", ALICE, "oA", BOB, null, 10, 60));
+        SettlementResult fill = driver.settle(trade("t-1", ALICE, "oA", BOB, null, 10, 60));
 
         assertThat(fill.getStatus()).isEqualTo(ResultStatus.ACCEPTED);
         assertThat(driver.balance(ALICE, SPOT, "USDT")).extracting(Balance::available, Balance::frozen).containsExactly(40L, 0L);
@@ -141,7 +136,7 @@ class MoneyForEverTest extends DriverTest {
     @Test
     void whatAClosedOrderStillHoldsReturnsToAvailableWhenItsGraceEndsAndALaterFillIsRejected() {
         // given a release that keeps 60 for fills that never come
-        fundSpot(ALICE, "USDT", 100);
+        driver.fundSpot(ALICE, "USDT", 100);
         reserve(ALICE, "oA", "USDT", 100);
         driver.send(commands.orderReleased("rel-oA", ALICE, "oA", 60));
 
@@ -153,8 +148,8 @@ class MoneyForEverTest extends DriverTest {
         assertThat(driver.balance(ALICE, SPOT, "USDT")).extracting(Balance::available, Balance::frozen).containsExactly(100L, 0L);
         Reservation order = driver.testDriver().<String, Reservation>getKeyValueStore(StoreNames.RESERVATIONS).get("oA");
         assertThat(order.isClosed()).isTrue();
-        fundSpot(BOB, "BTC", 10);
-        SettlementResult late = trade(trade("t-late", ALICE, "oA", BOB, null, 10, 60));
+        driver.fundSpot(BOB, "BTC", 10);
+        SettlementResult late = driver.settle(trade("t-late", ALICE, "oA", BOB, null, 10, 60));
         assertThat(late.getReason()).isEqualTo(Reason.ORDER_CLOSED);
         assertThat(spot(BOB, "BTC")).as("the seller's debit came back").isEqualTo(10);
         assertThat(driver.journal()).extracting(e -> e.getEntryId()).contains("ORDER_CLOSED:" + ALICE + ":oA");
@@ -167,15 +162,15 @@ class MoneyForEverTest extends DriverTest {
     @Test
     void aRejectedFillReturnsIntoItsOrderSoTheAnnouncedFillsStillSettle() {
         // given oA reserves 100 and is released with filled_total 60
-        fundSpot(ALICE, "USDT", 100);
+        driver.fundSpot(ALICE, "USDT", 100);
         reserve(ALICE, "oA", "USDT", 100);
         driver.send(commands.orderReleased("rel-oA", ALICE, "oA", 60));
-        fundSpot(BOB, "BTC", 10);
+        driver.fundSpot(BOB, "BTC", 10);
 
         // when a trade taking 10 from oA is rejected (the seller names an unknown order)
-        SettlementResult rejected = trade(trade("t-bad", ALICE, "oA", BOB, "no-such-order", 1, 10));
+        SettlementResult rejected = driver.settle(trade("t-bad", ALICE, "oA", BOB, "no-such-order", 1, 10));
         // and the valid fill of 60 comes
-        SettlementResult fill = trade(trade("t-good", ALICE, "oA", BOB, null, 10, 60));
+        SettlementResult fill = driver.settle(trade("t-good", ALICE, "oA", BOB, null, 10, 60));
 
         // then the fill settles and nothing stays frozen on the closed order
         assertThat(rejected.getReason()).isEqualTo(Reason.UNKNOWN_ORDER);
@@ -186,11 +181,11 @@ class MoneyForEverTest extends DriverTest {
 
     @Test
     void aRejectedFillThatIsNeverReplacedReturnsToAvailableWhenTheGraceEnds() {
-        fundSpot(ALICE, "USDT", 100);
+        driver.fundSpot(ALICE, "USDT", 100);
         reserve(ALICE, "oA", "USDT", 100);
         driver.send(commands.orderReleased("rel-oA", ALICE, "oA", 60));
-        fundSpot(BOB, "BTC", 10);
-        trade(trade("t-bad", ALICE, "oA", BOB, "no-such-order", 1, 60));
+        driver.fundSpot(BOB, "BTC", 10);
+        driver.settle(trade("t-bad", ALICE, "oA", BOB, "no-such-order", 1, 60));
 
         driver.advanceWallClock(GRACE.plus(PURGE));
 
@@ -202,12 +197,12 @@ class MoneyForEverTest extends DriverTest {
     @Test
     void aTradeWhoseCreditCouldNotFitIsRejectedAtItsDebitAndEnds() {
         // given Alice holds nearly a long of WEI, so receiving 3 WEI would overflow her SPOT account
-        fundSpot(ALICE, "WEI", Long.MAX_VALUE - 2);
-        fundSpot(ALICE, "USDT", 1_000);
-        fundSpot(BOB, "WEI", 3);
+        driver.fundSpot(ALICE, "WEI", Long.MAX_VALUE - 2);
+        driver.fundSpot(ALICE, "USDT", 1_000);
+        driver.fundSpot(BOB, "WEI", 3);
 
         // when she buys 3 WEI
-        SettlementResult result = trade(Trade.newBuilder(trade("t-1", ALICE, null, BOB, null, 3, 1_000))
+        SettlementResult result = driver.settle(Trade.newBuilder(trade("t-1", ALICE, null, BOB, null, 3, 1_000))
                 .setSymbol("WEIUSDT").setBaseAsset("WEI").build());
 
         // then the trade is rejected cleanly at her debit, and both sides are whole
@@ -220,8 +215,8 @@ class MoneyForEverTest extends DriverTest {
     @Test
     void roomKeptByADebitCannotBeTakenSoTheCreditAlwaysLands() {
         // given a debit that keeps room for a credit of 5 WEI in a nearly full account
-        fundSpot(ALICE, "WEI", Long.MAX_VALUE - 10);
-        fundSpot(ALICE, "USDT", 100);
+        driver.fundSpot(ALICE, "WEI", Long.MAX_VALUE - 10);
+        driver.fundSpot(ALICE, "USDT", 100);
         LegResult debit = driver.send(commands.leg("t-1", ALICE, BUYER, DEBIT, "USDT", 100, 0, null, "USDT", 100, "WEI", 5));
 
         // when a transfer into the account would take that room
@@ -260,13 +255,13 @@ class MoneyForEverTest extends DriverTest {
 
     @Test
     void theSameTradeSentAgainWithAnotherExecutionTimeIsARetryNotAConflict() {
-        fundSpot(ALICE, "USDT", 1_000);
-        fundSpot(BOB, "BTC", 10);
+        driver.fundSpot(ALICE, "USDT", 1_000);
+        driver.fundSpot(BOB, "BTC", 10);
         Trade first = trade("t-1", ALICE, null, BOB, null, 10, 1_000);
-        SettlementResult settled = trade(first);
+        SettlementResult settled = driver.settle(first);
         driver.advanceWallClock(Duration.ofSeconds(3));
 
-        SettlementResult retry = trade(Trade.newBuilder(first).setExecutedAt(driver.now()).build());
+        SettlementResult retry = driver.settle(Trade.newBuilder(first).setExecutedAt(driver.now()).build());
 
         assertThat(retry).isEqualTo(settled);
         assertThat(spot(ALICE, "BTC")).isEqualTo(10);
@@ -327,26 +322,12 @@ class MoneyForEverTest extends DriverTest {
         }
     }
 
-    private void fundSpot(long user, String asset, long amount) {
-        String id = "fund-" + (++sequence);
-        assertThat(driver.send(commands.deposit(id, user, asset, amount)).getStatus()).isEqualTo(ResultStatus.ACCEPTED);
-        assertThat(driver.send(commands.transfer(id, user, Wallet.FUNDING, Wallet.SPOT, asset, amount)).getStatus()).isEqualTo(ResultStatus.ACCEPTED);
-    }
-
     private void reserve(long user, String orderId, String asset, long amount) {
         assertThat(driver.send(commands.orderReserved("reserve-" + orderId, user, orderId, asset, amount)).getStatus()).isEqualTo(ResultStatus.ACCEPTED);
     }
 
     private long spot(long user, String asset) {
         return driver.balance(user, SPOT, asset).available();
-    }
-
-    private SettlementResult trade(Trade trade) {
-        int before = driver.results().size();
-        driver.send(Bytes.wrap(trade.getSymbol().getBytes(StandardCharsets.UTF_8)), trade);
-        List<SettlementResult> results = driver.results();
-        assertThat(results.size()).as("results of trade %s", trade.getTradeId()).isEqualTo(before + 1);
-        return results.get(results.size() - 1);
     }
 
     private Trade trade(String tradeId, long buyer, String buyerOrder, long seller, String sellerOrder, long baseQty, long quoteQty) {

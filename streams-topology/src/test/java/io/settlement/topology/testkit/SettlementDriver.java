@@ -9,6 +9,7 @@ import io.settlement.avro.CommandKind;
 import io.settlement.avro.JournalEntry;
 import io.settlement.avro.LegResult;
 import io.settlement.avro.Reason;
+import io.settlement.avro.ResultStatus;
 import io.settlement.avro.SettlementResult;
 import io.settlement.avro.Trade;
 import io.settlement.avro.TradeLeg;
@@ -84,6 +85,7 @@ public final class SettlementDriver implements AutoCloseable {
     private Instant now = START;
     private int commandsSent;
     private int legsSent;
+    private int fundings;
     private int tradesSent;
 
     private SettlementDriver(SettlementConfig config) {
@@ -204,6 +206,22 @@ public final class SettlementDriver implements AutoCloseable {
         tradesSent++;
         tradesIn.pipeInput(key, trade, now);
         drain();
+    }
+
+    /** Sends a trade keyed by its symbol, as a matching engine might, and returns its one result (every trade ends in the driver). */
+    public SettlementResult settle(Trade trade) {
+        int before = results.size();
+        send(Bytes.wrap(trade.getSymbol().getBytes(java.nio.charset.StandardCharsets.UTF_8)), trade);
+        assertThat(results).as("one result for trade %s", trade.getTradeId()).hasSize(before + 1);
+        return results.get(results.size() - 1);
+    }
+
+    /** Deposits {@code amount} into the user's FUNDING and moves it to SPOT, both ACCEPTED. */
+    public void fundSpot(long userId, String asset, long amount) {
+        String id = "fund-" + (++fundings);
+        assertThat(send(commands.deposit(id, userId, asset, amount)).getStatus()).as("deposit %s", id).isEqualTo(ResultStatus.ACCEPTED);
+        assertThat(send(commands.transfer(id, userId, io.settlement.avro.Wallet.FUNDING, io.settlement.avro.Wallet.SPOT, asset, amount)).getStatus())
+                .as("transfer %s", id).isEqualTo(ResultStatus.ACCEPTED);
     }
 
     /** Sends raw bytes to any input topic, e.g. a record no serde can read. Expects no result. */

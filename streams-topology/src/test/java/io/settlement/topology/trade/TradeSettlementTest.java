@@ -20,11 +20,9 @@ import io.settlement.topology.StoreNames;
 import io.settlement.topology.balance.Balance;
 import io.settlement.topology.testkit.DriverTest;
 import io.settlement.topology.testkit.SettlementDriver;
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -53,11 +51,11 @@ class TradeSettlementTest extends DriverTest {
     @Test
     void tradeWithoutOrdersOrFeesSwapsTheAssetsBetweenSpotWallets() {
         // given Alice holds USDT and Bob BTC in their spot wallets
-        fundSpot(ALICE, "USDT", QUOTE);
-        fundSpot(BOB, "BTC", BASE);
+        driver.fundSpot(ALICE, "USDT", QUOTE);
+        driver.fundSpot(BOB, "BTC", BASE);
 
         // when Alice buys Bob's BTC
-        SettlementResult result = trade(trade("t-1", party(ALICE, null, 0), party(BOB, null, 0)));
+        SettlementResult result = driver.settle(trade("t-1", party(ALICE, null, 0), party(BOB, null, 0)));
 
         // then
         assertThat(result.getStatus()).isEqualTo(ResultStatus.ACCEPTED);
@@ -72,11 +70,11 @@ class TradeSettlementTest extends DriverTest {
     @Test
     void feesGoToTheFeesAccountInTheAssetEachSideReceives() {
         // given
-        fundSpot(ALICE, "USDT", QUOTE);
-        fundSpot(BOB, "BTC", BASE);
+        driver.fundSpot(ALICE, "USDT", QUOTE);
+        driver.fundSpot(BOB, "BTC", BASE);
 
         // when the buyer pays 0.0005 BTC and the seller 30 USDT in fees
-        SettlementResult result = trade(trade("t-1", party(ALICE, null, 50_000), party(BOB, null, 30_000_000)));
+        SettlementResult result = driver.settle(trade("t-1", party(ALICE, null, 50_000), party(BOB, null, 30_000_000)));
 
         // then
         assertThat(result.getStatus()).isEqualTo(ResultStatus.ACCEPTED);
@@ -89,11 +87,11 @@ class TradeSettlementTest extends DriverTest {
     @Test
     void feesTakingAllASideReceivesSettleWithAllOfItInFees() {
         // given
-        fundSpot(ALICE, "USDT", QUOTE);
-        fundSpot(BOB, "BTC", BASE);
+        driver.fundSpot(ALICE, "USDT", QUOTE);
+        driver.fundSpot(BOB, "BTC", BASE);
 
         // when each fee equals what its side receives
-        SettlementResult result = trade(trade("t-1", party(ALICE, null, BASE), party(BOB, null, QUOTE)));
+        SettlementResult result = driver.settle(trade("t-1", party(ALICE, null, BASE), party(BOB, null, QUOTE)));
 
         // then the trade settles and both amounts end in FEES
         assertThat(result.getStatus()).isEqualTo(ResultStatus.ACCEPTED);
@@ -106,13 +104,13 @@ class TradeSettlementTest extends DriverTest {
     @Test
     void tradeFromOrdersConsumesTheirReservations() {
         // given both sides reserved more than the trade takes
-        fundSpot(ALICE, "USDT", QUOTE * 2);
-        fundSpot(BOB, "BTC", BASE * 2);
+        driver.fundSpot(ALICE, "USDT", QUOTE * 2);
+        driver.fundSpot(BOB, "BTC", BASE * 2);
         reserve(ALICE, "buy-1", "USDT", QUOTE * 2);
         reserve(BOB, "sell-1", "BTC", BASE * 2);
 
         // when a trade fills half of each order
-        SettlementResult result = trade(trade("t-1", party(ALICE, "buy-1", 0), party(BOB, "sell-1", 0)));
+        SettlementResult result = driver.settle(trade("t-1", party(ALICE, "buy-1", 0), party(BOB, "sell-1", 0)));
 
         // then the fill came out of frozen, and the other half is still reserved
         assertThat(result.getStatus()).isEqualTo(ResultStatus.ACCEPTED);
@@ -125,11 +123,11 @@ class TradeSettlementTest extends DriverTest {
     @Test
     void buyerShortRejectsTheTradeAndGivesTheSellerBackWhatWasTaken() {
         // given the buyer has less than the quote amount
-        fundSpot(ALICE, "USDT", QUOTE - 1);
-        fundSpot(BOB, "BTC", BASE);
+        driver.fundSpot(ALICE, "USDT", QUOTE - 1);
+        driver.fundSpot(BOB, "BTC", BASE);
 
         // when
-        SettlementResult result = trade(trade("t-1", party(ALICE, null, 0), party(BOB, null, 0)));
+        SettlementResult result = driver.settle(trade("t-1", party(ALICE, null, 0), party(BOB, null, 0)));
 
         // then nothing moved for good
         assertThat(result.getStatus()).isEqualTo(ResultStatus.REJECTED);
@@ -142,12 +140,12 @@ class TradeSettlementTest extends DriverTest {
     @Test
     void sellerShortOnItsOrderRejectsTheTradeAndGivesTheBuyerBackWhatWasTaken() {
         // given the sell order reserved less than the trade's base quantity
-        fundSpot(ALICE, "USDT", QUOTE);
-        fundSpot(BOB, "BTC", BASE);
+        driver.fundSpot(ALICE, "USDT", QUOTE);
+        driver.fundSpot(BOB, "BTC", BASE);
         reserve(BOB, "sell-1", "BTC", BASE - 1);
 
         // when
-        SettlementResult result = trade(trade("t-1", party(ALICE, null, 0), party(BOB, "sell-1", 0)));
+        SettlementResult result = driver.settle(trade("t-1", party(ALICE, null, 0), party(BOB, "sell-1", 0)));
 
         // then
         assertThat(result.getReason()).isEqualTo(Reason.FILL_EXCEEDS_RESERVATION);
@@ -158,10 +156,10 @@ class TradeSettlementTest extends DriverTest {
     @Test
     void bothSidesShortRejectTheTradeWithTheFirstReasonAndMoveNothing() {
         // given neither side holds anything
-        fundSpot(ALICE, "USDT", 5);
+        driver.fundSpot(ALICE, "USDT", 5);
 
         // when
-        SettlementResult result = trade(trade("t-1", party(ALICE, null, 0), party(BOB, "sell-9", 0)));
+        SettlementResult result = driver.settle(trade("t-1", party(ALICE, null, 0), party(BOB, "sell-9", 0)));
 
         // then the buyer's debit answered first
         assertThat(result.getStatus()).isEqualTo(ResultStatus.REJECTED);
@@ -174,14 +172,14 @@ class TradeSettlementTest extends DriverTest {
     @Test
     void unknownOrderRejectsTheTradeWithUnknownOrder() {
         // given
-        fundSpot(ALICE, "USDT", QUOTE);
-        fundSpot(BOB, "BTC", BASE);
+        driver.fundSpot(ALICE, "USDT", QUOTE);
+        driver.fundSpot(BOB, "BTC", BASE);
         reserve(ALICE, "buy-1", "USDT", QUOTE);
 
         // when the seller's order is unknown, and then when the buyer names Bob's order
-        SettlementResult unknown = trade(trade("t-1", party(ALICE, "buy-1", 0), party(BOB, "no-such-order", 0)));
+        SettlementResult unknown = driver.settle(trade("t-1", party(ALICE, "buy-1", 0), party(BOB, "no-such-order", 0)));
         reserve(BOB, "sell-1", "BTC", BASE);
-        SettlementResult othersOrder = trade(trade("t-2", party(ALICE, "sell-1", 0), party(BOB, "sell-1", 0)));
+        SettlementResult othersOrder = driver.settle(trade("t-2", party(ALICE, "sell-1", 0), party(BOB, "sell-1", 0)));
 
         // then
         assertThat(unknown.getReason()).isEqualTo(Reason.UNKNOWN_ORDER);
@@ -193,11 +191,11 @@ class TradeSettlementTest extends DriverTest {
     @Test
     void feeLargerThanWhatTheSideReceivesIsRejectedBeforeAnythingMoves() {
         // given
-        fundSpot(ALICE, "USDT", QUOTE);
-        fundSpot(BOB, "BTC", BASE);
+        driver.fundSpot(ALICE, "USDT", QUOTE);
+        driver.fundSpot(BOB, "BTC", BASE);
 
         // when
-        SettlementResult result = trade(trade("t-1", party(ALICE, null, BASE + 1), party(BOB, null, 0)));
+        SettlementResult result = driver.settle(trade("t-1", party(ALICE, null, BASE + 1), party(BOB, null, 0)));
 
         // then
         assertThat(result.getReason()).isEqualTo(Reason.FEE_TOO_LARGE);
@@ -209,13 +207,13 @@ class TradeSettlementTest extends DriverTest {
     @Test
     void selfTradeNetsOutToTheFees() {
         // given Alice has both assets, reserved by a buy and a sell order
-        fundSpot(ALICE, "USDT", QUOTE);
-        fundSpot(ALICE, "BTC", BASE);
+        driver.fundSpot(ALICE, "USDT", QUOTE);
+        driver.fundSpot(ALICE, "BTC", BASE);
         reserve(ALICE, "buy-1", "USDT", QUOTE);
         reserve(ALICE, "sell-1", "BTC", BASE);
 
         // when her orders match each other, with fees
-        SettlementResult result = trade(trade("t-self", party(ALICE, "buy-1", 1_000), party(ALICE, "sell-1", 2_000)));
+        SettlementResult result = driver.settle(trade("t-self", party(ALICE, "buy-1", 1_000), party(ALICE, "sell-1", 2_000)));
 
         // then she holds what she had, minus the fees, all available
         assertThat(result.getStatus()).isEqualTo(ResultStatus.ACCEPTED);
@@ -228,14 +226,14 @@ class TradeSettlementTest extends DriverTest {
     @Test
     void sameTradeAgainGetsTheFirstResultAndMovesNothingTwice() {
         // given a settled trade
-        fundSpot(ALICE, "USDT", QUOTE * 2);
-        fundSpot(BOB, "BTC", BASE * 2);
+        driver.fundSpot(ALICE, "USDT", QUOTE * 2);
+        driver.fundSpot(BOB, "BTC", BASE * 2);
         Trade trade = trade("t-1", party(ALICE, null, 0), party(BOB, null, 0));
-        SettlementResult first = trade(trade);
+        SettlementResult first = driver.settle(trade);
         int journalSize = driver.journal().size();
 
         // when it is sent again
-        SettlementResult again = trade(trade);
+        SettlementResult again = driver.settle(trade);
 
         // then
         assertThat(again).isEqualTo(first);
@@ -247,12 +245,12 @@ class TradeSettlementTest extends DriverTest {
     @Test
     void otherTradeUnderTheSameIdIsAnIdConflictAndTheStatusKeepsTheOriginal() {
         // given a settled trade
-        fundSpot(ALICE, "USDT", QUOTE * 2);
-        fundSpot(BOB, "BTC", BASE * 2);
-        SettlementResult first = trade(trade("t-1", party(ALICE, null, 0), party(BOB, null, 0)));
+        driver.fundSpot(ALICE, "USDT", QUOTE * 2);
+        driver.fundSpot(BOB, "BTC", BASE * 2);
+        SettlementResult first = driver.settle(trade("t-1", party(ALICE, null, 0), party(BOB, null, 0)));
 
         // when another trade comes under its id
-        SettlementResult conflict = trade(Trade.newBuilder(trade("t-1", party(ALICE, null, 0), party(BOB, null, 0))).setBaseQty(BASE * 2).build());
+        SettlementResult conflict = driver.settle(Trade.newBuilder(trade("t-1", party(ALICE, null, 0), party(BOB, null, 0))).setBaseQty(BASE * 2).build());
 
         // then
         assertThat(conflict.getStatus()).isEqualTo(ResultStatus.REJECTED);
@@ -276,8 +274,8 @@ class TradeSettlementTest extends DriverTest {
             SettlementDriver outer = driver;
             driver = run;
             try {
-                fundSpot(ALICE, "USDT", 100_000_000_000L);
-                fundSpot(BOB, "BTC", 100_000_000);
+                driver.fundSpot(ALICE, "USDT", 100_000_000_000L);
+                driver.fundSpot(BOB, "BTC", 100_000_000);
                 reserve(ALICE, "buy-1", "USDT", 100_000_000_000L);
                 reserve(BOB, "sell-1", "BTC", 100_000_000);
                 Trade fill1 = Trade.newBuilder(trade("f-1", party(ALICE, "buy-1", 0), party(BOB, "sell-1", 0)))
@@ -288,8 +286,8 @@ class TradeSettlementTest extends DriverTest {
                     release(BOB, "sell-1", 80_000_000);
                     release(ALICE, "buy-1", 48_000_000_000L);
                 }
-                assertThat(trade(fill1).getStatus()).isEqualTo(ResultStatus.ACCEPTED);
-                assertThat(trade(fill2).getStatus()).isEqualTo(ResultStatus.ACCEPTED);
+                assertThat(driver.settle(fill1).getStatus()).isEqualTo(ResultStatus.ACCEPTED);
+                assertThat(driver.settle(fill2).getStatus()).isEqualTo(ResultStatus.ACCEPTED);
                 if (!releaseFirst) {
                     release(BOB, "sell-1", 80_000_000);
                     release(ALICE, "buy-1", 48_000_000_000L);
@@ -313,13 +311,13 @@ class TradeSettlementTest extends DriverTest {
     @Test
     void journalOfASettledTradeShowsWhereEveryUnitWent() {
         // given
-        fundSpot(ALICE, "USDT", QUOTE);
-        fundSpot(BOB, "BTC", BASE);
+        driver.fundSpot(ALICE, "USDT", QUOTE);
+        driver.fundSpot(BOB, "BTC", BASE);
         reserve(BOB, "sell-1", "BTC", BASE);
         int before = driver.journal().size();
 
         // when a trade with fees settles
-        trade(trade("t-1", party(ALICE, null, 50_000), party(BOB, "sell-1", 30_000_000)));
+        driver.settle(trade("t-1", party(ALICE, null, 50_000), party(BOB, "sell-1", 30_000_000)));
 
         // then four balanced entries: both payers into CLEARING, CLEARING out to receivers and FEES
         List<JournalEntry> entries = driver.journal().subList(before, driver.journal().size());
@@ -343,14 +341,6 @@ class TradeSettlementTest extends DriverTest {
     }
 
     // ---- helpers ------------------------------------------------------------------------
-
-    private int sequence;
-
-    private void fundSpot(long user, String asset, long amount) {
-        String id = "fund-" + (++sequence);
-        assertThat(driver.send(commands.deposit(id, user, asset, amount)).getStatus()).isEqualTo(ResultStatus.ACCEPTED);
-        assertThat(driver.send(commands.transfer(id, user, Wallet.FUNDING, Wallet.SPOT, asset, amount)).getStatus()).isEqualTo(ResultStatus.ACCEPTED);
-    }
 
     private void reserve(long user, String orderId, String asset, long amount) {
         assertThat(driver.send(commands.orderReserved("reserve-" + orderId, user, orderId, asset, amount)).getStatus()).isEqualTo(ResultStatus.ACCEPTED);
@@ -376,14 +366,6 @@ class TradeSettlementTest extends DriverTest {
     }
 
     /** Sends a trade and returns its newest result. */
-    private SettlementResult trade(Trade trade) {
-        int before = driver.results().size();
-        driver.send(Bytes.wrap(trade.getSymbol().getBytes(StandardCharsets.UTF_8)), trade);
-        List<SettlementResult> results = driver.results();
-        assertThat(results.size()).as("results of trade %s", trade.getTradeId()).isEqualTo(before + 1);
-        return results.get(results.size() - 1);
-    }
-
     private TradeState tradeState(String tradeId) {
         return driver.testDriver().<String, TradeState>getKeyValueStore(StoreNames.TRADES).get(tradeId);
     }
