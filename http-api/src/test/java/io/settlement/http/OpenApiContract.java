@@ -75,6 +75,10 @@ final class OpenApiContract {
         String template = operation.get().substring(operation.get().indexOf(' ') + 1);
         JsonNode responses = root.get("paths").get(template).get(method.toLowerCase(Locale.ROOT)).get("responses");
         JsonNode response = responses.get(Integer.toString(status));
+        if (response == null && (status == 413 || status == 431)) {
+            // Refused by the server before any route sees the request: the document says so once, for every route.
+            response = root.get("components").get("responses").get("RefusedBeforeRouting");
+        }
         if (response == null) {
             return List.of(operation.get() + " answered " + status + ", which the document does not list (it lists "
                     + iterable(responses.fieldNames()) + ")");
