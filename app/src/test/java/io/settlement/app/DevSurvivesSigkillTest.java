@@ -56,6 +56,8 @@ class DevSurvivesSigkillTest {
     static final int BURST = 8;
     static final String AMOUNT = "0.001";
     static final ObjectMapper JSON = new ObjectMapper();
+    /** The Authorization header of a service token for this run's dev. */
+    static volatile String bearer;
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     @Test
@@ -64,6 +66,9 @@ class DevSurvivesSigkillTest {
                 + " a kill amid a commit can leave a transaction hanging on the embedded Kafka 4.4.0 broker (docs/running.md)");
         int kafkaPort = ForkedApp.freePortPair();
         int httpPort = ForkedApp.freePort();
+        // dev signs with the key under its data dir: made here first, so this test can mint a service token
+        bearer = "Bearer " + new io.settlement.http.TokenMinter(DevKey.read(DevKey.ensure(dir.resolve("data"))), AppSettings.DEV_ISSUER,
+                "settlement-api").service("sigkill-test", Duration.ofHours(2));
         List<String> args = List.of("dev", "--data-dir", dir.resolve("data").toString(), "--kafka-port", String.valueOf(kafkaPort),
                 "--set", "http.port=" + httpPort);
         String base = "http://127.0.0.1:" + httpPort;
@@ -142,7 +147,7 @@ class DevSurvivesSigkillTest {
                     long asked = user;
                     await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> {
                         HttpResponse<String> reply = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/users/" + asked + "/balances"))
-                                .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+                                .timeout(Duration.ofSeconds(10)).header("Authorization", bearer).GET().build(), HttpResponse.BodyHandlers.ofString());
                         assertThat(reply.statusCode()).as(reply.body()).isEqualTo(200);
                         assertThat(pendingOf(JSON.readTree(reply.body()))).as("user %d: %s", asked, reply.body()).isEqualByComparingTo(expected);
                     });
@@ -170,6 +175,6 @@ class DevSurvivesSigkillTest {
 
     private static HttpRequest post(String url, String body) {
         return HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build();
+                .header("Content-Type", "application/json").header("Authorization", bearer).POST(HttpRequest.BodyPublishers.ofString(body)).build();
     }
 }

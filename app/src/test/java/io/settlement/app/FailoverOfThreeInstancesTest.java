@@ -111,12 +111,12 @@ class FailoverOfThreeInstancesTest {
         Model model = new Model();
         Map<String, Boolean> commands = new ConcurrentHashMap<>();
         for (long user = 1; user <= USERS; user++) {
-            submit(commands, "/wallet/deposit", "dep-btc-" + user, deposit(user, "BTC", "10", "dep-btc-" + user), "DEPOSIT_INITIATED");
-            submit(commands, "/wallet/deposit/confirm", "dep-btc-" + user, confirm(user, "dep-btc-" + user), "DEPOSIT_CONFIRMED");
-            submit(commands, "/wallet/deposit", "dep-usdt-" + user, deposit(user, "USDT", "100000", "dep-usdt-" + user), "DEPOSIT_INITIATED");
-            submit(commands, "/wallet/deposit/confirm", "dep-usdt-" + user, confirm(user, "dep-usdt-" + user), "DEPOSIT_CONFIRMED");
-            submit(commands, "/api/v1/transfers", "fund-btc-" + user, transfer(user, "BTC", "5", "fund-btc-" + user), "INTERNAL_TRANSFER");
-            submit(commands, "/api/v1/transfers", "fund-usdt-" + user, transfer(user, "USDT", "50000", "fund-usdt-" + user), "INTERNAL_TRANSFER");
+            submit(commands, "/wallet/deposit", user, "dep-btc-" + user, deposit(user, "BTC", "10", "dep-btc-" + user), "DEPOSIT_INITIATED");
+            submit(commands, "/wallet/deposit/confirm", user, "dep-btc-" + user, confirm(user, "dep-btc-" + user), "DEPOSIT_CONFIRMED");
+            submit(commands, "/wallet/deposit", user, "dep-usdt-" + user, deposit(user, "USDT", "100000", "dep-usdt-" + user), "DEPOSIT_INITIATED");
+            submit(commands, "/wallet/deposit/confirm", user, "dep-usdt-" + user, confirm(user, "dep-usdt-" + user), "DEPOSIT_CONFIRMED");
+            submit(commands, "/api/v1/transfers", user, "fund-btc-" + user, transfer(user, "BTC", "5", "fund-btc-" + user), "INTERNAL_TRANSFER");
+            submit(commands, "/api/v1/transfers", user, "fund-usdt-" + user, transfer(user, "USDT", "50000", "fund-usdt-" + user), "INTERNAL_TRANSFER");
             model.deposit(user, "BTC", 10 * SCALE_BTC);
             model.deposit(user, "USDT", 100_000 * SCALE_USDT);
             model.transfer(user, "BTC", 5 * SCALE_BTC);
@@ -207,13 +207,13 @@ class FailoverOfThreeInstancesTest {
                     switch (random.nextInt(3)) {
                         case 0 -> {
                             String id = "load-dep-" + n;
-                            submit(commands, "/wallet/deposit", id, deposit(user, "BTC", "0.01", id), "DEPOSIT_INITIATED");
-                            submit(commands, "/wallet/deposit/confirm", id, confirm(user, id), "DEPOSIT_CONFIRMED");
+                            submit(commands, "/wallet/deposit", user, id, deposit(user, "BTC", "0.01", id), "DEPOSIT_INITIATED");
+                            submit(commands, "/wallet/deposit/confirm", user, id, confirm(user, id), "DEPOSIT_CONFIRMED");
                             model.deposit(user, "BTC", SCALE_BTC / 100);
                         }
                         case 1 -> {
                             String id = "load-tr-" + n;
-                            submit(commands, "/api/v1/transfers", id, transfer(user, "USDT", "1", id), "INTERNAL_TRANSFER");
+                            submit(commands, "/api/v1/transfers", user, id, transfer(user, "USDT", "1", id), "INTERNAL_TRANSFER");
                             model.transfer(user, "USDT", SCALE_USDT);
                         }
                         default -> {
@@ -237,14 +237,14 @@ class FailoverOfThreeInstancesTest {
     }
 
     /** Posts a command to a live instance, again with the same id on another one until one accepts it (202). */
-    private void submit(Map<String, Boolean> commands, String path, String id, String body, String kind) {
-        commands.put(kind + ":" + id, true);
+    private void submit(Map<String, Boolean> commands, String path, long user, String id, String body, String kind) {
+        commands.put(kind + ":" + user + ":" + id, true);
         long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
         for (int attempt = 0; System.nanoTime() < deadline; attempt++) {
             int instance = live(attempt);
             try {
                 HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(url(instance) + path))
-                        .timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json")
+                        .timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json").header("Authorization", "Bearer " + SERVICE_TOKEN)
                         .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
                 if (response.statusCode() == 202) {
                     return;
@@ -287,7 +287,7 @@ class FailoverOfThreeInstancesTest {
                     int instance = live(n + (int) user);
                     try {
                         HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(url(instance) + "/api/v1/users/" + user + "/balances"))
-                                .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
+                                .timeout(Duration.ofSeconds(5)).header("Authorization", "Bearer " + SERVICE_TOKEN).GET().build(), HttpResponse.BodyHandlers.ofString());
                         long now = System.nanoTime();
                         if (response.statusCode() == 200) {
                             answers.incrementAndGet();
@@ -411,7 +411,7 @@ class FailoverOfThreeInstancesTest {
     /** A user's available balances per WALLET/ASSET as the API shows them, checking nothing is pending, frozen or negative. */
     private Map<String, BigDecimal> balances(long user) throws Exception {
         HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(url(live(0)) + "/api/v1/users/" + user + "/balances"))
-                .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
+                .timeout(Duration.ofSeconds(5)).header("Authorization", "Bearer " + SERVICE_TOKEN).GET().build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         Map<String, BigDecimal> balances = new HashMap<>();
         for (JsonNode balance : JSON.readTree(response.body()).get("balances")) {
@@ -444,6 +444,48 @@ class FailoverOfThreeInstancesTest {
 
     // ---- the instances -----------------------------------------------------------------------------------
 
+    /** What `run` verifies tokens with: an RSA key of this test's, its public half as a PEM file, as an identity provider's would be. */
+    private static final String TOKEN_ISSUER = "failover-test";
+    private static final java.security.KeyPair TOKEN_KEYS = rsaKeys();
+    private static final String SERVICE_TOKEN = serviceToken();
+
+    private static java.security.KeyPair rsaKeys() {
+        try {
+            java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("RSA");
+            generator.initialize(2048);
+            return generator.generateKeyPair();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has RSA", e);
+        }
+    }
+
+    /** A wallet-service token (scope settlement:service): it submits for and reads every user. */
+    private static String serviceToken() {
+        try {
+            com.nimbusds.jwt.SignedJWT jwt = new com.nimbusds.jwt.SignedJWT(new com.nimbusds.jose.JWSHeader(com.nimbusds.jose.JWSAlgorithm.RS256),
+                    new com.nimbusds.jwt.JWTClaimsSet.Builder().issuer(TOKEN_ISSUER).audience("settlement-api").subject("failover-load")
+                            .claim("scope", "settlement:service").issueTime(new java.util.Date())
+                            .expirationTime(new java.util.Date(System.currentTimeMillis() + Duration.ofHours(2).toMillis())).build());
+            jwt.sign(new com.nimbusds.jose.crypto.RSASSASigner(TOKEN_KEYS.getPrivate()));
+            return jwt.serialize();
+        } catch (com.nimbusds.jose.JOSEException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private Path writePublicKey() {
+        Path file = dir.resolve("token-public-key.pem");
+        String pem = "-----BEGIN PUBLIC KEY-----\n"
+                + java.util.Base64.getMimeEncoder(64, "\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).encodeToString(TOKEN_KEYS.getPublic().getEncoded())
+                + "\n-----END PUBLIC KEY-----\n";
+        try {
+            java.nio.file.Files.writeString(file, pem);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return file;
+    }
+
     private void start(int i) {
         List<String> args = new ArrayList<>(List.of("run",
                 "--set", "bootstrap.servers=" + kafka.bootstrapServers(),
@@ -452,7 +494,9 @@ class FailoverOfThreeInstancesTest {
                 "--set", "http.port=" + ports[i],
                 "--set", "topic.replication.factor=1",
                 "--set", "num.standby.replicas=1",
-                "--set", "num.stream.threads=1"));
+                "--set", "num.stream.threads=1",
+                "--set", "auth.public-key-file=" + writePublicKey(),
+                "--set", "auth.issuer=" + TOKEN_ISSUER));
         if (GROUP_PROTOCOL.equals("streams")) {
             args.addAll(List.of("--set", "streams.group.protocol=streams"));
         } else {
@@ -468,7 +512,7 @@ class FailoverOfThreeInstancesTest {
         assertThat(instances[i].awaitOutput("Settlement instance", START_WITHIN)).as(instances[i].tail(60)).isTrue();
         await().atMost(START_WITHIN).until(() -> {
             try {
-                return HTTP.send(HttpRequest.newBuilder(URI.create(url(i) + "/health/ready")).timeout(Duration.ofSeconds(5)).GET().build(),
+                return HTTP.send(HttpRequest.newBuilder(URI.create(url(i) + "/health/ready")).timeout(Duration.ofSeconds(5)).header("Authorization", "Bearer " + SERVICE_TOKEN).GET().build(),
                         HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
             } catch (java.io.IOException e) {
                 return false;

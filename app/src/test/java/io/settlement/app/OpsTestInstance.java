@@ -92,7 +92,8 @@ public final class OpsTestInstance implements AutoCloseable {
     }
 
     public HttpResponse<String> get(String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(app.httpUrl() + path)).timeout(Duration.ofSeconds(10)).GET().build(),
+        return HTTP.send(HttpRequest.newBuilder(URI.create(app.httpUrl() + path)).timeout(Duration.ofSeconds(10))
+                        .header("Authorization", kafka.serviceAuthorization()).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 

@@ -327,7 +327,8 @@ class TigerBeetleOnRealBrokerTest {
     }
 
     private static String metrics() throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(app.httpUrl() + "/metrics")).timeout(Duration.ofSeconds(10)).GET().build(),
+        return HTTP.send(HttpRequest.newBuilder(URI.create(app.httpUrl() + "/metrics")).timeout(Duration.ofSeconds(10))
+                        .header("Authorization", kafka.serviceAuthorization()).GET().build(),
                 HttpResponse.BodyHandlers.ofString()).body();
     }
 

@@ -73,7 +73,7 @@ class StandbyLookupTest {
                     + ",\"currency\":\"BTC\",\"amount\":\"1.5\",\"transaction_id\":\"sb-" + user + "\"}").status()).isEqualTo(202);
         }
         for (int user = 1; user <= 16; user++) {
-            String url = a.baseUrl() + "/api/v1/commands/DEPOSIT_INITIATED/sb-" + user;
+            String url = a.baseUrl() + "/api/v1/commands/DEPOSIT_INITIATED/sb-" + user + "?user_id=" + user;
             Http.Reply settled = await().atMost(DEADLINE).until(() -> http.get(url),
                     reply -> reply.status() == 200 && "ACCEPTED".equals(reply.json().get("status").asText()));
             assertThat(settled.header(StoreLookup.STALE_HEADER)).isNull();
@@ -81,7 +81,7 @@ class StandbyLookupTest {
         }
         int onB = servedBy.entrySet().stream().filter(e -> b.server().equals(e.getValue())).findFirst().orElseThrow().getKey();
         int onA = servedBy.entrySet().stream().filter(e -> a.server().equals(e.getValue())).findFirst().orElseThrow().getKey();
-        String keyOnB = a.baseUrl() + "/api/v1/commands/DEPOSIT_INITIATED/sb-" + onB;
+        String keyOnB = a.baseUrl() + "/api/v1/commands/DEPOSIT_INITIATED/sb-" + onB + "?user_id=" + onB;
         // and b's standby of a's partitions caught up with the committed state
         await().atMost(DEADLINE).until(() -> http.get(keyOnB, StoreLookup.ACTIVE_ONLY_HEADER, "true").status() == 200);
 
@@ -100,7 +100,7 @@ class StandbyLookupTest {
         assertThat(activeOnly.status()).isEqualTo(503);
         assertThat(activeOnly.code()).isIn("FORWARD_FAILED", "STORE_UNAVAILABLE");
         // and a's own keys are still answered fresh
-        Http.Reply fresh = http.get(a.baseUrl() + "/api/v1/commands/DEPOSIT_INITIATED/sb-" + onA);
+        Http.Reply fresh = http.get(a.baseUrl() + "/api/v1/commands/DEPOSIT_INITIATED/sb-" + onA + "?user_id=" + onA);
         assertThat(fresh.status()).isEqualTo(200);
         assertThat(fresh.header(StoreLookup.STALE_HEADER)).isNull();
     }
