@@ -83,9 +83,30 @@ final class Http {
         return builder;
     }
 
+    /** Attempts of one request whose answer the connection lost (see {@link #exchange}). */
+    static final int LOST_ANSWER_ATTEMPTS_MAX = 3;
+
+    /**
+     * Sends, and sends again (at most {@link #LOST_ANSWER_ATTEMPTS_MAX} times) when the connection
+     * closed before any answer arrived: Jetty answers a body over its limit with 413 and closes at
+     * once, and a client still writing that body may lose the answer with the connection.
+     */
+    private static HttpResponse<String> exchange(HttpRequest request) throws IOException, InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
+            } catch (IOException e) {
+                boolean lost = e.getMessage() != null && e.getMessage().contains("received no bytes");
+                if (!lost || attempt == LOST_ANSWER_ATTEMPTS_MAX) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     private Reply send(HttpRequest.Builder builder) {
         try {
-            HttpResponse<String> response = CLIENT.send(builder.build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = exchange(builder.build());
             JsonNode json = null;
             String type = response.headers().firstValue("Content-Type").orElse("");
             if (type.startsWith("application/json")) {
