@@ -161,14 +161,14 @@ class TigerBeetleOnRealBrokerTest {
             send(kafka.topics.transferRequests(), user, commands.transfer("e2e-t-big-" + user, user, Wallet.FUNDING, Wallet.SPOT, "BTC", 100 * BTC));
             // and a replay of the first deposit
             send(kafka.topics.balanceOperations(), user, commands.deposit("e2e-btc-" + user, user, "BTC", 3 * BTC));
-            keys.addAll(List.of("DEPOSIT:e2e-btc-" + user, "INTERNAL_TRANSFER:e2e-t-btc-" + user, "INTERNAL_TRANSFER:e2e-t-usdt-" + user,
-                    "INTERNAL_TRANSFER:e2e-t-big-" + user, "WITHDRAW_CANCELLED:e2e-w2x-" + user, "DEPOSIT_CANCELLED:e2e-pd2x-" + user));
+            keys.addAll(List.of("DEPOSIT:" + user + ":e2e-btc-" + user, "INTERNAL_TRANSFER:" + user + ":e2e-t-btc-" + user, "INTERNAL_TRANSFER:" + user + ":e2e-t-usdt-" + user,
+                    "INTERNAL_TRANSFER:" + user + ":e2e-t-big-" + user, "WITHDRAW_CANCELLED:" + user + ":e2e-w2x-" + user, "DEPOSIT_CANCELLED:" + user + ":e2e-pd2x-" + user));
         }
         Map<String, SettlementResult> seeded = awaitResults(keys);
         for (long user : USERS) {
-            assertThat(seeded.get("INTERNAL_TRANSFER:e2e-t-btc-" + user).getStatus()).isEqualTo(ResultStatus.ACCEPTED);
-            assertThat(seeded.get("INTERNAL_TRANSFER:e2e-t-usdt-" + user).getStatus()).isEqualTo(ResultStatus.ACCEPTED);
-            assertThat(seeded.get("INTERNAL_TRANSFER:e2e-t-big-" + user).getStatus()).isEqualTo(ResultStatus.REJECTED);
+            assertThat(seeded.get("INTERNAL_TRANSFER:" + user + ":e2e-t-btc-" + user).getStatus()).isEqualTo(ResultStatus.ACCEPTED);
+            assertThat(seeded.get("INTERNAL_TRANSFER:" + user + ":e2e-t-usdt-" + user).getStatus()).isEqualTo(ResultStatus.ACCEPTED);
+            assertThat(seeded.get("INTERNAL_TRANSFER:" + user + ":e2e-t-big-" + user).getStatus()).isEqualTo(ResultStatus.REJECTED);
         }
         // when orders are reserved (one released), and trades with fees cross partitions, one of them rejected
         List<String> orderKeys = new ArrayList<>();
@@ -177,7 +177,7 @@ class TigerBeetleOnRealBrokerTest {
             send(kafka.topics.balanceOperations(), user, commands.orderReserved("e2e-os-" + user, user, "sell-" + user, "BTC", BTC / 2));
             send(kafka.topics.balanceOperations(), user, commands.orderReserved("e2e-ox-" + user, user, "spare-" + user, "BTC", BTC / 10));
             send(kafka.topics.balanceOperations(), user, commands.orderReleased("e2e-oxr-" + user, user, "spare-" + user, 0));
-            orderKeys.addAll(List.of("ORDER_RESERVED:e2e-ob-" + user, "ORDER_RESERVED:e2e-os-" + user, "ORDER_RELEASED:e2e-oxr-" + user));
+            orderKeys.addAll(List.of("ORDER_RESERVED:" + user + ":e2e-ob-" + user, "ORDER_RESERVED:" + user + ":e2e-os-" + user, "ORDER_RELEASED:" + user + ":e2e-oxr-" + user));
         }
         awaitResults(orderKeys).values().forEach(r -> assertThat(r.getStatus()).as("%s", r).isEqualTo(ResultStatus.ACCEPTED));
         List<String> tradeKeys = new ArrayList<>();
@@ -286,7 +286,7 @@ class TigerBeetleOnRealBrokerTest {
         List<String> keys = new ArrayList<>();
         for (long user : USERS) {
             send(kafka.topics.balanceOperations(), user, commands.deposit("e2e-down-" + user, user, "BTC", BTC));
-            keys.add("DEPOSIT:e2e-down-" + user);
+            keys.add("DEPOSIT:" + user + ":e2e-down-" + user);
         }
 
         // then they settle while the sink's health says TigerBeetle does not answer
