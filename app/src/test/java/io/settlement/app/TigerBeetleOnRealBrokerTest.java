@@ -260,7 +260,7 @@ class TigerBeetleOnRealBrokerTest {
                 send(kafka.topics.balanceOperations(), user, commands.deposit("e2e-kill-" + round + "-" + user, user, "USDT", USDT));
                 send(kafka.topics.transferRequests(), user, commands.transfer("e2e-kill-t-" + round + "-" + user, user,
                         Wallet.FUNDING, Wallet.SPOT, "USDT", USDT / 2));
-                keys.add("INTERNAL_TRANSFER:e2e-kill-t-" + round + "-" + user);
+                keys.add("INTERNAL_TRANSFER:" + user + ":e2e-kill-t-" + round + "-" + user);
             }
         }
         // then settlement goes on, and the sink's health says TigerBeetle does not answer
