@@ -20,6 +20,7 @@ import io.settlement.avro.TradeState;
 import io.settlement.avro.Wallet;
 import io.settlement.topology.balance.Balance;
 import io.settlement.topology.balance.Reservation;
+import io.settlement.topology.testkit.Commands;
 import io.settlement.topology.testkit.DriverTest;
 import io.settlement.topology.testkit.SettlementDriver;
 import java.time.Duration;
@@ -237,10 +238,12 @@ class MoneyForEverTest extends DriverTest {
     @Test
     void systemAccountSharesNeverRefuseAPostingWhateverTheVolumeThroughThem() {
         // given credits that leave this task through CLEARING far more WEI than a long holds
-        // (their debits were taken on other partitions), each withdrawn at once
+        // (the sellers' debits were taken on other partitions), each withdrawn at once
+        driver.fundSpot(BOB, "USDT", 4);
         for (int i = 0; i < 4; i++) {
-            String id = "t-" + i;
-            LegResult credit = driver.send(commands.leg(id, BOB, BUYER, CREDIT, "WEI", 4_000_000_000_000_000_000L, 0, null));
+            Commands.SideLegs buyer = commands.side("t-" + i, BOB, BUYER, "USDT", 1, "WEI", 4_000_000_000_000_000_000L, 0, null);
+            assertThat(driver.send(buyer.debit()).getStatus()).as("debit %d", i).isEqualTo(ResultStatus.ACCEPTED);
+            LegResult credit = driver.send(buyer.credit());
             assertThat(credit.getStatus()).as("credit %d", i).isEqualTo(ResultStatus.ACCEPTED);
             driver.send(commands.transfer("back-" + i, BOB, Wallet.SPOT, Wallet.FUNDING, "WEI", 4_000_000_000_000_000_000L));
             driver.send(commands.withdrawRequested("w-" + i, BOB, "out-" + i, "WEI", 4_000_000_000_000_000_000L));

@@ -3,7 +3,6 @@ package io.settlement.sink.scylla;
 import io.settlement.avro.BalanceEvent;
 import io.settlement.avro.CommandKind;
 import io.settlement.avro.JournalEntry;
-import io.settlement.avro.LegPhase;
 import io.settlement.avro.ResultStatus;
 import io.settlement.avro.SettlementResult;
 import io.settlement.avro.TradeSide;
@@ -43,10 +42,12 @@ final class SettlementScenario implements AutoCloseable {
         driver.send(commands.transfer("t-2", BOB, Wallet.FUNDING, Wallet.SPOT, "BTC", 50_000_000));
         driver.send(commands.transfer("t-3", ALICE, Wallet.FUNDING, Wallet.SPOT, "USDT", 1_000_000_000_000L));
         driver.advanceWallClock(Duration.ofSeconds(1));
-        driver.send(commands.leg(TRADE_ID, ALICE, TradeSide.BUYER, LegPhase.DEBIT, "USDT", QUOTE_QTY, 0, null));
-        driver.send(commands.leg(TRADE_ID, BOB, TradeSide.SELLER, LegPhase.DEBIT, "BTC", BASE_QTY, 0, null));
-        driver.send(commands.leg(TRADE_ID, ALICE, TradeSide.BUYER, LegPhase.CREDIT, "BTC", BASE_QTY, BUYER_FEE, null));
-        driver.send(commands.leg(TRADE_ID, BOB, TradeSide.SELLER, LegPhase.CREDIT, "USDT", QUOTE_QTY, SELLER_FEE, null));
+        Commands.SideLegs buyer = commands.side(TRADE_ID, ALICE, TradeSide.BUYER, "USDT", QUOTE_QTY, "BTC", BASE_QTY, BUYER_FEE, null);
+        Commands.SideLegs seller = commands.side(TRADE_ID, BOB, TradeSide.SELLER, "BTC", BASE_QTY, "USDT", QUOTE_QTY, SELLER_FEE, null);
+        driver.send(buyer.debit());
+        driver.send(seller.debit());
+        driver.send(buyer.credit());
+        driver.send(seller.credit());
         extraResults.add(new SettlementResult(TRADE_ID, CommandKind.TRADE, ALICE, ResultStatus.ACCEPTED, null, null,
                 SettlementDriver.START, driver.now()));
         return this;

@@ -50,7 +50,6 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * orders whose fill grace has ended, reading only the due part of the {@code order-grace} index.
  */
 public final class BalanceProcessor implements Processor<Long, Object, Object, Object>, LedgerEvents {
-    private static final String LEG_KEY_PREFIX = CommandKind.TRADE_LEG.name() + ':';
     private static final String LEG_ENTRY_PREFIX = CommandKind.TRADE.name() + ':';
     /** Orders closed per punctuation at most; the rest waits for the next one. */
     static final int GRACE_CLOSES_MAX = 20_000;
@@ -68,6 +67,7 @@ public final class BalanceProcessor implements Processor<Long, Object, Object, O
     private OrderCommands orders;
     private TransferCommands transfers;
     private TradeLegCommands legs;
+    private DebitBacking debitBacking;
     private DeadLetters deadLetters;
     private Sensor wrongPartitionSensor;
     private long recordTimestamp;
@@ -93,6 +93,7 @@ public final class BalanceProcessor implements Processor<Long, Object, Object, O
         this.orders = new OrderCommands(config.assets(), ledger, reservations, graceEnds, config.orderFillGrace());
         this.transfers = new TransferCommands(config.assets(), ledger);
         this.legs = new TradeLegCommands(config.assets(), ledger, reservations);
+        this.debitBacking = new DebitBacking(commands, fingerprints);
         this.deadLetters = new DeadLetters(topics, guard);
         this.wrongPartitionSensor = PartitionGuardMetrics.wrongPartitionSensor(context.metrics());
         context.schedule(config.purgeInterval(), PunctuationType.WALL_CLOCK_TIME,
@@ -189,7 +190,10 @@ public final class BalanceProcessor implements Processor<Long, Object, Object, O
     /**
      * A trade leg: one LegResult on settlement.internal.leg-results; legs never expire (a CREDIT or
      * REFUND must land). Its answer is remembered under {@code TRADE_LEG:<trade_id>/<SIDE>/<PHASE>}
-     * with a digest that includes the trade's own, so it answers only the leg of that trade.
+     * with a digest that includes the trade's own, so it answers only the leg of that trade. A
+     * CREDIT or REFUND that does not end an accepted DEBIT ({@link DebitBacking}) moves nothing,
+     * gets no LegResult and is not remembered (so it cannot take the id of the real one): its copy
+     * goes to settlement.dlq with the reason UNBACKED_LEG.
      */
     private void settleLeg(Record<Long, Object> record, TradeLeg leg) {
         String tradeId = leg.getTradeId() == null ? "" : leg.getTradeId();
@@ -209,8 +213,7 @@ public final class BalanceProcessor implements Processor<Long, Object, Object, O
             legResult(leg, ResultStatus.REJECTED, Reason.INVALID_USER);
             return;
         }
-        String step = tradeId + '/' + leg.getSide() + '/' + leg.getPhase();
-        String key = LEG_KEY_PREFIX + step;
+        String key = DebitBacking.key(leg, leg.getPhase());
         byte[] fingerprint = fingerprints.of(leg);
         RememberedCommand first = commands.get(key);
         if (first != null) {
@@ -218,8 +221,14 @@ public final class BalanceProcessor implements Processor<Long, Object, Object, O
                     first.sameContent(fingerprint) ? first.reason() : Reason.ID_CONFLICT);
             return;
         }
+        String unbacked = debitBacking.refusal(leg);
+        if (unbacked != null) {
+            forwardDeadLetter(deadLetters.unbackedLeg(record, metadata, unbacked));
+            return;
+        }
         long nowMs = context.currentSystemTimeMs();
-        Outcome outcome = legs.apply(leg, new Step(CommandKind.TRADE, tradeId, LEG_ENTRY_PREFIX + step, leg.getUserId(), nowMs), this);
+        String entryId = LEG_ENTRY_PREFIX + tradeId + '/' + leg.getSide() + '/' + leg.getPhase();
+        Outcome outcome = legs.apply(leg, new Step(CommandKind.TRADE, tradeId, entryId, leg.getUserId(), nowMs), this);
         ResultStatus status = outcome.accepted() ? ResultStatus.ACCEPTED : ResultStatus.REJECTED;
         commands.put(key, new RememberedCommand(fingerprint, leg.getCreatedAt().toEpochMilli(), nowMs, status, outcome.reason(), outcome.detail()));
         legResult(leg, status, outcome.reason());

@@ -20,6 +20,9 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
  * came from and why it was refused. Only refused records pass here, so cost does not matter.
  */
 final class DeadLetters {
+    /** The dead-letter reason of a CREDIT or REFUND that ends no accepted DEBIT. */
+    static final String UNBACKED_LEG = "UNBACKED_LEG";
+
     private final Topics topics;
     private final PartitionGuard guard;
     private final LongSerializer keys = new LongSerializer();
@@ -40,6 +43,14 @@ final class DeadLetters {
         put(headers, DeadLetterHeaders.MESSAGE, wrongPartitionDetail(userId, metadata));
         put(headers, DeadLetterHeaders.EXPECTED_PARTITION, Integer.toString(guard.partitionOf(userId)));
         put(headers, DeadLetterHeaders.PARTITIONS, Integer.toString(guard.partitions()));
+        return new Record<>(keys.serialize(metadata.topic(), record.key()), value(metadata.topic(), record.value()), record.timestamp(), headers);
+    }
+
+    /** A CREDIT or REFUND that ends no DEBIT the balance task accepted (see {@link DebitBacking}). */
+    Record<byte[], byte[]> unbackedLeg(Record<Long, Object> record, RecordMetadata metadata, String detail) {
+        Headers headers = source(metadata);
+        put(headers, DeadLetterHeaders.REASON, UNBACKED_LEG);
+        put(headers, DeadLetterHeaders.MESSAGE, detail);
         return new Record<>(keys.serialize(metadata.topic(), record.key()), value(metadata.topic(), record.value()), record.timestamp(), headers);
     }
 

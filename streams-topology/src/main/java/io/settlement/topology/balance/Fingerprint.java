@@ -5,6 +5,7 @@ import io.settlement.avro.Deposit;
 import io.settlement.avro.DepositCancelled;
 import io.settlement.avro.DepositConfirmed;
 import io.settlement.avro.DepositInitiated;
+import io.settlement.avro.LegPhase;
 import io.settlement.avro.OrderReleased;
 import io.settlement.avro.OrderReserved;
 import io.settlement.avro.TradeLeg;
@@ -56,8 +57,20 @@ final class Fingerprint {
 
     /** A leg's answer is tied to its trade instance: the trade's own digest is part of the leg's. */
     byte[] of(TradeLeg leg) {
+        return of(leg, leg.getPhase(), leg.getAsset(), leg.getAmount());
+    }
+
+    /**
+     * The digest of the DEBIT that a CREDIT or a REFUND ends: every leg of a side carries the same
+     * terms, and a DEBIT moves what the side pays.
+     */
+    byte[] ofDebitEndedBy(TradeLeg leg) {
+        return of(leg, LegPhase.DEBIT, leg.getPaidAsset(), leg.getPaidAmount());
+    }
+
+    private byte[] of(TradeLeg leg, LegPhase phase, String asset, long amount) {
         return digest.begin("TRADE_LEG").add(leg.getTradeId()).add(leg.getTradeFingerprint()).add(leg.getUserId())
-                .add(leg.getSide().name()).add(leg.getPhase().name()).add(leg.getAsset()).add(leg.getAmount()).add(leg.getFee())
+                .add(leg.getSide().name()).add(phase.name()).add(asset).add(amount).add(leg.getFee())
                 .add(leg.getOrderId()).add(leg.getPaidAsset()).add(leg.getPaidAmount())
                 .add(leg.getReceivedAsset()).add(leg.getReceivedNet()).finish();
     }

@@ -27,8 +27,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  *       open, to SPOT.available when it names no order or its order has closed.</li>
  * </ul>
  *
- * A CREDIT or a REFUND is never refused: it only moves out of CLEARING what a DEBIT put there,
- * into room that DEBIT kept.
+ * A CREDIT or a REFUND reaches this class only when it ends its side's accepted DEBIT
+ * ({@link DebitBacking}), and then it is never refused: it only moves out of CLEARING what that
+ * DEBIT put there, into room that DEBIT kept.
  */
 final class TradeLegCommands {
     private final Assets assets;

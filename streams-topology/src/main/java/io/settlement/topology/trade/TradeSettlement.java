@@ -275,21 +275,25 @@ final class TradeSettlement {
 
     static TradeLeg debit(TradeState state, TradeSide side, Instant now) {
         Trade trade = state.getTrade();
-        return leg(state, side, LegPhase.DEBIT, paidAsset(trade, side), paidQty(trade, side), 0, party(trade, side).getOrderId(), now);
+        return leg(state, side, LegPhase.DEBIT, paidAsset(trade, side), paidQty(trade, side), now);
     }
 
     static TradeLeg credit(TradeState state, TradeSide side, Instant now) {
         Trade trade = state.getTrade();
-        return leg(state, side, LegPhase.CREDIT, receivedAsset(trade, side), receivedQty(trade, side), party(trade, side).getFee(), null, now);
+        return leg(state, side, LegPhase.CREDIT, receivedAsset(trade, side), receivedQty(trade, side), now);
     }
 
     static TradeLeg refund(TradeState state, TradeSide side, Instant now) {
         Trade trade = state.getTrade();
-        return leg(state, side, LegPhase.REFUND, paidAsset(trade, side), paidQty(trade, side), 0, party(trade, side).getOrderId(), now);
+        return leg(state, side, LegPhase.REFUND, paidAsset(trade, side), paidQty(trade, side), now);
     }
 
-    /** Every leg says what its side pays and receives, so its balance task keeps (and later releases) room for both. */
-    private static TradeLeg leg(TradeState state, TradeSide side, LegPhase phase, String asset, long amount, long fee, String orderId, Instant now) {
+    /**
+     * Every leg of a side carries the side's whole terms (its order, its fee, what it pays and
+     * receives), so its balance task keeps (and later releases) room for both, and can check that a
+     * CREDIT or a REFUND ends exactly the DEBIT it accepted.
+     */
+    private static TradeLeg leg(TradeState state, TradeSide side, LegPhase phase, String asset, long amount, Instant now) {
         Trade trade = state.getTrade();
         return TradeLeg.newBuilder()
                 .setTradeId(trade.getTradeId())
@@ -298,8 +302,8 @@ final class TradeSettlement {
                 .setPhase(phase)
                 .setAsset(asset)
                 .setAmount(amount)
-                .setFee(fee)
-                .setOrderId(orderId)
+                .setFee(party(trade, side).getFee())
+                .setOrderId(party(trade, side).getOrderId())
                 .setCreatedAt(now)
                 .setTradeFingerprint(state.getFingerprint())
                 .setPaidAsset(paidAsset(trade, side))

@@ -16,7 +16,12 @@ import io.settlement.avro.LegResult;
 import io.settlement.avro.Reason;
 import io.settlement.avro.ResultStatus;
 import io.settlement.avro.Wallet;
+import io.settlement.avro.TradeLeg;
+import io.settlement.topology.DeadLetterHeaders;
+import io.settlement.topology.testkit.Commands;
 import io.settlement.topology.testkit.DriverTest;
+import io.settlement.topology.testkit.SettlementDriver;
+import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -90,7 +95,7 @@ class TradeLegTest extends DriverTest {
 
     @Test
     void rejectsLegOfZero() {
-        assertThat(driver.send(commands.leg("tr-1", 7, BUYER, CREDIT, "BTC", 0, 0, null)).getReason()).isEqualTo(Reason.INVALID_AMOUNT);
+        assertThat(driver.send(commands.leg("tr-1", 7, BUYER, DEBIT, "BTC", 0, 0, null)).getReason()).isEqualTo(Reason.INVALID_AMOUNT);
     }
 
     @Test
@@ -151,5 +156,98 @@ class TradeLegTest extends DriverTest {
         driver.send(commands.orderReleased("x-1", 7, "o-1", 450));
 
         assertThat(driver.balance(7, SPOT, "USDT")).isEqualTo(new Balance(550, 0, 0, 5, 450));
+    }
+
+    // A CREDIT or a REFUND moves money only when it ends this side's accepted DEBIT.
+
+    @Test
+    void aCreditThatEndsNoAcceptedDebitMovesNothingAndIsDeadLettered() {
+        // given a CREDIT forged onto the internal topic for a trade whose debit never happened here
+        Commands.SideLegs forged = commands.side("tr-9", 7, BUYER, "USDT", 100, "BTC", 5, 0, null);
+
+        // when it arrives
+        LegResult answer = driver.send(forged.credit());
+
+        // then nothing moves, it gets no answer, and its copy says why
+        assertThat(answer).isNull();
+        assertThat(driver.balance(7, SPOT, "BTC")).isEqualTo(Balance.ZERO);
+        assertThat(driver.system(CLEARING, "BTC")).isZero();
+        assertUnbacked("no DEBIT of the BUYER of trade tr-9 was accepted");
+    }
+
+    @Test
+    void aRefundOfARejectedDebitMovesNothing() {
+        // given a DEBIT refused for want of funds
+        Commands.SideLegs side = commands.side("tr-1", 7, BUYER, "USDT", 401, "BTC", 5, 0, null);
+        assertThat(driver.send(side.debit()).getReason()).isEqualTo(Reason.INSUFFICIENT_AVAILABLE);
+
+        // when a REFUND of it arrives, then it pays nothing back
+        assertThat(driver.send(side.refund())).isNull();
+        assertThat(driver.balance(7, SPOT, "USDT").available()).isEqualTo(400);
+        assertUnbacked("no DEBIT of the BUYER of trade tr-1 was accepted");
+    }
+
+    @Test
+    void aCreditWithOtherTermsThanItsDebitMovesNothing() {
+        // given an accepted DEBIT with a fee of 1
+        assertThat(driver.send(commands.side("tr-1", 7, BUYER, "USDT", 100, "BTC", 5, 1, null).debit()).getStatus())
+                .isEqualTo(ResultStatus.ACCEPTED);
+
+        // when a CREDIT of the same trade claims another fee (so more would leave CLEARING into FEES)
+        LegResult answer = driver.send(commands.side("tr-1", 7, BUYER, "USDT", 100, "BTC", 9, 5, null).credit());
+
+        // then nothing moves
+        assertThat(answer).isNull();
+        assertThat(driver.system(FEES, "BTC")).isZero();
+        assertUnbacked("does not carry the terms of its accepted DEBIT");
+    }
+
+    @Test
+    void aCreditOfAnotherAmountThanItsSideReceivesMovesNothing() {
+        // given an accepted DEBIT whose side receives 5 BTC
+        Commands.SideLegs side = commands.side("tr-1", 7, BUYER, "USDT", 100, "BTC", 5, 0, null);
+        driver.send(side.debit());
+
+        // when its CREDIT says 6
+        LegResult answer = driver.send(TradeLeg.newBuilder(side.credit()).setAmount(6).build());
+
+        // then nothing moves, and the real CREDIT still lands afterwards (the refused one took no id)
+        assertThat(answer).isNull();
+        assertUnbacked("moves something else");
+        assertThat(driver.send(side.credit()).getStatus()).isEqualTo(ResultStatus.ACCEPTED);
+        assertThat(driver.balance(7, SPOT, "BTC").available()).isEqualTo(5);
+    }
+
+    @Test
+    void aSideThatEndedWithItsCreditTakesNoRefund() {
+        // given a side that debited and was credited
+        Commands.SideLegs side = commands.side("tr-1", 7, BUYER, "USDT", 100, "BTC", 5, 0, null);
+        driver.send(side.debit());
+        assertThat(driver.send(side.credit()).getStatus()).isEqualTo(ResultStatus.ACCEPTED);
+
+        // when a REFUND of the same DEBIT arrives, then it pays nothing back: a side ends once
+        assertThat(driver.send(side.refund())).isNull();
+        assertThat(driver.balance(7, SPOT, "USDT").available()).isEqualTo(300);
+        assertUnbacked("already ended with its CREDIT");
+    }
+
+    @Test
+    void aSideThatEndedWithItsRefundTakesNoCredit() {
+        // given a side that debited and was refunded
+        Commands.SideLegs side = commands.side("tr-1", 7, BUYER, "USDT", 100, "BTC", 5, 0, null);
+        driver.send(side.debit());
+        assertThat(driver.send(side.refund()).getStatus()).isEqualTo(ResultStatus.ACCEPTED);
+
+        // when a CREDIT of the same DEBIT arrives, then it credits nothing
+        assertThat(driver.send(side.credit())).isNull();
+        assertThat(driver.balance(7, SPOT, "BTC")).isEqualTo(Balance.ZERO);
+        assertUnbacked("already ended with its REFUND");
+    }
+
+    private void assertUnbacked(String detail) {
+        TestRecord<byte[], byte[]> letter = driver.deadLetters().get(driver.deadLetters().size() - 1);
+        assertThat(SettlementDriver.header(letter, DeadLetterHeaders.REASON)).isEqualTo("UNBACKED_LEG");
+        assertThat(SettlementDriver.header(letter, DeadLetterHeaders.MESSAGE)).contains(detail);
+        assertThat(SettlementDriver.header(letter, DeadLetterHeaders.TOPIC)).isEqualTo("settlement.internal.trade-legs");
     }
 }

@@ -17,6 +17,7 @@ import io.settlement.contract.UserPartitioner;
 import io.settlement.topology.DeadLetterHeaders;
 import io.settlement.topology.balance.BalanceKey;
 import io.settlement.topology.testkit.DriverTest;
+import io.settlement.topology.testkit.SettlementDriver;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -31,7 +32,6 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.Test;
@@ -247,9 +247,9 @@ class HostileRecordCorpusTest extends DriverTest {
     }
 
     /**
-     * Legs forged onto settlement.internal.trade-legs that the balance task refuses. (A forged
-     * leg that passes the balance checks is applied today: only the app's principal may write
-     * this topic, see docs/security.md.)
+     * Legs forged onto settlement.internal.trade-legs that the balance task refuses: broken ones,
+     * and well-formed CREDITs and REFUNDs that end no DEBIT it accepted (dead-lettered
+     * UNBACKED_LEG: a CREDIT or REFUND moves money only to end its side's accepted DEBIT).
      */
     private List<Hostile> forgedLegs() {
         List<Hostile> records = new ArrayList<>();
@@ -263,6 +263,13 @@ class HostileRecordCorpusTest extends DriverTest {
                 commands.leg("", USER, TradeSide.BUYER, LegPhase.CREDIT, "BTC", 1_000, 0, null));
         for (TradeLeg leg : legs) {
             records.add(Hostile.typed("forged trade leg", tradeLegs(), leg.getUserId(), leg));
+        }
+        List<TradeLeg> unbacked = List.of(
+                commands.side("forged-9", USER, TradeSide.BUYER, "USDT", 1_000, "BTC", 1_000, 0, null).credit(),
+                commands.side("forged-10", USER, TradeSide.SELLER, "BTC", 1_000, "USDT", 1_000, 0, null).refund(),
+                commands.leg("forged-11", USER, TradeSide.BUYER, LegPhase.REFUND, "BTC", 1_000, 0, null));
+        for (TradeLeg leg : unbacked) {
+            records.add(Hostile.typed("forged ending of no debit", tradeLegs(), leg.getUserId(), leg));
         }
         records.add(Hostile.typed("forged trade leg", tradeLegs(), USER + 1,
                 commands.leg("forged-8", USER, TradeSide.BUYER, LegPhase.CREDIT, "BTC", 1_000, 0, null)));
@@ -296,8 +303,8 @@ class HostileRecordCorpusTest extends DriverTest {
         }
         if (driver.deadLetters().size() > deadLetters) {
             TestRecord<byte[], byte[]> letter = driver.deadLetters().get(driver.deadLetters().size() - 1);
-            String reason = header(letter, DeadLetterHeaders.REASON);
-            return new Answer("DEAD_LETTER", reason != null ? reason : simpleName(header(letter, DeadLetterHeaders.EXCEPTION)));
+            String reason = SettlementDriver.header(letter, DeadLetterHeaders.REASON);
+            return new Answer("DEAD_LETTER", reason != null ? reason : simpleName(SettlementDriver.header(letter, DeadLetterHeaders.EXCEPTION)));
         }
         return new Answer("SILENT", "no dead letter, no result");
     }
@@ -313,10 +320,6 @@ class HostileRecordCorpusTest extends DriverTest {
         return amounts;
     }
 
-    private static String header(TestRecord<byte[], byte[]> record, String name) {
-        Header header = record.headers().lastHeader(name);
-        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
-    }
 
     private static String simpleName(String className) {
         return className == null ? "no reason" : className.substring(className.lastIndexOf('.') + 1);

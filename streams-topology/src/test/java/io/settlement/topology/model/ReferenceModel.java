@@ -15,6 +15,8 @@ final class ReferenceModel {
     /** An answer: status and reason (null when accepted). */
     record Answer(ResultStatus status, Reason reason) {
         static final Answer OK = new Answer(ResultStatus.ACCEPTED, null);
+        /** No answer at all: a CREDIT or REFUND that ends no accepted DEBIT is only dead-lettered. */
+        static final Answer UNBACKED = new Answer(null, null);
 
         static Answer no(Reason reason) {
             return new Answer(ResultStatus.REJECTED, reason);
@@ -68,6 +70,34 @@ final class ReferenceModel {
         Answer answer = expired ? Answer.no(Reason.EXPIRED) : apply.get();
         remembered.put(key, new Remembered(content, answer));
         return answer;
+    }
+
+    /**
+     * A trade leg: a retry repeats the first answer and a conflicting reuse is ID_CONFLICT, as for
+     * commands; a leg that is not backed (a CREDIT or REFUND that ends no accepted DEBIT) gets no
+     * answer and is not remembered; legs never expire.
+     */
+    Answer leg(String key, Object content, java.util.function.BooleanSupplier backed, java.util.function.Supplier<Answer> apply) {
+        Remembered first = remembered.get(key);
+        if (first != null) {
+            return Objects.equals(first.content(), content) ? first.answer() : Answer.no(Reason.ID_CONFLICT);
+        }
+        if (!backed.getAsBoolean()) {
+            return Answer.UNBACKED;
+        }
+        Answer answer = apply.get();
+        remembered.put(key, new Remembered(content, answer));
+        return answer;
+    }
+
+    /** Whether this key's first answer was to this content, with this status. */
+    boolean remembers(String key, Object content, ResultStatus status) {
+        Remembered first = remembered.get(key);
+        return first != null && Objects.equals(first.content(), content) && first.answer().status() == status;
+    }
+
+    boolean remembersAny(String key) {
+        return remembered.containsKey(key);
     }
 
     Answer deposit(long user, String asset, long amount) {

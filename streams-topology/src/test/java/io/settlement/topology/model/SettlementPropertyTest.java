@@ -10,12 +10,14 @@ import static org.quicktheories.generators.SourceDSL.longs;
 import io.settlement.avro.AccountType;
 import io.settlement.avro.BalanceOperation;
 import io.settlement.avro.LegPhase;
+import io.settlement.avro.ResultStatus;
 import io.settlement.avro.LegResult;
 import io.settlement.avro.SettlementResult;
 import io.settlement.avro.TradeLeg;
 import io.settlement.avro.TradeSide;
 import io.settlement.avro.TransferRequest;
 import io.settlement.avro.Wallet;
+import io.settlement.topology.DeadLetterHeaders;
 import io.settlement.topology.balance.Balance;
 import io.settlement.topology.balance.BalanceKey;
 import io.settlement.topology.model.ReferenceModel.Answer;
@@ -29,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -110,7 +113,7 @@ class SettlementPropertyTest {
             Answer expected = expect(model, command);
             Answer actual = send(command);
             assertThat(actual).as("step %d: %s", i, command).isEqualTo(expected);
-            answers.computeIfAbsent(action.type(), t -> new TreeMap<>()).merge(expected.reason() == null ? "OK" : expected.reason().name(), 1, Integer::sum);
+            answers.computeIfAbsent(action.type(), t -> new TreeMap<>()).merge(expected.status() == null ? "UNBACKED_LEG" : expected.reason() == null ? "OK" : expected.reason().name(), 1, Integer::sum);
         }
 
         for (Map.Entry<ReferenceModel.Account, ReferenceModel.Buckets> entry : model.balances.entrySet()) {
@@ -147,14 +150,35 @@ class SettlementPropertyTest {
             case ORDER_RELEASED -> commands.orderReleased(id, user, slot, a.extra());
             case TRANSFER -> commands.transfer(id, user, a.extra() == 0 ? Wallet.valueOf(otherWallet) : a.toSpot() ? Wallet.FUNDING : Wallet.SPOT,
                     Wallet.valueOf(otherWallet), asset, a.amount() * 4);
-            case DEBIT -> commands.leg(id, user, TradeSide.BUYER, LegPhase.DEBIT, asset, a.amount() / 3, 0, slot);
-            case DEBIT_FROM_AVAILABLE -> commands.leg(id, user, TradeSide.SELLER, LegPhase.DEBIT, asset, a.amount(), 0, null);
-            case REFUND -> commands.leg(id, user, TradeSide.BUYER, LegPhase.REFUND, asset, a.amount(), 0, slot);
-            case CREDIT -> commands.leg(id, user, TradeSide.SELLER, LegPhase.CREDIT, asset, a.amount(), a.extra(), null);
+            case DEBIT -> commands.leg(id, user, TradeSide.BUYER, LegPhase.DEBIT, asset, a.amount() / 3, Math.floorMod(a.extra(), 3), slot,
+                    asset, a.amount() / 3, counterAsset(asset), Math.max(0, a.amount()));
+            case DEBIT_FROM_AVAILABLE -> commands.leg(id, user, TradeSide.SELLER, LegPhase.DEBIT, asset, a.amount(), Math.floorMod(a.extra(), 3), null,
+                    asset, a.amount(), counterAsset(asset), Math.max(0, a.amount()));
+            case REFUND -> ending(sent, a.ref(), LegPhase.REFUND, commands.leg(id, user, TradeSide.BUYER, LegPhase.REFUND, asset, a.amount(), 0, slot));
+            case CREDIT -> ending(sent, a.ref(), LegPhase.CREDIT, commands.leg(id, user, TradeSide.SELLER, LegPhase.CREDIT, asset, a.amount(), a.extra(), null));
             case RETRY -> sent.isEmpty() ? null : restamped(sent.get(a.ref() % sent.size()), commands.operation("x", 1, null).getCreatedAt());
             case CONFLICT -> sent.isEmpty() ? null : conflicting(sent.get(a.ref() % sent.size()));
             case EXPIRED -> expired(commands.deposit(id, user, asset, a.amount()));
         };
+    }
+
+    private static String counterAsset(String asset) {
+        return "BTC".equals(asset) ? "USDT" : "BTC";
+    }
+
+    /**
+     * The CREDIT or REFUND that ends an earlier DEBIT (chosen by {@code ref}) as the coordinator
+     * would send it; without any earlier DEBIT, a leg that ends nothing.
+     */
+    private static TradeLeg ending(List<Object> sent, int ref, LegPhase phase, TradeLeg alone) {
+        List<TradeLeg> debits = sent.stream().filter(c -> c instanceof TradeLeg leg && leg.getPhase() == LegPhase.DEBIT).map(TradeLeg.class::cast).toList();
+        if (debits.isEmpty()) {
+            return alone;
+        }
+        TradeLeg debit = debits.get(ref % debits.size());
+        TradeLeg.Builder ending = TradeLeg.newBuilder(debit).setPhase(phase).setCreatedAt(alone.getCreatedAt());
+        return phase == LegPhase.REFUND ? ending.build()
+                : ending.setAsset(debit.getReceivedAsset()).setAmount(debit.getReceivedNet() + debit.getFee()).build();
     }
 
     /** A retry: the same content, stamped anew. */
@@ -191,8 +215,7 @@ class SettlementPropertyTest {
             return model.command("INTERNAL_TRANSFER:" + t.getUserId() + ":" + t.getRequestId(), TransferRequest.newBuilder(t).setCreatedAt(Instant.EPOCH).build(), expired,
                     () -> model.transfer(t.getUserId(), t.getFromWallet().name(), t.getToWallet().name(), t.getAsset(), t.getAmount()));
         } else if (command instanceof TradeLeg leg) {
-            String key = "TRADE_LEG:" + leg.getTradeId() + "/" + leg.getSide() + "/" + leg.getPhase();
-            return model.command(key, TradeLeg.newBuilder(leg).setCreatedAt(Instant.EPOCH).build(), false, () -> switch (leg.getPhase()) {
+            return model.leg(legKey(leg, leg.getPhase()), TradeLeg.newBuilder(leg).setCreatedAt(Instant.EPOCH).build(), () -> backed(model, leg), () -> switch (leg.getPhase()) {
                 case DEBIT -> model.debit(leg.getUserId(), leg.getOrderId(), leg.getAsset(), leg.getAmount());
                 case REFUND -> model.refund(leg.getUserId(), leg.getOrderId(), leg.getAsset(), leg.getAmount());
                 case CREDIT -> model.credit(leg.getUserId(), leg.getAsset(), leg.getAmount(), leg.getFee());
@@ -225,6 +248,24 @@ class SettlementPropertyTest {
         });
     }
 
+    private static String legKey(TradeLeg leg, LegPhase phase) {
+        return "TRADE_LEG:" + leg.getTradeId() + "/" + leg.getSide() + "/" + phase;
+    }
+
+    /** The rule of the balance task, said again: a CREDIT or REFUND ends exactly its side's accepted DEBIT, once. */
+    private static boolean backed(ReferenceModel model, TradeLeg leg) {
+        if (leg.getPhase() == LegPhase.DEBIT) {
+            return true;
+        }
+        TradeLeg debit = TradeLeg.newBuilder(leg).setPhase(LegPhase.DEBIT).setAsset(leg.getPaidAsset()).setAmount(leg.getPaidAmount())
+                .setCreatedAt(Instant.EPOCH).build();
+        boolean exact = leg.getPhase() == LegPhase.CREDIT
+                ? leg.getAsset().equals(leg.getReceivedAsset()) && leg.getAmount() > 0 && leg.getFee() >= 0 && leg.getAmount() - leg.getFee() == leg.getReceivedNet()
+                : leg.getAsset().equals(leg.getPaidAsset()) && leg.getAmount() == leg.getPaidAmount();
+        LegPhase other = leg.getPhase() == LegPhase.CREDIT ? LegPhase.REFUND : LegPhase.CREDIT;
+        return model.remembers(legKey(leg, LegPhase.DEBIT), debit, ResultStatus.ACCEPTED) && exact && !model.remembersAny(legKey(leg, other));
+    }
+
     private static Instant createdAt(Object command) {
         if (command instanceof BalanceOperation op) {
             return op.getCreatedAt();
@@ -237,6 +278,11 @@ class SettlementPropertyTest {
     private static Answer send(Object command) {
         if (command instanceof TradeLeg leg) {
             LegResult result = driver.send(leg);
+            if (result == null) {
+                TestRecord<byte[], byte[]> letter = driver.deadLetters().get(driver.deadLetters().size() - 1);
+                assertThat(SettlementDriver.header(letter, DeadLetterHeaders.REASON)).as("a leg without an answer is dead-lettered").isEqualTo("UNBACKED_LEG");
+                return Answer.UNBACKED;
+            }
             return new Answer(result.getStatus(), result.getReason());
         }
         SettlementResult result = command instanceof BalanceOperation op ? driver.send(op) : driver.send((TransferRequest) command);

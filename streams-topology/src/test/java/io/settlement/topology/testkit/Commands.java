@@ -71,15 +71,65 @@ public final class Commands {
     }
 
     /**
-     * A trade leg as the coordinator sends it; {@code orderId} null for a debit from SPOT.available.
-     * Its side pays {@code asset} (a DEBIT or REFUND) or receives it (a CREDIT); the other half of
-     * the side's trade is an empty amount of another asset, so the leg keeps room only for itself.
+     * A trade leg on its own; {@code orderId} null for a debit from SPOT.available. Its side pays
+     * {@code asset} (a DEBIT or REFUND) or receives it (a CREDIT); the other half of the side's
+     * trade is an empty amount of another asset, so the leg keeps room only for itself. A DEBIT and
+     * a REFUND made with the same arguments belong together; a CREDIT made here ends no DEBIT (use
+     * {@link #side} for a whole side).
      */
     public TradeLeg leg(String tradeId, long userId, TradeSide side, LegPhase phase, String asset, long amount, long fee, String orderId) {
         String other = "BTC".equals(asset) ? "USDT" : "BTC";
         return phase == LegPhase.CREDIT
                 ? leg(tradeId, userId, side, phase, asset, amount, fee, orderId, other, 0, asset, amount - fee)
                 : leg(tradeId, userId, side, phase, asset, amount, fee, orderId, asset, amount, other, 0);
+    }
+
+    /**
+     * One side of a trade, whose legs are built as the trade coordinator builds them: every leg
+     * carries the side's terms (order, fee, what it pays and receives), so its CREDIT or REFUND
+     * ends exactly its DEBIT.
+     */
+    public SideLegs side(String tradeId, long userId, TradeSide side, String paidAsset, long paidAmount,
+                         String receivedAsset, long receivedAmount, long fee, String orderId) {
+        return new SideLegs(tradeId, userId, side, paidAsset, paidAmount, receivedAsset, receivedAmount, fee, orderId);
+    }
+
+    /** The legs of one side of a trade; see {@link #side}. */
+    public final class SideLegs {
+        private final String tradeId;
+        private final long userId;
+        private final TradeSide side;
+        private final String paidAsset;
+        private final long paidAmount;
+        private final String receivedAsset;
+        private final long receivedAmount;
+        private final long fee;
+        private final String orderId;
+
+        private SideLegs(String tradeId, long userId, TradeSide side, String paidAsset, long paidAmount,
+                         String receivedAsset, long receivedAmount, long fee, String orderId) {
+            this.tradeId = tradeId;
+            this.userId = userId;
+            this.side = side;
+            this.paidAsset = paidAsset;
+            this.paidAmount = paidAmount;
+            this.receivedAsset = receivedAsset;
+            this.receivedAmount = receivedAmount;
+            this.fee = fee;
+            this.orderId = orderId;
+        }
+
+        public TradeLeg debit() {
+            return leg(tradeId, userId, side, LegPhase.DEBIT, paidAsset, paidAmount, fee, orderId, paidAsset, paidAmount, receivedAsset, receivedAmount - fee);
+        }
+
+        public TradeLeg credit() {
+            return leg(tradeId, userId, side, LegPhase.CREDIT, receivedAsset, receivedAmount, fee, orderId, paidAsset, paidAmount, receivedAsset, receivedAmount - fee);
+        }
+
+        public TradeLeg refund() {
+            return leg(tradeId, userId, side, LegPhase.REFUND, paidAsset, paidAmount, fee, orderId, paidAsset, paidAmount, receivedAsset, receivedAmount - fee);
+        }
     }
 
     /** A trade leg that says what its side pays and receives in the whole trade. */

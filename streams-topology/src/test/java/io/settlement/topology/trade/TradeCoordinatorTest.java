@@ -22,12 +22,12 @@ import io.settlement.avro.TradeLeg;
 import io.settlement.avro.TradeSide;
 import io.settlement.avro.TradeState;
 import io.settlement.avro.TradeStatus;
+import io.settlement.topology.testkit.SettlementDriver;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -363,8 +363,8 @@ class TradeCoordinatorTest {
         // then it is a dead letter with the reason in its headers, and nothing else happens
         List<TestRecord<byte[], byte[]>> letters = coordinator.deadLetters();
         assertThat(letters).hasSize(1);
-        assertThat(header(letters.get(0), io.settlement.topology.DeadLetterHeaders.REASON)).isEqualTo("UNKNOWN_TRADE");
-        assertThat(header(letters.get(0), io.settlement.topology.DeadLetterHeaders.TOPIC)).isEqualTo("settlement.internal.leg-results");
+        assertThat(SettlementDriver.header(letters.get(0), io.settlement.topology.DeadLetterHeaders.REASON)).isEqualTo("UNKNOWN_TRADE");
+        assertThat(SettlementDriver.header(letters.get(0), io.settlement.topology.DeadLetterHeaders.TOPIC)).isEqualTo("settlement.internal.leg-results");
         assertThat(new String(letters.get(0).key(), StandardCharsets.UTF_8)).isEqualTo("nobody");
         assertThat(coordinator.sentLegs()).isEmpty();
         assertThat(coordinator.results()).isEmpty();
@@ -380,7 +380,7 @@ class TradeCoordinatorTest {
         coordinator.accept(TradeLeg.newBuilder(debits.get(0)).setPhase(LegPhase.CREDIT).build());
 
         // then it is a dead letter and the trade is unchanged
-        assertThat(coordinator.deadLetters()).extracting(r -> header(r, io.settlement.topology.DeadLetterHeaders.REASON)).containsExactly("UNEXPECTED_LEG_RESULT");
+        assertThat(coordinator.deadLetters()).extracting(r -> SettlementDriver.header(r, io.settlement.topology.DeadLetterHeaders.REASON)).containsExactly("UNEXPECTED_LEG_RESULT");
         assertThat(coordinator.state("t-1").getBuyerCredit()).isEqualTo(LegProgress.NOT_SENT);
         assertThat(coordinator.sentLegs()).isEmpty();
     }
@@ -402,7 +402,7 @@ class TradeCoordinatorTest {
         assertThat(state.getStatus()).isEqualTo(TradeStatus.PENDING);
         assertThat(state.getBuyerCredit()).isEqualTo(LegProgress.REJECTED);
         assertThat(state.getReason()).isEqualTo(Reason.AMOUNT_OVERFLOW);
-        assertThat(coordinator.deadLetters()).extracting(r -> header(r, io.settlement.topology.DeadLetterHeaders.REASON)).containsExactly("LEG_REFUSED");
+        assertThat(coordinator.deadLetters()).extracting(r -> SettlementDriver.header(r, io.settlement.topology.DeadLetterHeaders.REASON)).containsExactly("LEG_REFUSED");
     }
 
     @Test
@@ -414,7 +414,7 @@ class TradeCoordinatorTest {
         List<TestRecord<byte[], byte[]>> letters = coordinator.deadLetters();
         assertThat(letters).hasSize(1);
         assertThat(new String(letters.get(0).key(), StandardCharsets.UTF_8)).isEqualTo("BTCUSDT");
-        assertThat(header(letters.get(0), io.settlement.topology.DeadLetterHeaders.REASON)).isEqualTo("NULL_VALUE");
+        assertThat(SettlementDriver.header(letters.get(0), io.settlement.topology.DeadLetterHeaders.REASON)).isEqualTo("NULL_VALUE");
         assertThat(coordinator.results()).isEmpty();
     }
 
@@ -467,8 +467,4 @@ class TradeCoordinatorTest {
         return records.stream().map(TestRecord::value).toList();
     }
 
-    private static String header(TestRecord<byte[], byte[]> record, String name) {
-        Header header = record.headers().lastHeader(name);
-        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
-    }
 }
