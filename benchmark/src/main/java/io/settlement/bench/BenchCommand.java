@@ -122,10 +122,17 @@ public final class BenchCommand implements Callable<Integer> {
                 .setVisibility(com.fasterxml.jackson.annotation.PropertyAccessor.FIELD, com.fasterxml.jackson.annotation.JsonAutoDetect.Visibility.PUBLIC_ONLY);
     }
 
+    /** A part's share of a run's CPU in percent, or {@code -} when the run did not measure it. */
+    private static String percent(java.util.Map<String, Double> shares, String part) {
+        Double share = shares == null ? null : shares.get(part);
+        return share == null ? "-" : String.format(Locale.ROOT, "%.0f", share * 100);
+    }
+
     static String table(BenchReport report) {
         StringBuilder table = new StringBuilder("\n");
-        table.append(String.format(Locale.ROOT, "%-20s %9s %10s %9s %7s %7s %9s %9s %9s %9s %9s %9s %8s%n",
-                "run", "commands", "cmd/s", "trades/s", "ratio", "tr.rat", "p50 ms", "p99 ms", "p99.9 ms", "tr.p50", "tr.p99", "tr.p99.9", "CPU s/1k"));
+        table.append(String.format(Locale.ROOT, "%-20s %9s %10s %9s %7s %7s %9s %9s %9s %9s %9s %9s %8s %6s %6s%n",
+                "run", "commands", "cmd/s", "trades/s", "ratio", "tr.rat", "p50 ms", "p99 ms", "p99.9 ms", "tr.p50", "tr.p99", "tr.p99.9", "CPU s/1k",
+                "harn.%", "brok.%"));
         for (RunReport run : report.runs) {
             if (run.run().startsWith("T ")) {
                 table.append(String.format(Locale.ROOT, "%-20s %9d transfers in %.1f s: %,.0f transfers/s, %.3f of TigerBeetle's own benchmark (%,.0f transfers/s)%n",
@@ -138,11 +145,12 @@ public final class BenchCommand implements Callable<Integer> {
                         run.sinkRowsPerSecond()));
                 continue;
             }
-            table.append(String.format(Locale.ROOT, "%-20s %9d %10.0f %9.0f %7.3f %7s %9s %9s %9s %9s %9s %9s %8.3f%n",
+            table.append(String.format(Locale.ROOT, "%-20s %9d %10.0f %9.0f %7.3f %7s %9s %9s %9s %9s %9s %9s %8.3f %6s %6s%n",
                     run.run() + (run.targetRate() > 0 ? "" : ""), run.commands(), run.commandsPerSecond(), run.tradesPerSecond(),
                     run.ratioToCeiling(), run.trades() > 0 ? String.format(Locale.ROOT, "%.3f", run.tradeRatioToCeiling()) : "-",
                     ms(run.singleStep().p50Ms()), ms(run.singleStep().p99Ms()), ms(run.singleStep().p999Ms()),
-                    ms(run.tradeLatency().p50Ms()), ms(run.tradeLatency().p99Ms()), ms(run.tradeLatency().p999Ms()), run.cpuSecondsPer1000()));
+                    ms(run.tradeLatency().p50Ms()), ms(run.tradeLatency().p99Ms()), ms(run.tradeLatency().p999Ms()), run.cpuSecondsPer1000(),
+                    percent(run.cpuShares(), CpuByPart.HARNESS), percent(run.cpuShares(), CpuByPart.BROKER)));
         }
         for (BenchReport.Verification verification : report.verifications) {
             table.append(String.format(Locale.ROOT, "verification %s: %s (%d results for %d commands incl. %d documented duplicates; "

@@ -248,16 +248,22 @@ public final class BenchRun {
         runs++;
         RunTracker tracker = new RunTracker(workload);
         long cpuBefore = OS.getProcessCpuTime();
+        CpuByPart cpuParts = CpuByPart.start(cpuBefore);
         int sent;
         boolean complete;
         long firstSent;
+        long cpuNanos;
+        Map<String, Double> cpuShares;
         try (ResultCollector collector = ResultCollector.start(cluster.bootstrapServers(), outputTopic, settings.partitions(), tracker, slotOf)) {
             firstSent = System.nanoTime();
             sent = sender.send(workload, topicOverride, tracker, rate, settings.runDurationMax().toNanos());
             tracker.notSent(workload.commands().subList(sent, workload.size()));
             complete = tracker.awaitAll(settings.resultTimeout().toMillis());
+            // read while the collector's threads still live, so their time counts as the harness's
+            long cpuAfter = OS.getProcessCpuTime();
+            cpuNanos = cpuAfter - cpuBefore;
+            cpuShares = cpuParts.shares(cpuAfter);
         }
-        long cpuNanos = OS.getProcessCpuTime() - cpuBefore;
         if (topicOverride != null && (tracker.repeatedResults() > 0 || tracker.unknownResults() > 0)) {
             report.fail(run + ": the pass-through wrote " + tracker.repeatedResults() + " records twice and "
                     + tracker.unknownResults() + " records nobody sent; exactly once means one output per input");
@@ -296,10 +302,17 @@ public final class BenchRun {
         }
         RunReport result = new RunReport(run, Math.round(rate), sent, tradesSent, RunReport.round(seconds), Math.round(sent / seconds),
                 Math.round(tradesSent / seconds), Double.NaN, Double.NaN, Latencies.of(single, singles), Latencies.of(trades, tradeCount),
-                RunReport.round(cpuNanos / 1e9 / sent * 1000), Double.NaN, complete);
-        log.printf("   %-18s %,9d commands in %7.2f s: %,9.0f commands/s, p99 %.1f ms%n", run, sent, seconds, result.commandsPerSecond(),
-                result.singleStep().count() > 0 ? result.singleStep().p99Ms() : result.tradeLatency().p99Ms());
+                RunReport.round(cpuNanos / 1e9 / sent * 1000), Double.NaN, complete, cpuShares);
+        log.printf("   %-18s %,9d commands in %7.2f s: %,9.0f commands/s, p99 %.1f ms; CPU %s%n", run, sent, seconds, result.commandsPerSecond(),
+                result.singleStep().count() > 0 ? result.singleStep().p99Ms() : result.tradeLatency().p99Ms(), percentages(cpuShares));
         return result;
+    }
+
+    /** {@code broker 41%, streams 33%, ...} */
+    static String percentages(Map<String, Double> shares) {
+        StringBuilder text = new StringBuilder();
+        shares.forEach((part, share) -> text.append(text.length() == 0 ? "" : ", ").append(part).append(' ').append(Math.round(share * 100)).append('%'));
+        return text.toString();
     }
 
     /** Unmeasured commands sent before each workload's first measured run: a tenth of a run, at most {@value #WARM_UP_MAX}. */
@@ -360,7 +373,7 @@ public final class BenchRun {
         }
         double seconds = Math.max(1e-9, drained.seconds());
         RunReport run = new RunReport("C ScyllaDB sink", 0, drained.rows(), 0, RunReport.round(seconds), 0, 0, Double.NaN, Double.NaN,
-                Latencies.NONE, Latencies.NONE, Double.NaN, Math.round(drained.rows() / seconds), drained.complete());
+                Latencies.NONE, Latencies.NONE, Double.NaN, Math.round(drained.rows() / seconds), drained.complete(), Map.of());
         report.runs.add(run);
         log.printf("   %,d rows in %.2f s: %,.0f rows/s%n", drained.rows(), seconds, run.sinkRowsPerSecond());
         if (!drained.complete()) {
@@ -388,7 +401,7 @@ public final class BenchRun {
         double perSecond = Math.round(drained.transfers() / seconds);
         RunReport run = new RunReport("T TigerBeetle sink", 0, drained.transfers(), 0, RunReport.round(seconds), 0, 0,
                 RunReport.round(perSecond / drained.ceiling()), Double.NaN, Latencies.NONE, Latencies.NONE, Double.NaN, perSecond,
-                drained.complete());
+                drained.complete(), Map.of());
         report.runs.add(run);
         report.environment.put("tigerbeetleCeilingTransfersPerSecond", drained.ceiling());
         report.environment.put("tigerbeetleSinkEventsPerRequest", drained.eventsPerRequest());

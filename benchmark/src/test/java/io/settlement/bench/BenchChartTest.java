@@ -22,7 +22,7 @@ class BenchChartTest {
         report.runs.add(run("A full", 20_000, 300, 900, 1_500));
         report.runs.add(run("A half-peak", 10_000, 0, 40, 80));
         report.runs.add(new RunReport("C ScyllaDB sink", 0, 1_000, 0, 1, 0, 0, Double.NaN, Double.NaN,
-                new Latencies(0, 0, 0, 0, 0), new Latencies(0, 0, 0, 0, 0), 0, 20_000, true));
+                new Latencies(0, 0, 0, 0, 0), new Latencies(0, 0, 0, 0, 0), 0, 20_000, true, java.util.Map.of()));
         Path json = dir.resolve("bench.json");
 
         // when its chart is written beside the JSON
@@ -45,6 +45,6 @@ class BenchChartTest {
 
     private static RunReport run(String name, double perSecond, double p50, double p99, double p999) {
         return new RunReport(name, 0, 100_000, 0, 5, perSecond, 0, 1, 0, new Latencies(100_000, p50, p99, p999, p999 * 2),
-                new Latencies(0, 0, 0, 0, 0), 1.5, 0, true);
+                new Latencies(0, 0, 0, 0, 0), 1.5, 0, true, java.util.Map.of());
     }
 }

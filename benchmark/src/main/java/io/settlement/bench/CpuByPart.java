@@ -1,0 +1,90 @@
+package io.settlement.bench;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Where one run's CPU went in this JVM, by part: the embedded broker, Kafka Streams (its stream
+ * threads and their clients), the benchmark harness (the senders, the result collector and their
+ * clients), other Java threads (the HTTP server of the lookup load, for one), and the rest of the
+ * process CPU, which no live Java thread accounts for: GC, the JIT compilers, RocksDB's native
+ * threads, and Java threads that ended during the run. It is how
+ * the bench reports its own cost: a ratio to the ceiling means what it says only while the
+ * harness takes a small share. Threads are read with {@link ThreadMXBean}.
+ */
+final class CpuByPart {
+    static final String BROKER = "broker";
+    static final String STREAMS = "streams";
+    static final String HARNESS = "harness";
+    static final String OTHER = "other threads";
+    static final String JVM = "jvm+native";
+
+    /** The prefix of the bench's Kafka Streams application ids. */
+    static final String STREAMS_APPLICATION_PREFIX = "bench-";
+
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
+    private final Map<Long, Long> startNanos;
+    private final long processStartNanos;
+
+    private CpuByPart(Map<Long, Long> startNanos, long processStartNanos) {
+        this.startNanos = startNanos;
+        this.processStartNanos = processStartNanos;
+    }
+
+    static CpuByPart start(long processCpuNanos) {
+        Map<Long, Long> start = new HashMap<>();
+        for (long id : THREADS.getAllThreadIds()) {
+            long cpu = THREADS.getThreadCpuTime(id);
+            if (cpu >= 0) {
+                start.put(id, cpu);
+            }
+        }
+        return new CpuByPart(start, processCpuNanos);
+    }
+
+    /** Each part's share of the process CPU since {@link #start}, rounded to a thousandth; they add up to 1. */
+    Map<String, Double> shares(long processCpuNanos) {
+        Map<String, Long> nanos = new LinkedHashMap<>();
+        nanos.put(BROKER, 0L);
+        nanos.put(STREAMS, 0L);
+        nanos.put(HARNESS, 0L);
+        nanos.put(OTHER, 0L);
+        long threadsTotal = 0;
+        for (long id : THREADS.getAllThreadIds()) {
+            long cpu = THREADS.getThreadCpuTime(id);
+            ThreadInfo info = THREADS.getThreadInfo(id);
+            if (cpu < 0 || info == null) {
+                continue;
+            }
+            long used = cpu - startNanos.getOrDefault(id, 0L);
+            nanos.merge(partOf(info.getThreadName()), used, Long::sum);
+            threadsTotal += used;
+        }
+        long process = Math.max(1, processCpuNanos - processStartNanos);
+        nanos.put(JVM, Math.max(0, process - threadsTotal));
+        Map<String, Double> shares = new LinkedHashMap<>();
+        long total = Math.max(process, threadsTotal);
+        nanos.forEach((part, used) -> shares.put(part, RunReport.round((double) used / total)));
+        return shares;
+    }
+
+    /** The part a thread belongs to, by its name. */
+    static String partOf(String thread) {
+        // Kafka Streams names its threads and its clients' threads after its client id, which is the
+        // bench's application id (bench-ceiling-... or bench-settlement-...)
+        if (thread.contains("StreamThread") || thread.contains(STREAMS_APPLICATION_PREFIX + "ceiling-")
+                || thread.contains(STREAMS_APPLICATION_PREFIX + "settlement-")) {
+            return STREAMS;
+        }
+        if (thread.startsWith("bench-") || thread.equals("main") || thread.contains("producer-network-thread")
+                || thread.contains("consumer") || thread.contains("heartbeat") || thread.contains("admin-client")) {
+            return HARNESS;
+        }
+        return JfrHotMethods.threadGroup(thread).startsWith("broker") ? BROKER : OTHER;
+    }
+}
