@@ -30,29 +30,53 @@ final class BenchCluster implements AutoCloseable {
     private static final long ADMIN_TIMEOUT_MS = 60_000;
 
     private final Optional<EmbeddedKafkaBroker> broker;
+    private final Optional<BrokerProcess> brokerProcess;
     private final String bootstrapServers;
     private final List<String> createdTopics = new ArrayList<>();
 
-    private BenchCluster(Optional<EmbeddedKafkaBroker> broker, String bootstrapServers) {
+    private BenchCluster(Optional<EmbeddedKafkaBroker> broker, Optional<BrokerProcess> brokerProcess, String bootstrapServers) {
         this.broker = broker;
+        this.brokerProcess = brokerProcess;
         this.bootstrapServers = bootstrapServers;
     }
 
-    static BenchCluster open(Optional<String> bootstrapServers, Path dataDir) {
+    /** A given cluster; else a fresh broker, in this JVM or (with {@code brokerInOwnProcess}) in a JVM of its own. */
+    static BenchCluster open(Optional<String> bootstrapServers, Path dataDir, boolean brokerInOwnProcess) {
         if (bootstrapServers.isPresent()) {
-            return new BenchCluster(Optional.empty(), bootstrapServers.get());
+            return new BenchCluster(Optional.empty(), Optional.empty(), bootstrapServers.get());
+        }
+        if (brokerInOwnProcess) {
+            BrokerProcess process = BrokerProcess.start(dataDir);
+            return new BenchCluster(Optional.empty(), Optional.of(process), process.bootstrapServers());
         }
         deleteRecursively(dataDir.resolve("kafka"));
         EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.startOnFreePorts(dataDir.resolve("kafka"));
-        return new BenchCluster(Optional.of(broker), broker.bootstrapServers());
+        return new BenchCluster(Optional.of(broker), Optional.empty(), broker.bootstrapServers());
     }
 
     String bootstrapServers() {
         return bootstrapServers;
     }
 
+    /** Whether the cluster is the bench's own fresh broker (in this JVM or its own), so its topics need no prefix. */
     boolean embedded() {
-        return broker.isPresent();
+        return broker.isPresent() || brokerProcess.isPresent();
+    }
+
+    /** What the report says the cluster was. */
+    String description() {
+        return broker.isPresent() ? "embedded single-node KRaft broker in this JVM"
+                : brokerProcess.isPresent() ? "fresh single-node KRaft broker in its own JVM (--broker process)" : bootstrapServers;
+    }
+
+    /** The broker's own process, when it has one. */
+    Optional<ProcessHandle> brokerProcess() {
+        return brokerProcess.map(BrokerProcess::handle);
+    }
+
+    /** The CPU the broker's own process has used so far, when it has one; 0 otherwise (in this JVM, it is in this process's CPU). */
+    long brokerProcessCpuNanos() {
+        return brokerProcess.map(BrokerProcess::cpuNanos).orElse(0L);
     }
 
     void createTopics(Map<String, Integer> partitionsByTopic) {
@@ -88,6 +112,10 @@ final class BenchCluster implements AutoCloseable {
     public void close() {
         if (broker.isPresent()) {
             broker.get().close();
+            return;
+        }
+        if (brokerProcess.isPresent()) {
+            brokerProcess.get().close();
             return;
         }
         if (!createdTopics.isEmpty()) {

@@ -28,6 +28,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--bootstrap", description = "Kafka bootstrap servers; default: a fresh embedded broker")
     String bootstrap;
 
+    @Option(names = "--broker", defaultValue = "in-jvm", paramLabel = "in-jvm|process",
+            description = "Without --bootstrap: the fresh broker runs in this JVM (in-jvm) or in a JVM of its own (process), "
+                    + "whose CPU is then added to each run's as the broker's; default: ${DEFAULT-VALUE}")
+    String broker;
+
     @Option(names = "--data-dir", defaultValue = "target/bench-data",
             description = "Embedded broker data and Kafka Streams state (emptied first); default: ${DEFAULT-VALUE}")
     Path dataDir;
@@ -94,8 +99,17 @@ public final class BenchCommand implements Callable<Integer> {
         }
         BenchSettings settings = new BenchSettings(Optional.ofNullable(bootstrap), dataDir.toAbsolutePath(), partitions, threads, users,
                 commands, Duration.ofSeconds(durationSeconds), Duration.ofSeconds(resultTimeoutSeconds), seed, workloads, fixedRate, warmUp,
-                Optional.ofNullable(cql), httpRequests, httpClients, Optional.ofNullable(out), streamsOverrides);
+                Optional.ofNullable(cql), httpRequests, httpClients, Optional.ofNullable(out), streamsOverrides, brokerInOwnProcess(broker));
         return run(settings, System.out);
+    }
+
+    private static boolean brokerInOwnProcess(String placement) {
+        return switch (placement) {
+            case "in-jvm" -> false;
+            case "process" -> true;
+            default -> throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(new BenchCommand()),
+                    "--broker is in-jvm or process, not " + placement);
+        };
     }
 
     /** Runs the benchmark, prints the table, writes the JSON; 0 when verified, 1 when not. */

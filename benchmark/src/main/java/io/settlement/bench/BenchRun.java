@@ -68,8 +68,8 @@ public final class BenchRun {
         report.environment.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
         report.environment.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
         report.environment.put("settings", settings.toString());
-        try (BenchCluster cluster = BenchCluster.open(settings.bootstrapServers(), settings.dataDir())) {
-            report.environment.put("kafka", cluster.embedded() ? "embedded single-node KRaft broker in this JVM" : settings.bootstrapServers().orElseThrow());
+        try (BenchCluster cluster = BenchCluster.open(settings.bootstrapServers(), settings.dataDir(), settings.brokerInOwnProcess())) {
+            report.environment.put("kafka", cluster.description());
             String prefix = cluster.embedded() ? "" : "bench-" + nonce + ".";
             Topics topics = prefixed(Topics.create(AvroSerdes.SINGLE_OBJECT), prefix);
             String ceilingIn = prefix + PassThroughCeiling.INPUT;
@@ -248,6 +248,7 @@ public final class BenchRun {
         runs++;
         RunTracker tracker = new RunTracker(workload);
         long cpuBefore = OS.getProcessCpuTime();
+        long brokerCpuBefore = cluster.brokerProcessCpuNanos();
         CpuByPart cpuParts = CpuByPart.start(cpuBefore);
         int sent;
         boolean complete;
@@ -261,8 +262,9 @@ public final class BenchRun {
             complete = tracker.awaitAll(settings.resultTimeout().toMillis());
             // read while the collector's threads still live, so their time counts as the harness's
             long cpuAfter = OS.getProcessCpuTime();
-            cpuNanos = cpuAfter - cpuBefore;
-            cpuShares = cpuParts.shares(cpuAfter);
+            long brokerProcessNanos = cluster.brokerProcessCpuNanos() - brokerCpuBefore;
+            cpuNanos = cpuAfter - cpuBefore + brokerProcessNanos;
+            cpuShares = cpuParts.shares(cpuAfter, brokerProcessNanos);
         }
         if (topicOverride != null && (tracker.repeatedResults() > 0 || tracker.unknownResults() > 0)) {
             report.fail(run + ": the pass-through wrote " + tracker.repeatedResults() + " records twice and "

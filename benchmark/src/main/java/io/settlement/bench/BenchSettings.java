@@ -25,6 +25,7 @@ import java.util.Optional;
  * @param httpClientThreads concurrent HTTP clients of the lookup load
  * @param out where the JSON report goes, if anywhere
  * @param streamsOverrides Kafka Streams settings applied over the app's (ceiling and settlement alike), for experiments; empty by default
+ * @param brokerInOwnProcess without {@code bootstrapServers}: start the fresh broker in a JVM of its own instead of this one
  */
 public record BenchSettings(
         Optional<String> bootstrapServers,
@@ -43,7 +44,8 @@ public record BenchSettings(
         int httpRequestsMax,
         int httpClientThreads,
         Optional<Path> out,
-        java.util.Map<String, String> streamsOverrides) {
+        java.util.Map<String, String> streamsOverrides,
+        boolean brokerInOwnProcess) {
 
     /** Commands per run above which the result trackers' arrays would get large. */
     public static final int COMMANDS_PER_RUN_LIMIT = 5_000_000;

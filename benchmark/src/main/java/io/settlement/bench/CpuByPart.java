@@ -47,8 +47,12 @@ final class CpuByPart {
         return new CpuByPart(start, processCpuNanos);
     }
 
-    /** Each part's share of the process CPU since {@link #start}, rounded to a thousandth; they add up to 1. */
-    Map<String, Double> shares(long processCpuNanos) {
+    /**
+     * Each part's share of the CPU since {@link #start}, rounded to a thousandth; they add up to 1.
+     *
+     * @param brokerProcessNanos CPU the broker used meanwhile in a process of its own (0 when it runs in this one)
+     */
+    Map<String, Double> shares(long processCpuNanos, long brokerProcessNanos) {
         Map<String, Long> nanos = new LinkedHashMap<>();
         nanos.put(BROKER, 0L);
         nanos.put(STREAMS, 0L);
@@ -67,8 +71,9 @@ final class CpuByPart {
         }
         long process = Math.max(1, processCpuNanos - processStartNanos);
         nanos.put(JVM, Math.max(0, process - threadsTotal));
+        nanos.merge(BROKER, brokerProcessNanos, Long::sum);
         Map<String, Double> shares = new LinkedHashMap<>();
-        long total = Math.max(process, threadsTotal);
+        long total = Math.max(process, threadsTotal) + brokerProcessNanos;
         nanos.forEach((part, used) -> shares.put(part, RunReport.round((double) used / total)));
         return shares;
     }

@@ -101,7 +101,7 @@ public final class RecoveryBench implements Callable<Integer> {
         Files.createDirectories(root);
         Topics topics = Topics.create(AvroSerdes.SINGLE_OBJECT);
         List<Recovery> recoveries = new ArrayList<>();
-        try (BenchCluster cluster = BenchCluster.open(Optional.empty(), root);
+        try (BenchCluster cluster = BenchCluster.open(Optional.empty(), root, false);
              KafkaProducer<byte[], byte[]> producer = producer(cluster.bootstrapServers())) {
             Map<String, Integer> layout = new HashMap<>();
             topics.all().forEach(name -> layout.put(name, partitions));

@@ -35,7 +35,7 @@ class CpuByPartTest {
         }
 
         // when the shares are read
-        Map<String, Double> shares = parts.shares(os.getProcessCpuTime());
+        Map<String, Double> shares = parts.shares(os.getProcessCpuTime(), 0);
 
         // then every part is there, they add up to one, and the harness (main) did most of it
         assertThat(sum).isNotZero();
