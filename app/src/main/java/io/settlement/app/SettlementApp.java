@@ -9,6 +9,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.settlement.app.ops.DeadLetterMeter;
 import io.settlement.app.ops.ObservedProcessors;
+import io.settlement.app.ops.ResultCounter;
 import io.settlement.contract.AvroSerdes;
 import io.settlement.contract.Topics;
 import io.settlement.http.ApiSecurity;
@@ -116,7 +117,7 @@ public final class SettlementApp implements AutoCloseable {
         observe(properties, registry);
         // The processor wrapper is a topology setting: the builder must see it.
         StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(properties)));
-        SettlementTopology.build(builder, topics, config);
+        SettlementTopology.build(builder, topics, config, new ResultCounter(registry));
         Topology topology = builder.build(properties);
 
         StreamsHealth health = new StreamsHealth();

@@ -397,10 +397,14 @@ class SettlementOnRealBrokerTest {
                 .reduce((a, b) -> a.getSeq() >= b.getSeq() ? a : b).orElse(null);
     }
 
+    /** A command's status as lookups read it: its first result, kept in the commands store of its user's partition. */
     private static SettlementResult status(String key) {
-        return app.streams().store(org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(
-                io.settlement.topology.StoreNames.COMMAND_STATUS,
-                org.apache.kafka.streams.state.QueryableStoreTypes.<String, SettlementResult>keyValueStore())).get(key);
+        String[] parts = key.split(":", 3);
+        io.settlement.topology.balance.RememberedCommand remembered = app.streams().store(org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(
+                io.settlement.topology.StoreNames.COMMANDS,
+                org.apache.kafka.streams.state.QueryableStoreTypes.<String, io.settlement.topology.balance.RememberedCommand>keyValueStore())).get(key);
+        return remembered == null ? null : io.settlement.topology.status.CommandStatuses.ofCommand(remembered,
+                io.settlement.avro.CommandKind.valueOf(parts[0]), Long.parseLong(parts[1]), parts[2]);
     }
 
     private static String header(ConsumerRecord<byte[], byte[]> record, String name) {

@@ -2,6 +2,7 @@ package io.settlement.http;
 
 import io.javalin.http.Context;
 import io.settlement.avro.AccountType;
+import io.settlement.avro.CommandKind;
 import io.settlement.avro.SettlementResult;
 import io.settlement.avro.TradeState;
 import io.settlement.avro.Wallet;
@@ -10,6 +11,9 @@ import io.settlement.topology.Assets;
 import io.settlement.topology.StoreNames;
 import io.settlement.topology.balance.Balance;
 import io.settlement.topology.balance.BalanceKey;
+import io.settlement.topology.balance.RememberedCommand;
+import io.settlement.topology.status.CommandStatuses;
+import io.settlement.topology.trade.RetiredTrade;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -20,8 +24,9 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
  * Reads the topology's stores for the routes, wherever the key lives ({@link StoreLookup}):
- * a user's accounts from {@code balances} (prefix scan by user id) and a command's result from
- * {@code command-status} (one get by {@code KIND:id}). Every read sees committed state only;
+ * a user's accounts from {@code balances} (prefix scan by user id) and a command's first result
+ * from the {@code commands} store of its user (one get by {@code KIND:user_id:id}; a trade's from
+ * the coordinator's stores). Every read sees committed state only;
  * an answer from a standby replica is marked stale ({@link StoreLookup}).
  */
 final class Lookups {
@@ -59,19 +64,41 @@ final class Lookups {
     }
 
     /**
-     * Answers with {@code render} of the result stored under {@code commandKey}; when there is
-     * none, {@code notFound} runs (it may answer "pending" for an id this instance submitted) or,
-     * if null, the answer is 404 NOT_FOUND.
+     * Answers with {@code render} of the first result of the command under {@code commandKey}
+     * ({@code KIND:user_id:id}, or {@code TRADE:trade_id}), read where the topology keeps it
+     * ({@link CommandStatuses}): the {@code commands} store of the user's partition, or the trade
+     * coordinator's {@code trades} and {@code trade-ids}. When there is none, {@code notFound} runs
+     * (it may answer "pending" for an id this instance submitted) or, if null, the answer is 404
+     * NOT_FOUND.
      */
     void commandStatus(Context ctx, String commandKey, Consumer<SettlementResult> render, Runnable notFound) {
-        lookup.answer(ctx, StoreNames.COMMAND_STATUS, commandKey, new StringSerializer(), read -> {
-            ReadOnlyKeyValueStore<String, SettlementResult> store = lookup.localStore(StoreNames.COMMAND_STATUS, read);
-            SettlementResult result = store.get(commandKey);
-            if (result == null) {
-                throw new ApiError(ErrorCode.NOT_FOUND, "no result for " + commandKey);
-            }
-            render.accept(result);
+        // The key is always built by CommandKeys: KIND:user_id:id, or TRADE:trade_id.
+        int colon = commandKey.indexOf(':');
+        CommandKind kind = CommandKind.valueOf(commandKey.substring(0, colon));
+        if (kind == CommandKind.TRADE) {
+            String tradeId = commandKey.substring(colon + 1);
+            lookup.answer(ctx, StoreNames.TRADES, tradeId, new StringSerializer(), read -> {
+                ReadOnlyKeyValueStore<String, TradeState> trades = lookup.localStore(StoreNames.TRADES, read);
+                ReadOnlyKeyValueStore<String, RetiredTrade> retired = lookup.localStore(StoreNames.TRADE_IDS, read);
+                render(CommandStatuses.ofTrade(tradeId, trades.get(tradeId), retired.get(tradeId)), commandKey, render);
+            }, notFound);
+            return;
+        }
+        int second = commandKey.indexOf(':', colon + 1);
+        long userId = Long.parseLong(commandKey.substring(colon + 1, second));
+        String id = commandKey.substring(second + 1);
+        lookup.answer(ctx, StoreNames.COMMANDS, userId, new LongSerializer(), read -> {
+            ReadOnlyKeyValueStore<String, RememberedCommand> commands = lookup.localStore(StoreNames.COMMANDS, read);
+            RememberedCommand remembered = commands.get(commandKey);
+            render(remembered == null ? null : CommandStatuses.ofCommand(remembered, kind, userId, id), commandKey, render);
         }, notFound);
+    }
+
+    private static void render(SettlementResult result, String commandKey, Consumer<SettlementResult> render) {
+        if (result == null) {
+            throw new ApiError(ErrorCode.NOT_FOUND, "no result for " + commandKey);
+        }
+        render.accept(result);
     }
 
     /**

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Answers a lookup where its key lives. The owner of a key is found with
  * {@link KafkaStreams#queryMetadataForKey} and the serializer of the store's source topic (Long
- * for balances, String for command-status and trades), so the partition is the one the default
+ * for balances and a command's status, String for trades), so the partition is the one the default
  * partitioner gives, which is also the contract's {@code UserPartitioner} (KAFKA-14070: the stores
  * are keyed like their source topics). The active instance answers from its local store
  * partition; any other instance forwards the request unchanged to the active host's

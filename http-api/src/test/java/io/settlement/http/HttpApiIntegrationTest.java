@@ -7,16 +7,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.settlement.avro.CommandKind;
-import io.settlement.avro.Reason;
 import io.settlement.avro.ResultStatus;
-import io.settlement.avro.SettlementResult;
 import io.settlement.avro.TransferRequest;
 import io.settlement.avro.BalanceOperation;
 import io.settlement.avro.Deposit;
+import io.settlement.avro.DepositConfirmed;
 import io.settlement.avro.Trade;
 import io.settlement.avro.TradeParty;
 import io.settlement.avro.Wallet;
-import io.settlement.contract.CommandKeys;
 import io.settlement.contract.Topics;
 import io.settlement.contract.UserPartitioner;
 import io.settlement.kafka.EmbeddedKafkaBroker;
@@ -63,7 +61,6 @@ class HttpApiIntegrationTest {
     EmbeddedKafkaBroker broker;
     ApiInstance a;
     ApiInstance b;
-    KafkaProducer<String, SettlementResult> results;
 
     @BeforeAll
     void startBrokerAndTwoInstances() throws Exception {
@@ -74,15 +71,10 @@ class HttpApiIntegrationTest {
         a.streams.start();
         b.streams.start();
         awaitBothRunning();
-        results = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
-                topics.results().keySerde().serializer(), topics.results().valueSerde().serializer());
     }
 
     @AfterAll
     void stopEverything() {
-        if (results != null) {
-            results.close();
-        }
         if (a != null) {
             a.close();
         }
@@ -98,19 +90,20 @@ class HttpApiIntegrationTest {
 
     @Test
     void aTransferResultIsAnsweredByEitherInstanceForEveryPartition() {
-        // given results for transfers spread over every partition
+        // given results for transfers of users spread over every partition
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 16; i++) {
             String id = "spread-" + i;
             ids.add(id);
-            seed(result(CommandKind.INTERNAL_TRANSFER, id, 100, ResultStatus.ACCEPTED, null));
+            settle(CommandKind.INTERNAL_TRANSFER, id, 100 + i, ResultStatus.ACCEPTED);
         }
         // when each is looked up on both instances
         Set<String> servers = new HashSet<>();
         Set<String> forwarded = new HashSet<>();
-        for (String id : ids) {
+        for (int i = 0; i < ids.size(); i++) {
+            String id = ids.get(i);
             for (ApiInstance asked : List.of(a, b)) {
-                Http.Reply reply = awaitStatus(asked.baseUrl() + "/api/v1/transfers/" + id + "?user_id=100", 200);
+                Http.Reply reply = awaitStatus(asked.baseUrl() + "/api/v1/transfers/" + id + "?user_id=" + (100 + i), 200);
                 // then both answer the same result, and the owner says it served it
                 assertThat(reply.json().get("request_id").asText()).isEqualTo(id);
                 assertThat(reply.json().get("status").asText()).isEqualTo("ACCEPTED");
@@ -130,7 +123,7 @@ class HttpApiIntegrationTest {
     @Test
     void aForwardedLookupThatReachesANonOwnerIsNeverForwardedAgain() {
         // given a result and the instance that owns it
-        seed(result(CommandKind.INTERNAL_TRANSFER, "no-loop", 5, ResultStatus.ACCEPTED, null));
+        settle(CommandKind.INTERNAL_TRANSFER, "no-loop", 5, ResultStatus.ACCEPTED);
         String owner = awaitStatus(a.baseUrl() + "/api/v1/transfers/no-loop?user_id=5", 200).header(StoreLookup.SERVED_BY_HEADER);
         ApiInstance nonOwner = owner.equals(a.server()) ? b : a;
         // when the non-owner receives it marked as already forwarded
@@ -143,12 +136,12 @@ class HttpApiIntegrationTest {
 
     @Test
     void theOwnerThatDoesNotAnswerIsAForwardFailedWithRetryAfter() {
-        // given a key owned by b, and b's HTTP API down while its streams keep running
-        String id = idOwnedBy(b, "unreachable-");
+        // given a user owned by b, and b's HTTP API down while its streams keep running
+        long user = userOwnedBy(b, 1);
         b.api.close();
         try {
-            // when a is asked for it
-            Http.Reply reply = http.get(a.baseUrl() + "/api/v1/transfers/" + id + "?user_id=1");
+            // when a is asked for one of the user's transfers
+            Http.Reply reply = http.get(a.baseUrl() + "/api/v1/transfers/unreachable?user_id=" + user);
             // then a answers 503 FORWARD_FAILED
             assertThat(reply.status()).as(reply.toString()).isEqualTo(503);
             assertThat(reply.code()).isEqualTo("FORWARD_FAILED");
@@ -267,7 +260,7 @@ class HttpApiIntegrationTest {
     @Test
     void aCommandIsFoundByKindAndIdOrByItsQualifiedKey() {
         // given a result of a deposit
-        seed(result(CommandKind.DEPOSIT_CONFIRMED, "dc-1", 21, ResultStatus.REJECTED, Reason.UNKNOWN_DEPOSIT));
+        settle(CommandKind.DEPOSIT_CONFIRMED, "dc-1", 21, ResultStatus.REJECTED);
         // when looked up both ways, then both answer it
         Http.Reply byKind = awaitStatus(a.baseUrl() + "/api/v1/commands/DEPOSIT_CONFIRMED/dc-1?user_id=21", 200);
         Http.Reply byKey = http.get(b.baseUrl() + "/api/v1/commands/deposit_confirmed:21:dc-1");
@@ -285,8 +278,8 @@ class HttpApiIntegrationTest {
     @Test
     void theOriginalTransferStatusRouteAnswersInItsEnvelope() {
         // given an accepted and a rejected transfer
-        seed(result(CommandKind.INTERNAL_TRANSFER, "legacy-ok", 31, ResultStatus.ACCEPTED, null));
-        seed(result(CommandKind.INTERNAL_TRANSFER, "legacy-no", 31, ResultStatus.REJECTED, Reason.INSUFFICIENT_AVAILABLE));
+        settle(CommandKind.INTERNAL_TRANSFER, "legacy-ok", 31, ResultStatus.ACCEPTED);
+        settle(CommandKind.INTERNAL_TRANSFER, "legacy-no", 31, ResultStatus.REJECTED);
         // when looked up on the original route, then
         Http.Reply ok = awaitStatus(a.baseUrl() + "/api/v1/user/internal_transfer/legacy-ok?user_id=31", 200);
         assertThat(ok.json().get("status").asInt()).isZero();
@@ -456,9 +449,9 @@ class HttpApiIntegrationTest {
     @Test
     void aForwardedLookupCarriesTheCallersTokenAndTheOwnerChecksItAgain() {
         // given a user's result owned by b
-        long user = 8201;
-        String id = idOwnedBy(b, "fwd-", user);
-        seed(result(CommandKind.INTERNAL_TRANSFER, id, user, ResultStatus.ACCEPTED, null));
+        long user = userOwnedBy(b, 8201);
+        String id = "fwd-1";
+        settle(CommandKind.INTERNAL_TRANSFER, id, user, ResultStatus.ACCEPTED);
         Http owner = Http.as(TestTokens.user(user));
         // when the user asks a, then a forwards with the user's token and b answers the user's own result
         Http.Reply forwarded = awaitStatusAs(owner, a.baseUrl() + "/api/v1/transfers/" + id, 200);
@@ -714,33 +707,33 @@ class HttpApiIntegrationTest {
                 && a.streams.metadataForAllStreamsClients().size() == 2);
     }
 
-    /** A transfer id of user 1 whose command-status key lives on {@code owner}. */
-    private String idOwnedBy(ApiInstance owner, String prefix) {
-        return idOwnedBy(owner, prefix, 1);
-    }
-
-    /** A transfer id of {@code user} whose command-status key lives on {@code owner}. */
-    private String idOwnedBy(ApiInstance owner, String prefix, long user) {
-        for (int i = 0; ; i++) {
-            String id = prefix + i;
-            var metadata = a.streams.queryMetadataForKey(io.settlement.topology.StoreNames.COMMAND_STATUS,
-                    CommandKeys.of(CommandKind.INTERNAL_TRANSFER, user, id), new org.apache.kafka.common.serialization.StringSerializer());
+    /** A user whose partition (and so whose command statuses) {@code owner} holds. */
+    private long userOwnedBy(ApiInstance owner, long from) {
+        for (long user = from; ; user++) {
+            var metadata = a.streams.queryMetadataForKey(io.settlement.topology.StoreNames.COMMANDS, user,
+                    new org.apache.kafka.common.serialization.LongSerializer());
             if (metadata.activeHost().equals(owner.settings.applicationServer())) {
-                return id;
+                return user;
             }
         }
     }
 
-    private SettlementResult result(CommandKind kind, String id, long userId, ResultStatus status, Reason reason) {
+    /**
+     * Has the topology settle a command with that outcome, through real commands (its result is
+     * then where lookups read it): an accepted transfer of a funded user, a transfer beyond what
+     * the user has (INSUFFICIENT_AVAILABLE), a confirmation of no deposit (UNKNOWN_DEPOSIT).
+     */
+    private void settle(CommandKind kind, String id, long userId, ResultStatus status) {
         Instant now = Instant.ofEpochMilli(System.currentTimeMillis());
-        return new SettlementResult(id, kind, userId, status, reason, reason == null ? null : "because", now, now);
-    }
-
-    private void seed(SettlementResult result) {
-        try {
-            results.send(new ProducerRecord<>(topics.results().name(), CommandKeys.of(result), result)).get();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
+        if (kind == CommandKind.DEPOSIT_CONFIRMED && status == ResultStatus.REJECTED) {
+            a.publisher.publishBalanceOperation(new BalanceOperation(id, userId, now, new DepositConfirmed("no-such-" + id)));
+        } else if (kind == CommandKind.INTERNAL_TRANSFER && status == ResultStatus.ACCEPTED) {
+            a.publisher.publishBalanceOperation(new BalanceOperation("seed-" + id, userId, now, new Deposit("BTC", 1L)));
+            a.publisher.publishTransfer(new TransferRequest(id, userId, Wallet.FUNDING, Wallet.SPOT, "BTC", 1L, now));
+        } else if (kind == CommandKind.INTERNAL_TRANSFER) {
+            a.publisher.publishTransfer(new TransferRequest(id, userId, Wallet.FUNDING, Wallet.SPOT, "BTC", Long.MAX_VALUE / 2, now));
+        } else {
+            throw new IllegalArgumentException("no way to settle " + kind + " " + status + " here");
         }
     }
 

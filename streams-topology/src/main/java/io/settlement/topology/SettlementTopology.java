@@ -1,13 +1,10 @@
 package io.settlement.topology;
 
-import io.settlement.avro.SettlementResult;
 import io.settlement.contract.Topic;
 import io.settlement.contract.Topics;
 import io.settlement.topology.balance.BalanceOutputs;
 import io.settlement.topology.balance.BalanceProcessor;
 import io.settlement.topology.balance.BalanceStores;
-import io.settlement.topology.status.CommandStatusProcessor;
-import io.settlement.topology.status.CommandStatusStore;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
@@ -25,43 +22,42 @@ import org.apache.kafka.streams.state.StoreBuilder;
  *       the one {@link BalanceProcessor} of each user partition, the only writer of balances.</li>
  *   <li>Trades: the coordinator ({@code io.settlement.topology.trade}) reads {@code trades} and
  *       {@code settlement.internal.leg-results}, writes legs and trade results; it plugs in below.</li>
- *   <li>Status: {@code settlement.results} feeds the {@code command-status} store.</li>
  * </ul>
+ *
+ * A command's status needs no table of its own: lookups read it where it is kept anyway (the
+ * {@code commands} store, the coordinator's {@code trades} and {@code trade-ids};
+ * {@link io.settlement.topology.status.CommandStatuses}).
  */
 public final class SettlementTopology {
     public static final String BALANCE_PROCESSOR = "balance-processor";
-    public static final String COMMAND_STATUS_PROCESSOR = "command-status-processor";
 
     private SettlementTopology() {}
 
     public static void build(StreamsBuilder builder, Topics topics, SettlementConfig config) {
-        addBalances(builder, topics, config);
-        // The trade coordinator: consumes trades and leg results, produces trade legs and trade results.
-        io.settlement.topology.trade.TradeTopology.addTo(builder, topics, config);
-        addCommandStatus(builder, topics);
+        build(builder, topics, config, ResultObserver.NONE);
     }
 
-    private static void addBalances(StreamsBuilder builder, Topics topics, SettlementConfig config) {
+    /** The same topology, telling {@code observer} of every result it writes to settlement.results. */
+    public static void build(StreamsBuilder builder, Topics topics, SettlementConfig config, ResultObserver observer) {
+        addBalances(builder, topics, config, observer);
+        // The trade coordinator: consumes trades and leg results, produces trade legs and trade results.
+        io.settlement.topology.trade.TradeTopology.addTo(builder, topics, config, observer);
+    }
+
+    private static void addBalances(StreamsBuilder builder, Topics topics, SettlementConfig config, ResultObserver observer) {
         for (StoreBuilder<?> store : BalanceStores.builders()) {
             builder.addStateStore(store);
         }
         KStream<Long, Object> commands = userKeyed(builder, topics.balanceOperations())
                 .merge(userKeyed(builder, topics.transferRequests()), Named.as("balance-commands-merge"))
                 .merge(userKeyed(builder, topics.tradeLegs()), Named.as("balance-legs-merge"));
-        KStream<Object, Object> outputs = commands.process(() -> new BalanceProcessor(topics, config), Named.as(BALANCE_PROCESSOR),
+        KStream<Object, Object> outputs = commands.process(() -> new BalanceProcessor(topics, config, observer), Named.as(BALANCE_PROCESSOR),
                 BalanceStores.NAMES.toArray(String[]::new));
         sink(outputs, topics.results(), BalanceOutputs.RESULTS);
         sink(outputs, topics.journal(), BalanceOutputs.JOURNAL);
         sink(outputs, topics.balanceEvents(), BalanceOutputs.BALANCE_EVENTS);
         sink(outputs, topics.legResults(), BalanceOutputs.LEG_RESULTS);
         sink(outputs, topics.deadLetters(), BalanceOutputs.DEAD_LETTERS);
-    }
-
-    private static void addCommandStatus(StreamsBuilder builder, Topics topics) {
-        builder.addStateStore(CommandStatusStore.builder(topics));
-        Topic<String, SettlementResult> results = topics.results();
-        builder.stream(results.name(), Consumed.with(results.keySerde(), results.valueSerde()).withName("command-status-source"))
-                .process(CommandStatusProcessor::new, Named.as(COMMAND_STATUS_PROCESSOR), StoreNames.COMMAND_STATUS);
     }
 
     @SuppressWarnings("unchecked")

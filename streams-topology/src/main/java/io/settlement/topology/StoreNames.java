@@ -4,7 +4,7 @@ package io.settlement.topology;
 public final class StoreNames {
     /** (user_id, account type, asset_id) -> available, frozen, pending, seq; prefix-scannable by user. */
     public static final String BALANCES = "balances";
-    /** command key -> the command's digest and first result, for ever; per user partition. */
+    /** KIND:user_id:id -> the command's digest and first result, for ever; per user partition; also what a status lookup reads. */
     public static final String COMMANDS = "commands";
     /** order_id -> reservation, for ever, in the owner's partition. */
     public static final String RESERVATIONS = "reservations";
@@ -18,8 +18,6 @@ public final class StoreNames {
     public static final String TRADE_IDS = "trade-ids";
     /** due time + trade_id: final trades whose full state is compacted into trade-ids then. */
     public static final String TRADE_EXPIRY = "trade-expiry";
-    /** KIND:command_id -> the result, a table over settlement.results so any id is one lookup. */
-    public static final String COMMAND_STATUS = "command-status";
 
     private StoreNames() {}
 }

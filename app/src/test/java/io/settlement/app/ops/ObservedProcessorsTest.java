@@ -64,9 +64,9 @@ class ObservedProcessorsTest {
 
     @Test
     void everyResultOfTheRealTopologyIsCountedByKindStatusAndReason() {
-        // given the settlement topology built with the wrapper
+        // given the settlement topology built with the wrapper and the result counter
         StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(properties())));
-        SettlementTopology.build(builder, topics, SettlementConfig.defaults(1));
+        SettlementTopology.build(builder, topics, SettlementConfig.defaults(1), new ResultCounter(registry));
 
         // when a deposit is accepted and a transfer beyond the balance is rejected
         try (TopologyTestDriver driver = new TopologyTestDriver(builder.build(), properties())) {

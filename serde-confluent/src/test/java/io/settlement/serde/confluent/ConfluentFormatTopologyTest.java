@@ -8,6 +8,8 @@ import io.settlement.avro.BalanceOperation;
 import io.settlement.avro.CommandKind;
 import io.settlement.avro.ResultStatus;
 import io.settlement.avro.SettlementResult;
+import io.settlement.avro.Trade;
+import io.settlement.avro.TradeParty;
 import io.settlement.contract.AvroSerdes;
 import io.settlement.contract.CommandKeys;
 import io.settlement.contract.UserPartitioner;
@@ -46,6 +48,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyValue;
@@ -115,25 +118,28 @@ class ConfluentFormatTopologyTest {
     }
 
     @Test
-    void aResultWrittenInTheConfluentFormatIsMaterializedAndItsChangelogStaysInternal() throws Exception {
-        // given: a result as a Confluent producer writes it
-        SettlementResult result = Records.rejected("r-topology", 21L);
-        String key = CommandKeys.of(result);
-        produce(topics.results().name(), topics.results().keySerde().serializer(), topics.results().valueSerde().serializer(), key, result);
+    void aTradeWrittenInTheConfluentFormatIsCoordinatedAndTheCoordinatorsChangelogStaysInternal() throws Exception {
+        // given: a trade as a Confluent producer (a matching engine) writes it, between users with no funds
+        Trade trade = Trade.newBuilder().setTradeId("t-confluent").setSymbol("BTCUSDT").setBaseAsset("BTC").setQuoteAsset("USDT")
+                .setBaseQty(1_000L).setQuoteQty(50_000L)
+                .setBuyer(TradeParty.newBuilder().setUserId(51L).setOrderId(null).setFee(0L).build())
+                .setSeller(TradeParty.newBuilder().setUserId(52L).setOrderId(null).setFee(0L).build())
+                .setExecutedAt(Instant.now()).build();
+        produce(topics.trades().name(), topics.trades().keySerde().serializer(), topics.trades().valueSerde().serializer(),
+                Bytes.wrap(trade.getSymbol().getBytes(StandardCharsets.UTF_8)), trade);
 
-        // when: the topology's command-status table reads it
-        ReadOnlyKeyValueStore<String, SettlementResult> statuses = streams.store(
-                StoreQueryParameters.fromNameAndType(StoreNames.COMMAND_STATUS, QueryableStoreTypes.keyValueStore()));
+        // when: the coordinator reads it and ends it
+        SettlementResult result = readResult(CommandKeys.of(CommandKind.TRADE, "t-confluent"));
 
-        // then
-        await("the status of " + key).atMost(DEADLINE).until(() -> result.equals(statuses.get(key)));
-        String changelog = applicationId + "-" + StoreNames.COMMAND_STATUS + "-changelog";
+        // then: it is answered, and the coordinator's own store keeps Avro single-object bytes, never registered
+        assertThat(result.getStatus()).as("%s", result).isEqualTo(ResultStatus.REJECTED);
+        String changelog = applicationId + "-" + StoreNames.TRADES + "-changelog";
         List<byte[]> changelogValues = readRaw(changelog, 1);
         assertThat(changelogValues).allSatisfy(bytes -> {
             assertThat(bytes[0]).isEqualTo((byte) 0xC3);
             assertThat(bytes[1]).isEqualTo((byte) 0x01);
         });
-        assertThat(subjects()).contains("\"settlement.results-value\"").doesNotContain(changelog);
+        assertThat(subjects()).contains("\"trades-value\"").doesNotContain(changelog);
     }
 
     @Test

@@ -28,7 +28,7 @@ import java.util.Optional;
  *   <li>a {@link SettlementResult} becomes its {@code command_results} row and the outcome columns
  *       of {@code internal_transfers} or {@code settled_trades}, all written with a timestamp that
  *       falls as {@code processed_at} rises ({@link #firstResultWins}): the first result of a key
- *       wins, as in the command-status store, even when a later ID_CONFLICT arrives first.</li>
+ *       wins, as a status lookup answers it, even when a later ID_CONFLICT arrives first.</li>
  * </ul>
  *
  * Columns filled from the journal are never written from a result and the other way round, so

@@ -23,8 +23,10 @@ import io.settlement.contract.CommandKeys;
 import io.settlement.contract.Topics;
 import io.settlement.topology.ExpiryIndex;
 import io.settlement.topology.PartitionGuard;
+import io.settlement.topology.ResultObserver;
 import io.settlement.topology.SettlementConfig;
 import io.settlement.topology.StoreNames;
+import io.settlement.topology.status.CommandStatuses;
 import java.time.Instant;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -55,6 +57,7 @@ public final class BalanceProcessor implements Processor<Long, Object, Object, O
     static final int GRACE_CLOSES_MAX = 20_000;
 
     private final Topics topics;
+    private final ResultObserver observer;
     private final SettlementConfig config;
     private final PartitionGuard guard;
     private final long retentionMs;
@@ -73,6 +76,11 @@ public final class BalanceProcessor implements Processor<Long, Object, Object, O
     private long recordTimestamp;
 
     public BalanceProcessor(Topics topics, SettlementConfig config) {
+        this(topics, config, ResultObserver.NONE);
+    }
+
+    public BalanceProcessor(Topics topics, SettlementConfig config, ResultObserver observer) {
+        this.observer = observer;
         this.topics = topics;
         this.config = config;
         this.guard = new PartitionGuard(config.userPartitions());
@@ -235,16 +243,18 @@ public final class BalanceProcessor implements Processor<Long, Object, Object, O
     }
 
     private void remembered(String key, String id, CommandKind kind, long userId, RememberedCommand first) {
-        SettlementResult result = new SettlementResult(id, kind, userId, first.status(), first.reason(), first.detail(),
-                Instant.ofEpochMilli(first.commandTimeMs()), Instant.ofEpochMilli(first.processedAtMs()));
-        context.forward(new Record<>(key, result, recordTimestamp), BalanceOutputs.RESULTS);
+        forwardResult(key, CommandStatuses.ofCommand(first, kind, userId, id));
     }
 
     private void result(String key, String id, CommandKind kind, long userId, Outcome outcome, long commandTimeMs, long nowMs) {
-        SettlementResult result = new SettlementResult(id, kind, userId,
+        forwardResult(key, new SettlementResult(id, kind, userId,
                 outcome.accepted() ? ResultStatus.ACCEPTED : ResultStatus.REJECTED, outcome.reason(), outcome.detail(),
-                Instant.ofEpochMilli(commandTimeMs), Instant.ofEpochMilli(nowMs));
+                Instant.ofEpochMilli(commandTimeMs), Instant.ofEpochMilli(nowMs)));
+    }
+
+    private void forwardResult(String key, SettlementResult result) {
         context.forward(new Record<>(key, result, recordTimestamp), BalanceOutputs.RESULTS);
+        observer.resultWritten(result);
     }
 
     private void legResult(TradeLeg leg, ResultStatus status, Reason reason) {

@@ -16,10 +16,10 @@ import org.apache.kafka.common.serialization.Serializer;
  * never settles twice. Encoded as the fingerprint's 32 ASCII hex digits (length-prefixed), the
  * status and the end time: 45 bytes.
  */
-record RetiredTrade(String fingerprint, TradeStatus status, long finishedAtMs) {
+public record RetiredTrade(String fingerprint, TradeStatus status, long finishedAtMs) {
     private static final TradeStatus[] STATUSES = TradeStatus.values();
 
-    static final Serde<RetiredTrade> SERDE = Serdes.serdeFrom(
+    public static final Serde<RetiredTrade> SERDE = Serdes.serdeFrom(
             (Serializer<RetiredTrade>) (topic, value) -> value == null ? null : value.toBytes(),
             (Deserializer<RetiredTrade>) (topic, bytes) -> bytes == null ? null : fromBytes(bytes));
 

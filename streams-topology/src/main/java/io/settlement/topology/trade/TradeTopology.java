@@ -7,6 +7,7 @@ import io.settlement.avro.TradeState;
 import io.settlement.contract.SingleObjectSerde;
 import io.settlement.contract.Topics;
 import io.settlement.topology.ExpiryIndex;
+import io.settlement.topology.ResultObserver;
 import io.settlement.topology.SettlementConfig;
 import io.settlement.topology.StoreNames;
 import java.util.Map;
@@ -48,7 +49,7 @@ public final class TradeTopology {
         return config.userPartitions();
     }
 
-    public static void addTo(StreamsBuilder builder, Topics topics, SettlementConfig config) {
+    public static void addTo(StreamsBuilder builder, Topics topics, SettlementConfig config, ResultObserver observer) {
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(StoreNames.TRADES), Serdes.String(), new SingleObjectSerde<>(TradeState.class)));
         builder.addStateStore(Stores.keyValueStoreBuilder(
@@ -94,6 +95,7 @@ public final class TradeTopology {
         outputs.get("coordinator-results")
                 .map((key, out) -> {
                     CoordinatorOutput.TradeResult result = (CoordinatorOutput.TradeResult) out;
+                    observer.resultWritten(result.result());
                     return KeyValue.<String, SettlementResult>pair(result.key(), result.result());
                 }, Named.as("result-by-command-key"))
                 .to(topics.results().name(), Produced.with(topics.results().keySerde(), topics.results().valueSerde()).withName("trade-results-sent"));

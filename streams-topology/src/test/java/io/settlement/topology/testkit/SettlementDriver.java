@@ -309,8 +309,19 @@ public final class SettlementDriver implements AutoCloseable {
     }
 
     public SettlementResult status(String commandKey) {
-        KeyValueStore<String, SettlementResult> statuses = driver.getKeyValueStore(StoreNames.COMMAND_STATUS);
-        return statuses.get(commandKey);
+        int colon = commandKey.indexOf(':');
+        io.settlement.avro.CommandKind kind = io.settlement.avro.CommandKind.valueOf(commandKey.substring(0, colon));
+        if (kind == io.settlement.avro.CommandKind.TRADE) {
+            String tradeId = commandKey.substring(colon + 1);
+            KeyValueStore<String, io.settlement.avro.TradeState> trades = driver.getKeyValueStore(StoreNames.TRADES);
+            KeyValueStore<String, io.settlement.topology.trade.RetiredTrade> retired = driver.getKeyValueStore(StoreNames.TRADE_IDS);
+            return io.settlement.topology.status.CommandStatuses.ofTrade(tradeId, trades.get(tradeId), retired.get(tradeId));
+        }
+        int second = commandKey.indexOf(':', colon + 1);
+        KeyValueStore<String, io.settlement.topology.balance.RememberedCommand> commands = driver.getKeyValueStore(StoreNames.COMMANDS);
+        io.settlement.topology.balance.RememberedCommand remembered = commands.get(commandKey);
+        return remembered == null ? null : io.settlement.topology.status.CommandStatuses.ofCommand(remembered, kind,
+                Long.parseLong(commandKey.substring(colon + 1, second)), commandKey.substring(second + 1));
     }
 
     public Asset asset(String code) {

@@ -45,7 +45,7 @@ final class CoordinatorDriver implements AutoCloseable {
 
     CoordinatorDriver() {
         StreamsBuilder builder = new StreamsBuilder();
-        TradeTopology.addTo(builder, topics, config);
+        TradeTopology.addTo(builder, topics, config, io.settlement.topology.ResultObserver.NONE);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "trade-coordinator-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
