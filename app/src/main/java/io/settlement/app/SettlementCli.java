@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import io.settlement.bench.BenchCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -21,7 +20,7 @@ import picocli.CommandLine.Option;
 @Command(name = "settlement", mixinStandardHelpOptions = true, version = "settlement-streams 0.1.0",
         description = "The settlement core of a crypto exchange, as one Kafka Streams application.",
         subcommands = {DevCommand.class, RunCommand.class, TokenCommand.class, ProduceCommand.class, SchemaCommand.class, ReconcileSubcommand.class,
-                DeadLetterCommand.class, SinkCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+                DeadLetterCommand.class, SinkCommand.class, CommandLine.HelpCommand.class})
 public final class SettlementCli {
     public static final int EXIT_OK = 0;
     public static final int EXIT_FAILED = 1;

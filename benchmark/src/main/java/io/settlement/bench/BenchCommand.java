@@ -16,10 +16,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code settlement bench}: measures the pass-through ceiling, then the settlement topology
- * under seeded workloads, verifies every run, prints a table and writes the same as JSON. Exits
- * 0 when every run verified, 1 (printing FAILED) otherwise. Also runnable on its own through
- * {@link #main}.
+ * The benchmark's command, the main of its own jar ({@code java -jar benchmark/target/settlement-bench.jar}):
+ * measures the pass-through ceiling, then the settlement topology under seeded workloads,
+ * verifies every run, prints a table and writes the same as JSON. Exits 0 when every run
+ * verified, 1 (printing FAILED) otherwise.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmark: the exactly-once pass-through ceiling, then settlement under seeded workloads "
@@ -27,6 +27,9 @@ import picocli.CommandLine.Option;
 public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--bootstrap", description = "Kafka bootstrap servers; default: a fresh embedded broker")
     String bootstrap;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--broker", defaultValue = "in-jvm", paramLabel = "in-jvm|process",
             description = "Without --bootstrap: the fresh broker runs in this JVM (in-jvm) or in a JVM of its own (process), "
@@ -103,12 +106,11 @@ public final class BenchCommand implements Callable<Integer> {
         return run(settings, System.out);
     }
 
-    private static boolean brokerInOwnProcess(String placement) {
+    private boolean brokerInOwnProcess(String placement) {
         return switch (placement) {
             case "in-jvm" -> false;
             case "process" -> true;
-            default -> throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(new BenchCommand()),
-                    "--broker is in-jvm or process, not " + placement);
+            default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--broker is in-jvm or process, not " + placement);
         };
     }
 

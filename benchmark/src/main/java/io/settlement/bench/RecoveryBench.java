@@ -48,13 +48,13 @@ import picocli.CommandLine.Option;
  * The recovery benchmark: how long a {@code settlement run} instance takes to come back after a
  * SIGKILL under load, with transactional state stores off ("before") and on ("after"), in one run
  * on one embedded broker. For each variant it starts the app in a JVM of its own (the app's main
- * class on this classpath, so run it from the app's jar), fills the stores with one deposit per
+ * class on this classpath: the bench jar carries the app), fills the stores with one deposit per
  * user, keeps a steady stream of deposits coming, kills the instance with SIGKILL, starts it again
  * on the same state dir at once, and reports the time until {@code /health/ready} answers, until a
  * balance lookup answers, and until the instance settled again (its consumer lag back under one
  * second of load), and the changelog records it restored (its {@code /metrics}).
  *
- * <pre>java -cp app/target/settlement-streams.jar io.settlement.bench.RecoveryBench --users 100000</pre>
+ * <pre>java -cp benchmark/target/settlement-bench.jar io.settlement.bench.RecoveryBench --users 100000</pre>
  */
 @Command(name = "bench-recovery", mixinStandardHelpOptions = true,
         description = "Recovery after SIGKILL: fill the stores, kill the instance under load, restart it, time it; "

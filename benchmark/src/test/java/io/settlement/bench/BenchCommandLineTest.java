@@ -1,0 +1,37 @@
+package io.settlement.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class BenchCommandLineTest {
+    @Test
+    void theBenchJarOffersTheBenchmarkWithItsBounds() {
+        // given the bench jar's command line
+        CommandLine cli = new CommandLine(new BenchCommand());
+        StringWriter out = new StringWriter();
+        cli.setOut(new PrintWriter(out));
+
+        // when asking for its help
+        int exitCode = cli.execute("--help");
+
+        // then it is there, with its bounds and its broker placement
+        assertThat(exitCode).isZero();
+        assertThat(out.toString()).contains("ceiling", "--commands", "--duration-s", "--bootstrap", "--cql", "--broker");
+    }
+
+    @Test
+    void anUnknownBrokerPlacementIsRefusedWithItsName() {
+        // given the bench's command line
+        CommandLine cli = new CommandLine(new BenchCommand());
+        StringWriter err = new StringWriter();
+        cli.setErr(new PrintWriter(err));
+
+        // when a placement it does not know is asked for, then it refuses before starting anything
+        assertThat(cli.execute("--broker", "elsewhere")).isNotZero();
+        assertThat(err.toString()).contains("--broker is in-jvm or process, not elsewhere");
+    }
+}
