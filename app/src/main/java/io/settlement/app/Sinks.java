@@ -4,7 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.settlement.contract.Topics;
 import io.settlement.http.ComponentHealth;
 import io.settlement.http.HealthChecks;
-import io.settlement.http.History;
+import io.settlement.sink.History;
 import io.settlement.sink.scylla.HistoryQueries;
 import io.settlement.sink.scylla.ScyllaEndpoint;
 import io.settlement.sink.scylla.ScyllaHistory;

@@ -1,5 +1,6 @@
 package io.settlement.http;
 
+import io.settlement.sink.History;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
 import io.javalin.http.Context;

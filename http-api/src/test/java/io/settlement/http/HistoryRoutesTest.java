@@ -1,5 +1,6 @@
 package io.settlement.http;
 
+import io.settlement.sink.History;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,7 +1,7 @@
 package io.settlement.sink.scylla;
 
 import com.datastax.oss.driver.api.core.DriverException;
-import io.settlement.http.History;
+import io.settlement.sink.History;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.Supplier;

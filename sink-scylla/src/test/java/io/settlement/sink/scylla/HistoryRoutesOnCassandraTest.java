@@ -15,7 +15,7 @@ import io.settlement.contract.AvroSerdes;
 import io.settlement.contract.Topics;
 import io.settlement.http.CommandPublisher;
 import io.settlement.http.HealthChecks;
-import io.settlement.http.History;
+import io.settlement.sink.History;
 import io.settlement.http.ApiSecurity;
 import io.settlement.http.AuthSettings;
 import io.settlement.http.HttpApi;

@@ -1,4 +1,4 @@
-package io.settlement.http;
+package io.settlement.sink;
 
 import java.time.Instant;
 import java.util.List;
@@ -8,9 +8,11 @@ import java.util.Optional;
 /**
  * A user's history as a history store (the ScyllaDB sink's {@code balance_ledger} and
  * {@code trades_by_user}) holds it, one page at a time, for {@code GET /api/v1/users/{id}/ledger}
- * and {@code GET /api/v1/users/{id}/trades}. The HTTP API depends on nothing but this interface;
- * the app adapts the sink's {@code HistoryQueries} to it when a database is configured, and passes
- * none otherwise (the routes then answer {@code 503 HISTORY_UNAVAILABLE}).
+ * and {@code GET /api/v1/users/{id}/trades}: the port between the HTTP API and a history store.
+ * It lives here, beside the sinks, so that both sides depend on it and neither on the other: the
+ * ScyllaDB sink implements it ({@code ScyllaHistory}), the HTTP API reads through it, and the app
+ * passes the sink's when a database is configured and none otherwise (the routes then answer
+ * {@code 503 HISTORY_UNAVAILABLE}).
  *
  * <p>Amounts are minor units ({@code long}); the routes format them at the asset's scale. A
  * cursor is opaque: the API hands back exactly what a page's {@link Page#next()} held, after
