@@ -41,7 +41,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 3 on a real broker: the app ({@link SettlementApp#start}) with 4 partitions, users on
+ * Trades on a real broker: the app ({@link SettlementApp#start}) with 4 partitions, users on
  * every partition, trades whose legs cross partitions (with and without orders and fees, some
  * that must be rejected), and then the invariants (docs/topology.md) over every task's stores and the output
  * topics: every trade final, per asset all accounts (CLEARING and FEES included) sum to zero,

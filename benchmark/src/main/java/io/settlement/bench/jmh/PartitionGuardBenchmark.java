@@ -14,7 +14,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Issue 9: the cost of the partition guard per record, the check the balance processor runs
+ * The cost of the partition guard per record, the check the balance processor runs
  * before every user-keyed record touches a store. {@link #guardCheck} is what the processor
  * runs ({@link PartitionGuard#belongsOn}, murmur2 on the long, no allocation);
  * {@link #contractPartitionerOnKeyBytes} is the contract's byte-array form for comparison.
