@@ -20,7 +20,7 @@ class SchemaCommandTest {
         assertThat(out.toString())
                 .contains("CREATE KEYSPACE IF NOT EXISTS ledger_eu")
                 .contains("'eu1': 3")
-                .contains("ledger_eu.balance_ledger", "ledger_eu.user_balances", "ledger_eu.internal_transfers",
+                .contains("ledger_eu.balance_ledger", "ledger_eu.user_balances", "ledger_eu.user_transfers",
                         "ledger_eu.settled_trades", "ledger_eu.trades_by_user", "ledger_eu.command_results")
                 .doesNotContain("${keyspace}");
     }

@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * Mirrors the settlement core's output into ScyllaDB (docs/scylla.md, docs/tigerbeetle.md). Consumes
  * {@code settlement.journal}, {@code balance.events} and {@code settlement.results} as consumer
  * group {@value #GROUP_ID} ({@code read_committed}, manual commits); produces the rows of
- * {@code balance_ledger}, {@code user_balances}, {@code internal_transfers}, {@code settled_trades},
+ * {@code balance_ledger}, {@code user_balances}, {@code user_transfers}, {@code settled_trades},
  * {@code trades_by_user} and {@code command_results} ({@link TableWrites}).
  *
  * <p>Per poll: every record is decoded and turned into upserts, all of them are written

@@ -21,12 +21,12 @@ import java.util.Optional;
  * <ul>
  *   <li>a {@link BalanceEvent} becomes a {@code balance_ledger} row and the {@code user_balances}
  *       row written {@code USING TIMESTAMP seq}, so the event with the highest seq wins;</li>
- *   <li>an INTERNAL_TRANSFER {@link JournalEntry} fills what moved in {@code internal_transfers};
+ *   <li>an INTERNAL_TRANSFER {@link JournalEntry} fills what moved in {@code user_transfers} (keyed by user and request id);
  *       a TRADE entry (one per leg, id {@code TRADE:<trade_id>/<SIDE>/<PHASE>}) fills its side's
  *       columns in {@code settled_trades} and the user's row in {@code trades_by_user}; the other
  *       entries are already in {@code balance_ledger} through their events;</li>
  *   <li>a {@link SettlementResult} becomes its {@code command_results} row and the outcome columns
- *       of {@code internal_transfers} or {@code settled_trades}, all written with a timestamp that
+ *       of {@code user_transfers} or {@code settled_trades}, all written with a timestamp that
  *       falls as {@code processed_at} rises ({@link #firstResultWins}): the first result of a key
  *       wins, as a status lookup answers it, even when a later ID_CONFLICT arrives first.</li>
  * </ul>
@@ -69,10 +69,10 @@ public final class TableWrites {
                 + " frozen, pending, seq, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?");
         commandResult = session.prepare("INSERT INTO " + k + "command_results (command_key, kind, command_id, user_id,"
                 + " status, reason, detail, command_time, processed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?");
-        transferMoved = session.prepare("UPDATE " + k + "internal_transfers SET from_wallet = ?, to_wallet = ?, asset = ?,"
-                + " amount = ?, entry_id = ? WHERE request_id = ?");
-        transferOutcome = session.prepare("UPDATE " + k + "internal_transfers USING TIMESTAMP ? SET user_id = ?, status = ?,"
-                + " error = ?, detail = ?, created_at = ?, updated_at = ? WHERE request_id = ?");
+        transferMoved = session.prepare("UPDATE " + k + "user_transfers SET from_wallet = ?, to_wallet = ?, asset = ?,"
+                + " amount = ?, entry_id = ? WHERE user_id = ? AND request_id = ?");
+        transferOutcome = session.prepare("UPDATE " + k + "user_transfers USING TIMESTAMP ? SET status = ?,"
+                + " error = ?, detail = ?, created_at = ?, updated_at = ? WHERE user_id = ? AND request_id = ?");
         // The buyer pays the quote asset and receives the base asset; the seller the reverse.
         String trade = "UPDATE " + k + "settled_trades SET ";
         buyerDebit = session.prepare(trade + "buyer_id = ?, quote_asset = ?, quote_qty = ? WHERE trade_id = ?");
@@ -129,9 +129,9 @@ public final class TableWrites {
         // An empty id cannot be a partition key; such a command (MISSING_ID) is only in command_results.
         if (!result.getCommandId().isEmpty()) {
             if (result.getKind() == CommandKind.INTERNAL_TRANSFER) {
-                writes.add(new RowWrite("internal_transfers", result.getCommandId(), transferOutcome.bind(timestamp,
-                        result.getUserId(), status, reason, result.getDetail(), result.getCommandTime(),
-                        result.getProcessedAt(), result.getCommandId())));
+                writes.add(new RowWrite("user_transfers", result.getUserId() + ":" + result.getCommandId(), transferOutcome.bind(timestamp,
+                        status, reason, result.getDetail(), result.getCommandTime(),
+                        result.getProcessedAt(), result.getUserId(), result.getCommandId())));
             } else if (result.getKind() == CommandKind.TRADE) {
                 writes.add(new RowWrite("settled_trades", result.getCommandId(), tradeOutcome.bind(timestamp, status, reason,
                         result.getDetail(), result.getCommandTime(), result.getProcessedAt(), result.getCommandId())));
@@ -154,9 +154,9 @@ public final class TableWrites {
             throw new IllegalStateException("a transfer's journal entry has one posting: " + entry);
         }
         Posting posting = entry.getPostings().get(0);
-        return List.of(new RowWrite("internal_transfers", entry.getCommandId(), transferMoved.bind(
+        return List.of(new RowWrite("user_transfers", entry.getUserId() + ":" + entry.getCommandId(), transferMoved.bind(
                 posting.getDebit().getType().name(), posting.getCredit().getType().name(), posting.getAsset(),
-                posting.getAmount(), entry.getEntryId(), entry.getCommandId())));
+                posting.getAmount(), entry.getEntryId(), entry.getUserId(), entry.getCommandId())));
     }
 
     /** A trade leg's entry, {@code TRADE:<trade_id>/<SIDE>/<PHASE>}: that side's columns of the trade and of the user's row. */

@@ -115,8 +115,8 @@ class ScyllaSinkTablesTest {
                         + row.getString("event_type") + " " + row.getString("entry_id")));
         assertThat(ledger).containsExactlyInAnyOrderElementsOf(expectedLedger);
 
-        // internal_transfers: what moved, and the outcome; the rejected one moved nothing
-        Row accepted = one("SELECT * FROM %s.internal_transfers WHERE request_id = 't-1'");
+        // user_transfers: what moved, and the outcome; the rejected one moved nothing
+        Row accepted = one("SELECT * FROM %s.user_transfers WHERE user_id = " + ALICE + " AND request_id = 't-1'");
         assertThat(accepted.getLong("user_id")).isEqualTo(ALICE);
         assertThat(accepted.getString("from_wallet")).isEqualTo("FUNDING");
         assertThat(accepted.getString("to_wallet")).isEqualTo("SPOT");
@@ -126,11 +126,11 @@ class ScyllaSinkTablesTest {
         assertThat(accepted.getString("error")).isNull();
         assertThat(accepted.getInstant("created_at")).isNotNull();
         assertThat(accepted.getInstant("updated_at")).isNotNull();
-        Row rejected = one("SELECT * FROM %s.internal_transfers WHERE request_id = 't-3'");
+        Row rejected = one("SELECT * FROM %s.user_transfers WHERE user_id = " + ALICE + " AND request_id = 't-3'");
         assertThat(rejected.getString("status")).isEqualTo("REJECTED");
         assertThat(rejected.getString("error")).isEqualTo("INSUFFICIENT_AVAILABLE");
         assertThat(rejected.getString("from_wallet")).isNull();
-        assertThat(sink.rows("internal_transfers")).hasSize(3);
+        assertThat(sink.rows("user_transfers")).hasSize(3);
 
         // settled_trades: the whole trade from its four legs and its result
         Row trade = one("SELECT * FROM %s.settled_trades WHERE trade_id = '" + TRADE_ID + "'");
@@ -228,15 +228,36 @@ class ScyllaSinkTablesTest {
         sink.deliver(List.of(), List.of(), List.of(conflict));
         sink.deliver(scenario.journal(), scenario.events(), scenario.results());
 
-        // then command_results and internal_transfers show the first result, as the status store does
+        // then command_results and user_transfers show the first result, as a status lookup does
         Row result = one("SELECT * FROM %s.command_results WHERE command_key = 'INTERNAL_TRANSFER:" + ALICE + ":t-1'");
         assertThat(result.getString("status")).isEqualTo(ResultStatus.ACCEPTED.name());
         assertThat(result.getLong("user_id")).isEqualTo(ALICE);
-        Row transfer = one("SELECT * FROM %s.internal_transfers WHERE request_id = 't-1'");
+        Row transfer = one("SELECT * FROM %s.user_transfers WHERE user_id = " + ALICE + " AND request_id = 't-1'");
         assertThat(transfer.getString("status")).isEqualTo("ACCEPTED");
         assertThat(transfer.getString("error")).isNull();
         assertThat(transfer.getLong("user_id")).isEqualTo(ALICE);
         assertThat(transfer.getLong("amount")).isEqualTo(600_000_000L);
+    }
+
+    @Test
+    void twoUsersTransfersUnderTheSameRequestIdAreTwoRows() throws Exception {
+        // given alice's transfer t-1 (in the scenario) and bob's own t-1, a request of his under the same id
+        scenario = new SettlementScenario().everyKindOfRow();
+        SettlementResult bobs = scenario.driver.send(scenario.commands.transfer("t-1", BOB, Wallet.FUNDING, Wallet.SPOT, "BTC", 1_000));
+        assertThat(bobs.getStatus()).isEqualTo(ResultStatus.ACCEPTED);
+        newSink();
+
+        // when everything is written
+        sink.deliver(scenario.journal(), scenario.events(), scenario.results());
+
+        // then each user has his own row, and neither overwrote the other's
+        Row alices = one("SELECT * FROM %s.user_transfers WHERE user_id = " + ALICE + " AND request_id = 't-1'");
+        Row bobsRow = one("SELECT * FROM %s.user_transfers WHERE user_id = " + BOB + " AND request_id = 't-1'");
+        assertThat(alices.getLong("amount")).isEqualTo(600_000_000L);
+        assertThat(alices.getString("asset")).isEqualTo("USDT");
+        assertThat(bobsRow.getLong("amount")).isEqualTo(1_000L);
+        assertThat(bobsRow.getString("asset")).isEqualTo("BTC");
+        assertThat(bobsRow.getString("status")).isEqualTo("ACCEPTED");
     }
 
     @Test

@@ -23,7 +23,7 @@ import org.apache.kafka.common.TopicPartition;
  * stepped one poll at a time, writing to a keyspace of its own on the test's Cassandra.
  */
 final class SinkOnMockConsumer implements AutoCloseable {
-    static final List<String> TABLES = List.of("balance_ledger", "user_balances", "internal_transfers", "settled_trades",
+    static final List<String> TABLES = List.of("balance_ledger", "user_balances", "user_transfers", "settled_trades",
             "trades_by_user", "command_results");
 
     final Topics topics = Topics.create(AvroSerdes.SINGLE_OBJECT);
