@@ -129,7 +129,7 @@ public final class TableWrites {
         // An empty id cannot be a partition key; such a command (MISSING_ID) is only in command_results.
         if (!result.getCommandId().isEmpty()) {
             if (result.getKind() == CommandKind.INTERNAL_TRANSFER) {
-                writes.add(new RowWrite("user_transfers", result.getUserId() + ":" + result.getCommandId(), transferOutcome.bind(timestamp,
+                writes.add(new RowWrite("user_transfers", result.getUserId(), transferOutcome.bind(timestamp,
                         status, reason, result.getDetail(), result.getCommandTime(),
                         result.getProcessedAt(), result.getUserId(), result.getCommandId())));
             } else if (result.getKind() == CommandKind.TRADE) {
@@ -154,7 +154,7 @@ public final class TableWrites {
             throw new IllegalStateException("a transfer's journal entry has one posting: " + entry);
         }
         Posting posting = entry.getPostings().get(0);
-        return List.of(new RowWrite("user_transfers", entry.getUserId() + ":" + entry.getCommandId(), transferMoved.bind(
+        return List.of(new RowWrite("user_transfers", entry.getUserId(), transferMoved.bind(
                 posting.getDebit().getType().name(), posting.getCredit().getType().name(), posting.getAsset(),
                 posting.getAmount(), entry.getEntryId(), entry.getUserId(), entry.getCommandId())));
     }
