@@ -189,8 +189,8 @@ final class DeadLetterCommand {
             for (DeadLetterTopic.Replay replay : done) {
                 out.printf("%-16s %-8s %-24s %s%n", replay.outcome(), replay.letter().id(), replay.letter().reason(), replay.detail());
             }
-            long replayed = done.stream().filter(r -> r.outcome() == DeadLetterTopic.Outcome.REPLAYED).count();
-            long would = done.stream().filter(r -> r.outcome() == DeadLetterTopic.Outcome.WOULD_REPLAY).count();
+            long replayed = done.stream().filter(r -> r.outcome() == DeadLetterTopic.ReplayOutcome.REPLAYED).count();
+            long would = done.stream().filter(r -> r.outcome() == DeadLetterTopic.ReplayOutcome.WOULD_REPLAY).count();
             out.println(dryRun ? "dry run: " + would + " of " + done.size() + " would be replayed; nothing written"
                     : replayed + " of " + done.size() + " replayed");
             out.flush();

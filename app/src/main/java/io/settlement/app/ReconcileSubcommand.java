@@ -91,7 +91,7 @@ final class ReconcileSubcommand implements Callable<Integer> {
         try (LedgerClient ledger = new TigerBeetleLedgerClient(cluster.clusterId(), cluster.resolvedAddresses(),
                 cluster.requestTimeoutMs())) {
             ByteArrayOutputStream report = new ByteArrayOutputStream();
-            ReconcileCommand.Outcome outcome;
+            ReconcileCommand.Reconciliation outcome;
             try (PrintStream printed = new PrintStream(report, true, StandardCharsets.UTF_8)) {
                 outcome = new ReconcileCommand(ledger).run(rows, printed);
             }

@@ -198,9 +198,9 @@ final class ApiV1Routes {
         Optional<String> clientRequestId = body.has("request_id") ? Optional.of(body.id("request_id")) : Optional.empty();
         String requestId = CommandIntake.requestIdFor(clientRequestId, idempotencyKey(ctx), userId);
         TransferRequest request = new TransferRequest(requestId, userId, from, to, asset.code(), amount, CommandIntake.now());
-        CommandIntake.Outcome outcome = intake.submitTransfer(request);
+        CommandIntake.Submission outcome = intake.submitTransfer(request);
         ctx.header("Location", transferStatusUrl(requestId, userId));
-        if (outcome == CommandIntake.Outcome.ALREADY_SUBMITTED) {
+        if (outcome == CommandIntake.Submission.ALREADY_SUBMITTED) {
             ctx.header("Idempotent-Replayed", "true");
         }
         Replies.json(ctx, json, 202, new Views.Accepted(requestId, "PENDING", transferStatusUrl(requestId, userId)));
@@ -229,10 +229,10 @@ final class ApiV1Routes {
     }
 
     private void submitDeposit(Context ctx, CommandKind kind, BalanceOperation operation) {
-        CommandIntake.Outcome outcome = intake.submitBalanceOperation(kind, operation);
+        CommandIntake.Submission outcome = intake.submitBalanceOperation(kind, operation);
         String statusUrl = commandStatusUrl(kind, operation.getCommandId(), operation.getUserId());
         ctx.header("Location", statusUrl);
-        if (outcome == CommandIntake.Outcome.ALREADY_SUBMITTED) {
+        if (outcome == CommandIntake.Submission.ALREADY_SUBMITTED) {
             ctx.header("Idempotent-Replayed", "true");
         }
         Replies.json(ctx, json, 202, new Views.DepositAccepted(operation.getCommandId(), operation.getCommandId(),

@@ -18,7 +18,7 @@ import java.util.UUID;
  */
 final class CommandIntake {
     /** What happened to a submitted command. */
-    enum Outcome { PUBLISHED, ALREADY_SUBMITTED }
+    enum Submission { PUBLISHED, ALREADY_SUBMITTED }
 
     private final CommandPublisher publisher;
     private final RecentSubmissions recent;
@@ -42,14 +42,14 @@ final class CommandIntake {
                 .orElseGet(() -> UUID.randomUUID().toString());
     }
 
-    Outcome submitTransfer(TransferRequest request) {
+    Submission submitTransfer(TransferRequest request) {
         String key = CommandKeys.of(CommandKind.INTERNAL_TRANSFER, request.getUserId(), request.getRequestId());
         String fingerprint = request.getUserId() + "|" + request.getFromWallet() + "|" + request.getToWallet()
                 + "|" + request.getAsset() + "|" + request.getAmount();
         return submit(key, fingerprint, () -> publisher.publishTransfer(request));
     }
 
-    Outcome submitBalanceOperation(CommandKind kind, BalanceOperation operation) {
+    Submission submitBalanceOperation(CommandKind kind, BalanceOperation operation) {
         String key = CommandKeys.of(kind, operation.getUserId(), operation.getCommandId());
         String fingerprint = operation.getUserId() + "|" + operation.getOperation();
         return submit(key, fingerprint, () -> publisher.publishBalanceOperation(operation));
@@ -64,13 +64,13 @@ final class CommandIntake {
         return Instant.ofEpochMilli(System.currentTimeMillis());
     }
 
-    private Outcome submit(String commandKey, String fingerprint, Runnable publish) {
+    private Submission submit(String commandKey, String fingerprint, Runnable publish) {
         Optional<String> known = recent.fingerprintOf(commandKey);
         if (known.isPresent()) {
             if (!known.get().equals(fingerprint)) {
                 throw new ApiError(ErrorCode.ID_CONFLICT, commandKey + " was submitted before with other content");
             }
-            return Outcome.ALREADY_SUBMITTED;
+            return Submission.ALREADY_SUBMITTED;
         }
         try {
             publish.run();
@@ -78,6 +78,6 @@ final class CommandIntake {
             throw new ApiError(ErrorCode.PUBLISH_FAILED, e.getMessage() + "; retry with the same id", e);
         }
         recent.remember(commandKey, fingerprint);
-        return Outcome.PUBLISHED;
+        return Submission.PUBLISHED;
     }
 }

@@ -59,7 +59,7 @@ final class HistoryRoutes {
         }).toList();
         String next = page.next().orElse(null);
         String base = "/api/v1/users/" + userId + "/ledger?asset=" + asset.code() + "&limit=" + limit;
-        Replies.json(ctx, json, 200, new Views.Ledger(userId, asset.code(), entries, next, nextUrl(base, next)));
+        Replies.json(ctx, json, 200, new Views.LedgerPage(userId, asset.code(), entries, next, nextUrl(base, next)));
     }
 
     private void trades(Context ctx) {

@@ -45,7 +45,7 @@ final class Views {
                      String buyerRefund, String sellerRefund) {}
 
     /** {@code GET /api/v1/users/{id}/ledger}: one page, newest first; {@code next_cursor} null on the last page. */
-    record Ledger(long userId, String asset, List<LedgerEntry> entries, String nextCursor, String nextUrl) {}
+    record LedgerPage(long userId, String asset, List<LedgerEntry> entries, String nextCursor, String nextUrl) {}
 
     record LedgerEntry(String wallet, long seq, String available, String frozen, String pending, String deltaAvailable,
                        String deltaFrozen, String deltaPending, String eventType, String causeCommandId, String entryId,

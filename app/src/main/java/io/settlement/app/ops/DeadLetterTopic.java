@@ -92,9 +92,9 @@ public final class DeadLetterTopic {
     }
 
     /** What a replay did (or, dry, would do) with one chosen dead letter. */
-    public record Replay(DeadLetter letter, Outcome outcome, String detail) {}
+    public record Replay(DeadLetter letter, ReplayOutcome outcome, String detail) {}
 
-    public enum Outcome { REPLAYED, WOULD_REPLAY, ALREADY_REPLAYED, NOT_REPLAYABLE }
+    public enum ReplayOutcome { REPLAYED, WOULD_REPLAY, ALREADY_REPLAYED, NOT_REPLAYABLE }
 
     /**
      * Publishes each chosen dead letter's key and value to its source topic (partitioned by its
@@ -116,13 +116,13 @@ public final class DeadLetterTopic {
             // Fences any replay still under way and settles its transaction before the log is read.
             producer.initTransactions();
             List<Replay> plan = decide(chosen, replayed(), false);
-            if (plan.stream().noneMatch(replay -> replay.outcome() == Outcome.REPLAYED)) {
+            if (plan.stream().noneMatch(replay -> replay.outcome() == ReplayOutcome.REPLAYED)) {
                 return plan;
             }
             producer.beginTransaction();
             String at = Instant.now().toString();
             for (Replay replay : plan) {
-                if (replay.outcome() != Outcome.REPLAYED) {
+                if (replay.outcome() != ReplayOutcome.REPLAYED) {
                     continue;
                 }
                 DeadLetter letter = replay.letter();
@@ -147,11 +147,11 @@ public final class DeadLetterTopic {
             }
             Optional<String> whyNot = letter.whyNotReplayable(topics);
             if (replayed.containsKey(letter.id())) {
-                plan.add(new Replay(letter, Outcome.ALREADY_REPLAYED, replayed.get(letter.id())));
+                plan.add(new Replay(letter, ReplayOutcome.ALREADY_REPLAYED, replayed.get(letter.id())));
             } else if (whyNot.isPresent()) {
-                plan.add(new Replay(letter, Outcome.NOT_REPLAYABLE, whyNot.get()));
+                plan.add(new Replay(letter, ReplayOutcome.NOT_REPLAYABLE, whyNot.get()));
             } else {
-                plan.add(new Replay(letter, dryRun ? Outcome.WOULD_REPLAY : Outcome.REPLAYED, "to " + letter.sourceTopic().orElseThrow()));
+                plan.add(new Replay(letter, dryRun ? ReplayOutcome.WOULD_REPLAY : ReplayOutcome.REPLAYED, "to " + letter.sourceTopic().orElseThrow()));
             }
         }
         return plan;

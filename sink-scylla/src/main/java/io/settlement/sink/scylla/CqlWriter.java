@@ -4,6 +4,7 @@ import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.BatchStatement;
 import com.datastax.oss.driver.api.core.cql.BatchType;
 import com.datastax.oss.driver.api.core.cql.Statement;
+import io.settlement.sink.Backoff;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,14 +22,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * failed after the last attempt.
  */
 public final class CqlWriter {
-    /** Waits between attempts; a seam so tests need not wait. */
-    @FunctionalInterface
-    public interface Backoff {
-        void pause(long millis) throws InterruptedException;
-    }
-
     /** What became of one {@link #write}: requests answered, and the last error if some never were. */
-    public record Outcome(int requests, int failedRequests, Throwable lastError, int attempts) {
+    public record WriteReport(int requests, int failedRequests, Throwable lastError, int attempts) {
         public boolean succeeded() {
             return failedRequests == 0;
         }
@@ -61,7 +56,7 @@ public final class CqlWriter {
     }
 
     /** Writes every upsert, retrying failed requests up to {@code retryAttemptsMax} attempts in all. */
-    public Outcome write(List<RowWrite> writes) throws InterruptedException {
+    public WriteReport write(List<RowWrite> writes) throws InterruptedException {
         List<Request> pending = requests(writes);
         int requests = pending.size();
         Throwable lastError = null;
@@ -79,7 +74,7 @@ public final class CqlWriter {
             }
             pending = failed;
         }
-        return new Outcome(requests, pending.size(), lastError, attempt);
+        return new WriteReport(requests, pending.size(), lastError, attempt);
     }
 
     private static final class Request {

@@ -9,6 +9,7 @@ import io.settlement.avro.BalanceEvent;
 import io.settlement.avro.JournalEntry;
 import io.settlement.avro.SettlementResult;
 import io.settlement.contract.Topics;
+import io.settlement.sink.Backoff;
 import io.settlement.sink.SinkConsumers;
 import io.settlement.sink.SinkHealth;
 import io.settlement.sink.SinkLoop;
@@ -65,7 +66,7 @@ public final class ScyllaSink implements Runnable, SinkHealth, AutoCloseable {
     private final TableWrites tables;
     private final CqlWriter writer;
     private final ScyllaSinkSettings settings;
-    private final CqlWriter.Backoff backoff;
+    private final Backoff backoff;
     private final Deserializer<JournalEntry> journalDecoder;
     private final Deserializer<BalanceEvent> eventDecoder;
     private final Deserializer<SettlementResult> resultDecoder;
@@ -86,7 +87,7 @@ public final class ScyllaSink implements Runnable, SinkHealth, AutoCloseable {
      * @param backoff  how the sink waits before trying again ({@code Thread::sleep} outside tests)
      */
     public ScyllaSink(Consumer<byte[], byte[]> consumer, Topics topics, CqlSession session, String keyspace,
-                      ScyllaSinkSettings settings, MeterRegistry registry, CqlWriter.Backoff backoff) {
+                      ScyllaSinkSettings settings, MeterRegistry registry, Backoff backoff) {
         this.consumer = consumer;
         this.loop = new SinkLoop("ScyllaDB sink", consumer);
         this.topics = topics;
@@ -188,7 +189,7 @@ public final class ScyllaSink implements Runnable, SinkHealth, AutoCloseable {
                 counts.merge(partition, 1, Integer::sum);
             }
         }
-        CqlWriter.Outcome outcome = writer.write(writes);
+        CqlWriter.WriteReport outcome = writer.write(writes);
         if (!outcome.succeeded()) {
             rewind(firstOffsets, outcome);
             return;
@@ -233,7 +234,7 @@ public final class ScyllaSink implements Runnable, SinkHealth, AutoCloseable {
     }
 
     /** Reads the poll's records again after a pause that grows with every failed poll. */
-    private void rewind(Map<TopicPartition, Long> firstOffsets, CqlWriter.Outcome outcome) throws InterruptedException {
+    private void rewind(Map<TopicPartition, Long> firstOffsets, CqlWriter.WriteReport outcome) throws InterruptedException {
         failedPolls++;
         rewinds.increment();
         databaseProblem = outcome.failedRequests() + " of " + outcome.requests() + " requests failed after "

@@ -1,5 +1,6 @@
 package io.settlement.sink.tigerbeetle;
 
+import io.settlement.sink.Backoff;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -45,12 +46,6 @@ public final class LiveReconciler {
         Map<Integer, Long> sinkCommitted();
     }
 
-    /** Waits between two looks at the sink's progress; a seam for tests. */
-    @FunctionalInterface
-    public interface Pause {
-        void pause(long millis) throws InterruptedException;
-    }
-
     /**
      * One check's outcome.
      *
@@ -74,9 +69,10 @@ public final class LiveReconciler {
 
     private final Sources sources;
     private final Reconciler reconciler;
-    private final Pause pause;
+    /** Waits between two looks at the sink's progress. */
+    private final Backoff pause;
 
-    public LiveReconciler(Sources sources, LedgerClient ledger, Pause pause) {
+    public LiveReconciler(Sources sources, LedgerClient ledger, Backoff pause) {
         this.sources = sources;
         this.reconciler = new Reconciler(ledger);
         this.pause = pause;

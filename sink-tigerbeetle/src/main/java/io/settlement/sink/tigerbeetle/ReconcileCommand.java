@@ -17,7 +17,7 @@ public final class ReconcileCommand {
     public static final int EXIT_DIFFERENT = 1;
     public static final int EXIT_UNAVAILABLE = 3;
 
-    public record Outcome(List<BalanceDifference> differences, int exitCode) {}
+    public record Reconciliation(List<BalanceDifference> differences, int exitCode) {}
 
     private final Reconciler reconciler;
 
@@ -25,16 +25,16 @@ public final class ReconcileCommand {
         this.reconciler = new Reconciler(ledger);
     }
 
-    public Outcome run(Collection<StoreBalance> storeRows, PrintStream out) {
+    public Reconciliation run(Collection<StoreBalance> storeRows, PrintStream out) {
         List<BalanceDifference> differences;
         try {
             differences = reconciler.reconcile(storeRows);
         } catch (LedgerUnavailableException e) {
             out.println("reconcile: TigerBeetle did not answer: " + e.getMessage());
-            return new Outcome(List.of(), EXIT_UNAVAILABLE);
+            return new Reconciliation(List.of(), EXIT_UNAVAILABLE);
         }
         differences.forEach(difference -> out.println("DIFFERENCE " + difference));
         out.println("reconcile: " + storeRows.size() + " store rows, " + differences.size() + " difference(s)");
-        return new Outcome(differences, differences.isEmpty() ? EXIT_AGREE : EXIT_DIFFERENT);
+        return new Reconciliation(differences, differences.isEmpty() ? EXIT_AGREE : EXIT_DIFFERENT);
     }
 }

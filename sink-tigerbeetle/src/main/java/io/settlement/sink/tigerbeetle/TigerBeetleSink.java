@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.settlement.avro.JournalEntry;
 import io.settlement.contract.Topic;
+import io.settlement.sink.Backoff;
 import io.settlement.sink.SinkConsumers;
 import io.settlement.sink.SinkHealth;
 import io.settlement.sink.SinkLoop;
@@ -53,12 +54,6 @@ public final class TigerBeetleSink implements Runnable, SinkHealth, AutoCloseabl
     public static final String GROUP_ID = "settlement-sink-tigerbeetle";
 
     private static final Logger log = LoggerFactory.getLogger(TigerBeetleSink.class);
-
-    /** Waits between attempts; a seam so tests need not wait. */
-    @FunctionalInterface
-    public interface Backoff {
-        void pause(long millis) throws InterruptedException;
-    }
 
     private final Consumer<byte[], byte[]> consumer;
     private final SinkLoop loop;

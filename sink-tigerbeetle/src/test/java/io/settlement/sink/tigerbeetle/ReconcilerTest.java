@@ -158,7 +158,7 @@ class ReconcilerTest {
         // when one differs, it is printed and the exit code is 1
         List<StoreBalance> rows = new ArrayList<>(stores.rows());
         rows.add(new StoreBalance(9, AccountType.FUNDING, BTC, 1, 0, 0));
-        ReconcileCommand.Outcome outcome = command.run(rows, out);
+        ReconcileCommand.Reconciliation outcome = command.run(rows, out);
         assertThat(outcome.exitCode()).isEqualTo(ReconcileCommand.EXIT_DIFFERENT);
         assertThat(outcome.differences()).hasSize(1);
         assertThat(printed.toString(StandardCharsets.UTF_8)).contains("DIFFERENCE user 9 FUNDING.AVAILABLE asset 1: store 1, TigerBeetle (no account)");

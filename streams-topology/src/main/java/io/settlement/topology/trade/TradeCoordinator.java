@@ -79,7 +79,7 @@ final class TradeCoordinator implements Processor<String, CoordinatorInput, Stri
         }
     }
 
-    private void apply(Record<String, CoordinatorInput> record, String tradeId, TradeState before, TradeSettlement.Step step, LegResult answer) {
+    private void apply(Record<String, CoordinatorInput> record, String tradeId, TradeState before, TradeSettlement.Transition step, LegResult answer) {
         if (step.state() != null) {
             trades.put(tradeId, step.state());
             if (step.state().getStatus() != TradeStatus.PENDING && (before == null || before.getStatus() == TradeStatus.PENDING)) {

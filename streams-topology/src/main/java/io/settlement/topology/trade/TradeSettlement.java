@@ -55,13 +55,13 @@ final class TradeSettlement {
      *     unknown trade or a leg never sent, a credit or refund refused): it goes to the dead-letter
      *     topic so an operator sees it
      */
-    record Step(TradeState state, List<TradeLeg> legs, List<SettlementResult> results, Anomaly anomaly) {
-        static Step nothing() {
-            return new Step(null, List.of(), List.of(), null);
+    record Transition(TradeState state, List<TradeLeg> legs, List<SettlementResult> results, Anomaly anomaly) {
+        static Transition nothing() {
+            return new Transition(null, List.of(), List.of(), null);
         }
 
-        static Step anomaly(Anomaly anomaly) {
-            return new Step(null, List.of(), List.of(), anomaly);
+        static Transition anomaly(Anomaly anomaly) {
+            return new Transition(null, List.of(), List.of(), anomaly);
         }
     }
 
@@ -74,10 +74,10 @@ final class TradeSettlement {
      * @param recorded the full state of the trade with this id, null if none is kept
      * @param retired what is kept of it once its full state was compacted, null if none
      */
-    Step onTrade(TradeState recorded, RetiredTrade retired, Trade trade, Instant now) {
+    Transition onTrade(TradeState recorded, RetiredTrade retired, Trade trade, Instant now) {
         if (trade.getTradeId() == null || trade.getTradeId().isBlank()) {
             // No id: nothing to remember it under; answer and forget.
-            return new Step(null, List.of(), List.of(result(trade, ResultStatus.REJECTED, Reason.MISSING_ID, "trade_id is empty", now)), null);
+            return new Transition(null, List.of(), List.of(result(trade, ResultStatus.REJECTED, Reason.MISSING_ID, "trade_id is empty", now)), null);
         }
         String fingerprint = TradeFingerprint.of(trade);
         if (recorded != null) {
@@ -91,7 +91,7 @@ final class TradeSettlement {
                             + retention + "; a replay changes nothing", now)
                     : result(trade, ResultStatus.REJECTED, Reason.ID_CONFLICT, "trade id " + trade.getTradeId()
                             + " already named another trade, which ended " + retired.status(), now);
-            return new Step(null, List.of(), List.of(answer), null);
+            return new Transition(null, List.of(), List.of(answer), null);
         }
         Optional<Rejection> violation = TradeRules.firstViolation(trade, assets, now, retention);
         if (violation.isPresent()) {
@@ -103,27 +103,27 @@ final class TradeSettlement {
                     .setResult(rejected)
                     .setFinishedAt(now)
                     .build();
-            return new Step(state, List.of(), List.of(rejected), null);
+            return new Transition(state, List.of(), List.of(rejected), null);
         }
         TradeState state = newState(trade, fingerprint, now)
                 .setBuyerDebit(LegProgress.SENT)
                 .setSellerDebit(LegProgress.SENT)
                 .build();
-        return new Step(state, List.of(debit(state, TradeSide.BUYER, now), debit(state, TradeSide.SELLER, now)), List.of(), null);
+        return new Transition(state, List.of(debit(state, TradeSide.BUYER, now), debit(state, TradeSide.SELLER, now)), List.of(), null);
     }
 
-    private Step onDuplicate(TradeState recorded, Trade trade, String fingerprint, Instant now) {
+    private Transition onDuplicate(TradeState recorded, Trade trade, String fingerprint, Instant now) {
         if (fingerprint.equals(recorded.getFingerprint())) {
             // A retry of the same trade: the first result again if there is one; if the trade is
             // still settling, its one result is on its way and a second would break "one result per trade".
             return recorded.getResult() == null
-                    ? Step.nothing()
-                    : new Step(null, List.of(), List.of(recorded.getResult()), null);
+                    ? Transition.nothing()
+                    : new Transition(null, List.of(), List.of(recorded.getResult()), null);
         }
         SettlementResult conflict = result(trade, ResultStatus.REJECTED, Reason.ID_CONFLICT,
                 "trade id " + trade.getTradeId() + " already names a trade with other content", now);
         if (recorded.getResult() != null || recorded.getDeferredConflicts().size() >= DEFERRED_CONFLICTS_MAX) {
-            return new Step(null, List.of(), List.of(conflict), null);
+            return new Transition(null, List.of(), List.of(conflict), null);
         }
         // Answered right after the original trade's own result, so that whoever reads the results
         // topic in order sees the trade's outcome first under its key.
@@ -131,27 +131,27 @@ final class TradeSettlement {
         List<SettlementResult> deferred = new ArrayList<>(state.getDeferredConflicts());
         deferred.add(conflict);
         state.setDeferredConflicts(deferred);
-        return new Step(state, List.of(), List.of(), null);
+        return new Transition(state, List.of(), List.of(), null);
     }
 
     /** A balance task answers one of the trade's legs. */
-    Step onLegResult(TradeState recorded, LegResult answer, Instant now) {
+    Transition onLegResult(TradeState recorded, LegResult answer, Instant now) {
         if (recorded == null) {
-            return Step.anomaly(new Anomaly("UNKNOWN_TRADE", "leg result for trade " + answer.getTradeId() + " which this task does not know"));
+            return Transition.anomaly(new Anomaly("UNKNOWN_TRADE", "leg result for trade " + answer.getTradeId() + " which this task does not know"));
         }
         Trade trade = recorded.getTrade();
         long expectedUser = party(trade, answer.getSide()).getUserId();
         if (answer.getUserId() != expectedUser) {
-            return Step.anomaly(new Anomaly("LEG_USER_MISMATCH", "leg result names user " + answer.getUserId()
+            return Transition.anomaly(new Anomaly("LEG_USER_MISMATCH", "leg result names user " + answer.getUserId()
                     + " but the " + answer.getSide() + " of trade " + trade.getTradeId() + " is " + expectedUser));
         }
         LegProgress progress = progress(recorded, answer.getSide(), answer.getPhase());
         LegProgress answered = answer.getStatus() == ResultStatus.ACCEPTED ? LegProgress.ACCEPTED : LegProgress.REJECTED;
         if (progress == answered) {
-            return Step.nothing(); // the same answer again: already applied
+            return Transition.nothing(); // the same answer again: already applied
         }
         if (progress != LegProgress.SENT) {
-            return Step.anomaly(new Anomaly("UNEXPECTED_LEG_RESULT", answer.getSide() + " " + answer.getPhase()
+            return Transition.anomaly(new Anomaly("UNEXPECTED_LEG_RESULT", answer.getSide() + " " + answer.getPhase()
                     + " of trade " + trade.getTradeId() + " answered " + answered + " but its progress is " + progress));
         }
 
@@ -168,40 +168,40 @@ final class TradeSettlement {
         };
     }
 
-    private Step afterDebit(TradeState state, Instant now) {
+    private Transition afterDebit(TradeState state, Instant now) {
         Trade trade = state.getTrade();
         LegProgress buyer = state.getBuyerDebit();
         LegProgress seller = state.getSellerDebit();
         if (buyer == LegProgress.ACCEPTED && seller == LegProgress.ACCEPTED) {
             state.setBuyerCredit(LegProgress.SENT);
             state.setSellerCredit(LegProgress.SENT);
-            return new Step(state, List.of(credit(state, TradeSide.BUYER, now), credit(state, TradeSide.SELLER, now)), List.of(), null);
+            return new Transition(state, List.of(credit(state, TradeSide.BUYER, now), credit(state, TradeSide.SELLER, now)), List.of(), null);
         }
         if (buyer == LegProgress.REJECTED && seller == LegProgress.REJECTED) {
             return finish(state, TradeStatus.REJECTED, now); // nothing reached CLEARING
         }
         if (buyer == LegProgress.ACCEPTED && seller == LegProgress.REJECTED) {
             state.setBuyerRefund(LegProgress.SENT);
-            return new Step(state, List.of(refund(state, TradeSide.BUYER, now)), List.of(), null);
+            return new Transition(state, List.of(refund(state, TradeSide.BUYER, now)), List.of(), null);
         }
         if (buyer == LegProgress.REJECTED && seller == LegProgress.ACCEPTED) {
             state.setSellerRefund(LegProgress.SENT);
-            return new Step(state, List.of(refund(state, TradeSide.SELLER, now)), List.of(), null);
+            return new Transition(state, List.of(refund(state, TradeSide.SELLER, now)), List.of(), null);
         }
-        return new Step(state, List.of(), List.of(), null); // the other debit has not answered yet
+        return new Transition(state, List.of(), List.of(), null); // the other debit has not answered yet
     }
 
-    private Step afterCredit(TradeState state, LegProgress answered, Instant now) {
+    private Transition afterCredit(TradeState state, LegProgress answered, Instant now) {
         if (answered == LegProgress.REJECTED) {
             return stuck(state, "CREDIT");
         }
         if (state.getBuyerCredit() == LegProgress.ACCEPTED && state.getSellerCredit() == LegProgress.ACCEPTED) {
             return finish(state, TradeStatus.SETTLED, now);
         }
-        return new Step(state, List.of(), List.of(), null);
+        return new Transition(state, List.of(), List.of(), null);
     }
 
-    private Step afterRefund(TradeState state, LegProgress answered, Instant now) {
+    private Transition afterRefund(TradeState state, LegProgress answered, Instant now) {
         if (answered == LegProgress.REJECTED) {
             return stuck(state, "REFUND");
         }
@@ -215,14 +215,14 @@ final class TradeSettlement {
      * trade's units stay in CLEARING, the trade stays PENDING with the refusal recorded, and the
      * dead-letter topic tells an operator.
      */
-    private static Step stuck(TradeState state, String phase) {
+    private static Transition stuck(TradeState state, String phase) {
         String detail = phase + " leg of trade " + state.getTrade().getTradeId() + " refused (" + state.getReason()
                 + "); its units stay in CLEARING until an operator resolves it";
         state.setDetail(detail);
-        return new Step(state, List.of(), List.of(), new Anomaly("LEG_REFUSED", detail));
+        return new Transition(state, List.of(), List.of(), new Anomaly("LEG_REFUSED", detail));
     }
 
-    private static Step finish(TradeState state, TradeStatus status, Instant now) {
+    private static Transition finish(TradeState state, TradeStatus status, Instant now) {
         Trade trade = state.getTrade();
         SettlementResult result = status == TradeStatus.SETTLED
                 ? result(trade, ResultStatus.ACCEPTED, null, null, now)
@@ -234,7 +234,7 @@ final class TradeSettlement {
         state.setResult(result);
         state.setFinishedAt(now);
         state.setDeferredConflicts(List.of());
-        return new Step(state, List.of(), List.copyOf(results), null);
+        return new Transition(state, List.of(), List.copyOf(results), null);
     }
 
     private static TradeState.Builder newState(Trade trade, String fingerprint, Instant now) {

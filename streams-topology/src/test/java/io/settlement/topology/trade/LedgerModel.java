@@ -14,11 +14,11 @@ import java.util.Map;
  * buyer debit first, then the seller's (the order the coordinator sends them in).
  */
 final class LedgerModel {
-    record Outcome(ResultStatus status, Reason reason) {
-        static final Outcome ACCEPTED = new Outcome(ResultStatus.ACCEPTED, null);
+    record Expected(ResultStatus status, Reason reason) {
+        static final Expected ACCEPTED = new Expected(ResultStatus.ACCEPTED, null);
 
-        static Outcome rejected(Reason reason) {
-            return new Outcome(ResultStatus.REJECTED, reason);
+        static Expected rejected(Reason reason) {
+            return new Expected(ResultStatus.REJECTED, reason);
         }
     }
 
@@ -97,19 +97,19 @@ final class LedgerModel {
         return ResultStatus.ACCEPTED;
     }
 
-    Outcome trade(Trade trade) {
+    Expected trade(Trade trade) {
         if (trade.getBaseQty() <= 0 || trade.getQuoteQty() <= 0) {
-            return Outcome.rejected(Reason.INVALID_AMOUNT);
+            return Expected.rejected(Reason.INVALID_AMOUNT);
         }
         if (trade.getBuyer().getFee() > trade.getBaseQty() || trade.getSeller().getFee() > trade.getQuoteQty()) {
-            return Outcome.rejected(Reason.FEE_TOO_LARGE);
+            return Expected.rejected(Reason.FEE_TOO_LARGE);
         }
         Reason buyerDebit = debit(trade.getBuyer(), trade.getQuoteAsset(), trade.getQuoteQty());
         Reason sellerDebit = debit(trade.getSeller(), trade.getBaseAsset(), trade.getBaseQty());
         if (buyerDebit == null && sellerDebit == null) {
             add(spot, trade.getBuyer().getUserId(), trade.getBaseAsset(), trade.getBaseQty() - trade.getBuyer().getFee());
             add(spot, trade.getSeller().getUserId(), trade.getQuoteAsset(), trade.getQuoteQty() - trade.getSeller().getFee());
-            return Outcome.ACCEPTED;
+            return Expected.ACCEPTED;
         }
         if (buyerDebit == null) {
             refund(trade.getBuyer(), trade.getQuoteAsset(), trade.getQuoteQty());
@@ -117,7 +117,7 @@ final class LedgerModel {
         if (sellerDebit == null) {
             refund(trade.getSeller(), trade.getBaseAsset(), trade.getBaseQty());
         }
-        return Outcome.rejected(buyerDebit != null ? buyerDebit : sellerDebit);
+        return Expected.rejected(buyerDebit != null ? buyerDebit : sellerDebit);
     }
 
     /** A refund goes back to where its debit came from: the order's reservation, or SPOT.available. */

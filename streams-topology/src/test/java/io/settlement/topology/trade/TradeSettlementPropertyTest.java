@@ -181,7 +181,7 @@ class TradeSettlementPropertyTest {
                 tradesSent.add(trade);
                 SettlementResult result = sendTrade(trade);
                 firstTradeResults.put(trade.getTradeId(), result);
-                LedgerModel.Outcome expected = model.trade(trade);
+                LedgerModel.Expected expected = model.trade(trade);
                 assertThat(result.getStatus()).as("status of %s after %s", trade, action).isEqualTo(expected.status());
                 assertThat(result.getReason()).as("reason of %s", trade).isEqualTo(expected.reason());
                 tradeOutcomes.merge(result.getReason() == null ? "SETTLED" : result.getReason().name(), 1, Integer::sum);
