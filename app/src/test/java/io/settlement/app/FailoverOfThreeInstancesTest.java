@@ -9,6 +9,7 @@ import io.settlement.avro.ResultStatus;
 import io.settlement.avro.SettlementResult;
 import io.settlement.avro.Trade;
 import io.settlement.avro.TradeParty;
+import io.settlement.http.TokenMinter;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -17,6 +18,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -449,40 +451,15 @@ class FailoverOfThreeInstancesTest {
 
     /** What `run` verifies tokens with: an RSA key of this test's, its public half as a PEM file, as an identity provider's would be. */
     private static final String TOKEN_ISSUER = "failover-test";
-    private static final java.security.KeyPair TOKEN_KEYS = rsaKeys();
-    private static final String SERVICE_TOKEN = serviceToken();
-
-    private static java.security.KeyPair rsaKeys() {
-        try {
-            java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("RSA");
-            generator.initialize(2048);
-            return generator.generateKeyPair();
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JVM has RSA", e);
-        }
-    }
-
+    private static final KeyPair TOKEN_KEYS = TokenMinter.rsaKeyPair();
     /** A wallet-service token (scope settlement:service): it submits for and reads every user. */
-    private static String serviceToken() {
-        try {
-            com.nimbusds.jwt.SignedJWT jwt = new com.nimbusds.jwt.SignedJWT(new com.nimbusds.jose.JWSHeader(com.nimbusds.jose.JWSAlgorithm.RS256),
-                    new com.nimbusds.jwt.JWTClaimsSet.Builder().issuer(TOKEN_ISSUER).audience("settlement-api").subject("failover-load")
-                            .claim("scope", "settlement:service").issueTime(new java.util.Date())
-                            .expirationTime(new java.util.Date(System.currentTimeMillis() + Duration.ofHours(2).toMillis())).build());
-            jwt.sign(new com.nimbusds.jose.crypto.RSASSASigner(TOKEN_KEYS.getPrivate()));
-            return jwt.serialize();
-        } catch (com.nimbusds.jose.JOSEException e) {
-            throw new IllegalStateException(e);
-        }
-    }
+    private static final String SERVICE_TOKEN = TokenMinter.rsa(TOKEN_KEYS.getPrivate(), TOKEN_ISSUER, "settlement-api")
+            .service("failover-load", Duration.ofHours(2));
 
     private Path writePublicKey() {
         Path file = dir.resolve("token-public-key.pem");
-        String pem = "-----BEGIN PUBLIC KEY-----\n"
-                + java.util.Base64.getMimeEncoder(64, "\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).encodeToString(TOKEN_KEYS.getPublic().getEncoded())
-                + "\n-----END PUBLIC KEY-----\n";
         try {
-            java.nio.file.Files.writeString(file, pem);
+            Files.writeString(file, TokenMinter.publicKeyPem(TOKEN_KEYS.getPublic()));
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

@@ -5,6 +5,8 @@ import io.settlement.avro.Deposit;
 import io.settlement.contract.AvroSerdes;
 import io.settlement.contract.Topics;
 import io.settlement.contract.UserPartitioner;
+import io.settlement.http.TokenMinter;
+import io.settlement.topology.FlushingStores;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -15,6 +17,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -46,8 +49,10 @@ import picocli.CommandLine.Option;
 
 /**
  * The recovery benchmark: how long a {@code settlement run} instance takes to come back after a
- * SIGKILL under load, with transactional state stores off ("before") and on ("after"), in one run
- * on one embedded broker. For each variant it starts the app in a JVM of its own (the app's main
+ * SIGKILL under load, in one run on one embedded broker, for variants of the stores: transactional
+ * state stores off, on with Kafka Streams' default RocksDB memtables (16 MB), and on with the
+ * app's smaller memtables ({@link FlushingStores}), which flush often enough that a restart
+ * replays only the tail of each changelog. For each variant it starts the app in a JVM of its own (the app's main
  * class on this classpath: the bench jar carries the app), fills the stores with one deposit per
  * user, keeps a steady stream of deposits coming, kills the instance with SIGKILL, starts it again
  * on the same state dir at once, and reports the time until {@code /health/ready} answers, until a
@@ -75,8 +80,10 @@ public final class RecoveryBench implements Callable<Integer> {
     @Option(names = "--kill-after-s", defaultValue = "5", description = "Seconds of steady load before the SIGKILL; default: ${DEFAULT-VALUE}")
     int killAfterSeconds;
 
-    @Option(names = "--variants", defaultValue = "off,on", split = ",",
-            description = "Transactional state stores per variant, in order (off = before, on = after); default: ${DEFAULT-VALUE}")
+    @Option(names = "--variants", defaultValue = "off,on-16mb,on", split = ",",
+            description = "Per variant, in order: transactional state stores off or on, and -<N>mb for RocksDB memtables of N MB "
+                    + "instead of the app's (16 MB is Kafka Streams' default, under which a store may never flush before a crash); "
+                    + "default: ${DEFAULT-VALUE}")
     List<String> variants;
 
     @Option(names = "--data-dir", defaultValue = "target/recovery-bench", description = "Broker data and state dirs (emptied first); default: ${DEFAULT-VALUE}")
@@ -85,7 +92,14 @@ public final class RecoveryBench implements Callable<Integer> {
     @Option(names = "--timeout-s", defaultValue = "900", description = "Seconds any one wait may take; default: ${DEFAULT-VALUE}")
     int timeoutSeconds;
 
+    /** The issuer of the benchmark's tokens; {@code run} verifies them with the key pair's public half. */
+    static final String TOKEN_ISSUER = "settlement-recovery-bench";
+
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    private final KeyPair tokenKeys = TokenMinter.rsaKeyPair();
+    /** A service token (reads every user and {@code /metrics}), sent on every request. */
+    private final String authorization = "Bearer " + TokenMinter.rsa(tokenKeys.getPrivate(), TOKEN_ISSUER, "settlement-api")
+            .service("recovery-bench", Duration.ofDays(1));
 
     /** One variant's measurements, in milliseconds from the restart. */
     record Recovery(String variant, int users, long fillMs, long readyMs, long lookupMs, long settledMs, long restartRestored, long firstStartRestored) {}
@@ -99,6 +113,7 @@ public final class RecoveryBench implements Callable<Integer> {
         Path root = dataDir.toAbsolutePath();
         BenchCluster.deleteRecursively(root);
         Files.createDirectories(root);
+        Path publicKey = Files.writeString(root.resolve("token-public-key.pem"), TokenMinter.publicKeyPem(tokenKeys.getPublic()));
         Topics topics = Topics.create(AvroSerdes.SINGLE_OBJECT);
         List<Recovery> recoveries = new ArrayList<>();
         try (BenchCluster cluster = BenchCluster.open(Optional.empty(), root, false);
@@ -110,7 +125,7 @@ public final class RecoveryBench implements Callable<Integer> {
                     users, partitions, loadRate, variants, Instant.now(), Runtime.getRuntime().availableProcessors());
             boolean filled = false;
             for (String variant : variants) {
-                recoveries.add(measure(variant, cluster, topics, producer, !filled, root));
+                recoveries.add(measure(variant, cluster, topics, producer, !filled, root, publicKey));
                 filled = true;
             }
         }
@@ -123,13 +138,15 @@ public final class RecoveryBench implements Callable<Integer> {
         return 0;
     }
 
-    private Recovery measure(String variant, BenchCluster cluster, Topics topics, KafkaProducer<byte[], byte[]> producer, boolean fill, Path root)
+    private Recovery measure(String variant, BenchCluster cluster, Topics topics, KafkaProducer<byte[], byte[]> producer, boolean fill, Path root,
+            Path publicKey)
             throws Exception {
-        boolean transactional = switch (variant) {
-            case "on" -> true;
-            case "off" -> false;
-            default -> throw new CommandLine.ParameterException(new CommandLine(this), "a variant is on or off, not " + variant);
-        };
+        Matcher shape = VARIANT.matcher(variant);
+        if (!shape.matches()) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "a variant is off, on or on-<N>mb, not " + variant);
+        }
+        boolean transactional = shape.group(1).equals("on");
+        long memtableBytes = shape.group(2) == null ? FlushingStores.MEMTABLE_BYTES : Long.parseLong(shape.group(2)) * 1024 * 1024;
         String applicationId = "recovery-" + variant;
         int port = freePort();
         List<String> args = List.of("run",
@@ -141,11 +158,15 @@ public final class RecoveryBench implements Callable<Integer> {
                 "--set", "topic.partitions=" + partitions,
                 "--set", "topic.replication.factor=1",
                 "--set", "num.standby.replicas=0",
+                "--set", "auth.public-key-file=" + publicKey,
+                "--set", "auth.issuer=" + TOKEN_ISSUER,
                 "--set", "streams.main.consumer.group.instance.id=" + applicationId,
-                "--set", "streams.enable.transactional.statestores=" + transactional);
+                "--set", "streams.enable.transactional.statestores=" + transactional,
+                "--set", "streams." + FlushingStores.MEMTABLE_BYTES_CONFIG + "=" + memtableBytes);
         String base = "http://127.0.0.1:" + port;
         Path log = root.resolve("instance-" + variant + ".log");
-        System.out.printf("%n[%s] transactional state stores %s; instance log %s%n", variant, transactional, log);
+        System.out.printf("%n[%s] transactional state stores %s, RocksDB memtables of %d MB; instance log %s%n", variant, transactional,
+                memtableBytes / 1024 / 1024, log);
 
         Process instance = start(args, log);
         long startNs = System.nanoTime();
@@ -219,7 +240,7 @@ public final class RecoveryBench implements Callable<Integer> {
                 throw new IllegalStateException("the instance exited with " + instance.exitValue() + " (see its log)");
             }
             try {
-                HttpResponse<Void> response = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).GET().build(),
+                HttpResponse<Void> response = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).header("Authorization", authorization).GET().build(),
                         HttpResponse.BodyHandlers.discarding());
                 if (response.statusCode() == 200) {
                     return System.nanoTime();
@@ -260,12 +281,16 @@ public final class RecoveryBench implements Callable<Integer> {
         throw new IllegalStateException("group " + group + " did not catch up within " + timeoutSeconds + " s");
     }
 
+    /** A variant: transactional stores off or on, and optionally the memtable size in MB (default {@link FlushingStores#MEMTABLE_BYTES}). */
+    private static final Pattern VARIANT = Pattern.compile("(off|on)(?:-([0-9]{1,5})mb)?");
+
     private static final Pattern RESTORED = Pattern.compile("^settlement_restore_records_total(?:\\{[^}]*\\})? ([0-9.E+]+)$", Pattern.MULTILINE);
 
     /** The changelog records the instance restored since it started, over every store, from its /metrics; -1 if none is reported. */
     private long restored(String base) throws InterruptedException {
         try {
-            String metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).timeout(Duration.ofSeconds(10)).GET().build(),
+            String metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).timeout(Duration.ofSeconds(10))
+                            .header("Authorization", authorization).GET().build(),
                     HttpResponse.BodyHandlers.ofString()).body();
             Matcher matcher = RESTORED.matcher(metrics);
             long restored = -1;

@@ -24,7 +24,6 @@ import java.security.interfaces.RSAPublicKey;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.Date;
 import org.junit.jupiter.api.Test;
 
@@ -36,9 +35,9 @@ class JwtAuthenticatorTest {
     @Test
     void anRsaPublicKeyFromPemVerifiesRs256TokensAndRefusesAnHmacTokenSignedWithItsBytes() throws Exception {
         // given an RSA key pair, the public half as PEM
-        KeyPair pair = rsa();
+        KeyPair pair = TokenMinter.rsaKeyPair();
         JwtAuthenticator authenticator = new JwtAuthenticator(AuthSettings.publicKey(
-                AuthSettings.parsePem(pem(pair.getPublic().getEncoded())), ISSUER, AUDIENCE, Duration.ofSeconds(60)));
+                AuthSettings.parsePem(TokenMinter.publicKeyPem(pair.getPublic())), ISSUER, AUDIENCE, Duration.ofSeconds(60)));
         // when a user token and a service token signed with the private half arrive, then they are accepted
         assertThat(authenticator.authenticate("Bearer " + token(new RSASSASigner(pair.getPrivate()), JWSAlgorithm.RS256, "42", null)))
                 .isEqualTo(new Caller("42", Caller.Role.USER));
@@ -56,7 +55,7 @@ class JwtAuthenticatorTest {
         generator.initialize(new ECGenParameterSpec("secp256r1"));
         KeyPair pair = generator.generateKeyPair();
         JwtAuthenticator authenticator = new JwtAuthenticator(AuthSettings.publicKey(
-                AuthSettings.parsePem(pem(pair.getPublic().getEncoded())), ISSUER, AUDIENCE, Duration.ofSeconds(60)));
+                AuthSettings.parsePem(TokenMinter.publicKeyPem(pair.getPublic())), ISSUER, AUDIENCE, Duration.ofSeconds(60)));
         String token = token(new ECDSASigner((ECPrivateKey) pair.getPrivate()), JWSAlgorithm.ES256, "ops", JwtAuthenticator.SCOPE_OPERATOR);
         assertThat(authenticator.authenticate("Bearer " + token)).isEqualTo(new Caller("ops", Caller.Role.OPERATOR));
     }
@@ -64,7 +63,7 @@ class JwtAuthenticatorTest {
     @Test
     void aJwksUrlIsFetchedAndItsKeyVerifiesTokensByKeyId() throws Exception {
         // given an identity provider serving its JWKS on 127.0.0.1
-        KeyPair pair = rsa();
+        KeyPair pair = TokenMinter.rsaKeyPair();
         RSAKey jwk = new RSAKey.Builder((RSAPublicKey) pair.getPublic()).keyID("key-1").build();
         byte[] jwks = new JWKSet(jwk).toString().getBytes(StandardCharsets.UTF_8);
         HttpServer idp = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -82,7 +81,7 @@ class JwtAuthenticatorTest {
             SignedJWT good = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("key-1").build(), claims("42", null));
             good.sign(new RSASSASigner(pair.getPrivate()));
             SignedJWT forged = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("key-1").build(), claims("42", null));
-            forged.sign(new RSASSASigner(rsa().getPrivate()));
+            forged.sign(new RSASSASigner(TokenMinter.rsaKeyPair().getPrivate()));
             // then the first is the user, the second refused
             assertThat(authenticator.authenticate("Bearer " + good.serialize())).isEqualTo(new Caller("42", Caller.Role.USER));
             assertThatThrownBy(() -> authenticator.authenticate("Bearer " + forged.serialize()))
@@ -102,16 +101,7 @@ class JwtAuthenticatorTest {
                 ISSUER, AUDIENCE, Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
     }
 
-    private static KeyPair rsa() throws Exception {
-        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
-        generator.initialize(2048);
-        return generator.generateKeyPair();
-    }
 
-    private static String pem(byte[] der) {
-        return "-----BEGIN PUBLIC KEY-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
-                + "\n-----END PUBLIC KEY-----\n";
-    }
 
     private static JWTClaimsSet claims(String subject, String scope) {
         Instant now = Instant.now();
