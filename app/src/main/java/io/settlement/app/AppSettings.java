@@ -1,12 +1,15 @@
 package io.settlement.app;
 
 import io.settlement.contract.AvroSerdes;
+import io.settlement.http.ApiConfig;
 import io.settlement.http.ApiSecurity;
 import io.settlement.http.AuthSettings;
 import io.settlement.serde.confluent.ConfluentSerdeConfig;
 import io.settlement.serde.confluent.WireFormats;
+import io.settlement.sink.scylla.ScyllaConfig;
 import io.settlement.sink.scylla.ScyllaEndpoint;
 import io.settlement.sink.scylla.ScyllaSinkSettings;
+import io.settlement.sink.tigerbeetle.TigerBeetleSettings;
 import io.settlement.topology.Assets;
 import io.settlement.topology.SettlementConfig;
 import java.io.IOException;
@@ -16,10 +19,8 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -28,18 +29,41 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.ConfigTransformer;
+import org.apache.kafka.common.config.provider.ConfigProvider;
+import org.apache.kafka.common.config.provider.EnvVarConfigProvider;
+import org.apache.kafka.common.config.provider.FileConfigProvider;
 
 /**
  * The application's configuration: built-in defaults, then {@code config/*.properties} files in
  * the order given, then environment variables, then command-line overrides; the last one wins.
  *
+ * <p>Every setting is declared once, with Kafka's {@link ConfigDef} (type, default, what is valid,
+ * what it means), by the module that uses it: the app's own ({@link #APP_CONFIG}), the topology's
+ * ({@link SettlementConfig#CONFIG_DEF}), the HTTP API's ({@link ApiConfig#CONFIG_DEF}), the wire
+ * format's ({@link ConfluentSerdeConfig#CONFIG_DEF}) and each sink's ({@link ScyllaConfig#CONFIG_DEF},
+ * {@link TigerBeetleSettings#CONFIG_DEF}); {@link #CONFIG_DEF} composes them, every value is checked
+ * against it at load, and docs/configuration.md is generated from it ({@link ConfigurationDocs}).
+ * Keys are lower case words separated by dots, as Kafka's own.
+ *
  * <p>Every key has an environment variable: {@code SETTLEMENT_} followed by the key in upper
- * case with dots and dashes as underscores ({@code bootstrap.servers} is
- * {@code SETTLEMENT_BOOTSTRAP_SERVERS}). Keys starting with {@code kafka.} are passed, without
- * the prefix, to every Kafka client the app creates (security settings, for example);
- * {@code SETTLEMENT_KAFKA_SASL_MECHANISM} sets {@code kafka.sasl.mechanism}. Keys starting with
- * {@code streams.} go to Kafka Streams only, and win over what the app sets. An unknown key in a
- * file is a configuration error, so a typo never silently falls back to a default.
+ * case with dots as underscores ({@code bootstrap.servers} is {@code SETTLEMENT_BOOTSTRAP_SERVERS}).
+ * Keys starting with {@code kafka.} are passed, without the prefix, to every Kafka client the app
+ * creates (security settings, for example); {@code SETTLEMENT_KAFKA_SASL_MECHANISM} sets
+ * {@code kafka.sasl.mechanism}. Keys starting with {@code streams.} go to Kafka Streams only, and
+ * win over what the app sets. An unknown key in a file is a configuration error, so a typo never
+ * silently falls back to a default.
+ *
+ * <p>Any value may name a secret instead of holding it, through Kafka's config providers:
+ * {@code ${env:NAME}} (an environment variable) and {@code ${file:/path/to/file.properties:key}}.
  */
 public final class AppSettings {
     public static final String ENV_PREFIX = "SETTLEMENT_";
@@ -47,6 +71,8 @@ public final class AppSettings {
     public static final String KAFKA_PREFIX = "kafka.";
     /** Keys with this prefix go to Kafka Streams only, prefix removed; they win over what the app sets. */
     public static final String STREAMS_PREFIX = "streams.";
+    /** Keys with this prefix are the schema registry client's (docs/confluent.md); passed to the wire format as they are. */
+    public static final String SCHEMA_REGISTRY_PREFIX = "schema.registry.";
     /**
      * Static group membership for the one dev instance: a dev process killed and started again
      * takes its old place in the consumer group at once instead of waiting out the session timeout.
@@ -61,126 +87,80 @@ public final class AppSettings {
     public static final String NUM_STANDBY_REPLICAS = "num.standby.replicas";
     public static final String NUM_STREAM_THREADS = "num.stream.threads";
     public static final String COMMIT_INTERVAL_MS = "commit.interval.ms";
-    public static final String HTTP_HOST = "http.host";
-    public static final String HTTP_PORT = "http.port";
-    public static final String HTTP_ADVERTISED_HOST = "http.advertised.host";
-    /** The identity provider's JWKS document; verifies RS/PS/ES-signed bearer tokens (docs/security.md). */
-    public static final String AUTH_JWKS_URL = "auth.jwks-url";
-    /** A PEM file with the RSA or EC public key that verifies bearer tokens (instead of a JWKS URL). */
-    public static final String AUTH_PUBLIC_KEY_FILE = "auth.public-key-file";
-    /** A file with the HS256 secret: {@code dev} only ({@code run} refuses it); dev generates it under its data dir. */
-    public static final String AUTH_HMAC_SECRET_FILE = "auth.hmac-secret-file";
-    public static final String AUTH_ISSUER = "auth.issuer";
-    public static final String AUTH_AUDIENCE = "auth.audience";
-    public static final String AUTH_CLOCK_SKEW_SECONDS = "auth.clock-skew-seconds";
-    public static final String HTTP_POSTS_PER_SECOND = "http.rate-limit.posts-per-second";
-    public static final String HTTP_POST_BURST = "http.rate-limit.post-burst";
-    public static final String ASSETS = "assets";
-    /** How long a command's full first result is kept for retries (ids are remembered for ever); a duration such as 7d. */
-    public static final String COMMAND_RETENTION = "command.retention";
-    /** How often the punctuators look for what has fallen due; a duration such as 5s. */
-    public static final String PURGE_INTERVAL = "purge.interval";
-    /** How long a released order keeps what its announced fills still need; a duration such as 1h. */
-    public static final String ORDER_FILL_GRACE = "order.fill.grace";
-    /** Avro wire format ({@code single-object}, {@code confluent}, {@code class:...}); see docs/confluent.md. */
-    public static final String SERDE_FORMAT = ConfluentSerdeConfig.SERDE_FORMAT;
-    public static final String SCHEMA_REGISTRY_URL = ConfluentSerdeConfig.SCHEMA_REGISTRY_URL;
-    /** Keys with this prefix are the schema registry client's (docs/confluent.md); passed to the wire format as they are. */
-    public static final String SCHEMA_REGISTRY_PREFIX = "schema.registry.";
-    /** Empty: the ScyllaDB sink is off (docs/scylla.md lists every {@code scylla.*} key). */
-    public static final String SCYLLA_CONTACT_POINTS = ScyllaEndpoint.CONTACT_POINTS;
-    public static final String SCYLLA_LOCAL_DATACENTER = ScyllaEndpoint.LOCAL_DATACENTER;
-    public static final String SCYLLA_KEYSPACE = ScyllaEndpoint.KEYSPACE;
-    public static final String SCYLLA_APPLY_SCHEMA = ScyllaSinkSettings.APPLY_SCHEMA;
-    /** Empty: the TigerBeetle sink is off (docs/tigerbeetle.md). */
+    public static final String HTTP_HOST = ApiConfig.HTTP_HOST;
+    public static final String HTTP_PORT = ApiConfig.HTTP_PORT;
+    public static final String HTTP_ADVERTISED_HOST = ApiConfig.HTTP_ADVERTISED_HOST;
+    public static final String AUTH_HMAC_SECRET_FILE = ApiConfig.AUTH_HMAC_SECRET_FILE;
+    public static final String AUTH_ISSUER = ApiConfig.AUTH_ISSUER;
+    public static final String SCYLLA_CONTACT_POINTS = ScyllaConfig.CONTACT_POINTS;
     public static final String TIGERBEETLE_ADDRESSES = TigerBeetleSettings.ADDRESSES;
-    public static final String TIGERBEETLE_CLUSTER_ID = TigerBeetleSettings.CLUSTER_ID;
-    public static final String TIGERBEETLE_REQUEST_TIMEOUT_MS = TigerBeetleSettings.REQUEST_TIMEOUT_MS;
 
     /** The issuer of the tokens {@code dev} and {@code token} mint. */
     public static final String DEV_ISSUER = "settlement-dev";
 
-    /** The defaults of {@code run}: a production-like cluster. */
-    public static final Map<String, String> RUN_DEFAULTS = ordered(
-            APPLICATION_ID, "settlement-streams",
-            BOOTSTRAP_SERVERS, "",
-            STATE_DIR, "./data/streams",
-            TOPIC_PARTITIONS, "12",
-            TOPIC_REPLICATION_FACTOR, "3",
-            NUM_STANDBY_REPLICAS, "1",
-            NUM_STREAM_THREADS, "1",
-            COMMIT_INTERVAL_MS, "100",
-            HTTP_HOST, "0.0.0.0",
-            HTTP_PORT, "8080",
-            HTTP_ADVERTISED_HOST, "",
-            AUTH_JWKS_URL, "",
-            AUTH_PUBLIC_KEY_FILE, "",
-            AUTH_HMAC_SECRET_FILE, "",
-            AUTH_ISSUER, "",
-            AUTH_AUDIENCE, "settlement-api",
-            AUTH_CLOCK_SKEW_SECONDS, String.valueOf(AuthSettings.CLOCK_SKEW_SECONDS_DEFAULT),
-            HTTP_POSTS_PER_SECOND, String.valueOf(ApiSecurity.POSTS_PER_SECOND_DEFAULT),
-            HTTP_POST_BURST, String.valueOf(ApiSecurity.POST_BURST_DEFAULT),
-            ASSETS, Assets.DEFAULT_SPEC,
-            COMMAND_RETENTION, SettlementConfig.COMMAND_RETENTION_DEFAULT.toDays() + "d",
-            PURGE_INTERVAL, SettlementConfig.PURGE_INTERVAL_DEFAULT.toSeconds() + "s",
-            ORDER_FILL_GRACE, SettlementConfig.ORDER_FILL_GRACE_DEFAULT.toHours() + "h",
-            SERDE_FORMAT, WireFormats.SINGLE_OBJECT,
-            SCHEMA_REGISTRY_URL, "",
-            SCYLLA_CONTACT_POINTS, "",
-            SCYLLA_LOCAL_DATACENTER, ScyllaEndpoint.DEFAULT_DATACENTER,
-            SCYLLA_KEYSPACE, ScyllaEndpoint.DEFAULT_KEYSPACE,
-            SCYLLA_APPLY_SCHEMA, String.valueOf(ScyllaSinkSettings.defaults().applySchema()),
-            TIGERBEETLE_ADDRESSES, "",
-            TIGERBEETLE_CLUSTER_ID, "0",
-            TIGERBEETLE_REQUEST_TIMEOUT_MS, String.valueOf(TigerBeetleSettings.REQUEST_TIMEOUT_MS_DEFAULT));
+    /** The app's own settings: where Kafka is, the topics it creates, how Kafka Streams runs. */
+    public static final ConfigDef APP_CONFIG = new ConfigDef()
+            .define(APPLICATION_ID, Type.STRING, "settlement-streams", new ConfigDef.NonEmptyString(), Importance.HIGH,
+                    "The Kafka Streams application id: instances with the same id share the work.")
+            .define(BOOTSTRAP_SERVERS, Type.STRING, "", Importance.HIGH, "The Kafka brokers, host:port,...; required (dev: its embedded broker).")
+            .define(STATE_DIR, Type.STRING, "./data/streams", new ConfigDef.NonEmptyString(), Importance.HIGH,
+                    "Kafka Streams' local state (RocksDB); keep it on a persistent disk (dev: <data-dir>/streams).")
+            .define(TOPIC_PARTITIONS, Type.INT, 12, Range.between(1, 10_000), Importance.HIGH,
+                    "Partitions of the topics dev and --create-topics create; fixed for the life of a deployment.")
+            .define(TOPIC_REPLICATION_FACTOR, Type.INT, 3, Range.between(1, Short.MAX_VALUE), Importance.HIGH,
+                    "Replicas of created topics and of Kafka Streams' internal topics.")
+            .define(NUM_STANDBY_REPLICAS, Type.INT, 1, Range.between(0, 100), Importance.MEDIUM,
+                    "Warm copies of each state store on other instances: fast failover, and lookups answered (marked stale) meanwhile.")
+            .define(NUM_STREAM_THREADS, Type.INT, 1, Range.between(1, 1_000), Importance.MEDIUM, "Stream threads per instance.")
+            .define(COMMIT_INTERVAL_MS, Type.INT, 100, Range.atLeast(1), Importance.MEDIUM,
+                    "How often the exactly-once transaction commits: the floor of a result's latency.");
 
-    /**
-     * Keys without a built-in value that may still be set (files, environment, {@code --set}):
-     * the sinks' tuning and the schema registry client's settings. Absent means the module's default.
-     */
-    public static final Set<String> OPTIONAL_KEYS = Set.of(
-            ScyllaEndpoint.REPLICATION, ScyllaEndpoint.REQUEST_TIMEOUT_MS, ScyllaEndpoint.METADATA_ENABLED,
-            ScyllaSinkSettings.POLL_TIMEOUT_MS, ScyllaSinkSettings.IN_FLIGHT_REQUESTS_MAX,
-            ScyllaSinkSettings.STATEMENTS_PER_BATCH_MAX, ScyllaSinkSettings.RETRY_ATTEMPTS_MAX,
-            ScyllaSinkSettings.RETRY_BACKOFF_INITIAL_MS, ScyllaSinkSettings.RETRY_BACKOFF_MAX_MS,
-            ConfluentSerdeConfig.BASIC_AUTH_USER_INFO, ConfluentSerdeConfig.BASIC_AUTH_USER_INFO_CONFLUENT,
-            ConfluentSerdeConfig.AUTO_REGISTER_SCHEMAS, ConfluentSerdeConfig.VALUE_SUBJECT_NAME_STRATEGY,
-            ConfluentSerdeConfig.CONNECT_TIMEOUT_MS, ConfluentSerdeConfig.REQUEST_TIMEOUT_MS,
-            ConfluentSerdeConfig.ATTEMPTS_MAX, ConfluentSerdeConfig.RETRY_BACKOFF_MS, ConfluentSerdeConfig.RETRY_BACKOFF_MAX_MS,
-            TigerBeetleSettings.RECONCILE_INTERVAL_MS);
+    /** Every setting of the application, each declared once by its module. */
+    public static final ConfigDef CONFIG_DEF = compose(APP_CONFIG, ApiConfig.CONFIG_DEF, SettlementConfig.CONFIG_DEF,
+            ConfluentSerdeConfig.CONFIG_DEF, ScyllaConfig.CONFIG_DEF, TigerBeetleSettings.CONFIG_DEF);
 
-    /** The defaults of {@code dev}: one embedded broker, everything on this machine; equal to {@code config/dev.properties}. */
-    public static final Map<String, String> DEV_DEFAULTS = withOverrides(RUN_DEFAULTS, ordered(
+    /** The defaults of {@code run}: those of {@link #CONFIG_DEF} (a production-like cluster); no overrides. */
+    public static final Map<String, String> RUN_DEFAULTS = Map.of();
+
+    /** The defaults of {@code dev} where they differ from {@code run}'s: one embedded broker, everything on this machine. */
+    public static final Map<String, String> DEV_DEFAULTS = ordered(
             TOPIC_PARTITIONS, "4",
             TOPIC_REPLICATION_FACTOR, "1",
             NUM_STANDBY_REPLICAS, "0",
             HTTP_HOST, "127.0.0.1",
             AUTH_ISSUER, DEV_ISSUER,
-            GROUP_INSTANCE_ID, "settlement-dev"));
+            GROUP_INSTANCE_ID, "settlement-dev");
 
-    private static final Set<String> KNOWN_KEYS = union(RUN_DEFAULTS.keySet(), OPTIONAL_KEYS);
+    /** Keys outside {@link #CONFIG_DEF} that are still known: Confluent's unprefixed spelling of the registry's credentials. */
+    private static final Set<String> ALIASES = Set.of(ConfluentSerdeConfig.BASIC_AUTH_USER_INFO_CONFLUENT);
 
     private final Map<String, String> values;
+    private final AbstractConfig config;
 
     private AppSettings(Map<String, String> values) {
         this.values = Collections.unmodifiableMap(new TreeMap<>(values));
+        try {
+            this.config = new AbstractConfig(CONFIG_DEF, this.values, false);
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
     }
 
     /**
-     * Layers defaults, files, environment and overrides.
+     * Layers defaults, files, environment and overrides, then resolves {@code ${env:...}} and
+     * {@code ${file:...}} in the values, and checks every value against {@link #CONFIG_DEF}.
      *
-     * @throws IllegalArgumentException for an unreadable file or an unknown key
+     * @throws IllegalArgumentException for an unreadable file, an unknown key or a value that is not valid
      */
     public static AppSettings load(Map<String, String> defaults, List<Path> files, Map<String, String> env,
             Map<String, String> overrides) {
-        Map<String, String> values = new LinkedHashMap<>(defaults);
+        Map<String, String> values = new LinkedHashMap<>(checkedKeys(defaults, "defaults"));
         for (Path file : files) {
             values.putAll(checkedKeys(readFile(file), file.toString()));
         }
         values.putAll(fromEnvironment(env));
         values.putAll(checkedKeys(overrides, "command line"));
-        return new AppSettings(values);
+        return new AppSettings(resolveVariables(values, env));
     }
 
     public static AppSettings of(Map<String, String> defaults, Map<String, String> overrides) {
@@ -199,7 +179,7 @@ public final class AppSettings {
     }
 
     public String applicationId() {
-        return required(APPLICATION_ID);
+        return config.getString(APPLICATION_ID);
     }
 
     public String bootstrapServers() {
@@ -207,35 +187,35 @@ public final class AppSettings {
     }
 
     public Path stateDir() {
-        return Path.of(required(STATE_DIR));
+        return Path.of(config.getString(STATE_DIR));
     }
 
     public int topicPartitions() {
-        return intValue(TOPIC_PARTITIONS, 1, 10_000);
+        return config.getInt(TOPIC_PARTITIONS);
     }
 
     public short topicReplicationFactor() {
-        return (short) intValue(TOPIC_REPLICATION_FACTOR, 1, Short.MAX_VALUE);
+        return config.getInt(TOPIC_REPLICATION_FACTOR).shortValue();
     }
 
     public int standbyReplicas() {
-        return intValue(NUM_STANDBY_REPLICAS, 0, 100);
+        return config.getInt(NUM_STANDBY_REPLICAS);
     }
 
     public int streamThreads() {
-        return intValue(NUM_STREAM_THREADS, 1, 1_000);
+        return config.getInt(NUM_STREAM_THREADS);
     }
 
     public long commitIntervalMs() {
-        return intValue(COMMIT_INTERVAL_MS, 1, Integer.MAX_VALUE);
+        return config.getInt(COMMIT_INTERVAL_MS);
     }
 
     public String httpHost() {
-        return required(HTTP_HOST);
+        return config.getString(HTTP_HOST);
     }
 
     public int httpPort() {
-        return intValue(HTTP_PORT, 0, 65_535);
+        return config.getInt(HTTP_PORT);
     }
 
     /**
@@ -243,7 +223,7 @@ public final class AppSettings {
      * the configured one, else the bind host, else this machine's name when bound to all interfaces.
      */
     public String advertisedHost() {
-        String configured = values.getOrDefault(HTTP_ADVERTISED_HOST, "").trim();
+        String configured = config.getString(HTTP_ADVERTISED_HOST).trim();
         if (!configured.isEmpty()) {
             return configured;
         }
@@ -259,24 +239,13 @@ public final class AppSettings {
         }
     }
 
+    /** The topology's settings ({@code assets}, {@code command.retention}, ...) for topics of {@code userPartitions} partitions. */
+    public SettlementConfig settlementConfig(int userPartitions) {
+        return checked(() -> SettlementConfig.fromConfig(values, userPartitions));
+    }
+
     public Assets assets() {
-        try {
-            return Assets.parse(required(ASSETS));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("config key '" + ASSETS + "': " + e.getMessage(), e);
-        }
-    }
-
-    public Duration commandRetention() {
-        return durationValue(COMMAND_RETENTION, Duration.ofSeconds(1));
-    }
-
-    public Duration purgeInterval() {
-        return durationValue(PURGE_INTERVAL, Duration.ofMillis(100));
-    }
-
-    public Duration orderFillGrace() {
-        return durationValue(ORDER_FILL_GRACE, Duration.ZERO);
+        return settlementConfig(1).assets();
     }
 
     /** The settings every Kafka client gets ({@code kafka.*} keys, prefix removed, plus the bootstrap servers). */
@@ -302,7 +271,7 @@ public final class AppSettings {
         return props;
     }
 
-    /** Every setting as it is, for the modules that read their own keys ({@code scylla.*}, the wire format). */
+    /** Every setting as it is (variables resolved), for the modules that read their own keys. */
     public Map<String, String> asMap() {
         return values;
     }
@@ -312,79 +281,63 @@ public final class AppSettings {
         return WireFormats.fromConfig(values);
     }
 
-    /** The ScyllaDB sink's database, or empty when {@code scylla.contact-points} is empty (the sink is off). */
+    /** The ScyllaDB sink's database, or empty when {@code scylla.contact.points} is empty (the sink is off). */
     public Optional<ScyllaEndpoint> scyllaEndpoint() {
-        try {
-            return ScyllaEndpoint.fromSettings(values);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("config keys 'scylla.*': " + e.getMessage(), e);
-        }
+        return checked(() -> ScyllaConfig.endpoint(values));
     }
 
     /** The ScyllaDB sink's limits ({@code scylla.*}, docs/scylla.md). */
     public ScyllaSinkSettings scyllaSinkSettings() {
-        try {
-            return ScyllaSinkSettings.fromSettings(values);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("config keys 'scylla.*': " + e.getMessage(), e);
-        }
+        return checked(() -> ScyllaConfig.sinkSettings(values));
     }
 
     /** The TigerBeetle cluster, or empty when {@code tigerbeetle.addresses} is empty (the sink is off). */
     public Optional<TigerBeetleSettings> tigerBeetle() {
-        return TigerBeetleSettings.fromSettings(values);
+        return checked(() -> TigerBeetleSettings.fromConfig(values));
     }
 
-    /**
-     * How bearer tokens are verified: exactly one of {@code auth.jwks-url}, {@code auth.public-key-file}
-     * and {@code auth.hmac-secret-file}, with {@code auth.issuer}, {@code auth.audience} and the clock skew.
-     */
+    /** How bearer tokens are verified ({@code auth.*}, docs/security.md). */
     public AuthSettings authSettings() {
-        String jwks = values.getOrDefault(AUTH_JWKS_URL, "").trim();
-        String publicKey = values.getOrDefault(AUTH_PUBLIC_KEY_FILE, "").trim();
-        String hmac = values.getOrDefault(AUTH_HMAC_SECRET_FILE, "").trim();
-        int sources = (jwks.isEmpty() ? 0 : 1) + (publicKey.isEmpty() ? 0 : 1) + (hmac.isEmpty() ? 0 : 1);
-        if (sources != 1) {
-            throw new IllegalArgumentException("set exactly one of '" + AUTH_JWKS_URL + "' and '" + AUTH_PUBLIC_KEY_FILE
-                    + "' (the HTTP API verifies bearer tokens with it; docs/security.md), " + sources + " set");
-        }
-        String issuer = required(AUTH_ISSUER);
-        String audience = required(AUTH_AUDIENCE);
-        Duration skew = Duration.ofSeconds(intValue(AUTH_CLOCK_SKEW_SECONDS, 0, 600));
-        try {
-            if (!jwks.isEmpty()) {
-                return AuthSettings.jwks(java.net.URI.create(jwks).toURL(), issuer, audience, skew);
-            }
-            if (!publicKey.isEmpty()) {
-                return AuthSettings.publicKey(AuthSettings.parsePem(Files.readString(Path.of(publicKey))), issuer, audience, skew);
-            }
-            return AuthSettings.hmac(DevKey.read(Path.of(hmac)), issuer, audience);
-        } catch (IOException | IllegalArgumentException e) {
-            throw new IllegalArgumentException("the token verification key cannot be read: " + e.getMessage(), e);
-        }
+        return checked(() -> ApiConfig.authSettings(values));
     }
 
     /** Whether bearer tokens are verified with an HMAC secret (dev only). */
     public boolean authUsesHmac() {
-        return !values.getOrDefault(AUTH_HMAC_SECRET_FILE, "").isBlank();
+        return ApiConfig.usesHmac(values);
     }
 
     /** The API's security: the token verifier and the per-principal POST limit. */
     public ApiSecurity apiSecurity() {
-        return ApiSecurity.of(authSettings())
-                .withPostLimit(intValue(HTTP_POSTS_PER_SECOND, 1, 1_000_000), intValue(HTTP_POST_BURST, 1, 1_000_000));
+        return checked(() -> ApiConfig.apiSecurity(values));
     }
 
-    /** Every setting, for printing at start. Values of keys that look secret are masked. */
+    /** Every declared setting's value (its default when not set) as text, and every other key that is set. */
+    public Map<String, String> effective() {
+        Map<String, String> all = new TreeMap<>(values);
+        CONFIG_DEF.configKeys().values().forEach(key -> {
+            if (!all.containsKey(key.name) && key.hasDefault()) {
+                Object value = key.defaultValue;
+                all.put(key.name, value == null ? "" : value instanceof List<?> list
+                        ? String.join(",", list.stream().map(String::valueOf).toList()) : String.valueOf(value));
+            }
+        });
+        return all;
+    }
+
+    /** Every setting, for printing at start. Passwords and values of keys that look secret are masked. */
     public Map<String, String> describe() {
         Map<String, String> shown = new TreeMap<>();
-        values.forEach((key, value) -> shown.put(key,
-                key.matches("(?i).*(password|secret|jaas|token|key\\b|user\\.info).*") ? "******" : value));
+        values.forEach((key, value) -> {
+            ConfigDef.ConfigKey declared = CONFIG_DEF.configKeys().get(key);
+            boolean secret = (declared != null && declared.type == Type.PASSWORD)
+                    || key.matches("(?i).*(password|secret|jaas|token|key\\b|user\\.info).*");
+            shown.put(key, secret ? "******" : value);
+        });
         return shown;
     }
 
     private String required(String key) {
-        String value = values.getOrDefault(key, "").trim();
+        String value = String.valueOf(config.originals().getOrDefault(key, "")).trim();
         if (value.isEmpty()) {
             throw new IllegalArgumentException("config key '" + key + "' is not set (in a config file, or as "
                     + environmentVariable(key) + ")");
@@ -392,49 +345,56 @@ public final class AppSettings {
         return value;
     }
 
-    /** A duration as a whole number and a unit: {@code 500ms}, {@code 5s}, {@code 10m}, {@code 1h}, {@code 7d}. */
-    private Duration durationValue(String key, Duration min) {
-        String text = required(key);
-        Duration value;
+    /**
+     * A module's reading of the settings, its {@link ConfigException} as the app's configuration
+     * error; a key that is not set is named with its environment variable.
+     */
+    private static <T> T checked(java.util.function.Supplier<T> read) {
         try {
-            value = parseDuration(text);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("config key '" + key + "': " + e.getMessage(), e);
+            return read.get();
+        } catch (ConfigException e) {
+            Matcher unset = NOT_SET.matcher(String.valueOf(e.getMessage()));
+            String message = unset.find()
+                    ? e.getMessage().replace(unset.group(), unset.group() + " (in a config file, or as " + environmentVariable(unset.group(1)) + ")")
+                    : e.getMessage();
+            throw new IllegalArgumentException(message, e);
         }
-        if (value.compareTo(min) < 0) {
-            throw new IllegalArgumentException("config key '" + key + "': " + text + " is shorter than " + min);
-        }
-        return value;
     }
 
-    static Duration parseDuration(String text) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,12})(ms|s|m|h|d)").matcher(text.trim());
-        if (!m.matches()) {
-            throw new IllegalArgumentException("'" + text + "' is not a duration such as 500ms, 5s, 10m, 1h or 7d");
+    private static final Pattern NOT_SET = Pattern.compile("config key '([a-z0-9.]+)' is not set");
+
+    /**
+     * Replaces {@code ${env:NAME}} and {@code ${file:path:key}} in the values with Kafka's own config
+     * providers ({@code env} reads {@code env}, the process environment by default).
+     *
+     * @throws IllegalArgumentException when a variable names nothing
+     */
+    static Map<String, String> resolveVariables(Map<String, String> values, Map<String, String> env) {
+        if (values.values().stream().noneMatch(value -> value.contains("${"))) {
+            return values;
         }
-        long amount = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-            case "ms" -> Duration.ofMillis(amount);
-            case "s" -> Duration.ofSeconds(amount);
-            case "m" -> Duration.ofMinutes(amount);
-            case "h" -> Duration.ofHours(amount);
-            default -> Duration.ofDays(amount);
-        };
+        EnvVarConfigProvider envProvider = new EnvVarConfigProvider(env);
+        envProvider.configure(Map.of());
+        FileConfigProvider fileProvider = new FileConfigProvider();
+        fileProvider.configure(Map.of());
+        Map<String, ConfigProvider> providers = Map.of("env", envProvider, "file", fileProvider);
+        Map<String, String> resolved;
+        try {
+            resolved = new LinkedHashMap<>(new ConfigTransformer(providers).transform(values).data());
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException("a ${...} in the configuration cannot be resolved: " + e.getMessage(), e);
+        }
+        resolved.forEach((key, value) -> {
+            Matcher left = UNRESOLVED.matcher(value);
+            if (left.find()) {
+                throw new IllegalArgumentException("config key '" + key + "': " + left.group() + " names nothing "
+                        + "(use ${env:NAME} for an environment variable, ${file:/path:key} for a properties file)");
+            }
+        });
+        return resolved;
     }
 
-    private int intValue(String key, int min, int max) {
-        String text = required(key);
-        int value;
-        try {
-            value = Integer.parseInt(text);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("config key '" + key + "': '" + text + "' is not an integer", e);
-        }
-        if (value < min || value > max) {
-            throw new IllegalArgumentException("config key '" + key + "': " + value + " is not in " + min + ".." + max);
-        }
-        return value;
-    }
+    private static final Pattern UNRESOLVED = Pattern.compile("\\$\\{(?:env|file):[^}]*}");
 
     private static Map<String, String> readFile(Path file) {
         Properties props = new Properties();
@@ -450,7 +410,7 @@ public final class AppSettings {
 
     private static Map<String, String> fromEnvironment(Map<String, String> env) {
         Map<String, String> values = new LinkedHashMap<>();
-        for (String key : KNOWN_KEYS) {
+        for (String key : knownKeys()) {
             String value = env.get(environmentVariable(key));
             if (value != null) {
                 values.put(key, value.trim());
@@ -468,13 +428,23 @@ public final class AppSettings {
         return values;
     }
 
+    private static Set<String> knownKeys() {
+        Set<String> known = new TreeSet<>(CONFIG_DEF.names());
+        known.addAll(ALIASES);
+        return known;
+    }
+
     private static Map<String, String> checkedKeys(Map<String, String> values, String source) {
+        Set<String> known = knownKeys();
         for (String key : values.keySet()) {
-            if (!KNOWN_KEYS.contains(key) && !isPrefixed(key, KAFKA_PREFIX) && !isPrefixed(key, STREAMS_PREFIX)
+            if (!known.contains(key) && !isPrefixed(key, KAFKA_PREFIX) && !isPrefixed(key, STREAMS_PREFIX)
                     && !isPrefixed(key, SCHEMA_REGISTRY_PREFIX)) {
-                throw new IllegalArgumentException("unknown config key '" + key + "' in " + source + "; known keys: "
-                        + String.join(", ", new TreeSet<>(KNOWN_KEYS)) + ", kafka.* for every Kafka client, streams.* for "
-                        + "Kafka Streams and schema.registry.* for the schema registry client");
+                String dotted = key.replace('-', '.');
+                String hint = !dotted.equals(key) && known.contains(dotted)
+                        ? " (did you mean '" + dotted + "'? keys are words separated by dots)" : "";
+                throw new IllegalArgumentException("unknown config key '" + key + "' in " + source + hint + "; known keys: "
+                        + String.join(", ", known) + ", kafka.* for every Kafka client, streams.* for "
+                        + "Kafka Streams and schema.registry.* for the schema registry client (docs/configuration.md)");
             }
         }
         return values;
@@ -484,23 +454,19 @@ public final class AppSettings {
         return key.startsWith(prefix) && key.length() > prefix.length();
     }
 
+    private static ConfigDef compose(ConfigDef... parts) {
+        ConfigDef all = new ConfigDef();
+        for (ConfigDef part : parts) {
+            part.configKeys().values().forEach(all::define);
+        }
+        return all;
+    }
+
     private static Map<String, String> ordered(String... keysAndValues) {
         Map<String, String> map = new LinkedHashMap<>();
         for (int i = 0; i < keysAndValues.length; i += 2) {
             map.put(keysAndValues[i], keysAndValues[i + 1]);
         }
-        return Collections.unmodifiableMap(map);
-    }
-
-    private static Set<String> union(Set<String> a, Set<String> b) {
-        Set<String> all = new LinkedHashSet<>(a);
-        all.addAll(b);
-        return Collections.unmodifiableSet(all);
-    }
-
-    private static Map<String, String> withOverrides(Map<String, String> base, Map<String, String> overrides) {
-        Map<String, String> map = new LinkedHashMap<>(base);
-        map.putAll(overrides);
         return Collections.unmodifiableMap(map);
     }
 }

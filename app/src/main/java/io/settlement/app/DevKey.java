@@ -47,10 +47,6 @@ final class DevKey {
     }
 
     static byte[] read(Path file) throws IOException {
-        try {
-            return Base64.getDecoder().decode(Files.readString(file, StandardCharsets.US_ASCII).trim());
-        } catch (IllegalArgumentException e) {
-            throw new IOException(file + " is not a base64 secret", e);
-        }
+        return io.settlement.http.ApiConfig.hmacSecret(file);
     }
 }

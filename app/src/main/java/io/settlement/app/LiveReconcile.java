@@ -1,5 +1,6 @@
 package io.settlement.app;
 
+import io.settlement.sink.tigerbeetle.TigerBeetleSettings;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -33,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * Reconcile while traffic flows ({@link LiveReconciler}), as the app runs it: the stores' side from
  * their changelog ({@link StoreBalances}), the journal's committed end offsets and the TigerBeetle
  * sink's committed offsets through the Kafka admin client. {@code reconcile --live} runs one check;
- * {@code run} runs one every {@code tigerbeetle.reconcile-interval-ms} (default one minute; 0: off) when TigerBeetle is
+ * {@code run} runs one every {@code tigerbeetle.reconcile.interval.ms} (default one minute; 0: off) when TigerBeetle is
  * configured, with the metrics {@code settlement.reconcile.differences} (differences found by the
  * last check that compared), {@code settlement.reconcile.in_flight} (accounts it could not compare
  * because they moved) and {@code settlement.reconcile.checks{outcome=agree|different|lagging|failed}}.

@@ -1,5 +1,6 @@
 package io.settlement.app;
 
+import io.settlement.sink.tigerbeetle.TigerBeetleSettings;
 import io.settlement.app.ops.ReconcileMetrics;
 import io.settlement.contract.AvroSerdes;
 import io.settlement.contract.Topics;

@@ -40,7 +40,7 @@ final class RunCommand implements Callable<Integer> {
         AppSettings settings = config.load(AppSettings.RUN_DEFAULTS, Map.of());
         if (settings.authUsesHmac()) {
             throw new IllegalArgumentException("'" + AppSettings.AUTH_HMAC_SECRET_FILE + "' is for dev only: run verifies tokens with "
-                    + AppSettings.AUTH_JWKS_URL + " or " + AppSettings.AUTH_PUBLIC_KEY_FILE + " (docs/security.md)");
+                    + io.settlement.http.ApiConfig.AUTH_JWKS_URL + " or " + io.settlement.http.ApiConfig.AUTH_PUBLIC_KEY_FILE + " (docs/security.md)");
         }
         settings.authSettings();
         out.println("Settings: " + settings.describe());

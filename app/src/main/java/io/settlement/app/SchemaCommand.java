@@ -15,12 +15,12 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code settlement schema}: applies the ScyllaDB sink's keyspace and tables ({@code schema/settlement.cql},
- * every statement {@code IF NOT EXISTS}) to the database {@code scylla.contact-points} names, or
+ * every statement {@code IF NOT EXISTS}) to the database {@code scylla.contact.points} names, or
  * with {@code --print} prints the CQL filled in with {@code scylla.keyspace} and
  * {@code scylla.replication} for {@code cqlsh}. Settings come from the same layers as {@code run}.
  */
 @Command(name = "schema", aliases = "scylla-schema", mixinStandardHelpOptions = true,
-        description = "Apply the ScyllaDB sink's keyspace and tables to scylla.contact-points, or --print the CQL.")
+        description = "Apply the ScyllaDB sink's keyspace and tables to scylla.contact.points, or --print the CQL.")
 final class SchemaCommand implements Callable<Integer> {
     @Mixin
     SettlementCli.ConfigOptions config;
@@ -37,9 +37,7 @@ final class SchemaCommand implements Callable<Integer> {
         AppSettings settings = config.load(AppSettings.RUN_DEFAULTS, Map.of());
         Map<String, String> values = settings.asMap();
         if (print) {
-            List<String> statements = SchemaApplier.statements(
-                    values.getOrDefault(ScyllaEndpoint.KEYSPACE, ScyllaEndpoint.DEFAULT_KEYSPACE),
-                    values.getOrDefault(ScyllaEndpoint.REPLICATION, ScyllaEndpoint.SINGLE_NODE_REPLICATION));
+            List<String> statements = SchemaApplier.statements(SchemaApplier.keyspace(values), SchemaApplier.replication(values));
             statements.forEach(statement -> out.println(statement + ";\n"));
             out.flush();
             return SettlementCli.EXIT_OK;

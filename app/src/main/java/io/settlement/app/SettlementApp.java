@@ -12,9 +12,9 @@ import io.settlement.app.ops.ObservedProcessors;
 import io.settlement.app.ops.ResultCounter;
 import io.settlement.contract.AvroSerdes;
 import io.settlement.contract.Topics;
+import io.settlement.sink.Health;
 import io.settlement.http.ApiSecurity;
 import io.settlement.http.CommandPublisher;
-import io.settlement.http.ComponentHealth;
 import io.settlement.http.HealthChecks;
 import io.settlement.http.HttpApi;
 import io.settlement.http.HttpApiSettings;
@@ -65,14 +65,14 @@ public final class SettlementApp implements AutoCloseable {
     private final Topics topics;
     private final int userPartitions;
     private final KafkaStreams streams;
-    private final StreamsHealth health;
+    private final StreamsStateTracker health;
     private final CommandPublisher publisher;
     private final HttpApi api;
     private final Sinks sinks;
     private boolean closed;
 
     private SettlementApp(AppSettings settings, Topics topics, int userPartitions, KafkaStreams streams,
-            StreamsHealth health, CommandPublisher publisher, HttpApi api, Sinks sinks) {
+            StreamsStateTracker health, CommandPublisher publisher, HttpApi api, Sinks sinks) {
         this.settings = settings;
         this.topics = topics;
         this.userPartitions = userPartitions;
@@ -105,8 +105,7 @@ public final class SettlementApp implements AutoCloseable {
         try (Admin admin = Admin.create(settings.kafkaClientProperties())) {
             TopicLayout layout = new TopicLayout(admin, topics);
             userPartitions = layout.verify();
-            config = new SettlementConfig(settings.assets(), settings.commandRetention(), settings.purgeInterval(),
-                    settings.orderFillGrace(), userPartitions);
+            config = settings.settlementConfig(userPartitions);
             layout.verifyCoordinatorInputs(TradeTopology.coordinatorPartitions(config));
         }
         prepareWireFormat(avro, topics);
@@ -120,7 +119,7 @@ public final class SettlementApp implements AutoCloseable {
         SettlementTopology.build(builder, topics, config, new ResultCounter(registry));
         Topology topology = builder.build(properties);
 
-        StreamsHealth health = new StreamsHealth();
+        StreamsStateTracker health = new StreamsStateTracker();
         KafkaStreams streams = new KafkaStreams(topology, properties);
         streams.setStateListener(health);
         streams.setGlobalStateRestoreListener(new RestoreProgress(registry));
@@ -203,9 +202,9 @@ public final class SettlementApp implements AutoCloseable {
         properties.put(StreamsConfig.producerPrefix(ObservedProcessors.METER_REGISTRY_CONFIG), registry);
     }
 
-    private static ComponentHealth streamsHealth(StreamsHealth health) {
+    private static Health streamsHealth(StreamsStateTracker health) {
         String detail = health.state() + " since " + health.since();
-        return health.isRunning() ? ComponentHealth.up(detail) : ComponentHealth.down(detail);
+        return health.isRunning() ? Health.up(detail) : Health.down(detail);
     }
 
     private static PrometheusMeterRegistry meterRegistry() {
@@ -229,7 +228,7 @@ public final class SettlementApp implements AutoCloseable {
         return streams;
     }
 
-    public StreamsHealth health() {
+    public StreamsStateTracker health() {
         return health;
     }
 

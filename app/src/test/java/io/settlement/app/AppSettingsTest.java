@@ -1,5 +1,6 @@
 package io.settlement.app;
 
+import io.settlement.sink.tigerbeetle.TigerBeetleSettings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -67,10 +68,44 @@ class AppSettingsTest {
     }
 
     @Test
-    void nonNumericPortIsAnErrorNamingTheKey() {
-        AppSettings settings = AppSettings.of(AppSettings.RUN_DEFAULTS, Map.of("http.port", "eighty"));
+    void aValueThatIsNotValidFailsTheLoadNamingTheKeyAndTheValue() {
+        assertThatThrownBy(() -> AppSettings.of(AppSettings.RUN_DEFAULTS, Map.of("http.port", "eighty")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("http.port").hasMessageContaining("eighty");
+        assertThatThrownBy(() -> AppSettings.of(AppSettings.RUN_DEFAULTS, Map.of("topic.partitions", "0")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("topic.partitions");
+        assertThatThrownBy(() -> AppSettings.of(AppSettings.RUN_DEFAULTS, Map.of("command.retention", "a week")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("command.retention").hasMessageContaining("7d");
+    }
 
-        assertThatThrownBy(settings::httpPort).hasMessageContaining("'http.port'").hasMessageContaining("eighty");
+    @Test
+    void aKeyInTheOldDashedSpellingIsRefusedWithItsDottedName() {
+        assertThatThrownBy(() -> AppSettings.of(AppSettings.RUN_DEFAULTS, Map.of("scylla.in-flight-requests-max", "64")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("unknown config key 'scylla.in-flight-requests-max'")
+                .hasMessageContaining("did you mean 'scylla.in.flight.requests.max'");
+    }
+
+    @Test
+    void aValueMayNameAnEnvironmentVariableOrAPropertiesFileThroughKafkasConfigProviders() throws IOException {
+        // given a secret in the environment and another in a properties file
+        Path secrets = dir.resolve("secrets.properties");
+        Files.writeString(secrets, "registry=app:from-file\n");
+        Map<String, String> env = Map.of("REGISTRY_PASSWORD", "s3cret");
+
+        // when values name them
+        AppSettings fromEnv = AppSettings.load(AppSettings.RUN_DEFAULTS, List.of(), env,
+                Map.of("schema.registry.basic.auth.user.info", "app:${env:REGISTRY_PASSWORD}"));
+        AppSettings fromFile = AppSettings.load(AppSettings.RUN_DEFAULTS, List.of(), env,
+                Map.of("schema.registry.basic.auth.user.info", "${file:" + secrets + ":registry}"));
+
+        // then the values are the secrets, and printing the settings still masks them
+        assertThat(fromEnv.asMap()).containsEntry("schema.registry.basic.auth.user.info", "app:s3cret");
+        assertThat(fromFile.asMap()).containsEntry("schema.registry.basic.auth.user.info", "app:from-file");
+        assertThat(fromEnv.describe()).containsEntry("schema.registry.basic.auth.user.info", "******");
+        // and a variable that names nothing is an error, not a literal value
+        assertThatThrownBy(() -> AppSettings.load(AppSettings.RUN_DEFAULTS, List.of(), env,
+                Map.of("auth.issuer", "${env:NOT_SET_ANYWHERE}")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("auth.issuer").hasMessageContaining("NOT_SET_ANYWHERE");
     }
 
     @Test
@@ -104,8 +139,10 @@ class AppSettingsTest {
         }
         Map<String, String> fromFile = new TreeMap<>();
         file.stringPropertyNames().forEach(name -> fromFile.put(name, file.getProperty(name)));
+        Map<String, String> dev = AppSettings.of(AppSettings.DEV_DEFAULTS, Map.of()).effective();
 
-        assertThat(fromFile).isEqualTo(new TreeMap<>(AppSettings.DEV_DEFAULTS));
+        assertThat(fromFile.keySet()).containsAll(AppSettings.DEV_DEFAULTS.keySet());
+        fromFile.forEach((key, value) -> assertThat(dev.get(key)).as(key).isEqualTo(value));
     }
 
     @Test
@@ -161,9 +198,9 @@ class AppSettingsTest {
         assertThatThrownBy(() -> AppSettings.of(AppSettings.RUN_DEFAULTS, Map.of("scylla.contact-point", "db:9042")))
                 .hasMessageContaining("unknown config key 'scylla.contact-point'");
         assertThatThrownBy(() -> AppSettings.of(AppSettings.RUN_DEFAULTS, Map.of("tigerbeetle.addresses", "3000",
-                "tigerbeetle.cluster-id", "one")).tigerBeetle())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'tigerbeetle.cluster-id'");
-        assertThatThrownBy(() -> AppSettings.of(AppSettings.RUN_DEFAULTS, Map.of("scylla.contact-points", "db",
+                "tigerbeetle.cluster.id", "one")).tigerBeetle())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("tigerbeetle.cluster.id");
+        assertThatThrownBy(() -> AppSettings.of(AppSettings.RUN_DEFAULTS, Map.of("scylla.contact.points", "db",
                 "scylla.keyspace", "no-dashes")).scyllaEndpoint())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("scylla.keyspace");
     }

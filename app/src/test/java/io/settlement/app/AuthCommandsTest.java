@@ -43,18 +43,18 @@ class AuthCommandsTest {
     void runRefusesDevsHmacSecretAndAMissingKeySourceBeforeTouchingKafka() {
         StringWriter err = new StringWriter();
         int hmac = cli(new StringWriter(), err, "run", "--set", "bootstrap.servers=127.0.0.1:1",
-                "--set", "auth.hmac-secret-file=/tmp/some.key", "--set", "auth.issuer=x");
+                "--set", "auth.hmac.secret.file=/tmp/some.key", "--set", "auth.issuer=x");
         assertThat(hmac).isEqualTo(SettlementCli.EXIT_USAGE);
-        assertThat(err.toString()).contains("auth.hmac-secret-file").contains("dev only");
+        assertThat(err.toString()).contains("auth.hmac.secret.file").contains("dev only");
 
         StringWriter err2 = new StringWriter();
         int none = cli(new StringWriter(), err2, "run", "--set", "bootstrap.servers=127.0.0.1:1");
         assertThat(none).isEqualTo(SettlementCli.EXIT_USAGE);
-        assertThat(err2.toString()).contains("auth.jwks-url").contains("auth.public-key-file");
+        assertThat(err2.toString()).contains("auth.jwks.url").contains("auth.public.key.file");
 
         StringWriter err3 = new StringWriter();
         int noIssuer = cli(new StringWriter(), err3, "run", "--set", "bootstrap.servers=127.0.0.1:1",
-                "--set", "auth.jwks-url=https://idp.example.test/jwks.json");
+                "--set", "auth.jwks.url=https://idp.example.test/jwks.json");
         assertThat(noIssuer).isEqualTo(SettlementCli.EXIT_USAGE);
         assertThat(err3.toString()).contains("auth.issuer").contains("SETTLEMENT_AUTH_ISSUER");
     }

@@ -475,7 +475,7 @@ class FailoverOfThreeInstancesTest {
                 "--set", "topic.replication.factor=1",
                 "--set", "num.standby.replicas=1",
                 "--set", "num.stream.threads=1",
-                "--set", "auth.public-key-file=" + writePublicKey(),
+                "--set", "auth.public.key.file=" + writePublicKey(),
                 "--set", "auth.issuer=" + TOKEN_ISSUER));
         if (GROUP_PROTOCOL.equals("streams")) {
             args.addAll(List.of("--set", "streams.group.protocol=streams"));

@@ -2,6 +2,7 @@ package io.settlement.app;
 
 import static org.awaitility.Awaitility.await;
 
+import io.settlement.sink.tigerbeetle.TigerBeetleSettings;
 import io.settlement.avro.SettlementResult;
 import io.settlement.contract.Topic;
 import io.settlement.contract.Topics;
@@ -61,7 +62,7 @@ public final class OpsTestInstance implements AutoCloseable {
         try {
             app = SettlementApp.start(kafka.instanceSettings(name, Map.of(
                     AppSettings.TIGERBEETLE_ADDRESSES, "127.0.0.1:" + silentTigerBeetlePort,
-                    AppSettings.TIGERBEETLE_REQUEST_TIMEOUT_MS, "300")));
+                    TigerBeetleSettings.REQUEST_TIMEOUT_MS, "300")));
         } catch (RuntimeException e) {
             kafka.close();
             throw e;

@@ -33,7 +33,7 @@ class SchemaCommandTest {
 
         // then
         assertThat(exitCode).isEqualTo(SettlementCli.EXIT_USAGE);
-        assertThat(err.toString()).contains("scylla.contact-points").contains("SETTLEMENT_SCYLLA_CONTACT_POINTS").contains("--print");
+        assertThat(err.toString()).contains("scylla.contact.points").contains("SETTLEMENT_SCYLLA_CONTACT_POINTS").contains("--print");
     }
 
     private static int cli(StringWriter out, StringWriter err, String... args) {

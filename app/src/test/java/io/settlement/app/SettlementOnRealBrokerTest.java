@@ -138,7 +138,7 @@ class SettlementOnRealBrokerTest {
 
     @Test
     void healthSaysBothSinksAreOffAndHistoryIsUnavailableWhenNoDatabaseIsConfigured() throws Exception {
-        // given the instance with dev's sink settings: no scylla.contact-points, no tigerbeetle.addresses
+        // given the instance with dev's sink settings: no scylla.contact.points, no tigerbeetle.addresses
         // when
         java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient().send(
                 java.net.http.HttpRequest.newBuilder(java.net.URI.create(app.httpUrl() + "/health"))
@@ -151,7 +151,7 @@ class SettlementOnRealBrokerTest {
         assertThat(health.get("status").asText()).isEqualTo("UP");
         assertThat(health.get("components").get("scylla-sink").get("healthy").asBoolean()).isTrue();
         assertThat(health.get("components").get("scylla-sink").get("detail").asText())
-                .isEqualTo("OFF: not configured (scylla.contact-points is empty)");
+                .isEqualTo("OFF: not configured (scylla.contact.points is empty)");
         assertThat(health.get("components").get("tigerbeetle-sink").get("detail").asText())
                 .isEqualTo("OFF: not configured (tigerbeetle.addresses is empty)");
         // and the history routes, which read the ScyllaDB sink's tables, say there is no history store

@@ -6,6 +6,9 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.settlement.sink.tigerbeetle.TigerBeetleSettings;
+import io.settlement.sink.tigerbeetle.TigerBeetleSinkService;
+import io.settlement.sink.scylla.ScyllaSinkService;
 import io.settlement.avro.AccountType;
 import io.settlement.avro.BalanceEvent;
 import io.settlement.avro.SettlementResult;
@@ -67,7 +70,7 @@ class SinksAndReconcileOnRealBrokerTest {
         app = SettlementApp.start(kafka.instanceSettings("sinks", Map.of(
                 AppSettings.SCYLLA_CONTACT_POINTS, "127.0.0.1:" + silentScyllaPort,
                 AppSettings.TIGERBEETLE_ADDRESSES, "127.0.0.1:" + silentTigerBeetlePort,
-                AppSettings.TIGERBEETLE_REQUEST_TIMEOUT_MS, "300")));
+                TigerBeetleSettings.REQUEST_TIMEOUT_MS, "300")));
         results = kafka.tail(kafka.topics.results());
         events = kafka.tail(kafka.topics.balanceEvents());
         SettlementOnRealBrokerTest.awaitRunning(app);
@@ -123,11 +126,11 @@ class SinksAndReconcileOnRealBrokerTest {
             assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
             assertThat(health.get("status").asText()).isEqualTo("DEGRADED");
             assertThat(health.get("streams").asText()).isEqualTo("RUNNING");
-            JsonNode scylla = health.get("components").get(Sinks.SCYLLA);
+            JsonNode scylla = health.get("components").get(ScyllaSinkService.NAME);
             assertThat(scylla.get("healthy").asBoolean()).isFalse();
             assertThat(scylla.get("detail").asText()).startsWith("STARTING: cannot start against ScyllaDB [127.0.0.1:"
                     + silentScyllaPort + "]").endsWith("retrying");
-            JsonNode tigerBeetle = health.get("components").get(Sinks.TIGERBEETLE);
+            JsonNode tigerBeetle = health.get("components").get(TigerBeetleSinkService.NAME);
             assertThat(tigerBeetle.get("healthy").asBoolean()).isFalse();
             assertThat(tigerBeetle.get("detail").asText()).startsWith("DEGRADED").contains("TigerBeetle: create_accounts")
                     .contains("no answer within 300 ms");
@@ -198,7 +201,7 @@ class SinksAndReconcileOnRealBrokerTest {
         // when reconcile runs with the real client against a port nothing listens on
         StringWriter out = new StringWriter();
         int exitCode = cli(out, new StringWriter(), "reconcile", "--set", "bootstrap.servers=" + kafka.bootstrapServers(),
-                "--set", "tigerbeetle.addresses=127.0.0.1:" + silentTigerBeetlePort, "--set", "tigerbeetle.request-timeout-ms=300");
+                "--set", "tigerbeetle.addresses=127.0.0.1:" + silentTigerBeetlePort, "--set", "tigerbeetle.request.timeout.ms=300");
 
         // then it says so and exits 3, not 0 (agree) nor 1 (differences)
         assertThat(exitCode).isEqualTo(ReconcileCommand.EXIT_UNAVAILABLE);
@@ -217,8 +220,8 @@ class SinksAndReconcileOnRealBrokerTest {
     @Test
     void theConfluentWireFormatWithoutItsRegistryStopsTheStartAndProduceWithOneClearMessage() throws IOException {
         // given the Confluent format configured with a registry that does not answer
-        Map<String, String> confluent = Map.of(AppSettings.SERDE_FORMAT, "confluent",
-                AppSettings.SCHEMA_REGISTRY_URL, "http://127.0.0.1:" + silentScyllaPort,
+        Map<String, String> confluent = Map.of(io.settlement.serde.confluent.ConfluentSerdeConfig.SERDE_FORMAT, "confluent",
+                io.settlement.serde.confluent.ConfluentSerdeConfig.SCHEMA_REGISTRY_URL, "http://127.0.0.1:" + silentScyllaPort,
                 "schema.registry.attempts.max", "1");
 
         // when an instance starts, then it stops before Kafka Streams runs, naming the registry

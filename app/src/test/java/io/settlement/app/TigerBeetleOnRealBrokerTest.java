@@ -1,5 +1,7 @@
 package io.settlement.app;
 
+import io.settlement.sink.tigerbeetle.TigerBeetleSinkService;
+import io.settlement.sink.tigerbeetle.TigerBeetleSettings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -105,7 +107,7 @@ class TigerBeetleOnRealBrokerTest {
     private static SettlementApp startApp() {
         SettlementApp started = SettlementApp.start(kafka.instanceSettings("instance-a", Map.of(
                 AppSettings.TIGERBEETLE_ADDRESSES, server.address(),
-                AppSettings.TIGERBEETLE_REQUEST_TIMEOUT_MS, "1000",
+                TigerBeetleSettings.REQUEST_TIMEOUT_MS, "1000",
                 TigerBeetleSettings.RECONCILE_INTERVAL_MS, "2000")));
         SettlementOnRealBrokerTest.awaitRunning(started);
         return started;
@@ -352,7 +354,7 @@ class TigerBeetleOnRealBrokerTest {
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(out, true));
         List<String> args = new ArrayList<>(List.of("reconcile", "--set", "bootstrap.servers=" + kafka.bootstrapServers(),
-                "--set", "tigerbeetle.addresses=" + server.address(), "--set", "tigerbeetle.request-timeout-ms=5000"));
+                "--set", "tigerbeetle.addresses=" + server.address(), "--set", "tigerbeetle.request.timeout.ms=5000"));
         args.addAll(List.of(options));
         int exitCode = cli.execute(args.toArray(String[]::new));
         return new Reconciled(exitCode, out.toString());
@@ -362,7 +364,7 @@ class TigerBeetleOnRealBrokerTest {
         HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(app.httpUrl() + "/health"))
                 .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
         JsonNode health = JSON.readTree(response.body());
-        return health.get("components").get(Sinks.TIGERBEETLE).get("detail").asText();
+        return health.get("components").get(TigerBeetleSinkService.NAME).get("detail").asText();
     }
 
     private static Trade trade(String id, long buyer, String buyOrder, long buyerFee, long seller, String sellOrder, long sellerFee,

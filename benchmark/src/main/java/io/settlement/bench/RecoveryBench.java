@@ -158,7 +158,7 @@ public final class RecoveryBench implements Callable<Integer> {
                 "--set", "topic.partitions=" + partitions,
                 "--set", "topic.replication.factor=1",
                 "--set", "num.standby.replicas=0",
-                "--set", "auth.public-key-file=" + publicKey,
+                "--set", "auth.public.key.file=" + publicKey,
                 "--set", "auth.issuer=" + TOKEN_ISSUER,
                 "--set", "streams.main.consumer.group.instance.id=" + applicationId,
                 "--set", "streams.enable.transactional.statestores=" + transactional,

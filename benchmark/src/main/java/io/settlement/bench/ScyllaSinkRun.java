@@ -1,7 +1,7 @@
 package io.settlement.bench;
 
 import io.settlement.contract.Topics;
-import io.settlement.sink.SinkHealth;
+import io.settlement.sink.Health;
 import io.settlement.sink.scylla.ScyllaEndpoint;
 import io.settlement.sink.scylla.ScyllaSink;
 import io.settlement.sink.scylla.ScyllaSinkService;
@@ -48,7 +48,7 @@ final class ScyllaSinkRun {
             try (ScyllaSinkService sink = ScyllaSinkService.start(consumer, topics, endpoint, ScyllaSinkSettings.defaults(), null)) {
                 long deadline = started + timeout.toNanos();
                 boolean caughtUp = false;
-                while (System.nanoTime() < deadline && sink.state() != SinkHealth.State.DOWN) {
+                while (System.nanoTime() < deadline && sink.health().status() != Health.Status.DOWN) {
                     if (caughtUp(admin, groupId, ends)) {
                         caughtUp = true;
                         break;
@@ -56,7 +56,7 @@ final class ScyllaSinkRun {
                     LockSupport.parkNanos(CHECK_INTERVAL_NANOS);
                 }
                 double seconds = (System.nanoTime() - started) / 1e9;
-                return new Drained(sink.rowsWritten(), seconds, caughtUp, sink.problems());
+                return new Drained(sink.progress().written(), seconds, caughtUp, sink.problems());
             }
         }
     }

@@ -4,7 +4,7 @@ import com.tigerbeetle.AccountBatch;
 import com.tigerbeetle.TransferBatch;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.settlement.contract.Topics;
-import io.settlement.sink.SinkHealth;
+import io.settlement.sink.Health;
 import io.settlement.sink.tigerbeetle.LedgerClient;
 import io.settlement.sink.tigerbeetle.LedgerId;
 import io.settlement.sink.tigerbeetle.TigerBeetleLedgerClient;
@@ -59,7 +59,7 @@ final class TigerBeetleSinkRun {
             try {
                 long deadline = started + timeout.toNanos();
                 boolean caughtUp = false;
-                while (System.nanoTime() < deadline && sink.state() != SinkHealth.State.DOWN) {
+                while (System.nanoTime() < deadline && sink.state() != Health.Status.DOWN) {
                     if (ScyllaSinkRun.caughtUp(admin, groupId, ends)) {
                         caughtUp = true;
                         break;

@@ -1,5 +1,6 @@
 package io.settlement.http;
 
+import io.settlement.sink.Health;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -12,9 +13,9 @@ import java.util.function.Supplier;
  * A supplier must answer quickly from state it already has; it is called on every health request.
  */
 public final class HealthChecks {
-    private final Map<String, Supplier<ComponentHealth>> components = new ConcurrentHashMap<>();
+    private final Map<String, Supplier<Health>> components = new ConcurrentHashMap<>();
 
-    public HealthChecks register(String name, Supplier<ComponentHealth> health) {
+    public HealthChecks register(String name, Supplier<Health> health) {
         components.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(health, "health"));
         return this;
     }
@@ -24,14 +25,14 @@ public final class HealthChecks {
     }
 
     /** Every component's health now, by name; a supplier that throws is reported down with the exception. */
-    public Map<String, ComponentHealth> snapshot() {
-        Map<String, ComponentHealth> result = new TreeMap<>();
+    public Map<String, Health> snapshot() {
+        Map<String, Health> result = new TreeMap<>();
         components.forEach((name, supplier) -> {
-            ComponentHealth health;
+            Health health;
             try {
-                health = Objects.requireNonNullElse(supplier.get(), ComponentHealth.down("no answer"));
+                health = Objects.requireNonNullElse(supplier.get(), Health.down("no answer"));
             } catch (RuntimeException e) {
-                health = ComponentHealth.down(e.toString());
+                health = Health.down(e.toString());
             }
             result.put(name, health);
         });

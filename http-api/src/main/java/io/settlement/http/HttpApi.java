@@ -1,6 +1,5 @@
 package io.settlement.http;
 
-import io.settlement.sink.History;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -9,9 +8,11 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.settlement.contract.Topics;
+import io.settlement.sink.Health;
+import io.settlement.sink.History;
 import io.settlement.topology.Assets;
-import java.time.Duration;
 import io.settlement.topology.RecordIds;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -165,14 +166,14 @@ public final class HttpApi implements AutoCloseable {
 
     private static void health(Context ctx, ObjectMapper json, String retryAfter, KafkaStreams streams, HealthChecks checks) {
         KafkaStreams.State state = streams.state();
-        Map<String, ComponentHealth> components = checks.snapshot();
+        Map<String, Health> components = checks.snapshot();
         boolean running = state == KafkaStreams.State.RUNNING;
-        boolean componentsHealthy = components.values().stream().allMatch(ComponentHealth::healthy);
+        boolean componentsHealthy = components.values().stream().allMatch(Health::healthy);
         String status = !running ? "DOWN" : componentsHealthy ? "UP" : "DEGRADED";
         if (!running) {
             ctx.header("Retry-After", retryAfter);
         }
-        Replies.json(ctx, json, running ? 200 : 503, new Views.Health(status, state.name(), components));
+        Replies.json(ctx, json, running ? 200 : 503, new Views.Health(status, state.name(), Views.Component.of(components)));
     }
 
     /**

@@ -43,7 +43,7 @@ public final class TokenMinter {
         this.audience = audience;
     }
 
-    /** RS256 tokens signed with {@code privateKey}; {@code run} verifies them with the public half ({@code auth.public-key-file}). */
+    /** RS256 tokens signed with {@code privateKey}; {@code run} verifies them with the public half ({@code auth.public.key.file}). */
     public static TokenMinter rsa(PrivateKey privateKey, String issuer, String audience) {
         return new TokenMinter(new RSASSASigner(privateKey), JWSAlgorithm.RS256, issuer, audience);
     }
@@ -59,7 +59,7 @@ public final class TokenMinter {
         }
     }
 
-    /** {@code key} as the PEM text {@code auth.public-key-file} reads ({@code -----BEGIN PUBLIC KEY-----}). */
+    /** {@code key} as the PEM text {@code auth.public.key.file} reads ({@code -----BEGIN PUBLIC KEY-----}). */
     public static String publicKeyPem(PublicKey key) {
         return "-----BEGIN PUBLIC KEY-----\n"
                 + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(key.getEncoded())

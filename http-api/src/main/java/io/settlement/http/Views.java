@@ -65,7 +65,16 @@ final class Views {
     record DepositAccepted(String commandId, String depositId, String kind, String status, String statusUrl) {}
 
     /** {@code GET /health}. */
-    record Health(String status, String streams, Map<String, ComponentHealth> components) {}
+    record Health(String status, String streams, Map<String, Component> components) {}
+
+    /** One component of {@code GET /health}: {@code healthy} is true for UP only; {@code status} says UP, DEGRADED or DOWN. */
+    record Component(boolean healthy, String status, String detail) {
+        static Map<String, Component> of(Map<String, io.settlement.sink.Health> components) {
+            Map<String, Component> views = new java.util.TreeMap<>();
+            components.forEach((name, health) -> views.put(name, new Component(health.healthy(), health.status().name(), health.detail())));
+            return views;
+        }
+    }
 
     /** The one error shape. */
     record Error(String code, String message) {}

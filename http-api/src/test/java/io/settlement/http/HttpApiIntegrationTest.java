@@ -571,13 +571,14 @@ class HttpApiIntegrationTest {
 
     @Test
     void healthIs200WhenRunningAndShowsEveryRegisteredComponent() {
-        a.health.register("scylla-sink", () -> ComponentHealth.down("lagging 12 records"));
+        a.health.register("scylla-sink", () -> io.settlement.sink.Health.degraded("lagging 12 records"));
         try {
             Http.Reply health = http.get(a.baseUrl() + "/health");
             assertThat(health.status()).isEqualTo(200);
             assertThat(health.json().get("streams").asText()).isEqualTo("RUNNING");
             assertThat(health.json().get("status").asText()).isEqualTo("DEGRADED");
             assertThat(health.json().get("components").get("scylla-sink").get("detail").asText()).isEqualTo("lagging 12 records");
+            assertThat(health.json().get("components").get("scylla-sink").get("status").asText()).isEqualTo("DEGRADED");
         } finally {
             a.health.unregister("scylla-sink");
         }

@@ -77,11 +77,18 @@ public final class SinkLoop {
      * DOWN once stopped by a failure; otherwise DEGRADED while the sink has trouble or has not
      * been assigned its partitions yet (a lag of 0 then means nothing), else UP.
      */
-    public SinkHealth.State state(boolean troubled) {
+    public Health.Status state(boolean troubled) {
         if (failure != null) {
-            return SinkHealth.State.DOWN;
+            return Health.Status.DOWN;
         }
-        return troubled || !assigned() ? SinkHealth.State.DEGRADED : SinkHealth.State.UP;
+        return troubled || !assigned() ? Health.Status.DEGRADED : Health.Status.UP;
+    }
+
+    /** The sink's health: {@link #state} with the loop's problems and then the sink's own, joined. */
+    public Health health(List<String> sinkProblems) {
+        List<String> all = problems();
+        all.addAll(sinkProblems);
+        return new Health(state(!sinkProblems.isEmpty()), String.join("; ", all));
     }
 
     /** A list holding why the sink stopped, if it did; the sink adds its own problems after it. */

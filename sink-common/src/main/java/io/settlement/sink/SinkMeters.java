@@ -67,6 +67,11 @@ public final class SinkMeters implements AutoCloseable {
         records.increment(count);
     }
 
+    /** Records written and committed since the sink started. */
+    public long written() {
+        return (long) records.count();
+    }
+
     /** Reads the consumer's lag of every assigned partition, as of its last fetch; forgets partitions no longer assigned. */
     public void observeLag(Consumer<?, ?> consumer) {
         Collection<TopicPartition> assigned = consumer.assignment();

@@ -27,7 +27,7 @@ class SinkLoopTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> !consumer.subscription().isEmpty());
 
             // then it is not UP, and says why
-            assertThat(loop.state(false)).isEqualTo(SinkHealth.State.DEGRADED);
+            assertThat(loop.state(false)).isEqualTo(Health.Status.DEGRADED);
             assertThat(loop.problems()).singleElement().asString().startsWith("not yet assigned");
 
             // when the group assigns it a partition
@@ -36,7 +36,7 @@ class SinkLoopTest {
 
             // then it is UP with no problem
             await().atMost(Duration.ofSeconds(10)).until(loop::assigned);
-            assertThat(loop.state(false)).isEqualTo(SinkHealth.State.UP);
+            assertThat(loop.state(false)).isEqualTo(Health.Status.UP);
             assertThat(loop.problems()).isEmpty();
             assertThat(loop.assignedPartitions()).isEqualTo(1);
         } finally {
@@ -48,7 +48,7 @@ class SinkLoopTest {
     @Test
     void aSinkSteppedWithoutTheLoopsSubscriptionIsNeverNotYetAssigned() {
         SinkLoop loop = new SinkLoop("test sink", new MockConsumer<>("earliest"));
-        assertThat(loop.state(false)).isEqualTo(SinkHealth.State.UP);
+        assertThat(loop.state(false)).isEqualTo(Health.Status.UP);
         assertThat(loop.problems()).isEmpty();
     }
 

@@ -1,6 +1,12 @@
 package io.settlement.topology;
 
 import java.time.Duration;
+import java.util.Map;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
 
 /**
  * What the topology needs to know beyond its topics.
@@ -20,6 +26,25 @@ public record SettlementConfig(Assets assets, Duration commandRetention, Duratio
     public static final Duration PURGE_INTERVAL_DEFAULT = Duration.ofSeconds(5);
     public static final Duration ORDER_FILL_GRACE_DEFAULT = Duration.ofHours(1);
 
+    public static final String ASSETS = "assets";
+    public static final String COMMAND_RETENTION = "command.retention";
+    public static final String PURGE_INTERVAL = "purge.interval";
+    public static final String ORDER_FILL_GRACE = "order.fill.grace";
+
+    /** The topology's settings: what they are, their defaults and what is valid. */
+    public static final ConfigDef CONFIG_DEF = new ConfigDef()
+            .define(ASSETS, Type.STRING, Assets.DEFAULT_SPEC, assetSpec(), Importance.HIGH,
+                    "The assets settled: SYMBOL:id:scale, comma-separated (scale = decimal places of one minor unit). "
+                            + "An asset's id and scale never change once used.")
+            .define(COMMAND_RETENTION, Type.STRING, Durations.format(COMMAND_RETENTION_DEFAULT), Durations.atLeast(Duration.ofSeconds(1)),
+                    Importance.MEDIUM, "How long a command's full first result is kept for retries; a command created longer ago is "
+                            + "EXPIRED, a replay after it REPLAY_AFTER_RETENTION (ids themselves are remembered for ever).")
+            .define(PURGE_INTERVAL, Type.STRING, Durations.format(PURGE_INTERVAL_DEFAULT), Durations.atLeast(Duration.ofMillis(100)),
+                    Importance.LOW, "How often the wall-clock punctuators look for what has fallen due.")
+            .define(ORDER_FILL_GRACE, Type.STRING, Durations.format(ORDER_FILL_GRACE_DEFAULT), Durations.atLeast(Duration.ZERO),
+                    Importance.MEDIUM, "How long a released order keeps what its announced fills still need; then it closes and "
+                            + "the rest returns to SPOT.available.");
+
     public SettlementConfig {
         if (commandRetention.isNegative() || commandRetention.isZero()) {
             throw new IllegalArgumentException("command retention must be positive");
@@ -33,6 +58,36 @@ public record SettlementConfig(Assets assets, Duration commandRetention, Duratio
         if (userPartitions <= 0) {
             throw new IllegalArgumentException("user partitions must be > 0");
         }
+    }
+
+    /**
+     * The settings in {@code values} ({@link #CONFIG_DEF}'s keys; others are ignored), for topics of
+     * {@code userPartitions} partitions.
+     *
+     * @throws ConfigException for a value that is not valid
+     */
+    public static SettlementConfig fromConfig(Map<String, ?> values, int userPartitions) {
+        AbstractConfig config = new AbstractConfig(CONFIG_DEF, values, false);
+        return new SettlementConfig(Assets.parse(config.getString(ASSETS)), Durations.parse(config.getString(COMMAND_RETENTION)),
+                Durations.parse(config.getString(PURGE_INTERVAL)), Durations.parse(config.getString(ORDER_FILL_GRACE)), userPartitions);
+    }
+
+    private static ConfigDef.Validator assetSpec() {
+        return new ConfigDef.Validator() {
+            @Override
+            public void ensureValid(String name, Object value) {
+                try {
+                    Assets.parse(String.valueOf(value));
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException(name, value, e.getMessage());
+                }
+            }
+
+            @Override
+            public String toString() {
+                return "SYMBOL:id:scale,...";
+            }
+        };
     }
 
     public static SettlementConfig defaults(int userPartitions) {

@@ -7,6 +7,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
 
 /**
@@ -38,6 +42,34 @@ public record ConfluentSerdeConfig(RegistrySettings registry, boolean autoRegist
     public static final String ATTEMPTS_MAX = "schema.registry.attempts.max";
     public static final String RETRY_BACKOFF_MS = "schema.registry.retry.backoff.ms";
     public static final String RETRY_BACKOFF_MAX_MS = "schema.registry.retry.backoff.max.ms";
+
+    /**
+     * The wire format's settings as the application declares them (docs/configuration.md is
+     * generated from it). {@link #from} reads the same keys from any map, a Kafka serde's
+     * {@code configure} map included, with Confluent's unprefixed {@value #BASIC_AUTH_USER_INFO_CONFLUENT} too.
+     */
+    public static final ConfigDef CONFIG_DEF = new ConfigDef()
+            .define(SERDE_FORMAT, Type.STRING, WireFormats.SINGLE_OBJECT, Importance.HIGH,
+                    "The Avro wire format of every topic: single-object (no registry), confluent (the Confluent wire format "
+                            + "over schema.registry.url) or class:<fully qualified Serde class>.")
+            .define(SCHEMA_REGISTRY_URL, Type.STRING, "", Importance.HIGH,
+                    "The schema registry, one URL or several separated by commas (tried in turn); required with serde.format=confluent.")
+            .define(BASIC_AUTH_USER_INFO, Type.PASSWORD, null, Importance.MEDIUM,
+                    "user:password for the registry's HTTP basic authentication; ${env:NAME} keeps it out of files.")
+            .define(AUTO_REGISTER_SCHEMAS, Type.BOOLEAN, true, Importance.MEDIUM,
+                    "Register our schemas on first use (true), or only look them up and fail when an operator has not registered them.")
+            .define(VALUE_SUBJECT_NAME_STRATEGY, Type.STRING, "TopicNameStrategy", Importance.LOW,
+                    "The subject of a topic's values: TopicNameStrategy, RecordNameStrategy or TopicRecordNameStrategy.")
+            .define(CONNECT_TIMEOUT_MS, Type.LONG, RegistrySettings.CONNECT_TIMEOUT_MS_DEFAULT, Range.atLeast(1), Importance.LOW,
+                    "How long a connection to the registry may take.")
+            .define(REQUEST_TIMEOUT_MS, Type.LONG, RegistrySettings.REQUEST_TIMEOUT_MS_DEFAULT, Range.atLeast(1), Importance.LOW,
+                    "How long one registry request may take.")
+            .define(ATTEMPTS_MAX, Type.LONG, (long) RegistrySettings.ATTEMPTS_MAX_DEFAULT, Range.atLeast(1), Importance.LOW,
+                    "Attempts per registry call, the first one included.")
+            .define(RETRY_BACKOFF_MS, Type.LONG, RegistrySettings.BACKOFF_INITIAL_MS_DEFAULT, Range.atLeast(1), Importance.LOW,
+                    "Wait before the second attempt; doubles per attempt.")
+            .define(RETRY_BACKOFF_MAX_MS, Type.LONG, RegistrySettings.BACKOFF_MAX_MS_DEFAULT, Range.atLeast(1), Importance.LOW,
+                    "The longest wait between two attempts.");
 
     public static ConfluentSerdeConfig from(Map<String, ?> properties) {
         String urls = string(properties, SCHEMA_REGISTRY_URL)
@@ -79,7 +111,7 @@ public record ConfluentSerdeConfig(RegistrySettings registry, boolean autoRegist
         if (value == null) {
             return Optional.empty();
         }
-        String text = String.valueOf(value).trim();
+        String text = (value instanceof org.apache.kafka.common.config.types.Password password ? password.value() : String.valueOf(value)).trim();
         return text.isEmpty() ? Optional.empty() : Optional.of(text);
     }
 

@@ -17,7 +17,7 @@ import java.util.Map;
  * so applying it again, from the sink at start or from the command line, changes nothing.
  *
  * <p>Command line: {@code java -cp ... io.settlement.sink.scylla.SchemaApplier
- * scylla.contact-points=host:9042 [scylla.keyspace=settlement] [scylla.replication={...}] [--print]};
+ * scylla.contact.points=host:9042 [scylla.keyspace=settlement] [scylla.replication={...}] [--print]};
  * {@code --print} writes the filled-in CQL to standard output (for cqlsh) instead of applying it.
  */
 public final class SchemaApplier {
@@ -68,17 +68,25 @@ public final class SchemaApplier {
             }
         }
         if (print) {
-            String keyspace = settings.getOrDefault(ScyllaEndpoint.KEYSPACE, ScyllaEndpoint.DEFAULT_KEYSPACE);
-            String replication = settings.getOrDefault(ScyllaEndpoint.REPLICATION, ScyllaEndpoint.SINGLE_NODE_REPLICATION);
-            statements(keyspace, replication).forEach(statement -> System.out.println(statement + ";\n"));
+            statements(keyspace(settings), replication(settings)).forEach(statement -> System.out.println(statement + ";\n"));
             return;
         }
-        ScyllaEndpoint endpoint = ScyllaEndpoint.fromSettings(settings)
-                .orElseThrow(() -> new IllegalArgumentException(ScyllaEndpoint.CONTACT_POINTS + "=host:port is required"));
+        ScyllaEndpoint endpoint = ScyllaConfig.endpoint(settings)
+                .orElseThrow(() -> new IllegalArgumentException(ScyllaConfig.CONTACT_POINTS + "=host:port is required"));
         try (CqlSession session = endpoint.openSession()) {
             apply(session, endpoint);
         }
         System.out.println("schema applied to keyspace " + endpoint.keyspace());
+    }
+
+    /** The keyspace the {@code scylla.*} settings name ({@value ScyllaConfig#KEYSPACE} or its default). */
+    public static String keyspace(Map<String, ?> settings) {
+        return new org.apache.kafka.common.config.AbstractConfig(ScyllaConfig.CONFIG_DEF, settings, false).getString(ScyllaConfig.KEYSPACE);
+    }
+
+    /** The replication map the {@code scylla.*} settings name ({@value ScyllaConfig#REPLICATION} or its default). */
+    public static String replication(Map<String, ?> settings) {
+        return new org.apache.kafka.common.config.AbstractConfig(ScyllaConfig.CONFIG_DEF, settings, false).getString(ScyllaConfig.REPLICATION);
     }
 
     private static String resource() {

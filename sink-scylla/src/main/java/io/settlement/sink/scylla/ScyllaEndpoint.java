@@ -13,9 +13,8 @@ import java.util.regex.Pattern;
 
 /**
  * Where the sink's tables live: a CQL endpoint (ScyllaDB or Apache Cassandra), the keyspace and how
- * it is replicated when the sink creates it. Configuration keys (see docs/scylla.md):
- * {@value #CONTACT_POINTS} (absent: no sink), {@value #LOCAL_DATACENTER}, {@value #KEYSPACE},
- * {@value #REPLICATION}, {@value #REQUEST_TIMEOUT_MS}, {@value #METADATA_ENABLED}.
+ * it is replicated when the sink creates it. Read from the {@code scylla.*} settings by
+ * {@link ScyllaConfig#endpoint}.
  *
  * @param contactPoints    nodes to connect to first; the driver finds the others
  * @param localDatacenter  the data center the driver sends requests to ({@code datacenter1} for a single node)
@@ -27,13 +26,6 @@ import java.util.regex.Pattern;
  */
 public record ScyllaEndpoint(List<InetSocketAddress> contactPoints, String localDatacenter, String keyspace,
                              String replication, long requestTimeoutMs, boolean metadataEnabled) {
-    public static final String CONTACT_POINTS = "scylla.contact-points";
-    public static final String LOCAL_DATACENTER = "scylla.local-datacenter";
-    public static final String KEYSPACE = "scylla.keyspace";
-    public static final String REPLICATION = "scylla.replication";
-    public static final String REQUEST_TIMEOUT_MS = "scylla.request-timeout-ms";
-    public static final String METADATA_ENABLED = "scylla.metadata-enabled";
-
     public static final String DEFAULT_KEYSPACE = "settlement";
     public static final String DEFAULT_DATACENTER = "datacenter1";
     public static final String SINGLE_NODE_REPLICATION = "{'class': 'SimpleStrategy', 'replication_factor': 1}";
@@ -47,16 +39,16 @@ public record ScyllaEndpoint(List<InetSocketAddress> contactPoints, String local
     public ScyllaEndpoint {
         contactPoints = List.copyOf(contactPoints);
         if (contactPoints.isEmpty()) {
-            throw new IllegalArgumentException(CONTACT_POINTS + " is empty");
+            throw new IllegalArgumentException(ScyllaConfig.CONTACT_POINTS + " is empty");
         }
         if (!IDENTIFIER.matcher(keyspace).matches()) {
-            throw new IllegalArgumentException(KEYSPACE + " is not a CQL identifier: " + keyspace);
+            throw new IllegalArgumentException(ScyllaConfig.KEYSPACE + " is not a CQL identifier: " + keyspace);
         }
         if (!REPLICATION_MAP.matcher(replication).matches()) {
-            throw new IllegalArgumentException(REPLICATION + " is not a CQL map: " + replication);
+            throw new IllegalArgumentException(ScyllaConfig.REPLICATION + " is not a CQL map: " + replication);
         }
         if (localDatacenter.isBlank() || requestTimeoutMs <= 0) {
-            throw new IllegalArgumentException("invalid " + LOCAL_DATACENTER + " or " + REQUEST_TIMEOUT_MS);
+            throw new IllegalArgumentException("invalid " + ScyllaConfig.LOCAL_DATACENTER + " or " + ScyllaConfig.REQUEST_TIMEOUT_MS);
         }
     }
 
@@ -64,20 +56,6 @@ public record ScyllaEndpoint(List<InetSocketAddress> contactPoints, String local
     public static ScyllaEndpoint singleNode(InetSocketAddress contactPoint) {
         return new ScyllaEndpoint(List.of(contactPoint), DEFAULT_DATACENTER, DEFAULT_KEYSPACE, SINGLE_NODE_REPLICATION,
                 DEFAULT_REQUEST_TIMEOUT_MS, true);
-    }
-
-    /** The endpoint the settings name, or empty when {@value #CONTACT_POINTS} is absent (the sink is off). */
-    public static Optional<ScyllaEndpoint> fromSettings(Map<String, String> settings) {
-        String contactPoints = settings.getOrDefault(CONTACT_POINTS, "").trim();
-        if (contactPoints.isEmpty()) {
-            return Optional.empty();
-        }
-        return Optional.of(new ScyllaEndpoint(parseContactPoints(contactPoints),
-                settings.getOrDefault(LOCAL_DATACENTER, DEFAULT_DATACENTER),
-                settings.getOrDefault(KEYSPACE, DEFAULT_KEYSPACE),
-                settings.getOrDefault(REPLICATION, SINGLE_NODE_REPLICATION),
-                Long.parseLong(settings.getOrDefault(REQUEST_TIMEOUT_MS, String.valueOf(DEFAULT_REQUEST_TIMEOUT_MS))),
-                Boolean.parseBoolean(settings.getOrDefault(METADATA_ENABLED, "true"))));
     }
 
     /** {@code host:port,host:port}; the port defaults to 9042. */

@@ -11,7 +11,7 @@ import io.settlement.avro.SettlementResult;
 import io.settlement.contract.Topics;
 import io.settlement.sink.Backoff;
 import io.settlement.sink.SinkConsumers;
-import io.settlement.sink.SinkHealth;
+import io.settlement.sink.Health;
 import io.settlement.sink.SinkLoop;
 import io.settlement.sink.SinkMeters;
 import java.time.Duration;
@@ -49,7 +49,7 @@ import org.slf4j.LoggerFactory;
  * order-free, writing a record again changes nothing. A record that cannot be decoded halts its
  * partition there (paused, DEGRADED, counted) until an operator looks: the sink never skips one.
  */
-public final class ScyllaSink implements Runnable, SinkHealth, AutoCloseable {
+public final class ScyllaSink implements Runnable, AutoCloseable {
     public static final String GROUP_ID = "settlement-sink-scylla";
 
     private static final Logger log = LoggerFactory.getLogger(ScyllaSink.class);
@@ -133,14 +133,26 @@ public final class ScyllaSink implements Runnable, SinkHealth, AutoCloseable {
         loop.close();
     }
 
-    @Override
-    public State state() {
-        return loop.state(!halted.isEmpty() || databaseProblem != null);
+    /** UP, DEGRADED (its database not answering, a partition halted, not yet assigned) or DOWN (stopped), with every problem. */
+    public Health health() {
+        return loop.health(ownProblems());
     }
 
-    @Override
+    /** The status of {@link #health()}. */
+    public Health.Status state() {
+        return health().status();
+    }
+
+    /** Every problem now, one line each: the consumer loop's (stopped, not yet assigned) and the sink's own. */
     public List<String> problems() {
         List<String> problems = loop.problems();
+        problems.addAll(ownProblems());
+        return problems;
+    }
+
+    /** The sink's own problems now (its database, halted partitions); none when it is well. */
+    private List<String> ownProblems() {
+        List<String> problems = new ArrayList<>();
         if (databaseProblem != null) {
             problems.add("ScyllaDB: " + databaseProblem);
         }

@@ -1,11 +1,7 @@
 package io.settlement.sink.scylla;
 
-import java.util.Map;
-
 /**
- * The limits of the ScyllaDB sink. Keys (docs/scylla.md): {@value #POLL_TIMEOUT_MS},
- * {@value #IN_FLIGHT_REQUESTS_MAX}, {@value #STATEMENTS_PER_BATCH_MAX}, {@value #RETRY_ATTEMPTS_MAX},
- * {@value #RETRY_BACKOFF_INITIAL_MS}, {@value #RETRY_BACKOFF_MAX_MS}, {@value #APPLY_SCHEMA}.
+ * The limits of the ScyllaDB sink, read from the {@code scylla.*} settings by {@link ScyllaConfig#sinkSettings}.
  *
  * @param pollTimeoutMs         how long one consumer poll waits for records
  * @param inFlightRequestsMax   requests sent and not yet answered, at most (the driver refuses more
@@ -20,13 +16,6 @@ import java.util.Map;
 public record ScyllaSinkSettings(long pollTimeoutMs, int inFlightRequestsMax, int statementsPerBatchMax,
                                  int retryAttemptsMax, long retryBackoffInitialMs, long retryBackoffMaxMs,
                                  boolean applySchema) {
-    public static final String POLL_TIMEOUT_MS = "scylla.poll-timeout-ms";
-    public static final String IN_FLIGHT_REQUESTS_MAX = "scylla.in-flight-requests-max";
-    public static final String STATEMENTS_PER_BATCH_MAX = "scylla.statements-per-batch-max";
-    public static final String RETRY_ATTEMPTS_MAX = "scylla.retry-attempts-max";
-    public static final String RETRY_BACKOFF_INITIAL_MS = "scylla.retry-backoff-initial-ms";
-    public static final String RETRY_BACKOFF_MAX_MS = "scylla.retry-backoff-max-ms";
-    public static final String APPLY_SCHEMA = "scylla.apply-schema";
 
     /** The driver's default limit of requests on one connection. */
     public static final int DRIVER_REQUESTS_PER_CONNECTION_MAX = 1024;
@@ -37,7 +26,7 @@ public record ScyllaSinkSettings(long pollTimeoutMs, int inFlightRequestsMax, in
             throw new IllegalArgumentException("invalid ScyllaDB sink settings: " + this);
         }
         if (inFlightRequestsMax <= 0 || inFlightRequestsMax > DRIVER_REQUESTS_PER_CONNECTION_MAX) {
-            throw new IllegalArgumentException(IN_FLIGHT_REQUESTS_MAX + " must be 1.." + DRIVER_REQUESTS_PER_CONNECTION_MAX);
+            throw new IllegalArgumentException(ScyllaConfig.IN_FLIGHT_REQUESTS_MAX + " must be 1.." + DRIVER_REQUESTS_PER_CONNECTION_MAX);
         }
     }
 
@@ -48,18 +37,6 @@ public record ScyllaSinkSettings(long pollTimeoutMs, int inFlightRequestsMax, in
      */
     public static ScyllaSinkSettings defaults() {
         return new ScyllaSinkSettings(500, 256, 16, 5, 200, 5_000, true);
-    }
-
-    public static ScyllaSinkSettings fromSettings(Map<String, String> settings) {
-        ScyllaSinkSettings d = defaults();
-        return new ScyllaSinkSettings(
-                Long.parseLong(settings.getOrDefault(POLL_TIMEOUT_MS, String.valueOf(d.pollTimeoutMs()))),
-                Integer.parseInt(settings.getOrDefault(IN_FLIGHT_REQUESTS_MAX, String.valueOf(d.inFlightRequestsMax()))),
-                Integer.parseInt(settings.getOrDefault(STATEMENTS_PER_BATCH_MAX, String.valueOf(d.statementsPerBatchMax()))),
-                Integer.parseInt(settings.getOrDefault(RETRY_ATTEMPTS_MAX, String.valueOf(d.retryAttemptsMax()))),
-                Long.parseLong(settings.getOrDefault(RETRY_BACKOFF_INITIAL_MS, String.valueOf(d.retryBackoffInitialMs()))),
-                Long.parseLong(settings.getOrDefault(RETRY_BACKOFF_MAX_MS, String.valueOf(d.retryBackoffMaxMs()))),
-                Boolean.parseBoolean(settings.getOrDefault(APPLY_SCHEMA, String.valueOf(d.applySchema()))));
     }
 
     public ScyllaSinkSettings withRetryBackoff(long initialMs, long maxMs) {

@@ -13,7 +13,7 @@ import io.settlement.contract.CommandKeys;
 import io.settlement.contract.Topic;
 import io.settlement.contract.Topics;
 import io.settlement.kafka.EmbeddedKafkaBroker;
-import io.settlement.sink.SinkHealth.State;
+import io.settlement.sink.Health.Status;
 import io.settlement.topology.balance.Balance;
 import io.settlement.topology.balance.BalanceKey;
 import java.nio.file.Path;
@@ -102,7 +102,7 @@ class ScyllaSinkRecoveryTest {
         server.kill();
         produce(journal.subList(journal.size() / 2, journal.size()), events.subList(events.size() / 2, events.size()),
                 results.subList(results.size() / 2, results.size()));
-        await("sink degraded").atMost(DEADLINE).until(() -> service.state() == State.DEGRADED);
+        await("sink degraded").atMost(DEADLINE).until(() -> service.health().status() == Status.DEGRADED);
         assertThat(service.problems()).anySatisfy(problem -> assertThat(problem).startsWith("ScyllaDB:"));
 
         // and the database comes back
@@ -110,7 +110,7 @@ class ScyllaSinkRecoveryTest {
 
         // then the sink catches up, commits everything and is UP again
         await("everything committed").atMost(DEADLINE).until(() -> committedAll(group));
-        await("sink up").atMost(DEADLINE).until(() -> service.state() == State.UP);
+        await("sink up").atMost(DEADLINE).until(() -> service.health().status() == Status.UP);
 
         // and nothing is missing or doubled: one ledger line per event, one result row per key,
         // every user balance as the balance store has it
@@ -146,14 +146,14 @@ class ScyllaSinkRecoveryTest {
         String group = "scylla-sink-measure";
         long started = System.nanoTime();
         service = startSink(group, "measure");
-        await("first rows written").atMost(DEADLINE).pollInterval(Duration.ofMillis(10)).until(() -> service.rowsWritten() > 0);
+        await("first rows written").atMost(DEADLINE).pollInterval(Duration.ofMillis(10)).until(() -> service.progress().written() > 0);
         long writing = System.nanoTime();
         await("everything committed").atMost(DEADLINE).pollInterval(Duration.ofMillis(50)).until(() -> committedAll(group));
         double seconds = (System.nanoTime() - writing) / 1e9;
         double startSeconds = (writing - started) / 1e9;
 
         // then the rate is printed (no timed assertion), and every event has its ledger line
-        long rows = service.rowsWritten();
+        long rows = service.progress().written();
         System.out.printf("[scylla sink] %d rows (%d records) in %.2f s from the first write = %.0f rows/s"
                         + " (session, schema and group join before it: %.2f s), in flight max %d, batch max %d%n",
                 rows, endOffsets(TOPICS.journal().name()) + eventsOnTopic + endOffsets(TOPICS.results().name()), seconds,

@@ -15,7 +15,7 @@ import io.settlement.avro.ResultStatus;
 import io.settlement.avro.SettlementResult;
 import io.settlement.avro.Wallet;
 import io.settlement.contract.CommandKeys;
-import io.settlement.sink.SinkHealth.State;
+import io.settlement.sink.Health.Status;
 import io.settlement.sink.scylla.HistoryQueries.LedgerLine;
 import io.settlement.sink.scylla.HistoryQueries.Page;
 import io.settlement.sink.scylla.HistoryQueries.UserTrade;
@@ -86,7 +86,7 @@ class ScyllaSinkTablesTest {
 
         // then everything is written and committed
         assertThat(sink.committed()).isEqualTo(sink.delivered());
-        assertThat(sink.sink.state()).isEqualTo(State.UP);
+        assertThat(sink.sink.state()).isEqualTo(Status.UP);
 
         // user_balances: each user account as the balance store has it
         Map<BalanceKey, Balance> store = scenario.driver.allBalances();

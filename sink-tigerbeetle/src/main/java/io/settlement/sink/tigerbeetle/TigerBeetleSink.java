@@ -7,7 +7,8 @@ import io.settlement.avro.JournalEntry;
 import io.settlement.contract.Topic;
 import io.settlement.sink.Backoff;
 import io.settlement.sink.SinkConsumers;
-import io.settlement.sink.SinkHealth;
+import io.settlement.sink.Health;
+import io.settlement.sink.Sink;
 import io.settlement.sink.SinkLoop;
 import io.settlement.sink.SinkMeters;
 import io.settlement.sink.tigerbeetle.CommitDecision.Attempt;
@@ -50,7 +51,7 @@ import org.slf4j.LoggerFactory;
  * TigerBeetle does not answer is retried with bounded exponential backoff, then its partitions are
  * rewound and read again on the next poll, so a sink whose ledger is down lags and loses nothing.
  */
-public final class TigerBeetleSink implements Runnable, SinkHealth, AutoCloseable {
+public final class TigerBeetleSink implements Runnable, AutoCloseable {
     public static final String GROUP_ID = "settlement-sink-tigerbeetle";
 
     private static final Logger log = LoggerFactory.getLogger(TigerBeetleSink.class);
@@ -118,14 +119,31 @@ public final class TigerBeetleSink implements Runnable, SinkHealth, AutoCloseabl
         loop.close();
     }
 
-    @Override
-    public State state() {
-        return loop.state(!halted.isEmpty() || ledgerProblem != null);
+    /** UP, DEGRADED (its database not answering, a partition halted, not yet assigned) or DOWN (stopped), with every problem. */
+    public Health health() {
+        return loop.health(ownProblems());
     }
 
-    @Override
+    /** Journal entries in the assigned partitions not yet read, and entries written to TigerBeetle, as of the last poll. */
+    public Sink.Progress progress() {
+        return new Sink.Progress(meters.lagRecords(), meters.written(), "journal entries");
+    }
+
+    /** The status of {@link #health()}. */
+    public Health.Status state() {
+        return health().status();
+    }
+
+    /** Every problem now, one line each: the consumer loop's (stopped, not yet assigned) and the sink's own. */
     public List<String> problems() {
         List<String> problems = loop.problems();
+        problems.addAll(ownProblems());
+        return problems;
+    }
+
+    /** The sink's own problems now (its database, halted partitions); none when it is well. */
+    private List<String> ownProblems() {
+        List<String> problems = new ArrayList<>();
         if (ledgerProblem != null) {
             problems.add("TigerBeetle: " + ledgerProblem);
         }

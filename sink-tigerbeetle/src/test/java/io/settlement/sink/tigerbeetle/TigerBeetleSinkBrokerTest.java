@@ -12,7 +12,7 @@ import io.settlement.contract.AvroSerdes;
 import io.settlement.contract.Topic;
 import io.settlement.contract.Topics;
 import io.settlement.kafka.EmbeddedKafkaBroker;
-import io.settlement.sink.SinkHealth.State;
+import io.settlement.sink.Health.Status;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -96,7 +96,7 @@ class TigerBeetleSinkBrokerTest {
                 assertThat(committed.get(P1)).isNotNull().extracting(OffsetAndMetadata::offset).isEqualTo(1L);
             });
         }
-        await().atMost(DEADLINE).until(() -> sink.state() == State.DEGRADED);
+        await().atMost(DEADLINE).until(() -> sink.state() == Status.DEGRADED);
         assertThat(sink.problems()).anySatisfy(problem -> assertThat(problem).contains("ORDER_RESERVED:o1").contains("ExceedsCredits"));
         // and the aborted deposit never reached the ledger; bob holds exactly the committed 50
         assertThat(ledger.balance(new LedgerAccountKey(BOB, AccountType.FUNDING, BTC, Bucket.AVAILABLE))).isEqualTo(BigInteger.valueOf(50));

@@ -10,7 +10,7 @@ import io.settlement.contract.AvroSerdes;
 import io.settlement.contract.Topic;
 import io.settlement.contract.Topics;
 import io.settlement.kafka.EmbeddedKafkaBroker;
-import io.settlement.sink.SinkHealth.State;
+import io.settlement.sink.Health.Status;
 import io.settlement.sink.tigerbeetle.server.RealTigerBeetle;
 import io.settlement.sink.tigerbeetle.server.TigerBeetleProcess;
 import java.nio.file.Path;
@@ -103,7 +103,7 @@ class TigerBeetleSinkOnRealServerTest {
                         .extracting(OffsetAndMetadata::offset).isEqualTo(end.offset()));
             });
         }
-        assertThat(sink.state()).isEqualTo(State.UP);
+        assertThat(sink.state()).isEqualTo(Status.UP);
         assertThat(reconcile(server)).isEmpty();
 
         // when the whole journal is mirrored again (another consumer group: a replay from the start)
@@ -130,7 +130,7 @@ class TigerBeetleSinkOnRealServerTest {
 
         // then the sink says TigerBeetle does not answer
         await().atMost(DEADLINE).untilAsserted(() -> {
-            assertThat(sink.state()).isEqualTo(State.DEGRADED);
+            assertThat(sink.state()).isEqualTo(Status.DEGRADED);
             assertThat(sink.problems()).anySatisfy(problem -> assertThat(problem).startsWith("TigerBeetle: "));
         });
 
@@ -139,7 +139,7 @@ class TigerBeetleSinkOnRealServerTest {
 
         // then the sink resumes, catches up, is UP, and TigerBeetle equals the stores exactly
         awaitCaughtUp(TigerBeetleSink.GROUP_ID);
-        await().atMost(DEADLINE).until(() -> sink.state() == State.UP);
+        await().atMost(DEADLINE).until(() -> sink.state() == Status.UP);
         assertThat(counter("entries", "outcome", "applied") + counter("entries", "outcome", "already_applied"))
                 .isGreaterThanOrEqualTo(journal.size());
         assertThat(reconcile(server)).isEmpty();
@@ -157,7 +157,7 @@ class TigerBeetleSinkOnRealServerTest {
 
         // then it is DEGRADED, saying TigerBeetle does not answer, and commits nothing
         await().atMost(DEADLINE).untilAsserted(() -> {
-            assertThat(sink.state()).isEqualTo(State.DEGRADED);
+            assertThat(sink.state()).isEqualTo(Status.DEGRADED);
             assertThat(sink.problems()).anySatisfy(problem -> assertThat(problem).contains("TigerBeetle: create_accounts"));
         });
         assertThat(committed(TigerBeetleSink.GROUP_ID)).isEmpty();
@@ -167,7 +167,7 @@ class TigerBeetleSinkOnRealServerTest {
 
         // then the sink catches up and TigerBeetle equals the stores
         awaitCaughtUp(TigerBeetleSink.GROUP_ID);
-        await().atMost(DEADLINE).until(() -> sink.state() == State.UP);
+        await().atMost(DEADLINE).until(() -> sink.state() == Status.UP);
         assertThat(reconcile(server)).isEmpty();
     }
 

@@ -11,7 +11,7 @@ import io.settlement.avro.JournalEntry;
 import io.settlement.contract.AvroSerdes;
 import io.settlement.contract.Topic;
 import io.settlement.contract.Topics;
-import io.settlement.sink.SinkHealth.State;
+import io.settlement.sink.Health.Status;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
@@ -119,7 +119,7 @@ class TigerBeetleSinkTest {
         assertThat(committed(P0)).isEqualTo(2);
         assertThat(committed(P1)).isEqualTo(2);
         assertThat(count("entries", "outcome", "applied")).isEqualTo(4);
-        assertThat(sink.state()).isEqualTo(State.UP);
+        assertThat(sink.state()).isEqualTo(Status.UP);
         assertThat(sink.problems()).isEmpty();
         assertLedgerSumsToZero(ALICE, BOB);
     }
@@ -142,7 +142,7 @@ class TigerBeetleSinkTest {
         assertThat(ledger.transferCount()).isEqualTo(transfers).isEqualTo(3);
         assertThat(balance(ALICE, AccountType.SPOT, Bucket.AVAILABLE)).isEqualTo(28);
         assertThat(committed(P0)).isEqualTo(2);
-        assertThat(sink.state()).isEqualTo(State.UP);
+        assertThat(sink.state()).isEqualTo(Status.UP);
         assertLedgerSumsToZero(ALICE);
     }
 
@@ -162,7 +162,7 @@ class TigerBeetleSinkTest {
         assertThat(consumer.position(P0)).isEqualTo(1);
         assertThat(committed(P1)).isEqualTo(1);
         // and the sink reports the entry loudly: DEGRADED, the entry and cause named, a metric counted
-        assertThat(sink.state()).isEqualTo(State.DEGRADED);
+        assertThat(sink.state()).isEqualTo(Status.DEGRADED);
         assertThat(sink.problems()).singleElement().asString()
                 .contains("ORDER_RESERVED:o1").contains("ExceedsCredits").contains("offset 1");
         assertThat(count("halts", "reason", "disagrees")).isEqualTo(1);
@@ -173,7 +173,7 @@ class TigerBeetleSinkTest {
         sink.pollOnce();
         assertThat(committed(P0)).isEqualTo(1);
         assertThat(committed(P1)).isEqualTo(2);
-        assertThat(sink.state()).isEqualTo(State.DEGRADED);
+        assertThat(sink.state()).isEqualTo(Status.DEGRADED);
     }
 
     @Test
@@ -190,7 +190,7 @@ class TigerBeetleSinkTest {
         assertThat(committed(P0)).isEqualTo(1);
         assertThat(consumer.paused()).containsExactly(P0);
         assertThat(balance(ALICE, AccountType.FUNDING, Bucket.AVAILABLE)).isEqualTo(100);
-        assertThat(sink.state()).isEqualTo(State.DEGRADED);
+        assertThat(sink.state()).isEqualTo(Status.DEGRADED);
         assertThat(count("halts", "reason", "unmappable")).isEqualTo(1);
     }
 
@@ -207,7 +207,7 @@ class TigerBeetleSinkTest {
         assertThat(waits).containsExactly(1_000L, 2_000L, 4_000L);
         assertThat(balance(ALICE, AccountType.FUNDING, Bucket.AVAILABLE)).isEqualTo(100);
         assertThat(committed(P0)).isEqualTo(1);
-        assertThat(sink.state()).isEqualTo(State.UP);
+        assertThat(sink.state()).isEqualTo(Status.UP);
         assertThat(registry.get("settlement.sink.tigerbeetle.retries").counter().count()).isEqualTo(3);
     }
 
@@ -227,7 +227,7 @@ class TigerBeetleSinkTest {
         assertThat(committed(P0)).isNull();
         assertThat(consumer.position(P0)).isZero();
         assertThat(consumer.paused()).isEmpty();
-        assertThat(sink.state()).isEqualTo(State.DEGRADED);
+        assertThat(sink.state()).isEqualTo(Status.DEGRADED);
         assertThat(sink.problems()).singleElement().asString().contains("create_accounts");
 
         // when TigerBeetle is back and the record is read again
@@ -237,7 +237,7 @@ class TigerBeetleSinkTest {
         // then it is mirrored and committed, and the sink is UP again
         assertThat(committed(P0)).isEqualTo(1);
         assertThat(balance(ALICE, AccountType.FUNDING, Bucket.AVAILABLE)).isEqualTo(100);
-        assertThat(sink.state()).isEqualTo(State.UP);
+        assertThat(sink.state()).isEqualTo(Status.UP);
     }
 
     @Test
@@ -277,7 +277,7 @@ class TigerBeetleSinkTest {
         sink.run();
 
         // then it stopped: DOWN, the account named, nothing committed, no transfer made, its consumer closed
-        assertThat(sink.state()).isEqualTo(State.DOWN);
+        assertThat(sink.state()).isEqualTo(Status.DOWN);
         assertThat(sink.problems()).singleElement().asString().contains("ExistsWithDifferentFlags").contains("user 7 FUNDING.AVAILABLE");
         assertThat(ledger.transferCount()).isZero();
         assertThat(subscribed.closed()).isTrue();

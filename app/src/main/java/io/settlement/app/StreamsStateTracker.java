@@ -13,7 +13,7 @@ import org.apache.kafka.streams.KafkaStreams.State;
  * {@code REBALANCING} is alive but lookups may be answered 503, {@code ERROR} and
  * {@code NOT_RUNNING} mean this instance no longer settles anything.
  */
-public final class StreamsHealth implements KafkaStreams.StateListener {
+public final class StreamsStateTracker implements KafkaStreams.StateListener {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private volatile State state = State.CREATED;

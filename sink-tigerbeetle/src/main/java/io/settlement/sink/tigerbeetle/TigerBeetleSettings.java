@@ -1,4 +1,4 @@
-package io.settlement.app;
+package io.settlement.sink.tigerbeetle;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -8,6 +8,11 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
 
 /**
  * Where the TigerBeetle cluster is (docs/tigerbeetle.md): {@value #CLUSTER_ID}, {@value #ADDRESSES}
@@ -20,12 +25,24 @@ import java.util.Optional;
  * @param reconcileIntervalMs the pause between two live reconcile checks in {@code run}; 0 turns them off
  */
 public record TigerBeetleSettings(long clusterId, List<String> addresses, long requestTimeoutMs, long reconcileIntervalMs) {
-    public static final String CLUSTER_ID = "tigerbeetle.cluster-id";
+    public static final String CLUSTER_ID = "tigerbeetle.cluster.id";
     public static final String ADDRESSES = "tigerbeetle.addresses";
-    public static final String REQUEST_TIMEOUT_MS = "tigerbeetle.request-timeout-ms";
+    public static final String REQUEST_TIMEOUT_MS = "tigerbeetle.request.timeout.ms";
     public static final long REQUEST_TIMEOUT_MS_DEFAULT = 5_000;
-    public static final String RECONCILE_INTERVAL_MS = "tigerbeetle.reconcile-interval-ms";
+    public static final String RECONCILE_INTERVAL_MS = "tigerbeetle.reconcile.interval.ms";
     public static final long RECONCILE_INTERVAL_MS_DEFAULT = 60_000;
+
+    /** The TigerBeetle sink's settings: what they are, their defaults and what is valid. */
+    public static final ConfigDef CONFIG_DEF = new ConfigDef()
+            .define(ADDRESSES, Type.LIST, "", Importance.HIGH,
+                    "The TigerBeetle replicas, host:port (or a bare port on 127.0.0.1) each, in replica order. "
+                            + "Empty: the TigerBeetle sink is off and reconcile cannot run.")
+            .define(CLUSTER_ID, Type.LONG, 0L, Range.atLeast(0), Importance.MEDIUM,
+                    "The cluster id the replicas were formatted with (--cluster).")
+            .define(REQUEST_TIMEOUT_MS, Type.LONG, REQUEST_TIMEOUT_MS_DEFAULT, Range.atLeast(1), Importance.LOW,
+                    "How long one request may wait for an answer before it counts as unanswered and is retried.")
+            .define(RECONCILE_INTERVAL_MS, Type.LONG, RECONCILE_INTERVAL_MS_DEFAULT, Range.atLeast(0), Importance.LOW,
+                    "The pause between two live reconcile checks in run; 0 turns them off.");
 
     public TigerBeetleSettings(long clusterId, List<String> addresses, long requestTimeoutMs) {
         this(clusterId, addresses, requestTimeoutMs, RECONCILE_INTERVAL_MS_DEFAULT);
@@ -47,16 +64,20 @@ public record TigerBeetleSettings(long clusterId, List<String> addresses, long r
         }
     }
 
-    /** The cluster the settings name, or empty when {@value #ADDRESSES} is empty. */
-    public static Optional<TigerBeetleSettings> fromSettings(Map<String, String> settings) {
-        String addresses = settings.getOrDefault(ADDRESSES, "").trim();
+    /**
+     * The cluster {@code values} name ({@link #CONFIG_DEF}'s keys; others are ignored), or empty when
+     * {@value #ADDRESSES} is empty.
+     *
+     * @throws org.apache.kafka.common.config.ConfigException for a value that is not valid
+     */
+    public static Optional<TigerBeetleSettings> fromConfig(Map<String, ?> values) {
+        AbstractConfig config = new AbstractConfig(CONFIG_DEF, values, false);
+        List<String> addresses = config.getList(ADDRESSES).stream().map(String::trim).filter(a -> !a.isEmpty()).toList();
         if (addresses.isEmpty()) {
             return Optional.empty();
         }
-        List<String> list = Arrays.stream(addresses.split(",")).map(String::trim).filter(a -> !a.isEmpty()).toList();
-        return Optional.of(new TigerBeetleSettings(number(settings, CLUSTER_ID, 0), list,
-                number(settings, REQUEST_TIMEOUT_MS, REQUEST_TIMEOUT_MS_DEFAULT),
-                number(settings, RECONCILE_INTERVAL_MS, RECONCILE_INTERVAL_MS_DEFAULT)));
+        return Optional.of(new TigerBeetleSettings(config.getLong(CLUSTER_ID), addresses, config.getLong(REQUEST_TIMEOUT_MS),
+                config.getLong(RECONCILE_INTERVAL_MS)));
     }
 
     /**
@@ -85,17 +106,5 @@ public record TigerBeetleSettings(long clusterId, List<String> addresses, long r
             }
         }
         return resolved;
-    }
-
-    private static long number(Map<String, String> settings, String key, long defaultValue) {
-        String text = settings.getOrDefault(key, "").trim();
-        if (text.isEmpty()) {
-            return defaultValue;
-        }
-        try {
-            return Long.parseLong(text);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("config key '" + key + "': '" + text + "' is not an integer", e);
-        }
     }
 }

@@ -1,0 +1,103 @@
+package io.settlement.sink.scylla;
+
+import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
+
+/**
+ * Every {@code scylla.*} setting of the ScyllaDB sink, declared once: where the database is
+ * ({@link ScyllaEndpoint}) and the sink's limits ({@link ScyllaSinkSettings}). docs/configuration.md
+ * is generated from {@link #CONFIG_DEF}.
+ */
+public final class ScyllaConfig {
+    public static final String CONTACT_POINTS = "scylla.contact.points";
+    public static final String LOCAL_DATACENTER = "scylla.local.datacenter";
+    public static final String KEYSPACE = "scylla.keyspace";
+    public static final String REPLICATION = "scylla.replication";
+    public static final String REQUEST_TIMEOUT_MS = "scylla.request.timeout.ms";
+    public static final String METADATA_ENABLED = "scylla.metadata.enabled";
+    public static final String APPLY_SCHEMA = "scylla.apply.schema";
+    public static final String POLL_TIMEOUT_MS = "scylla.poll.timeout.ms";
+    public static final String IN_FLIGHT_REQUESTS_MAX = "scylla.in.flight.requests.max";
+    public static final String STATEMENTS_PER_BATCH_MAX = "scylla.statements.per.batch.max";
+    public static final String RETRY_ATTEMPTS_MAX = "scylla.retry.attempts.max";
+    public static final String RETRY_BACKOFF_INITIAL_MS = "scylla.retry.backoff.initial.ms";
+    public static final String RETRY_BACKOFF_MAX_MS = "scylla.retry.backoff.max.ms";
+
+    private static final ScyllaSinkSettings DEFAULTS = ScyllaSinkSettings.defaults();
+
+    /** The ScyllaDB sink's settings: what they are, their defaults and what is valid. */
+    public static final ConfigDef CONFIG_DEF = new ConfigDef()
+            .define(CONTACT_POINTS, Type.LIST, "", Importance.HIGH,
+                    "CQL nodes to connect to first, host:port (port 9042 when left out). Empty: the ScyllaDB sink is off.")
+            .define(LOCAL_DATACENTER, Type.STRING, ScyllaEndpoint.DEFAULT_DATACENTER, new ConfigDef.NonEmptyString(),
+                    Importance.MEDIUM, "The data center the driver sends requests to.")
+            .define(KEYSPACE, Type.STRING, ScyllaEndpoint.DEFAULT_KEYSPACE, new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+                    "The keyspace of every table.")
+            .define(REPLICATION, Type.STRING, ScyllaEndpoint.SINGLE_NODE_REPLICATION, Importance.MEDIUM,
+                    "The CQL replication map used when the sink creates the keyspace, e.g. "
+                            + "{'class': 'NetworkTopologyStrategy', 'dc1': 3}.")
+            .define(REQUEST_TIMEOUT_MS, Type.LONG, ScyllaEndpoint.DEFAULT_REQUEST_TIMEOUT_MS, Range.atLeast(1), Importance.LOW,
+                    "How long one request may take before it counts as failed (and is retried).")
+            .define(METADATA_ENABLED, Type.BOOLEAN, true, Importance.LOW,
+                    "Driver schema and token metadata: token-aware routing on a cluster (tests turn it off).")
+            .define(APPLY_SCHEMA, Type.BOOLEAN, DEFAULTS.applySchema(), Importance.MEDIUM,
+                    "Create the keyspace and tables (IF NOT EXISTS) when the sink starts.")
+            .define(POLL_TIMEOUT_MS, Type.LONG, DEFAULTS.pollTimeoutMs(), Range.atLeast(1), Importance.LOW,
+                    "How long one consumer poll waits for records.")
+            .define(IN_FLIGHT_REQUESTS_MAX, Type.INT, DEFAULTS.inFlightRequestsMax(),
+                    Range.between(1, ScyllaSinkSettings.DRIVER_REQUESTS_PER_CONNECTION_MAX), Importance.LOW,
+                    "Requests sent and not yet answered, at most.")
+            .define(STATEMENTS_PER_BATCH_MAX, Type.INT, DEFAULTS.statementsPerBatchMax(), Range.atLeast(1), Importance.LOW,
+                    "Upserts of one partition sent as one unlogged batch, at most.")
+            .define(RETRY_ATTEMPTS_MAX, Type.INT, DEFAULTS.retryAttemptsMax(), Range.atLeast(1), Importance.LOW,
+                    "Attempts of a failed request within one poll; after that the poll's records are read again.")
+            .define(RETRY_BACKOFF_INITIAL_MS, Type.LONG, DEFAULTS.retryBackoffInitialMs(), Range.atLeast(0), Importance.LOW,
+                    "Wait before the second attempt; doubles per attempt and per failed poll.")
+            .define(RETRY_BACKOFF_MAX_MS, Type.LONG, DEFAULTS.retryBackoffMaxMs(), Range.atLeast(0), Importance.LOW,
+                    "The longest wait between two attempts.");
+
+    private ScyllaConfig() {}
+
+    /**
+     * The database {@code values} name ({@link #CONFIG_DEF}'s keys; others are ignored), or empty
+     * when {@value #CONTACT_POINTS} is empty (the sink is off).
+     *
+     * @throws ConfigException for a value that is not valid
+     */
+    public static Optional<ScyllaEndpoint> endpoint(Map<String, ?> values) {
+        AbstractConfig config = new AbstractConfig(CONFIG_DEF, values, false);
+        String contactPoints = String.join(",", config.getList(CONTACT_POINTS)).trim();
+        if (contactPoints.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new ScyllaEndpoint(ScyllaEndpoint.parseContactPoints(contactPoints),
+                    config.getString(LOCAL_DATACENTER), config.getString(KEYSPACE), config.getString(REPLICATION),
+                    config.getLong(REQUEST_TIMEOUT_MS), config.getBoolean(METADATA_ENABLED)));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("scylla.*: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The sink's limits in {@code values}.
+     *
+     * @throws ConfigException for a value that is not valid
+     */
+    public static ScyllaSinkSettings sinkSettings(Map<String, ?> values) {
+        AbstractConfig config = new AbstractConfig(CONFIG_DEF, values, false);
+        try {
+            return new ScyllaSinkSettings(config.getLong(POLL_TIMEOUT_MS), config.getInt(IN_FLIGHT_REQUESTS_MAX),
+                    config.getInt(STATEMENTS_PER_BATCH_MAX), config.getInt(RETRY_ATTEMPTS_MAX), config.getLong(RETRY_BACKOFF_INITIAL_MS),
+                    config.getLong(RETRY_BACKOFF_MAX_MS), config.getBoolean(APPLY_SCHEMA));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("scylla.*: " + e.getMessage());
+        }
+    }
+}
