@@ -2,9 +2,11 @@ package io.settlement.topology;
 
 import io.settlement.contract.Topic;
 import io.settlement.contract.Topics;
+import io.settlement.topology.balance.BalanceInput;
 import io.settlement.topology.balance.BalanceOutputs;
 import io.settlement.topology.balance.BalanceProcessor;
 import io.settlement.topology.balance.BalanceStores;
+import java.util.function.Function;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
@@ -18,8 +20,9 @@ import org.apache.kafka.streams.state.StoreBuilder;
  *
  * <ul>
  *   <li>Balances: {@code balance.operations}, {@code transfer.requests} and
- *       {@code settlement.internal.trade-legs} (all keyed by user id, co-partitioned) merge into
- *       the one {@link BalanceProcessor} of each user partition, the only writer of balances.</li>
+ *       {@code settlement.internal.trade-legs} (all keyed by user id, co-partitioned), each
+ *       record wrapped as the {@link BalanceInput} of its type, merge into the one
+ *       {@link BalanceProcessor} of each user partition, the only writer of balances.</li>
  *   <li>Trades: the coordinator ({@code io.settlement.topology.trade}) reads {@code trades} and
  *       {@code settlement.internal.leg-results}, writes legs and trade results; it plugs in below.</li>
  * </ul>
@@ -48,10 +51,10 @@ public final class SettlementTopology {
         for (StoreBuilder<?> store : BalanceStores.builders()) {
             builder.addStateStore(store);
         }
-        KStream<Long, Object> commands = userKeyed(builder, topics.balanceOperations())
-                .merge(userKeyed(builder, topics.transferRequests()), Named.as("balance-commands-merge"))
-                .merge(userKeyed(builder, topics.tradeLegs()), Named.as("balance-legs-merge"));
-        KStream<Object, Object> outputs = commands.process(() -> new BalanceProcessor(topics, config, observer), Named.as(BALANCE_PROCESSOR),
+        KStream<Long, BalanceInput> inputs = userKeyed(builder, topics.balanceOperations(), BalanceInput.Operation::new)
+                .merge(userKeyed(builder, topics.transferRequests(), BalanceInput.Transfer::new), Named.as("balance-commands-merge"))
+                .merge(userKeyed(builder, topics.tradeLegs(), BalanceInput.Leg::new), Named.as("balance-legs-merge"));
+        KStream<Object, Object> outputs = inputs.process(() -> new BalanceProcessor(topics, config, observer), Named.as(BALANCE_PROCESSOR),
                 BalanceStores.NAMES.toArray(String[]::new));
         sink(outputs, topics.results(), BalanceOutputs.RESULTS);
         sink(outputs, topics.journal(), BalanceOutputs.JOURNAL);
@@ -60,10 +63,13 @@ public final class SettlementTopology {
         sink(outputs, topics.deadLetters(), BalanceOutputs.DEAD_LETTERS);
     }
 
-    @SuppressWarnings("unchecked")
-    private static <V> KStream<Long, Object> userKeyed(StreamsBuilder builder, Topic<Long, V> topic) {
-        KStream<Long, V> stream = builder.stream(topic.name(), Consumed.with(topic.keySerde(), topic.valueSerde()).withName(topic.name() + "-source"));
-        return (KStream<Long, Object>) (KStream<Long, ?>) stream;
+    /**
+     * A user-keyed source topic, each value wrapped as the balance processor's input of its type;
+     * a record without a value stays without one (the processor dead-letters it).
+     */
+    private static <V> KStream<Long, BalanceInput> userKeyed(StreamsBuilder builder, Topic<Long, V> topic, Function<V, BalanceInput> asInput) {
+        return builder.stream(topic.name(), Consumed.with(topic.keySerde(), topic.valueSerde()).withName(topic.name() + "-source"))
+                .mapValues(value -> value == null ? null : asInput.apply(value), Named.as(topic.name() + "-input"));
     }
 
     /** The processor forwards each output to its sink by name, so every sink is typed by its topic. */

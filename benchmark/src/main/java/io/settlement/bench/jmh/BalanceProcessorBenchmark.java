@@ -12,6 +12,7 @@ import io.settlement.contract.AvroSerdes;
 import io.settlement.contract.Topics;
 import io.settlement.topology.SettlementConfig;
 import io.settlement.topology.StreamsSettings;
+import io.settlement.topology.balance.BalanceInput;
 import io.settlement.topology.balance.BalanceProcessor;
 import io.settlement.topology.balance.BalanceStores;
 import java.io.IOException;
@@ -45,9 +46,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * The balance processor's hot path, alone: a {@link BalanceProcessor} on its real RocksDB
  * stores ({@link BalanceStores}, changelogs off: those are producer sends, not processing),
  * driven through a {@link MockProcessorContext}, one already-deserialized command per
- * invocation: a deposit, an internal transfer, a trade's debit leg. Every record sits on
- * partition 0 of a 4-partition layout and its user belongs there, so the partition guard runs
- * its full check each time; {@link PartitionGuardBenchmark} measures that check alone.
+ * invocation, wrapped as the {@link BalanceInput} its source hands on: a deposit, an internal
+ * transfer, a trade's debit leg. Every record sits on partition 0 of a 4-partition layout and
+ * its user belongs there, so the partition guard runs its full check each time;
+ * {@link PartitionGuardBenchmark} measures that check alone.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -85,9 +87,10 @@ public class BalanceProcessorBenchmark {
         now = Instant.now();
         for (long user : users) {
             for (String asset : new String[] {"USDT", "BTC"}) {
-                process(user, new BalanceOperation("fund-" + asset + user, user, now, new Deposit(asset, BalanceTopologyBenchmark.FUNDS)));
-                process(user, new TransferRequest("spot-" + asset + user, user, Wallet.FUNDING, Wallet.SPOT, asset,
-                        BalanceTopologyBenchmark.FUNDS / 2, now));
+                process(user, new BalanceInput.Operation(
+                        new BalanceOperation("fund-" + asset + user, user, now, new Deposit(asset, BalanceTopologyBenchmark.FUNDS))));
+                process(user, new BalanceInput.Transfer(new TransferRequest("spot-" + asset + user, user, Wallet.FUNDING, Wallet.SPOT, asset,
+                        BalanceTopologyBenchmark.FUNDS / 2, now)));
             }
         }
     }
@@ -102,24 +105,26 @@ public class BalanceProcessorBenchmark {
     @Benchmark
     public int deposit() {
         long user = nextUser();
-        return process(user, new BalanceOperation("d" + sequence, user, now, new Deposit("USDT", 100L)));
+        return process(user, new BalanceInput.Operation(new BalanceOperation("d" + sequence, user, now, new Deposit("USDT", 100L))));
     }
 
     @Benchmark
     public int transfer() {
         long user = nextUser();
-        return process(user, new TransferRequest("t" + sequence, user, Wallet.FUNDING, Wallet.SPOT, "USDT", 1L, now));
+        return process(user, new BalanceInput.Transfer(new TransferRequest("t" + sequence, user, Wallet.FUNDING, Wallet.SPOT, "USDT", 1L, now)));
     }
 
     @Benchmark
     public int tradeDebitLeg() {
         long user = nextUser();
-        return process(user, new TradeLeg("x" + sequence, user, TradeSide.BUYER, LegPhase.DEBIT, "USDT", 1L, 0L, null, now, "bench", "USDT", 1L, "BTC", 1L));
+        return process(user, new BalanceInput.Leg(
+                new TradeLeg("x" + sequence, user, TradeSide.BUYER, LegPhase.DEBIT, "USDT", 1L, 0L, null, now, "bench", "USDT", 1L, "BTC", 1L)));
     }
 
     /** Processes one command as its source would hand it on; returns how many records it forwarded. */
-    int process(long user, Object command) {
-        String topic = command instanceof TradeLeg ? Topics.TRADE_LEGS : command instanceof TransferRequest ? Topics.TRANSFER_REQUESTS : Topics.BALANCE_OPERATIONS;
+    int process(long user, BalanceInput command) {
+        String topic = command instanceof BalanceInput.Leg ? Topics.TRADE_LEGS
+                : command instanceof BalanceInput.Transfer ? Topics.TRANSFER_REQUESTS : Topics.BALANCE_OPERATIONS;
         context.setRecordMetadata(topic, 0, sequence);
         context.setCurrentSystemTimeMs(System.currentTimeMillis());
         processor.process(new Record<>(user, command, now.toEpochMilli()));

@@ -14,19 +14,15 @@ import io.settlement.avro.OrderReserved;
 import io.settlement.avro.Reason;
 import io.settlement.avro.ResultStatus;
 import io.settlement.avro.SettlementResult;
-import io.settlement.avro.TradeLeg;
-import io.settlement.avro.TransferRequest;
 import io.settlement.avro.WithdrawCancelled;
 import io.settlement.avro.WithdrawConfirmed;
 import io.settlement.avro.WithdrawRequested;
-import io.settlement.contract.CommandKeys;
 import io.settlement.contract.Topics;
 import io.settlement.topology.ExpiryIndex;
 import io.settlement.topology.PartitionGuard;
 import io.settlement.topology.ResultObserver;
 import io.settlement.topology.SettlementConfig;
 import io.settlement.topology.StoreNames;
-import io.settlement.topology.status.CommandStatuses;
 import java.time.Instant;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -38,21 +34,23 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * The one owner of the balances of its partition's users. Consumes {@code balance.operations},
- * {@code transfer.requests} and {@code settlement.internal.trade-legs} (all keyed by user id),
- * and for each record: checks it sits on the partition its key belongs on, answers a retry with
- * its first result, rejects a conflicting or expired one, lets the command's handler validate
- * and apply it through the {@link Ledger}, remembers the result, and emits it: a result to
+ * {@code transfer.requests} and {@code settlement.internal.trade-legs} (all keyed by user id,
+ * each record as the {@link BalanceInput} of its type), and for each record, command or trade
+ * leg alike: checks it sits on the partition its key belongs on, answers a retry with its first
+ * result, rejects a conflicting or expired one, lets its handler validate and apply it through
+ * the {@link Ledger}, remembers the result, and emits it: a result to
  * {@code settlement.results} (a {@code LegResult} to {@code settlement.internal.leg-results} for
  * trade legs), the journal entry to {@code settlement.journal} and the touched accounts to
  * {@code balance.events}. Refused records are copied to {@code settlement.dlq}.
  *
  * <p>Command ids are remembered for ever (a retry's digest and its first result), so an id that
  * moved money never applies twice however late it comes: within the retention a retry gets its
- * first result again; after it, REPLAY_AFTER_RETENTION. A wall-clock punctuator closes released
- * orders whose fill grace has ended, reading only the due part of the {@code order-grace} index.
+ * first result again; after it, REPLAY_AFTER_RETENTION. A trade leg is not bounded by the
+ * retention: it never expires, and a retried leg always gets its first answer. A wall-clock
+ * punctuator closes released orders whose fill grace has ended, reading only the due part of the
+ * {@code order-grace} index.
  */
-public final class BalanceProcessor implements Processor<Long, Object, Object, Object>, LedgerEvents {
-    private static final String LEG_ENTRY_PREFIX = CommandKind.TRADE.name() + ':';
+public final class BalanceProcessor implements Processor<Long, BalanceInput, Object, Object>, LedgerEvents {
     /** Orders closed per punctuation at most; the rest waits for the next one. */
     static final int GRACE_CLOSES_MAX = 20_000;
 
@@ -109,76 +107,91 @@ public final class BalanceProcessor implements Processor<Long, Object, Object, O
     }
 
     @Override
-    public void process(Record<Long, Object> record) {
+    public void process(Record<Long, BalanceInput> record) {
         recordTimestamp = record.timestamp();
-        Object value = record.value();
-        if (value instanceof BalanceOperation operation) {
-            settle(record, kindOf(operation.getOperation()), operation.getCommandId(), operation.getUserId(),
-                    operation.getCreatedAt(), operation);
-        } else if (value instanceof TransferRequest transfer) {
-            settle(record, CommandKind.INTERNAL_TRANSFER, transfer.getRequestId(), transfer.getUserId(),
-                    transfer.getCreatedAt(), transfer);
-        } else if (value instanceof TradeLeg leg) {
-            settleLeg(record, leg);
-        } else if (value == null) {
+        BalanceInput input = record.value();
+        if (input == null) {
             forwardDeadLetter(deadLetters.withoutValue(record, metadata()));
         } else {
-            throw new IllegalStateException("the balance processor does not read " + value.getClass().getName());
+            settle(record, input);
         }
     }
 
-    /** A balance operation or a transfer: one result on settlement.results. */
-    private void settle(Record<Long, Object> record, CommandKind kind, String commandId, long userId, Instant createdAt, Object command) {
+    /**
+     * The one guard sequence of every input, command or trade leg: the partition its key belongs
+     * on, an id, its user, a retry answered with its first answer (a conflicting reuse of the id
+     * rejected, and a retry after the retention refused when the retention bounds the input), an
+     * input older than the retention EXPIRED, a trade leg's backing, then validate and apply,
+     * remember and answer. A CREDIT or REFUND that does not end an accepted DEBIT
+     * ({@link DebitBacking}) moves nothing, gets no answer and is not remembered (so it cannot
+     * take the id of the real one): its copy goes to settlement.dlq with the reason UNBACKED_LEG.
+     */
+    private void settle(Record<Long, BalanceInput> record, BalanceInput input) {
         long nowMs = context.currentSystemTimeMs();
-        long commandTimeMs = createdAt.toEpochMilli();
-        String id = commandId == null ? "" : commandId;
-        String key = CommandKeys.of(kind, userId, id);
+        CommandKind kind = input.kind();
+        long commandTimeMs = input.createdAt().toEpochMilli();
+        String id = input.commandId();
+        long userId = input.userId();
         RecordMetadata metadata = metadata();
         Long recordKey = record.key();
         if (recordKey != null && !guard.belongsOn(recordKey, metadata.partition())) {
             wrongPartitionSensor.record();
             forwardDeadLetter(deadLetters.wrongPartition(record, recordKey, metadata));
-            result(key, id, kind, userId, Outcome.rejected(Reason.WRONG_PARTITION, deadLetters.wrongPartitionDetail(recordKey, metadata)),
-                    commandTimeMs, nowMs);
+            rejected(input, Reason.WRONG_PARTITION, deadLetters.wrongPartitionDetail(recordKey, metadata), commandTimeMs, nowMs);
             return;
         }
         if (id.isEmpty()) {
-            result(key, id, kind, userId, Outcome.rejected(Reason.MISSING_ID, "command id is missing"), commandTimeMs, nowMs);
+            rejected(input, Reason.MISSING_ID, "command id is missing", commandTimeMs, nowMs);
             return;
         }
         if (recordKey == null || recordKey != userId || userId <= 0) {
-            result(key, id, kind, userId, Outcome.rejected(Reason.INVALID_USER,
-                    "record key " + recordKey + " is not the command's user_id " + userId), commandTimeMs, nowMs);
+            rejected(input, Reason.INVALID_USER, "record key " + recordKey + " is not the command's user_id " + userId, commandTimeMs, nowMs);
             return;
         }
-        byte[] fingerprint = command instanceof BalanceOperation op ? fingerprints.of(op) : fingerprints.of((TransferRequest) command);
+        String key = input.commandKey();
+        byte[] fingerprint = fingerprints.of(input);
         RememberedCommand first = commands.get(key);
         if (first != null) {
-            if (first.sameContent(fingerprint) && nowMs - first.processedAtMs() > retentionMs) {
-                result(key, id, kind, userId, Outcome.rejected(Reason.REPLAY_AFTER_RETENTION, kind + " " + id + " was processed at "
+            if (!first.sameContent(fingerprint)) {
+                rejected(input, Reason.ID_CONFLICT, kind + " " + id + " was used before for another command", commandTimeMs, nowMs);
+            } else if (input.boundByRetention() && nowMs - first.processedAtMs() > retentionMs) {
+                rejected(input, Reason.REPLAY_AFTER_RETENTION, kind + " " + id + " was processed at "
                         + Instant.ofEpochMilli(first.processedAtMs()) + " (" + first.status() + "), longer ago than the retention of "
-                        + config.commandRetention() + "; a replay changes nothing"), commandTimeMs, nowMs);
-            } else if (first.sameContent(fingerprint)) {
-                remembered(key, id, kind, userId, first);
+                        + config.commandRetention() + "; a replay changes nothing", commandTimeMs, nowMs);
             } else {
-                result(key, id, kind, userId, Outcome.rejected(Reason.ID_CONFLICT,
-                        kind + " " + id + " was used before for another command"), commandTimeMs, nowMs);
+                answer(input, first.status(), first.reason(), first.detail(), first.commandTimeMs(), first.processedAtMs());
             }
             return;
         }
         Outcome outcome;
-        if (commandTimeMs < nowMs - retentionMs) {
-            outcome = Outcome.rejected(Reason.EXPIRED, "created_at " + createdAt + " is older than the retention of " + config.commandRetention());
+        if (input.boundByRetention() && commandTimeMs < nowMs - retentionMs) {
+            outcome = Outcome.rejected(Reason.EXPIRED, "created_at " + input.createdAt() + " is older than the retention of " + config.commandRetention());
         } else {
-            Step step = new Step(kind, id, key, userId, nowMs);
-            outcome = command instanceof BalanceOperation op ? apply(op, step) : transfers.transfer((TransferRequest) command, step, this);
+            String unbacked = input instanceof BalanceInput.Leg leg ? debitBacking.refusal(leg.leg()) : null;
+            if (unbacked != null) {
+                forwardDeadLetter(deadLetters.unbackedLeg(record, metadata, unbacked));
+                return;
+            }
+            outcome = apply(input, input.step(nowMs));
         }
-        commands.put(key, new RememberedCommand(fingerprint, commandTimeMs, nowMs,
-                outcome.accepted() ? ResultStatus.ACCEPTED : ResultStatus.REJECTED, outcome.reason(), outcome.detail()));
-        result(key, id, kind, userId, outcome, commandTimeMs, nowMs);
+        ResultStatus status = outcome.accepted() ? ResultStatus.ACCEPTED : ResultStatus.REJECTED;
+        commands.put(key, new RememberedCommand(fingerprint, commandTimeMs, nowMs, status, outcome.reason(), outcome.detail()));
+        answer(input, status, outcome.reason(), outcome.detail(), commandTimeMs, nowMs);
     }
 
-    private Outcome apply(BalanceOperation command, Step step) {
+    /** Validates and applies an input through its handler. */
+    private Outcome apply(BalanceInput input, Step step) {
+        if (input instanceof BalanceInput.Operation operation) {
+            return applyOperation(operation.operation(), step);
+        } else if (input instanceof BalanceInput.Transfer transfer) {
+            return transfers.transfer(transfer.request(), step, this);
+        } else if (input instanceof BalanceInput.Leg leg) {
+            return legs.apply(leg.leg(), step, this);
+        }
+        throw new IllegalStateException("no handler for " + input);
+    }
+
+    private Outcome applyOperation(BalanceOperation command, Step step) {
         long userId = command.getUserId();
         Object operation = command.getOperation();
         return switch (step.kind()) {
@@ -195,71 +208,25 @@ public final class BalanceProcessor implements Processor<Long, Object, Object, O
         };
     }
 
+    private void rejected(BalanceInput input, Reason reason, String detail, long commandTimeMs, long nowMs) {
+        answer(input, ResultStatus.REJECTED, reason, detail, commandTimeMs, nowMs);
+    }
+
     /**
-     * A trade leg: one LegResult on settlement.internal.leg-results; legs never expire (a CREDIT or
-     * REFUND must land). Its answer is remembered under {@code TRADE_LEG:<trade_id>/<SIDE>/<PHASE>}
-     * with a digest that includes the trade's own, so it answers only the leg of that trade. A
-     * CREDIT or REFUND that does not end an accepted DEBIT ({@link DebitBacking}) moves nothing,
-     * gets no LegResult and is not remembered (so it cannot take the id of the real one): its copy
-     * goes to settlement.dlq with the reason UNBACKED_LEG.
+     * Answers an input: a command with its result on settlement.results (keyed by its command key,
+     * told to the observer), a trade leg with a LegResult on settlement.internal.leg-results (keyed
+     * by its trade id; status and reason only).
      */
-    private void settleLeg(Record<Long, Object> record, TradeLeg leg) {
-        String tradeId = leg.getTradeId() == null ? "" : leg.getTradeId();
-        RecordMetadata metadata = metadata();
-        Long recordKey = record.key();
-        if (recordKey != null && !guard.belongsOn(recordKey, metadata.partition())) {
-            wrongPartitionSensor.record();
-            forwardDeadLetter(deadLetters.wrongPartition(record, recordKey, metadata));
-            legResult(leg, ResultStatus.REJECTED, Reason.WRONG_PARTITION);
-            return;
+    private void answer(BalanceInput input, ResultStatus status, Reason reason, String detail, long commandTimeMs, long timeMs) {
+        if (input instanceof BalanceInput.Leg leg) {
+            LegResult result = leg.answer(status, reason);
+            context.forward(new Record<>(result.getTradeId(), result, recordTimestamp), BalanceOutputs.LEG_RESULTS);
+        } else {
+            SettlementResult result = new SettlementResult(input.commandId(), input.kind(), input.userId(), status, reason, detail,
+                    Instant.ofEpochMilli(commandTimeMs), Instant.ofEpochMilli(timeMs));
+            context.forward(new Record<>(input.commandKey(), result, recordTimestamp), BalanceOutputs.RESULTS);
+            observer.resultWritten(result);
         }
-        if (tradeId.isEmpty()) {
-            legResult(leg, ResultStatus.REJECTED, Reason.MISSING_ID);
-            return;
-        }
-        if (recordKey == null || recordKey != leg.getUserId() || leg.getUserId() <= 0) {
-            legResult(leg, ResultStatus.REJECTED, Reason.INVALID_USER);
-            return;
-        }
-        String key = DebitBacking.key(leg, leg.getPhase());
-        byte[] fingerprint = fingerprints.of(leg);
-        RememberedCommand first = commands.get(key);
-        if (first != null) {
-            legResult(leg, first.sameContent(fingerprint) ? first.status() : ResultStatus.REJECTED,
-                    first.sameContent(fingerprint) ? first.reason() : Reason.ID_CONFLICT);
-            return;
-        }
-        String unbacked = debitBacking.refusal(leg);
-        if (unbacked != null) {
-            forwardDeadLetter(deadLetters.unbackedLeg(record, metadata, unbacked));
-            return;
-        }
-        long nowMs = context.currentSystemTimeMs();
-        String entryId = LEG_ENTRY_PREFIX + tradeId + '/' + leg.getSide() + '/' + leg.getPhase();
-        Outcome outcome = legs.apply(leg, new Step(CommandKind.TRADE, tradeId, entryId, leg.getUserId(), nowMs), this);
-        ResultStatus status = outcome.accepted() ? ResultStatus.ACCEPTED : ResultStatus.REJECTED;
-        commands.put(key, new RememberedCommand(fingerprint, leg.getCreatedAt().toEpochMilli(), nowMs, status, outcome.reason(), outcome.detail()));
-        legResult(leg, status, outcome.reason());
-    }
-
-    private void remembered(String key, String id, CommandKind kind, long userId, RememberedCommand first) {
-        forwardResult(key, CommandStatuses.ofCommand(first, kind, userId, id));
-    }
-
-    private void result(String key, String id, CommandKind kind, long userId, Outcome outcome, long commandTimeMs, long nowMs) {
-        forwardResult(key, new SettlementResult(id, kind, userId,
-                outcome.accepted() ? ResultStatus.ACCEPTED : ResultStatus.REJECTED, outcome.reason(), outcome.detail(),
-                Instant.ofEpochMilli(commandTimeMs), Instant.ofEpochMilli(nowMs)));
-    }
-
-    private void forwardResult(String key, SettlementResult result) {
-        context.forward(new Record<>(key, result, recordTimestamp), BalanceOutputs.RESULTS);
-        observer.resultWritten(result);
-    }
-
-    private void legResult(TradeLeg leg, ResultStatus status, Reason reason) {
-        LegResult result = new LegResult(leg.getTradeId() == null ? "" : leg.getTradeId(), leg.getUserId(), leg.getSide(), leg.getPhase(), status, reason);
-        context.forward(new Record<>(result.getTradeId(), result, recordTimestamp), BalanceOutputs.LEG_RESULTS);
     }
 
     private void forwardDeadLetter(Record<byte[], byte[]> deadLetter) {

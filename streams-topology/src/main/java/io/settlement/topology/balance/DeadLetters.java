@@ -1,9 +1,6 @@
 package io.settlement.topology.balance;
 
-import io.settlement.avro.BalanceOperation;
 import io.settlement.avro.Reason;
-import io.settlement.avro.TradeLeg;
-import io.settlement.avro.TransferRequest;
 import io.settlement.contract.Topics;
 import io.settlement.topology.DeadLetterHeaders;
 import io.settlement.topology.PartitionGuard;
@@ -37,39 +34,28 @@ final class DeadLetters {
                 + ", the record arrived on partition " + metadata.partition() + " of " + metadata.topic();
     }
 
-    Record<byte[], byte[]> wrongPartition(Record<Long, Object> record, long userId, RecordMetadata metadata) {
+    Record<byte[], byte[]> wrongPartition(Record<Long, BalanceInput> record, long userId, RecordMetadata metadata) {
         Headers headers = source(metadata);
         put(headers, DeadLetterHeaders.REASON, Reason.WRONG_PARTITION.name());
         put(headers, DeadLetterHeaders.MESSAGE, wrongPartitionDetail(userId, metadata));
         put(headers, DeadLetterHeaders.EXPECTED_PARTITION, Integer.toString(guard.partitionOf(userId)));
         put(headers, DeadLetterHeaders.PARTITIONS, Integer.toString(guard.partitions()));
-        return new Record<>(keys.serialize(metadata.topic(), record.key()), value(metadata.topic(), record.value()), record.timestamp(), headers);
+        return new Record<>(keys.serialize(metadata.topic(), record.key()), record.value().valueBytes(topics, metadata.topic()), record.timestamp(), headers);
     }
 
     /** A CREDIT or REFUND that ends no DEBIT the balance task accepted (see {@link DebitBacking}). */
-    Record<byte[], byte[]> unbackedLeg(Record<Long, Object> record, RecordMetadata metadata, String detail) {
+    Record<byte[], byte[]> unbackedLeg(Record<Long, BalanceInput> record, RecordMetadata metadata, String detail) {
         Headers headers = source(metadata);
         put(headers, DeadLetterHeaders.REASON, UNBACKED_LEG);
         put(headers, DeadLetterHeaders.MESSAGE, detail);
-        return new Record<>(keys.serialize(metadata.topic(), record.key()), value(metadata.topic(), record.value()), record.timestamp(), headers);
+        return new Record<>(keys.serialize(metadata.topic(), record.key()), record.value().valueBytes(topics, metadata.topic()), record.timestamp(), headers);
     }
 
-    Record<byte[], byte[]> withoutValue(Record<Long, Object> record, RecordMetadata metadata) {
+    Record<byte[], byte[]> withoutValue(Record<Long, BalanceInput> record, RecordMetadata metadata) {
         Headers headers = source(metadata);
         put(headers, DeadLetterHeaders.REASON, "NULL_VALUE");
         put(headers, DeadLetterHeaders.MESSAGE, "a record without a value is no command");
         return new Record<>(keys.serialize(metadata.topic(), record.key()), null, record.timestamp(), headers);
-    }
-
-    private byte[] value(String topic, Object value) {
-        if (value instanceof BalanceOperation operation) {
-            return topics.balanceOperations().valueSerde().serializer().serialize(topic, operation);
-        } else if (value instanceof TransferRequest transfer) {
-            return topics.transferRequests().valueSerde().serializer().serialize(topic, transfer);
-        } else if (value instanceof TradeLeg leg) {
-            return topics.tradeLegs().valueSerde().serializer().serialize(topic, leg);
-        }
-        return null;
     }
 
     private static Headers source(RecordMetadata metadata) {

@@ -23,6 +23,18 @@ import io.settlement.topology.ContentDigest;
 final class Fingerprint {
     private final ContentDigest digest = new ContentDigest();
 
+    /** The digest of one input of the balance processor, by its type. */
+    byte[] of(BalanceInput input) {
+        if (input instanceof BalanceInput.Operation operation) {
+            return of(operation.operation());
+        } else if (input instanceof BalanceInput.Transfer transfer) {
+            return of(transfer.request());
+        } else if (input instanceof BalanceInput.Leg leg) {
+            return of(leg.leg());
+        }
+        throw new IllegalStateException("unknown balance input " + input);
+    }
+
     byte[] of(BalanceOperation op) {
         Object operation = op.getOperation();
         ContentDigest d = digest.begin(BalanceProcessor.kindOf(operation).name()).add(op.getCommandId()).add(op.getUserId());
