@@ -4,13 +4,13 @@ import com.datastax.oss.driver.api.core.CqlSession;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.settlement.contract.Topics;
 import io.settlement.sink.Health;
-import io.settlement.sink.Sink;
+import io.settlement.sink.ThreadedSink;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 
 /**
- * The ScyllaDB sink as a {@link Sink}: {@link #start()} opens a session on the endpoint, applies
+ * The ScyllaDB sink as a {@link io.settlement.sink.Sink}: {@link #start()} opens a session on the endpoint, applies
  * the schema when configured, and runs the sink's consumer loop on its own thread; the history
  * reads ({@link #history()}) use the same session. This is what the app and the benchmark run:
  *
@@ -21,22 +21,43 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
  * }
  * }</pre>
  */
-public final class ScyllaSinkService implements Sink {
+public final class ScyllaSinkService extends ThreadedSink<ScyllaSinkService.Running> {
     /** The sink's name in {@code /health} and the logs. */
     public static final String NAME = "scylla-sink";
-    /** How long {@link #close()} waits for the sink's poll under way to finish. */
-    static final long CLOSE_TIMEOUT_MS = 30_000;
 
     private final Map<String, Object> consumerProperties;
     private final Topics topics;
     private final ScyllaEndpoint endpoint;
     private final ScyllaSinkSettings settings;
     private final MeterRegistry registry;
-    private volatile Running running;
-    private boolean closed;
 
-    /** What a started sink holds. */
-    private record Running(CqlSession session, ScyllaSink sink, HistoryQueries history, Thread thread) {}
+    /** What a started sink holds: its session, its consumer loop and the history reads on the same session. */
+    record Running(CqlSession session, ScyllaSink sink, HistoryQueries history) implements ThreadedSink.Started {
+        @Override
+        public Runnable loop() {
+            return sink;
+        }
+
+        @Override
+        public Health health() {
+            return sink.health();
+        }
+
+        @Override
+        public Progress progress() {
+            return new Progress(sink.lag(), sink.rowsWritten(), "rows");
+        }
+
+        @Override
+        public void stopLoop() {
+            sink.close();
+        }
+
+        @Override
+        public void release() {
+            session.close();
+        }
+    }
 
     /**
      * A sink not yet started: nothing connects until {@link #start()}.
@@ -72,12 +93,9 @@ public final class ScyllaSinkService implements Sink {
                 + " (data center " + endpoint.localDatacenter() + ", keyspace " + endpoint.keyspace() + ")";
     }
 
-    /** Opens a session, applies the schema if {@code settings.applySchema()}, starts consuming. */
+    /** Opens a session and applies the schema if {@code settings.applySchema()}; the loop starts after. */
     @Override
-    public synchronized void start() {
-        if (closed || running != null) {
-            throw new IllegalStateException(NAME + " is " + (closed ? "closed" : "started already"));
-        }
+    protected Running open() {
         CqlSession session = endpoint.openSession();
         try {
             if (settings.applySchema()) {
@@ -85,13 +103,16 @@ public final class ScyllaSinkService implements Sink {
             }
             ScyllaSink sink = new ScyllaSink(new KafkaConsumer<>(consumerProperties), topics, session, endpoint.keyspace(),
                     settings, registry, Thread::sleep);
-            Thread thread = new Thread(sink, NAME);
-            running = new Running(session, sink, new HistoryQueries(session, endpoint.keyspace()), thread);
-            thread.start();
+            return new Running(session, sink, new HistoryQueries(session, endpoint.keyspace()));
         } catch (RuntimeException e) {
             session.close();
             throw e;
         }
+    }
+
+    @Override
+    protected Progress notStarted() {
+        return new Progress(0, 0, "rows");
     }
 
     /** The history reads on the sink's session; only once started. */
@@ -99,47 +120,8 @@ public final class ScyllaSinkService implements Sink {
         return started().history();
     }
 
-    @Override
-    public Health health() {
-        Running now = running;
-        return now == null ? Health.down("not started") : now.sink().health();
-    }
-
-    @Override
-    public Progress progress() {
-        Running now = running;
-        return now == null ? new Progress(0, 0, "rows") : new Progress(now.sink().lag(), now.sink().rowsWritten(), "rows");
-    }
-
     /** Every problem now, one line each (see {@link ScyllaSink#problems()}). */
     public List<String> problems() {
-        Running now = running;
-        return now == null ? List.of("not started") : now.sink().problems();
-    }
-
-    @Override
-    public synchronized void close() {
-        closed = true;
-        Running now = running;
-        running = null;
-        if (now == null) {
-            return;
-        }
-        now.sink().close();
-        try {
-            now.thread().join(CLOSE_TIMEOUT_MS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            now.session().close();
-        }
-    }
-
-    private Running started() {
-        Running now = running;
-        if (now == null) {
-            throw new IllegalStateException(NAME + " has not started");
-        }
-        return now;
+        return started().sink().problems();
     }
 }

@@ -3,33 +3,55 @@ package io.settlement.sink.tigerbeetle;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.settlement.contract.Topics;
 import io.settlement.sink.Health;
-import io.settlement.sink.Sink;
+import io.settlement.sink.ThreadedSink;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 
 /**
- * The TigerBeetle sink as a {@link Sink}: {@link #start()} opens a client on the cluster and runs
+ * The TigerBeetle sink as a {@link io.settlement.sink.Sink}: {@link #start()} opens a client on the cluster and runs
  * the sink's consumer loop ({@link TigerBeetleSink}) over the journal on its own thread. Its pauses
  * between retries end at once when it is closed.
  */
-public final class TigerBeetleSinkService implements Sink {
+public final class TigerBeetleSinkService extends ThreadedSink<TigerBeetleSinkService.Running> {
     /** The sink's name in {@code /health} and the logs. */
     public static final String NAME = "tigerbeetle-sink";
-    /** How long {@link #close()} may wait for the poll under way (a request and its retries). */
-    static final long CLOSE_TIMEOUT_MS = 30_000;
 
     private final Map<String, Object> consumerProperties;
     private final Topics topics;
     private final TigerBeetleSettings cluster;
     private final TigerBeetleSinkSettings settings;
     private final MeterRegistry registry;
-    private final CountDownLatch stopping = new CountDownLatch(1);
-    private volatile Running running;
-    private boolean closed;
 
-    private record Running(TigerBeetleLedgerClient ledger, TigerBeetleSink sink, Thread thread) {}
+    /** What a started sink holds: its client, its consumer loop, and the latch that ends the loop's pauses. */
+    record Running(TigerBeetleLedgerClient ledger, TigerBeetleSink sink, CountDownLatch stopping) implements ThreadedSink.Started {
+        @Override
+        public Runnable loop() {
+            return sink;
+        }
+
+        @Override
+        public Health health() {
+            return sink.health();
+        }
+
+        @Override
+        public Progress progress() {
+            return sink.progress();
+        }
+
+        @Override
+        public void stopLoop() {
+            sink.close();
+            stopping.countDown();
+        }
+
+        @Override
+        public void release() {
+            ledger.close();
+        }
+    }
 
     /**
      * A sink not yet started: nothing connects until {@link #start()}.
@@ -56,23 +78,19 @@ public final class TigerBeetleSinkService implements Sink {
     }
 
     /**
-     * Opens the client (host names in the addresses are resolved now) and starts consuming.
+     * Opens the client (host names in the addresses are resolved now); the loop starts after.
      *
      * @throws IllegalArgumentException when an address does not resolve
      */
     @Override
-    public synchronized void start() {
-        if (closed || running != null) {
-            throw new IllegalStateException(NAME + " is " + (closed ? "closed" : "started already"));
-        }
+    protected Running open() {
         TigerBeetleLedgerClient ledger = new TigerBeetleLedgerClient(cluster.clusterId(), cluster.resolvedAddresses(),
                 cluster.requestTimeoutMs());
         try {
+            CountDownLatch stopping = new CountDownLatch(1);
             TigerBeetleSink sink = new TigerBeetleSink(new KafkaConsumer<>(consumerProperties), topics.journal(), ledger,
                     settings, registry, millis -> stopping.await(millis, TimeUnit.MILLISECONDS));
-            Thread thread = new Thread(sink, NAME);
-            running = new Running(ledger, sink, thread);
-            thread.start();
+            return new Running(ledger, sink, stopping);
         } catch (RuntimeException e) {
             ledger.close();
             throw e;
@@ -80,33 +98,7 @@ public final class TigerBeetleSinkService implements Sink {
     }
 
     @Override
-    public Health health() {
-        Running now = running;
-        return now == null ? Health.down("not started") : now.sink().health();
-    }
-
-    @Override
-    public Progress progress() {
-        Running now = running;
-        return now == null ? new Progress(0, 0, "journal entries") : now.sink().progress();
-    }
-
-    @Override
-    public synchronized void close() {
-        closed = true;
-        Running now = running;
-        running = null;
-        if (now == null) {
-            return;
-        }
-        now.sink().close();
-        stopping.countDown();
-        try {
-            now.thread().join(CLOSE_TIMEOUT_MS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            now.ledger().close();
-        }
+    protected Progress notStarted() {
+        return new Progress(0, 0, "journal entries");
     }
 }
