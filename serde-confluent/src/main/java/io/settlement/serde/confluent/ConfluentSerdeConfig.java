@@ -3,15 +3,17 @@ package io.settlement.serde.confluent;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.types.Password;
 
 /**
  * The configuration of the Confluent wire format, read from the same flat properties as the
@@ -71,9 +73,27 @@ public record ConfluentSerdeConfig(RegistrySettings registry, boolean autoRegist
             .define(RETRY_BACKOFF_MAX_MS, Type.LONG, RegistrySettings.BACKOFF_MAX_MS_DEFAULT, Range.atLeast(1), Importance.LOW,
                     "The longest wait between two attempts.");
 
+    /**
+     * The settings in {@code properties} ({@link #CONFIG_DEF}'s keys; others are ignored; a blank
+     * value counts as not set).
+     *
+     * @throws ConfigException for a missing registry URL or a value that is not valid
+     */
     public static ConfluentSerdeConfig from(Map<String, ?> properties) {
-        String urls = string(properties, SCHEMA_REGISTRY_URL)
-                .orElseThrow(() -> new ConfigException(SCHEMA_REGISTRY_URL + " is required with " + SERDE_FORMAT + "=" + WireFormats.CONFLUENT));
+        Map<String, Object> values = new HashMap<>();
+        properties.forEach((key, value) -> {
+            if (CONFIG_DEF.names().contains(key) && string(properties, key).isPresent()) {
+                values.put(key, value);
+            }
+        });
+        if (!values.containsKey(BASIC_AUTH_USER_INFO)) {
+            string(properties, BASIC_AUTH_USER_INFO_CONFLUENT).ifPresent(userInfo -> values.put(BASIC_AUTH_USER_INFO, userInfo));
+        }
+        AbstractConfig config = new AbstractConfig(CONFIG_DEF, values, false);
+        String urls = config.getString(SCHEMA_REGISTRY_URL).trim();
+        if (urls.isEmpty()) {
+            throw new ConfigException(SCHEMA_REGISTRY_URL + " is required with " + SERDE_FORMAT + "=" + WireFormats.CONFLUENT);
+        }
         List<URI> parsedUrls = Arrays.stream(urls.split(",")).map(String::trim).filter(url -> !url.isEmpty())
                 .map(url -> url.endsWith("/") ? url.substring(0, url.length() - 1) : url)
                 .map(url -> {
@@ -86,24 +106,19 @@ public record ConfluentSerdeConfig(RegistrySettings registry, boolean autoRegist
         if (parsedUrls.isEmpty()) {
             throw new ConfigException(SCHEMA_REGISTRY_URL, urls, "no URL given");
         }
-        Optional<String> userInfo = string(properties, BASIC_AUTH_USER_INFO).or(() -> string(properties, BASIC_AUTH_USER_INFO_CONFLUENT));
+        Password password = config.getPassword(BASIC_AUTH_USER_INFO);
+        Optional<String> userInfo = password == null ? Optional.empty() : Optional.of(password.value().trim()).filter(text -> !text.isEmpty());
         if (userInfo.isPresent() && userInfo.get().indexOf(':') < 0) {
             throw new ConfigException(BASIC_AUTH_USER_INFO + " must be user:password");
         }
         RegistrySettings registry = new RegistrySettings(parsedUrls, userInfo,
-                Duration.ofMillis(positiveLong(properties, CONNECT_TIMEOUT_MS, RegistrySettings.CONNECT_TIMEOUT_MS_DEFAULT)),
-                Duration.ofMillis(positiveLong(properties, REQUEST_TIMEOUT_MS, RegistrySettings.REQUEST_TIMEOUT_MS_DEFAULT)),
-                Math.toIntExact(positiveLong(properties, ATTEMPTS_MAX, RegistrySettings.ATTEMPTS_MAX_DEFAULT)),
-                Duration.ofMillis(positiveLong(properties, RETRY_BACKOFF_MS, RegistrySettings.BACKOFF_INITIAL_MS_DEFAULT)),
-                Duration.ofMillis(positiveLong(properties, RETRY_BACKOFF_MAX_MS, RegistrySettings.BACKOFF_MAX_MS_DEFAULT)));
-        boolean autoRegister = string(properties, AUTO_REGISTER_SCHEMAS).map(value -> switch (value.toLowerCase(Locale.ROOT)) {
-            case "true" -> true;
-            case "false" -> false;
-            default -> throw new ConfigException(AUTO_REGISTER_SCHEMAS, value, "expected true or false");
-        }).orElse(true);
-        SubjectNameStrategy strategy = string(properties, VALUE_SUBJECT_NAME_STRATEGY).map(SubjectNameStrategy::parse)
-                .orElse(SubjectNameStrategy.TOPIC_NAME);
-        return new ConfluentSerdeConfig(registry, autoRegister, strategy);
+                Duration.ofMillis(config.getLong(CONNECT_TIMEOUT_MS)),
+                Duration.ofMillis(config.getLong(REQUEST_TIMEOUT_MS)),
+                Math.toIntExact(config.getLong(ATTEMPTS_MAX)),
+                Duration.ofMillis(config.getLong(RETRY_BACKOFF_MS)),
+                Duration.ofMillis(config.getLong(RETRY_BACKOFF_MAX_MS)));
+        return new ConfluentSerdeConfig(registry, config.getBoolean(AUTO_REGISTER_SCHEMAS),
+                SubjectNameStrategy.parse(config.getString(VALUE_SUBJECT_NAME_STRATEGY)));
     }
 
     static Optional<String> string(Map<String, ?> properties, String key) {
@@ -111,23 +126,7 @@ public record ConfluentSerdeConfig(RegistrySettings registry, boolean autoRegist
         if (value == null) {
             return Optional.empty();
         }
-        String text = (value instanceof org.apache.kafka.common.config.types.Password password ? password.value() : String.valueOf(value)).trim();
+        String text = (value instanceof Password password ? password.value() : String.valueOf(value)).trim();
         return text.isEmpty() ? Optional.empty() : Optional.of(text);
-    }
-
-    private static long positiveLong(Map<String, ?> properties, String key, long defaultValue) {
-        Optional<String> text = string(properties, key);
-        if (text.isEmpty()) {
-            return defaultValue;
-        }
-        try {
-            long value = Long.parseLong(text.get());
-            if (value < 1) {
-                throw new ConfigException(key, text.get(), "must be at least 1");
-            }
-            return value;
-        } catch (NumberFormatException e) {
-            throw new ConfigException(key, text.get(), "expected a whole number");
-        }
     }
 }
