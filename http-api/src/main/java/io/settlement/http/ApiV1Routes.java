@@ -200,9 +200,7 @@ final class ApiV1Routes {
         TransferRequest request = new TransferRequest(requestId, userId, from, to, asset.code(), amount, CommandIntake.now());
         CommandIntake.Submission outcome = intake.submitTransfer(request);
         ctx.header("Location", transferStatusUrl(requestId, userId));
-        if (outcome == CommandIntake.Submission.ALREADY_SUBMITTED) {
-            ctx.header("Idempotent-Replayed", "true");
-        }
+        acceptedHeaders(ctx, outcome, new WrittenCommand(CommandKind.INTERNAL_TRANSFER, userId, requestId));
         Replies.json(ctx, json, 202, new Views.Accepted(requestId, "PENDING", transferStatusUrl(requestId, userId)));
     }
 
@@ -232,11 +230,17 @@ final class ApiV1Routes {
         CommandIntake.Submission outcome = intake.submitBalanceOperation(kind, operation);
         String statusUrl = commandStatusUrl(kind, operation.getCommandId(), operation.getUserId());
         ctx.header("Location", statusUrl);
+        acceptedHeaders(ctx, outcome, new WrittenCommand(kind, operation.getUserId(), operation.getCommandId()));
+        Replies.json(ctx, json, 202, new Views.DepositAccepted(operation.getCommandId(), operation.getCommandId(),
+                kind.name(), "PENDING", statusUrl));
+    }
+
+    /** A 202's headers: the command's key (for read-your-writes lookups), and whether it was published before. */
+    private static void acceptedHeaders(Context ctx, CommandIntake.Submission outcome, WrittenCommand command) {
+        ctx.header(WrittenCommand.RESPONSE_HEADER, command.key());
         if (outcome == CommandIntake.Submission.ALREADY_SUBMITTED) {
             ctx.header("Idempotent-Replayed", "true");
         }
-        Replies.json(ctx, json, 202, new Views.DepositAccepted(operation.getCommandId(), operation.getCommandId(),
-                kind.name(), "PENDING", statusUrl));
     }
 
     private void pendingOrNotFound(String key, Runnable pending) {

@@ -37,6 +37,8 @@ public enum ErrorCode {
     INVALID_LIMIT(400),
     /** A paging cursor that is malformed or was not issued by the same query. */
     INVALID_CURSOR(400),
+    /** An {@code X-Settlement-After-Command} header that is not {@code KIND:user_id:id} of a user's command. */
+    INVALID_COMMAND_KEY(400),
     /** No bearer token, or one that is malformed, wrongly signed, expired, not yet valid, or for another issuer or audience. */
     UNAUTHENTICATED(401),
     /** A valid token whose role may not do this (a user token depositing, or submitting for another user). */
@@ -62,7 +64,9 @@ public enum ErrorCode {
     /** No history store is configured on this instance, or it did not answer: retry after Retry-After (if configured). */
     HISTORY_UNAVAILABLE(503),
     /** The command could not be written to Kafka in time; it may or may not have been published: retry with the same id. */
-    PUBLISH_FAILED(503);
+    PUBLISH_FAILED(503),
+    /** A read-your-writes lookup ({@code X-Settlement-After-Command}) whose command is not applied yet on the owning instance; retry after Retry-After. */
+    NOT_YET_APPLIED(503);
 
     private final int httpStatus;
 

@@ -2,6 +2,7 @@ package io.settlement.http;
 
 import io.javalin.http.Context;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.settlement.topology.StoreNames;
 import io.settlement.topology.StreamsSettings;
 import java.io.IOException;
 import java.net.URI;
@@ -9,6 +10,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
@@ -59,6 +62,12 @@ final class StoreLookup {
     /** On a stale answer: how many changelog records the replica was behind when it was read (-1 unknown). */
     static final String LAG_HEADER = "X-Settlement-Replica-Lag";
 
+    /** How long a read-your-writes lookup waits for its write to be applied (below the forward timeout). */
+    static final long READ_YOUR_WRITES_WAIT_MS = 2_000;
+    private static final long READ_YOUR_WRITES_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+    /** How a user id routes to its partition: the serializer of the user-keyed topics. */
+    private static final Serializer<Long> USER_KEYS = new org.apache.kafka.common.serialization.LongSerializer();
+
     private static final Logger log = LoggerFactory.getLogger(StoreLookup.class);
 
     /** Where a local answer reads: a partition of the active store, or of any local replica (possibly stale). */
@@ -93,7 +102,8 @@ final class StoreLookup {
      * forwarded), for ids this instance knows as submitted but not yet settled.
      */
     <K> void answer(Context ctx, String store, K key, Serializer<K> keySerializer, LocalAnswer localAnswer, Runnable notFound) {
-        boolean activeOnly = "true".equalsIgnoreCase(ctx.header(ACTIVE_ONLY_HEADER));
+        // A read-your-writes lookup is answered by the active replica only: a standby may not have the write yet.
+        boolean activeOnly = "true".equalsIgnoreCase(ctx.header(ACTIVE_ONLY_HEADER)) || ctx.header(WrittenCommand.REQUEST_HEADER) != null;
         String forwardedBy = ctx.header(FORWARDED_BY_HEADER);
         boolean standbyRequested = "true".equalsIgnoreCase(ctx.header(STANDBY_READ_HEADER));
         KeyQueryMetadata owner = ownerOf(store, key, keySerializer);
@@ -154,6 +164,10 @@ final class StoreLookup {
     private void answerLocally(Context ctx, String store, LocalRead read, LocalAnswer localAnswer, Runnable notFound) {
         ctx.header(SERVED_BY_HEADER, settings.applicationServerConfig());
         try {
+            String afterCommand = ctx.header(WrittenCommand.REQUEST_HEADER);
+            if (afterCommand != null && !read.anyReplica()) {
+                awaitApplied(WrittenCommand.parse(afterCommand), read.partition());
+            }
             localAnswer.answer(read);
         } catch (InvalidStateStoreException e) {
             throw unavailable(store, e);
@@ -162,6 +176,40 @@ final class StoreLookup {
                 throw e;
             }
             notFound.run();
+        }
+    }
+
+    /**
+     * Returns once this instance's active replica of {@code partition} has committed {@code command}:
+     * once the command is in the committed {@code commands} store (every command of a partition is
+     * remembered there in the same transaction as its balances, and that store commits after the
+     * balances), waiting up to {@link #READ_YOUR_WRITES_WAIT_MS}. A command of a user on another
+     * partition cannot change what this one holds, so it is met at once.
+     *
+     * @throws ApiError NOT_YET_APPLIED when the wait ran out, STORE_UNAVAILABLE when the partition is not active here
+     */
+    private void awaitApplied(WrittenCommand command, int partition) {
+        if (ownerOf(StoreNames.COMMANDS, command.userId(), USER_KEYS).partition() != partition) {
+            return;
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(READ_YOUR_WRITES_WAIT_MS);
+        String key = command.key();
+        while (true) {
+            ReadOnlyKeyValueStore<String, Object> commands;
+            try {
+                commands = localStore(StoreNames.COMMANDS, new LocalRead(partition, false));
+                if (commands.get(key) != null) {
+                    count("read_your_writes");
+                    return;
+                }
+            } catch (InvalidStateStoreException e) {
+                throw unavailable(StoreNames.COMMANDS, e);
+            }
+            if (System.nanoTime() > deadline) {
+                count("not_yet_applied");
+                throw new ApiError(ErrorCode.NOT_YET_APPLIED, key + " is not applied yet after " + READ_YOUR_WRITES_WAIT_MS + " ms; retry");
+            }
+            LockSupport.parkNanos(READ_YOUR_WRITES_POLL_NANOS); // a polling interval: the condition is the committed read above
         }
     }
 
@@ -254,6 +302,10 @@ final class StoreLookup {
                 .GET();
         if (standbyRead) {
             request.header(STANDBY_READ_HEADER, "true");
+        }
+        String afterCommand = ctx.header(WrittenCommand.REQUEST_HEADER);
+        if (afterCommand != null) {
+            request.header(WrittenCommand.REQUEST_HEADER, afterCommand);
         }
         try {
             return client.send(request.build(), HttpResponse.BodyHandlers.ofString());

@@ -520,6 +520,52 @@ class HttpApiIntegrationTest {
         assertLedgerInvariants();
     }
 
+    @Test
+    void aLookupThatSendsBackTheCommandOfA202SeesThatCommandAtOnceOnEitherInstance() {
+        Assumptions.assumeTrue(topologyHasBalancesStore(), "the topology has no balances store yet (core not merged)");
+        long user = 7301;
+        // given a deposit initiated over HTTP, its 202 naming the command
+        Http.Reply deposit = http.post(a.baseUrl() + "/wallet/deposit", "{\"user_id\":" + user
+                + ",\"currency\":\"BTC\",\"amount\":\"2\",\"transaction_id\":\"ryw-" + user + "\"}");
+        assertThat(deposit.status()).as(deposit.toString()).isEqualTo(202);
+        String initiated = deposit.header("X-Settlement-Command");
+        assertThat(initiated).isEqualTo("DEPOSIT_INITIATED:" + user + ":ryw-" + user);
+        Http.Reply pending = http.get(b.baseUrl() + "/api/v1/users/" + user + "/balances", "X-Settlement-After-Command", initiated);
+        assertThat(pending.status()).as(pending.toString()).isEqualTo(200);
+        assertThat(row(pending, "FUNDING", "BTC").get("pending").asText()).isEqualTo("2.00000000");
+
+        // when the confirmation's command is sent back on the very next lookup, on the other instance
+        Http.Reply confirm = http.post(b.baseUrl() + "/wallet/deposit/confirm", "{\"user_id\":" + user
+                + ",\"transaction_id\":\"ryw-" + user + "\"}");
+        String confirmedCommand = confirm.header("X-Settlement-Command");
+        Http.Reply confirmed = http.get(a.baseUrl() + "/api/v1/users/" + user + "/balances", "X-Settlement-After-Command", confirmedCommand);
+
+        // then the answer already holds it, without polling
+        assertThat(confirmed.status()).as(confirmed.toString()).isEqualTo(200);
+        assertThat(row(confirmed, "FUNDING", "BTC").get("available").asText()).isEqualTo("2.00000000");
+        assertThat(row(confirmed, "FUNDING", "BTC").get("pending").asText()).isEqualTo("0.00000000");
+        Http.Reply status = http.get(b.baseUrl() + "/api/v1/commands/DEPOSIT_CONFIRMED/ryw-" + user + "?user_id=" + user,
+                "X-Settlement-After-Command", confirmedCommand);
+        assertThat(status.json().get("status").asText()).as(status.toString()).isEqualTo("ACCEPTED");
+        // and a command that was never applied is 503 NOT_YET_APPLIED after the wait, a malformed one 400
+        Http.Reply notYet = http.get(a.baseUrl() + "/api/v1/users/" + user + "/balances",
+                "X-Settlement-After-Command", "DEPOSIT_CONFIRMED:" + user + ":never-sent");
+        assertError(notYet, 503, "NOT_YET_APPLIED");
+        assertThat(notYet.header("Retry-After")).isEqualTo("1");
+        assertError(http.get(a.baseUrl() + "/api/v1/users/" + user + "/balances", "X-Settlement-After-Command", "TRADE:1:t-1"),
+                400, "INVALID_COMMAND_KEY");
+        assertLedgerInvariants();
+    }
+
+    private static JsonNode row(Http.Reply reply, String wallet, String asset) {
+        for (JsonNode row : reply.json().get("balances")) {
+            if (row.get("wallet").asText().equals(wallet) && row.get("asset").asText().equals(asset)) {
+                return row;
+            }
+        }
+        throw new AssertionError("no " + wallet + " " + asset + " account in " + reply);
+    }
+
     // ---- errors -----------------------------------------------------------------------------------------
 
     @Test

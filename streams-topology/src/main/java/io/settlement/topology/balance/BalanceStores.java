@@ -15,6 +15,11 @@ import org.apache.kafka.streams.state.Stores;
  * Values are fixed binary layouts, not Avro: they are read and written on every command.
  */
 public final class BalanceStores {
+    /**
+     * The stores, in the order they are registered and so committed: {@code commands} after
+     * {@code balances}, so a committed command's effects are committed too (the HTTP API's
+     * read-your-writes lookups wait for the command and then read balances). Keep that order.
+     */
     public static final List<String> NAMES = List.of(StoreNames.BALANCES, StoreNames.COMMANDS, StoreNames.RESERVATIONS,
             StoreNames.ORDER_GRACE, StoreNames.HOLDS);
 
