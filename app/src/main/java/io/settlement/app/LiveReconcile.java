@@ -1,6 +1,5 @@
 package io.settlement.app;
 
-import io.settlement.sink.tigerbeetle.TigerBeetleSettings;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -9,6 +8,7 @@ import io.settlement.sink.tigerbeetle.LedgerClient;
 import io.settlement.sink.tigerbeetle.LiveReconciler;
 import io.settlement.sink.tigerbeetle.StoreBalance;
 import io.settlement.sink.tigerbeetle.TigerBeetleLedgerClient;
+import io.settlement.sink.tigerbeetle.TigerBeetleSettings;
 import io.settlement.sink.tigerbeetle.TigerBeetleSink;
 import java.time.Duration;
 import java.util.HashMap;

@@ -1,6 +1,5 @@
 package io.settlement.app;
 
-import io.settlement.sink.tigerbeetle.TigerBeetleSettings;
 import io.settlement.app.ops.ReconcileMetrics;
 import io.settlement.contract.AvroSerdes;
 import io.settlement.contract.Topics;
@@ -10,6 +9,7 @@ import io.settlement.sink.tigerbeetle.LiveReconciler;
 import io.settlement.sink.tigerbeetle.ReconcileCommand;
 import io.settlement.sink.tigerbeetle.StoreBalance;
 import io.settlement.sink.tigerbeetle.TigerBeetleLedgerClient;
+import io.settlement.sink.tigerbeetle.TigerBeetleSettings;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;

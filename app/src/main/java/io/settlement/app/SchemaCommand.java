@@ -1,8 +1,8 @@
 package io.settlement.app;
 
 import com.datastax.oss.driver.api.core.CqlSession;
-import io.settlement.sink.scylla.ScyllaEndpoint;
 import io.settlement.sink.scylla.SchemaApplier;
+import io.settlement.sink.scylla.ScyllaEndpoint;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Map;

@@ -1,11 +1,11 @@
 package io.settlement.app;
 
-import io.settlement.sink.tigerbeetle.TigerBeetleSettings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.settlement.contract.AvroSerdes;
 import io.settlement.sink.scylla.ScyllaEndpoint;
+import io.settlement.sink.tigerbeetle.TigerBeetleSettings;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;

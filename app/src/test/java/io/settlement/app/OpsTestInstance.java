@@ -2,11 +2,11 @@ package io.settlement.app;
 
 import static org.awaitility.Awaitility.await;
 
-import io.settlement.sink.tigerbeetle.TigerBeetleSettings;
 import io.settlement.avro.SettlementResult;
 import io.settlement.contract.Topic;
 import io.settlement.contract.Topics;
 import io.settlement.contract.UserPartitioner;
+import io.settlement.sink.tigerbeetle.TigerBeetleSettings;
 import io.settlement.topology.testkit.Commands;
 import java.io.IOException;
 import java.net.InetAddress;

@@ -6,15 +6,15 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.settlement.sink.tigerbeetle.TigerBeetleSettings;
-import io.settlement.sink.tigerbeetle.TigerBeetleSinkService;
-import io.settlement.sink.scylla.ScyllaSinkService;
 import io.settlement.avro.AccountType;
 import io.settlement.avro.BalanceEvent;
 import io.settlement.avro.SettlementResult;
 import io.settlement.contract.UserPartitioner;
+import io.settlement.sink.scylla.ScyllaSinkService;
 import io.settlement.sink.tigerbeetle.ReconcileCommand;
 import io.settlement.sink.tigerbeetle.StoreBalance;
+import io.settlement.sink.tigerbeetle.TigerBeetleSettings;
+import io.settlement.sink.tigerbeetle.TigerBeetleSinkService;
 import io.settlement.topology.balance.Balance;
 import io.settlement.topology.balance.BalanceKey;
 import java.io.IOException;

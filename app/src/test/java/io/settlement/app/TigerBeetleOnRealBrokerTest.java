@@ -1,7 +1,5 @@
 package io.settlement.app;
 
-import io.settlement.sink.tigerbeetle.TigerBeetleSinkService;
-import io.settlement.sink.tigerbeetle.TigerBeetleSettings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -25,6 +23,8 @@ import io.settlement.sink.tigerbeetle.LedgerId;
 import io.settlement.sink.tigerbeetle.LedgerMapping;
 import io.settlement.sink.tigerbeetle.ReconcileCommand;
 import io.settlement.sink.tigerbeetle.TigerBeetleLedgerClient;
+import io.settlement.sink.tigerbeetle.TigerBeetleSettings;
+import io.settlement.sink.tigerbeetle.TigerBeetleSinkService;
 import io.settlement.sink.tigerbeetle.server.RealTigerBeetle;
 import io.settlement.sink.tigerbeetle.server.TigerBeetleProcess;
 import io.settlement.topology.testkit.Commands;
