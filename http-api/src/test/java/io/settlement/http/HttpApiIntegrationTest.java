@@ -776,6 +776,8 @@ class HttpApiIntegrationTest {
             a.publisher.publishBalanceOperation(new BalanceOperation(id, userId, now, new DepositConfirmed("no-such-" + id)));
         } else if (kind == CommandKind.INTERNAL_TRANSFER && status == ResultStatus.ACCEPTED) {
             a.publisher.publishBalanceOperation(new BalanceOperation("seed-" + id, userId, now, new Deposit("BTC", 1L)));
+            // Two topics have no order between them: the transfer must not overtake the deposit that funds it.
+            awaitResult(a, "/api/v1/commands/DEPOSIT/seed-" + id + "?user_id=" + userId, "ACCEPTED");
             a.publisher.publishTransfer(new TransferRequest(id, userId, Wallet.FUNDING, Wallet.SPOT, "BTC", 1L, now));
         } else if (kind == CommandKind.INTERNAL_TRANSFER) {
             a.publisher.publishTransfer(new TransferRequest(id, userId, Wallet.FUNDING, Wallet.SPOT, "BTC", Long.MAX_VALUE / 2, now));
