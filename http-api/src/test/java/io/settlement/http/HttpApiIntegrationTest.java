@@ -54,6 +54,8 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HttpApiIntegrationTest {
     static final int PARTITIONS = 4;
+    /** Deposits queued ahead of a read-your-writes confirmation, so it is settled well after its 202. */
+    static final int RYW_BACKLOG = 5_000;
     static final Duration DEADLINE = Duration.ofSeconds(60);
 
     final Http http = new Http();
@@ -534,7 +536,23 @@ class HttpApiIntegrationTest {
         assertThat(pending.status()).as(pending.toString()).isEqualTo(200);
         assertThat(row(pending, "FUNDING", "BTC").get("pending").asText()).isEqualTo("2.00000000");
 
-        // when the confirmation's command is sent back on the very next lookup, on the other instance
+        // when, behind a backlog of other users' deposits on the same partition (so the confirmation is
+        // settled well after its 202), the confirmation's command is sent back on the very next lookup, on the other instance
+        int partition = UserPartitioner.partitionOf(UserPartitioner.keyBytes(user), PARTITIONS);
+        Instant now = Instant.ofEpochMilli(System.currentTimeMillis());
+        try (KafkaProducer<Long, BalanceOperation> producer = new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
+                topics.balanceOperations().keySerde().serializer(), topics.balanceOperations().valueSerde().serializer())) {
+            int backlog = 0;
+            for (long other = user + 1; backlog < RYW_BACKLOG; other++) {
+                if (UserPartitioner.partitionOf(UserPartitioner.keyBytes(other), PARTITIONS) == partition) {
+                    producer.send(new ProducerRecord<>(topics.balanceOperations().name(), partition, other,
+                            new BalanceOperation("backlog-" + other, other, now, new Deposit("BTC", 1L))));
+                    backlog++;
+                }
+            }
+            producer.flush();
+        }
         Http.Reply confirm = http.post(b.baseUrl() + "/wallet/deposit/confirm", "{\"user_id\":" + user
                 + ",\"transaction_id\":\"ryw-" + user + "\"}");
         String confirmedCommand = confirm.header("X-Settlement-Command");
