@@ -37,10 +37,14 @@ public sealed interface BalanceInput permits BalanceInput.Operation, BalanceInpu
      * The key its first answer is remembered under in the {@code commands} store:
      * {@code KIND:user_id:command_id}, or {@code TRADE_LEG:<trade_id>/<SIDE>/<PHASE>} for a trade leg.
      */
-    String commandKey();
+    default String commandKey() {
+        return CommandKeys.of(kind(), userId(), commandId());
+    }
 
     /** The id of the journal entry it posts: its command key, or {@code TRADE:<trade_id>/<SIDE>/<PHASE>} for a trade leg. */
-    String entryId();
+    default String entryId() {
+        return commandKey();
+    }
 
     /**
      * Whether the command retention bounds it: such a record created longer ago than the retention
@@ -48,7 +52,9 @@ public sealed interface BalanceInput permits BalanceInput.Operation, BalanceInpu
      * REPLAY_AFTER_RETENTION. A trade leg is not bounded: a CREDIT or a REFUND must land however
      * late, and a retried leg always gets its first answer.
      */
-    boolean boundByRetention();
+    default boolean boundByRetention() {
+        return true;
+    }
 
     /** Its value as its source topic's serde writes it, for the copy of it that goes to the dead-letter topic. */
     byte[] valueBytes(Topics topics, String topic);
@@ -85,21 +91,6 @@ public sealed interface BalanceInput permits BalanceInput.Operation, BalanceInpu
         }
 
         @Override
-        public String commandKey() {
-            return CommandKeys.of(kind(), userId(), commandId());
-        }
-
-        @Override
-        public String entryId() {
-            return commandKey();
-        }
-
-        @Override
-        public boolean boundByRetention() {
-            return true;
-        }
-
-        @Override
         public byte[] valueBytes(Topics topics, String topic) {
             return topics.balanceOperations().valueSerde().serializer().serialize(topic, operation);
         }
@@ -129,21 +120,6 @@ public sealed interface BalanceInput permits BalanceInput.Operation, BalanceInpu
         @Override
         public Instant createdAt() {
             return request.getCreatedAt();
-        }
-
-        @Override
-        public String commandKey() {
-            return CommandKeys.of(CommandKind.INTERNAL_TRANSFER, userId(), commandId());
-        }
-
-        @Override
-        public String entryId() {
-            return commandKey();
-        }
-
-        @Override
-        public boolean boundByRetention() {
-            return true;
         }
 
         @Override
