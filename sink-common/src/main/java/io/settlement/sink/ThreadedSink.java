@@ -4,31 +4,30 @@ package io.settlement.sink;
  * The life cycle both sinks share: {@link #start()} opens what the sink writes to and runs its
  * consumer loop on a thread of its own; {@link #close()} stops the loop after the poll under way,
  * waits for it, and releases the connection. Before the start and after the close the sink is
- * {@code DOWN, not started}. A subclass says how to open ({@link #open()}) and what a running sink
- * reports ({@link Started}).
- *
- * @param <S> what a started sink holds
+ * {@code DOWN, not started}. A subclass says how to open ({@link #open()}); its {@link Loop}
+ * reports the health and progress.
  */
-public abstract class ThreadedSink<S extends ThreadedSink.Started> implements Sink {
+public abstract class ThreadedSink implements Sink {
     /** How long {@link #close()} waits for the poll under way to finish. */
     public static final long CLOSE_TIMEOUT_MS = 30_000;
 
-    /** What {@link #open()} made: the loop to run and what it reports, how to stop it, what to release after it stopped. */
-    public interface Started {
-        Runnable loop();
-
+    /** A sink's consumer loop: it runs until {@link #close()}, which stops it after the poll under way. */
+    public interface Loop extends Runnable, AutoCloseable {
         Health health();
 
         Progress progress();
 
-        /** Asks the loop to stop after the poll under way (and ends any pause of it). */
-        void stopLoop();
-
-        /** Closes the connection; called once the loop stopped (or did not stop in time). */
-        void release();
+        @Override
+        void close();
     }
 
-    private volatile S started;
+    /**
+     * What {@link #open()} made: the loop to run, what ends the loop's pauses at once when it is
+     * stopped (nothing for a loop that does not pause), and the connection to close once it stopped.
+     */
+    public record Started(Loop loop, Runnable wakeUp, AutoCloseable connection) {}
+
+    private volatile Started started;
     private Thread thread;
     private boolean closed;
 
@@ -37,7 +36,7 @@ public abstract class ThreadedSink<S extends ThreadedSink.Started> implements Si
      *
      * @throws RuntimeException when the database cannot be reached or prepared now; nothing is held then
      */
-    protected abstract S open();
+    protected abstract Started open();
 
     /** The progress of a sink that has not started: nothing read, nothing written, in its unit. */
     protected abstract Progress notStarted();
@@ -47,12 +46,12 @@ public abstract class ThreadedSink<S extends ThreadedSink.Started> implements Si
         if (closed || started != null) {
             throw new IllegalStateException(name() + " is " + (closed ? "closed" : "started already"));
         }
-        S opened = open();
+        Started opened = open();
         try {
             thread = new Thread(opened.loop(), name());
             thread.start();
         } catch (RuntimeException | Error e) {
-            opened.release();
+            release(opened);
             throw e;
         }
         started = opened;
@@ -60,40 +59,45 @@ public abstract class ThreadedSink<S extends ThreadedSink.Started> implements Si
 
     @Override
     public final Health health() {
-        S now = started;
-        return now == null ? Health.down("not started") : now.health();
+        Started now = started;
+        return now == null ? Health.down("not started") : now.loop().health();
     }
 
     @Override
     public final Progress progress() {
-        S now = started;
-        return now == null ? notStarted() : now.progress();
+        Started now = started;
+        return now == null ? notStarted() : now.loop().progress();
     }
 
-    /** What the running sink holds. @throws IllegalStateException before the start and after the close */
-    protected final S started() {
-        S now = started;
-        if (now == null) {
-            throw new IllegalStateException(name() + " has not started");
-        }
-        return now;
+    /** Whether the sink runs now (started and not closed). */
+    protected final boolean running() {
+        return started != null;
     }
 
     @Override
     public final synchronized void close() {
         closed = true;
-        S now = started;
+        Started now = started;
         started = null;
         if (now == null) {
             return;
         }
-        now.stopLoop();
+        now.loop().close();
+        now.wakeUp().run();
         try {
             thread.join(CLOSE_TIMEOUT_MS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            now.release();
+            release(now);
+        }
+    }
+
+    private static void release(Started started) {
+        try {
+            started.connection().close();
+        } catch (Exception e) {
+            throw new IllegalStateException("closing the sink's connection failed: " + e, e);
         }
     }
 }

@@ -14,6 +14,8 @@ import io.settlement.sink.Health;
 import io.settlement.sink.SinkConsumers;
 import io.settlement.sink.SinkLoop;
 import io.settlement.sink.SinkMeters;
+import io.settlement.sink.ThreadedSink;
+import io.settlement.sink.Sink;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -49,7 +51,7 @@ import org.slf4j.LoggerFactory;
  * order-free, writing a record again changes nothing. A record that cannot be decoded halts its
  * partition there (paused, DEGRADED, counted) until an operator looks: the sink never skips one.
  */
-public final class ScyllaSink implements Runnable, AutoCloseable {
+public final class ScyllaSink implements ThreadedSink.Loop {
     public static final String GROUP_ID = "settlement-sink-scylla";
 
     private static final Logger log = LoggerFactory.getLogger(ScyllaSink.class);
@@ -163,6 +165,12 @@ public final class ScyllaSink implements Runnable, AutoCloseable {
     /** Records not yet read over the assigned partitions, as of the last poll. */
     public long lag() {
         return meters.lagRecords();
+    }
+
+    /** Its lag and the rows it has written. */
+    @Override
+    public Sink.Progress progress() {
+        return new Sink.Progress(lag(), rowsWritten(), "rows");
     }
 
     public long rowsWritten() {

@@ -3,7 +3,6 @@ package io.settlement.sink.scylla;
 import com.datastax.oss.driver.api.core.CqlSession;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.settlement.contract.Topics;
-import io.settlement.sink.Health;
 import io.settlement.sink.ThreadedSink;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +20,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
  * }
  * }</pre>
  */
-public final class ScyllaSinkService extends ThreadedSink<ScyllaSinkService.Running> {
+public final class ScyllaSinkService extends ThreadedSink {
     /** The sink's name in {@code /health} and the logs. */
     public static final String NAME = "scylla-sink";
 
@@ -30,34 +29,8 @@ public final class ScyllaSinkService extends ThreadedSink<ScyllaSinkService.Runn
     private final ScyllaEndpoint endpoint;
     private final ScyllaSinkSettings settings;
     private final MeterRegistry registry;
-
-    /** What a started sink holds: its session, its consumer loop and the history reads on the same session. */
-    record Running(CqlSession session, ScyllaSink sink, HistoryQueries history) implements ThreadedSink.Started {
-        @Override
-        public Runnable loop() {
-            return sink;
-        }
-
-        @Override
-        public Health health() {
-            return sink.health();
-        }
-
-        @Override
-        public Progress progress() {
-            return new Progress(sink.lag(), sink.rowsWritten(), "rows");
-        }
-
-        @Override
-        public void stopLoop() {
-            sink.close();
-        }
-
-        @Override
-        public void release() {
-            session.close();
-        }
-    }
+    private volatile ScyllaSink sink;
+    private volatile HistoryQueries history;
 
     /**
      * A sink not yet started: nothing connects until {@link #start()}.
@@ -95,15 +68,16 @@ public final class ScyllaSinkService extends ThreadedSink<ScyllaSinkService.Runn
 
     /** Opens a session and applies the schema if {@code settings.applySchema()}; the loop starts after. */
     @Override
-    protected Running open() {
+    protected Started open() {
         CqlSession session = endpoint.openSession();
         try {
             if (settings.applySchema()) {
                 SchemaApplier.apply(session, endpoint);
             }
-            ScyllaSink sink = new ScyllaSink(new KafkaConsumer<>(consumerProperties), topics, session, endpoint.keyspace(),
+            sink = new ScyllaSink(new KafkaConsumer<>(consumerProperties), topics, session, endpoint.keyspace(),
                     settings, registry, Thread::sleep);
-            return new Running(session, sink, new HistoryQueries(session, endpoint.keyspace()));
+            history = new HistoryQueries(session, endpoint.keyspace());
+            return new Started(sink, () -> { }, session);
         } catch (RuntimeException e) {
             session.close();
             throw e;
@@ -115,13 +89,21 @@ public final class ScyllaSinkService extends ThreadedSink<ScyllaSinkService.Runn
         return new Progress(0, 0, "rows");
     }
 
-    /** The history reads on the sink's session; only once started. */
+    /** The history reads on the sink's session; only while it runs. */
     public HistoryQueries history() {
-        return started().history();
+        checkRunning();
+        return history;
     }
 
-    /** Every problem now, one line each (see {@link ScyllaSink#problems()}). */
+    /** Every problem now, one line each (see {@link ScyllaSink#problems()}); only while it runs. */
     public List<String> problems() {
-        return started().sink().problems();
+        checkRunning();
+        return sink.problems();
+    }
+
+    private void checkRunning() {
+        if (!running()) {
+            throw new IllegalStateException(NAME + " is not running");
+        }
     }
 }

@@ -11,6 +11,7 @@ import io.settlement.sink.Sink;
 import io.settlement.sink.SinkConsumers;
 import io.settlement.sink.SinkLoop;
 import io.settlement.sink.SinkMeters;
+import io.settlement.sink.ThreadedSink;
 import io.settlement.sink.tigerbeetle.CommitDecision.Attempt;
 import io.settlement.sink.tigerbeetle.CommitDecision.Decision;
 import io.settlement.sink.tigerbeetle.LedgerClient.AccountError;
@@ -51,7 +52,7 @@ import org.slf4j.LoggerFactory;
  * TigerBeetle does not answer is retried with bounded exponential backoff, then its partitions are
  * rewound and read again on the next poll, so a sink whose ledger is down lags and loses nothing.
  */
-public final class TigerBeetleSink implements Runnable, AutoCloseable {
+public final class TigerBeetleSink implements ThreadedSink.Loop {
     public static final String GROUP_ID = "settlement-sink-tigerbeetle";
 
     private static final Logger log = LoggerFactory.getLogger(TigerBeetleSink.class);
@@ -125,6 +126,7 @@ public final class TigerBeetleSink implements Runnable, AutoCloseable {
     }
 
     /** Journal entries in the assigned partitions not yet read, and entries written to TigerBeetle, as of the last poll. */
+    @Override
     public Sink.Progress progress() {
         return new Sink.Progress(meters.lagRecords(), meters.written(), "journal entries");
     }

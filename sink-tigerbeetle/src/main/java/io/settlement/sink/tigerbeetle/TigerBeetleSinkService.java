@@ -2,7 +2,6 @@ package io.settlement.sink.tigerbeetle;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.settlement.contract.Topics;
-import io.settlement.sink.Health;
 import io.settlement.sink.ThreadedSink;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -14,7 +13,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
  * the sink's consumer loop ({@link TigerBeetleSink}) over the journal on its own thread. Its pauses
  * between retries end at once when it is closed.
  */
-public final class TigerBeetleSinkService extends ThreadedSink<TigerBeetleSinkService.Running> {
+public final class TigerBeetleSinkService extends ThreadedSink {
     /** The sink's name in {@code /health} and the logs. */
     public static final String NAME = "tigerbeetle-sink";
 
@@ -23,35 +22,6 @@ public final class TigerBeetleSinkService extends ThreadedSink<TigerBeetleSinkSe
     private final TigerBeetleSettings cluster;
     private final TigerBeetleSinkSettings settings;
     private final MeterRegistry registry;
-
-    /** What a started sink holds: its client, its consumer loop, and the latch that ends the loop's pauses. */
-    record Running(TigerBeetleLedgerClient ledger, TigerBeetleSink sink, CountDownLatch stopping) implements ThreadedSink.Started {
-        @Override
-        public Runnable loop() {
-            return sink;
-        }
-
-        @Override
-        public Health health() {
-            return sink.health();
-        }
-
-        @Override
-        public Progress progress() {
-            return sink.progress();
-        }
-
-        @Override
-        public void stopLoop() {
-            sink.close();
-            stopping.countDown();
-        }
-
-        @Override
-        public void release() {
-            ledger.close();
-        }
-    }
 
     /**
      * A sink not yet started: nothing connects until {@link #start()}.
@@ -83,14 +53,14 @@ public final class TigerBeetleSinkService extends ThreadedSink<TigerBeetleSinkSe
      * @throws IllegalArgumentException when an address does not resolve
      */
     @Override
-    protected Running open() {
+    protected Started open() {
         TigerBeetleLedgerClient ledger = new TigerBeetleLedgerClient(cluster.clusterId(), cluster.resolvedAddresses(),
                 cluster.requestTimeoutMs());
         try {
             CountDownLatch stopping = new CountDownLatch(1);
             TigerBeetleSink sink = new TigerBeetleSink(new KafkaConsumer<>(consumerProperties), topics.journal(), ledger,
                     settings, registry, millis -> stopping.await(millis, TimeUnit.MILLISECONDS));
-            return new Running(ledger, sink, stopping);
+            return new Started(sink, stopping::countDown, ledger);
         } catch (RuntimeException e) {
             ledger.close();
             throw e;
