@@ -8,6 +8,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -15,11 +16,13 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TransactionState;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.utils.Time;
@@ -51,6 +54,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private static final String HOST = "127.0.0.1";
     /** How long topic creation may take before the broker counts as broken. */
     private static final long ADMIN_TIMEOUT_MS = 30_000;
+    /** How long a restarted broker may take to settle its transactions before the check gives up. */
+    private static final Duration REPAIR_TIMEOUT = Duration.ofSeconds(60);
 
     /** The secured broker's own principal (inter-broker and controller traffic), its only super user. */
     public static final String ADMIN_USER = "admin";
@@ -152,6 +157,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             // Returns once the broker is unfenced and listening.
             raftServer.startup();
             server = raftServer;
+            if (!formatted && users.isEmpty()) {
+                completeDecidedTransactions();
+            }
             log.info("Kafka broker up at {} in {} ms (formatted={}, data={})", bootstrapServers(),
                     (System.nanoTime() - startedAt) / 1_000_000, formatted, dataDir);
             return this;
@@ -159,6 +167,35 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             throw new UncheckedIOException("cannot prepare Kafka data directory " + dataDir, e);
         } catch (Exception e) {
             throw new IllegalStateException("cannot start the embedded Kafka broker on " + bootstrapServers(), e);
+        }
+    }
+
+    /**
+     * After a restart, writes the markers of transactions the coordinator decided but left open
+     * ({@link HangingTransactions}); without this a broker killed while a transaction committed
+     * can keep that transaction open for ever on some partitions. Reports what it found; a
+     * failure is logged, not thrown, so the broker still starts and the log says why readers stall.
+     */
+    private void completeDecidedTransactions() {
+        try (Admin admin = admin()) {
+            for (HangingTransactions.Finding finding : new HangingTransactions(admin, HOST, brokerPort).repair(REPAIR_TIMEOUT)) {
+                switch (finding.verdict()) {
+                    case COMMITTED, ABORTED -> { } // logged as written
+                    case LEFT_OPEN -> {
+                        if (finding.coordinatorState() == TransactionState.ONGOING) {
+                            log.info("A transaction is still open after the restart; its producer's next start or its timeout ends it: {}", finding);
+                        } else {
+                            log.warn("A transaction is open with no known outcome; read-committed readers of {} stop at offset {} until"
+                                    + " it is ended by hand (kafka-transactions.sh; docs/running.md): {}",
+                                    finding.partition(), finding.firstOffset(), finding);
+                        }
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (TimeoutException | RuntimeException e) {
+            log.error("Could not check the broker for transactions its restart left open; if a reader stalls, see docs/running.md", e);
         }
     }
 
