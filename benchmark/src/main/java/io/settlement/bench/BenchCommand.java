@@ -117,6 +117,7 @@ public final class BenchCommand implements Callable<Integer> {
     /** Runs the benchmark, prints the table, writes the JSON; 0 when verified, 1 when not. */
     public static int run(BenchSettings settings, PrintStream printer) throws InterruptedException, IOException {
         BenchReport report = new BenchRun(settings, printer).execute();
+        report.targets = BenchTargets.of(report);
         printer.print(table(report));
         if (settings.out().isPresent()) {
             Path path = settings.out().get().toAbsolutePath();
@@ -178,11 +179,16 @@ public final class BenchCommand implements Callable<Integer> {
                     verification.invariants().ok() ? "hold" : "BROKEN", verification.invariants().accounts(), verification.invariants().users()));
             verification.problems().forEach(problem -> table.append("   ").append(problem).append('\n'));
         }
-        if (report.httpLoad != null) {
-            BenchReport.HttpLoad http = report.httpLoad;
-            table.append(String.format(Locale.ROOT, "HTTP lookups: %d requests (%d errors) in %.1f s: %,.0f requests/s; balance p50 %s p99 %s ms; status p50 %s p99 %s ms%n",
-                    http.requests(), http.errors(), http.seconds(), http.requestsPerSecond(), ms(http.balanceLookups().p50Ms()),
-                    ms(http.balanceLookups().p99Ms()), ms(http.statusLookups().p50Ms()), ms(http.statusLookups().p99Ms())));
+        for (BenchReport.HttpLoad http : new BenchReport.HttpLoad[] {report.httpLoad, report.httpLoadHalfPeak}) {
+            if (http != null) {
+                table.append(String.format(Locale.ROOT, "HTTP lookups%s: %d requests (%d errors) in %.1f s: %,.0f requests/s; balance p50 %s p99 %s ms;"
+                                + " status p50 %s p99 %s ms%n", http.pacedRate() > 0 ? " paced at half-peak" : " (peak, closed loop)",
+                        http.requests(), http.errors(), http.seconds(), http.requestsPerSecond(), ms(http.balanceLookups().p50Ms()),
+                        ms(http.balanceLookups().p99Ms()), ms(http.statusLookups().p50Ms()), ms(http.statusLookups().p99Ms())));
+            }
+        }
+        if (!report.targets.isEmpty()) {
+            table.append(BenchTargets.table(report.targets));
         }
         report.skipped.forEach(skipped -> table.append("skipped ").append(skipped).append('\n'));
         table.append("environment: ").append(report.environment).append('\n');

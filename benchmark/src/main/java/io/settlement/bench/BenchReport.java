@@ -15,7 +15,8 @@ public final class BenchReport {
     public record Verification(String workload, boolean ok, ResultScan.Verdict results, Invariants.Check invariants,
                                long deadLetters, Map<String, Long> deadLettersByReason, List<String> problems) {}
 
-    public record HttpLoad(long requests, long errors, double seconds, double requestsPerSecond, Latencies balanceLookups,
+    /** A lookup load: closed ({@code pacedRate} 0: as fast as the clients go) or paced at {@code pacedRate} requests/s. */
+    public record HttpLoad(long requests, long errors, double seconds, double requestsPerSecond, long pacedRate, Latencies balanceLookups,
                            Latencies statusLookups) {}
 
     public final Map<String, Object> environment = new LinkedHashMap<>();
@@ -23,6 +24,10 @@ public final class BenchReport {
     public final List<Verification> verifications = new ArrayList<>();
     public final List<String> skipped = new ArrayList<>();
     public HttpLoad httpLoad;
+    /** The same lookups paced at half of {@link #httpLoad}'s rate: the latency to hold against the target. */
+    public HttpLoad httpLoadHalfPeak;
+    /** Each performance target with what this run measured ({@link BenchTargets}). */
+    public List<BenchTargets.Target> targets = List.of();
     public boolean verified = true;
     public final List<String> failures = new ArrayList<>();
 

@@ -450,13 +450,21 @@ public final class BenchRun {
         try (KafkaCommandPublisher publisher = KafkaCommandPublisher.create(Map.of("bootstrap.servers", cluster.bootstrapServers()), topics);
              HttpApi api = HttpApi.start(http, instance.streams(), topics, config.assets(), publisher, new HealthChecks(), registry, security)) {
             BenchReport.HttpLoad load = HttpLookupLoad.run("http://127.0.0.1:" + http.port(), users, commandKeys, settings.httpRequestsMax(),
-                    settings.httpClientThreads(), settings.seed() + 3, settings.runDurationMax(), authorization);
+                    settings.httpClientThreads(), settings.seed() + 3, settings.runDurationMax(), authorization, 0);
             report.httpLoad = load;
-            if (load.errors() > 0) {
-                report.fail("HTTP lookups: " + load.errors() + " of " + settings.httpRequestsMax() + " lookups did not answer 200");
-            }
             log.printf("   %,d lookups in %.2f s: %,.0f requests/s, balance p99 %.2f ms, status p99 %.2f ms%n", load.requests(), load.seconds(),
                     load.requestsPerSecond(), load.balanceLookups().p99Ms(), load.statusLookups().p99Ms());
+            double halfPeak = load.requestsPerSecond() / 2;
+            BenchReport.HttpLoad paced = HttpLookupLoad.run("http://127.0.0.1:" + http.port(), users, commandKeys, settings.httpRequestsMax(),
+                    settings.httpClientThreads(), settings.seed() + 4, settings.runDurationMax(), authorization, halfPeak);
+            report.httpLoadHalfPeak = paced;
+            log.printf("   paced at %,.0f requests/s: balance p50 %.2f p99 %.2f ms, status p50 %.2f p99 %.2f ms%n", halfPeak,
+                    paced.balanceLookups().p50Ms(), paced.balanceLookups().p99Ms(), paced.statusLookups().p50Ms(), paced.statusLookups().p99Ms());
+            for (BenchReport.HttpLoad run : new BenchReport.HttpLoad[] {load, paced}) {
+                if (run.errors() > 0) {
+                    report.fail("HTTP lookups: " + run.errors() + " of " + settings.httpRequestsMax() + " lookups did not answer 200");
+                }
+            }
         } finally {
             registry.close();
         }

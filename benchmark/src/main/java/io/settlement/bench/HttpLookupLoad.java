@@ -22,6 +22,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code GET /api/v1/users/{id}/balances} for users that have balances and half
  * {@code GET /api/v1/commands/{KIND}/{id}} for commands that have a result. Every answer must be
  * 200. The first {@link #WARM_UP_PERCENT}% of the requests warm the JIT and are not measured.
+ *
+ * <p>Closed (rate 0): each client sends its next request as soon as the last one is answered, so
+ * the run measures the peak rate, and its latencies are mostly time spent queued behind the other
+ * clients on a saturated machine. Paced (a rate): request {@code i} is due at {@code start + i /
+ * rate}, and its latency counts from when it was due, not from when it was sent, so a request
+ * that waits for a client busy with an earlier one counts that wait (no coordinated omission).
+ * The benchmark measures latency paced at half the closed run's peak, as it does for commands.
  */
 final class HttpLookupLoad {
     /** Requests at the start that are sent but not measured. */
@@ -36,9 +43,10 @@ final class HttpLookupLoad {
      * @param users user ids with balances
      * @param commandKeys result keys ({@code KIND:user_id:id}, {@code TRADE:id}) of commands that have a result
      * @param authorization the {@code Authorization} header of every request (an operator token)
+     * @param ratePerSecond requests per second when paced, 0 for a closed loop
      */
     static BenchReport.HttpLoad run(String baseUri, List<Long> users, List<String> commandKeys, int requests, int clients, long seed,
-                                    Duration durationMax, String authorization) throws InterruptedException {
+                                    Duration durationMax, String authorization, double ratePerSecond) throws InterruptedException {
         HttpClient http = HttpClient.newBuilder().connectTimeout(REQUEST_TIMEOUT).version(HttpClient.Version.HTTP_1_1).build();
         int warmUp = requests * WARM_UP_PERCENT / 100;
         AtomicInteger next = new AtomicInteger();
@@ -52,6 +60,7 @@ final class HttpLookupLoad {
         ExecutorService pool = Executors.newFixedThreadPool(clients);
         long[] measuredStart = {0};
         long started = System.nanoTime();
+        long intervalNanos = ratePerSecond > 0 ? Math.round(1e9 / ratePerSecond) : 0;
         List<Future<?>> workers = new ArrayList<>();
         for (int client = 0; client < clients; client++) {
             SplittableRandom random = new SplittableRandom(seed + client);
@@ -65,6 +74,13 @@ final class HttpLookupLoad {
                     HttpRequest request = HttpRequest.newBuilder(URI.create(baseUri + path)).timeout(REQUEST_TIMEOUT)
                             .header("Authorization", authorization).GET().build();
                     long before = System.nanoTime();
+                    if (intervalNanos > 0) {
+                        long due = started + index * intervalNanos;
+                        if (due > before) {
+                            java.util.concurrent.locks.LockSupport.parkNanos(due - before); // pacing: this request is not due yet
+                        }
+                        before = due;
+                    }
                     int status;
                     try {
                         status = http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
@@ -105,6 +121,6 @@ final class HttpLookupLoad {
         long measured = balances.get() + statuses.get();
         double seconds = Math.max(1e-9, (ended - (measuredStart[0] == 0 ? started : measuredStart[0])) / 1e9);
         return new BenchReport.HttpLoad(measured, errors.get(), RunReport.round(seconds), Math.round(measured / seconds),
-                Latencies.of(balanceNanos, balances.get()), Latencies.of(statusNanos, statuses.get()));
+                Math.round(ratePerSecond), Latencies.of(balanceNanos, balances.get()), Latencies.of(statusNanos, statuses.get()));
     }
 }

@@ -42,5 +42,12 @@ class BenchSmokeTest {
         assertThat(report.get("verified").asBoolean()).isTrue();
         assertThat(report.get("runs").size()).isGreaterThanOrEqualTo(4);
         assertThat(report.get("verifications").get(0).get("invariants").get("ok").asBoolean()).isTrue();
+        // and every target with what this run measured (C, the ScyllaDB sink, needs --cql: not measured here)
+        assertThat(table).contains("targets:", "single-step commands >= 0.40", "trades >= 0.10", "balance lookup p99 <= 5 ms");
+        assertThat(table.lines().filter(line -> line.contains("ScyllaDB sink >= 43,500")).findFirst())
+                .hasValueSatisfying(line -> assertThat(line).contains("not measured in this run"));
+        assertThat(report.get("targets")).hasSize(7);
+        assertThat(report.get("targets").get(0).get("met").isBoolean()).isTrue();
+        assertThat(report.get("httpLoadHalfPeak").get("pacedRate").asLong()).isPositive();
     }
 }
