@@ -179,17 +179,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private void completeDecidedTransactions() {
         try (Admin admin = admin()) {
             for (HangingTransactions.Finding finding : new HangingTransactions(admin, HOST, brokerPort).repair(REPAIR_TIMEOUT)) {
-                switch (finding.verdict()) {
-                    case COMMITTED, ABORTED -> { } // logged as written
-                    case LEFT_OPEN -> {
-                        if (finding.coordinatorState() == TransactionState.ONGOING) {
-                            log.info("A transaction is still open after the restart; its producer's next start or its timeout ends it: {}", finding);
-                        } else {
-                            log.warn("A transaction is open with no known outcome; read-committed readers of {} stop at offset {} until"
-                                    + " it is ended by hand (kafka-transactions.sh; docs/running.md): {}",
-                                    finding.partition(), finding.firstOffset(), finding);
-                        }
-                    }
+                if (finding.verdict() != HangingTransactions.Verdict.LEFT_OPEN) {
+                    continue; // logged by the repair as it wrote the marker
+                }
+                if (finding.coordinatorState() == TransactionState.ONGOING) {
+                    log.info("A transaction is still open after the restart; its producer's next start or its timeout ends it: {}", finding);
+                } else {
+                    log.warn("A transaction is open with no known outcome; read-committed readers of {} stop at offset {} until"
+                            + " it is ended by hand (kafka-transactions.sh; docs/running.md): {}", finding.partition(), finding.firstOffset(), finding);
                 }
             }
         } catch (InterruptedException e) {
