@@ -101,7 +101,40 @@ class JwtAuthenticatorTest {
                 ISSUER, AUDIENCE, Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
     }
 
+    @Test
+    void aRememberedTokenStillExpiresAndOnlyTokensThatVerifiedAreRemembered() throws Exception {
+        // given an authenticator on a clock the test moves, and a token valid for 5 minutes
+        byte[] secret = new byte[32];
+        java.util.Arrays.fill(secret, (byte) 7);
+        long[] now = {System.currentTimeMillis()};
+        JwtAuthenticator authenticator = new JwtAuthenticator(AuthSettings.hmac(secret, ISSUER, AUDIENCE), () -> now[0]);
+        String token = "Bearer " + token(new MACSigner(secret), JWSAlgorithm.HS256, "42", null);
 
+        // when it is used twice, then both answer the same caller and it is remembered once
+        assertThat(authenticator.authenticate(token)).isEqualTo(new Caller("42", Caller.Role.USER));
+        assertThat(authenticator.authenticate(token)).isEqualTo(new Caller("42", Caller.Role.USER));
+        assertThat(authenticator.rememberedTokens()).isEqualTo(1);
+
+        // when the clock passes the memory's minute, the token is verified again, and still accepted
+        now[0] += JwtAuthenticator.REMEMBERED_FOR.toMillis() + 1;
+        assertThat(authenticator.authenticate(token)).isEqualTo(new Caller("42", Caller.Role.USER));
+
+        // when it passes exp and the clock skew, the remembered token is refused like any expired one
+        now[0] += Duration.ofMinutes(5).plusSeconds(AuthSettings.CLOCK_SKEW_SECONDS_DEFAULT).toMillis();
+        assertThatThrownBy(() -> authenticator.authenticate(token))
+                .isInstanceOfSatisfying(ApiError.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAUTHENTICATED));
+        assertThat(authenticator.rememberedTokens()).isZero();
+
+        // and thousands of forged tokens (a valid one's claims with another signature) leave nothing behind
+        String valid = token.substring("Bearer ".length());
+        String unsigned = valid.substring(0, valid.lastIndexOf('.') + 1);
+        for (int i = 0; i < 5_000; i++) {
+            String forged = "Bearer " + unsigned + java.util.Base64.getUrlEncoder().withoutPadding()
+                    .encodeToString(java.nio.ByteBuffer.allocate(32).putInt(i).array());
+            assertThatThrownBy(() -> authenticator.authenticate(forged)).isInstanceOf(ApiError.class);
+        }
+        assertThat(authenticator.rememberedTokens()).isZero();
+    }
 
     private static JWTClaimsSet claims(String subject, String scope) {
         Instant now = Instant.now();
