@@ -72,6 +72,7 @@ class HostileRecordCorpusTest extends DriverTest {
         List<Hostile> corpus = new ArrayList<>();
         corpus.addAll(garbage());
         corpus.addAll(truncated());
+        corpus.addAll(hugeLengthClaims());
         corpus.addAll(unknownFingerprints());
         corpus.addAll(badKeys());
         corpus.addAll(badEnumsAndUnions());
@@ -133,6 +134,36 @@ class HostileRecordCorpusTest extends DriverTest {
             int length = record.value().length;
             for (int cut : new int[] {2, 10, 11, length / 2, length - 1}) {
                 records.add(new Hostile("truncated Avro", record.topic(), record.key(), Arrays.copyOf(record.value(), cut)));
+            }
+        }
+        return records;
+    }
+
+    /**
+     * A valid header, then a first field (a string in every input type) whose length prefix claims
+     * 1 GB or 2 GB, in a record of a few bytes: read bounded by the record, so refused, never
+     * allocated (a stream decoder would allocate the claim and fail the thread with OutOfMemoryError).
+     */
+    private List<Hostile> hugeLengthClaims() {
+        List<Hostile> records = new ArrayList<>();
+        List<Hostile> valid = List.of(
+                new Hostile("", balanceOperations(), key(USER), encode(commands.deposit("huge-1", USER, "BTC", 5))),
+                new Hostile("", transferRequests(), key(USER), encode(commands.transfer("huge-2", USER, Wallet.SPOT, Wallet.FUNDING, "BTC", 5))),
+                new Hostile("", tradeLegs(), key(USER), encode(commands.leg("huge-3", USER, TradeSide.BUYER, LegPhase.CREDIT, "BTC", 5, 0, null))),
+                new Hostile("", trades(), "t".getBytes(StandardCharsets.UTF_8), encode(trade("huge-4", USER, USER + 1))));
+        for (Hostile record : valid) {
+            for (long claim : new long[] {1L << 30, Integer.MAX_VALUE}) {
+                java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+                bytes.write(record.value(), 0, 10); // marker and fingerprint, as written
+                for (long zigzag = claim << 1; ; zigzag >>>= 7) { // Avro's zig-zag varint of the length
+                    if ((zigzag & ~0x7FL) == 0) {
+                        bytes.write((int) zigzag);
+                        break;
+                    }
+                    bytes.write((int) ((zigzag & 0x7F) | 0x80));
+                }
+                bytes.write(new byte[] {'x', 'y', 'z'}, 0, 3);
+                records.add(new Hostile("huge length claim", record.topic(), record.key(), bytes.toByteArray()));
             }
         }
         return records;
