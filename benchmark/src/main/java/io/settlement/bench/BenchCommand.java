@@ -64,12 +64,12 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--workloads", defaultValue = "ABCT", description = "Workloads to run (T needs -Dtigerbeetle.binary); default: ${DEFAULT-VALUE}")
     String workloads;
 
-    @Option(names = "--no-fixed-rate", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Also run each workload at half its measured peak (latency at a steady rate); default: on")
+    @Option(names = "--fixed-rate", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Also run each workload at half its measured peak (latency at a steady rate); default: on, --no-fixed-rate skips it")
     boolean fixedRate;
 
-    @Option(names = "--no-warm-up", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Send an unmeasured tenth of a run first, for the JIT (ceiling and each workload); default: on")
+    @Option(names = "--warm-up", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Send an unmeasured tenth of a run first, for the JIT (ceiling and each workload); default: on, --no-warm-up skips it")
     boolean warmUp;
 
     @Option(names = "--cql", description = "host:port of ScyllaDB/Cassandra for workload C (the sink run)")

@@ -24,6 +24,19 @@ class BenchCommandLineTest {
     }
 
     @Test
+    void theHalfPeakRunsAndTheWarmUpAreOnByDefaultAndOffWhenAskedTo() {
+        BenchCommand byDefault = new BenchCommand();
+        new CommandLine(byDefault).parseArgs();
+        assertThat(byDefault.fixedRate).isTrue();
+        assertThat(byDefault.warmUp).isTrue();
+
+        BenchCommand without = new BenchCommand();
+        new CommandLine(without).parseArgs("--no-fixed-rate", "--no-warm-up");
+        assertThat(without.fixedRate).isFalse();
+        assertThat(without.warmUp).isFalse();
+    }
+
+    @Test
     void anUnknownBrokerPlacementIsRefusedWithItsName() {
         // given the bench's command line
         CommandLine cli = new CommandLine(new BenchCommand());
