@@ -123,14 +123,18 @@ class HostileRecordCorpusTest extends DriverTest {
         return records;
     }
 
+    /** A valid record of each input topic's type, ids starting with {@code prefix}: the material the malformed ones are cut from. */
+    private List<Hostile> oneValidOfEachInput(String prefix) {
+        return List.of(
+                new Hostile("", balanceOperations(), key(USER), encode(commands.deposit(prefix + "-1", USER, "BTC", 5))),
+                new Hostile("", transferRequests(), key(USER), encode(commands.transfer(prefix + "-2", USER, Wallet.SPOT, Wallet.FUNDING, "BTC", 5))),
+                new Hostile("", tradeLegs(), key(USER), encode(commands.leg(prefix + "-3", USER, TradeSide.BUYER, LegPhase.CREDIT, "BTC", 5, 0, null))),
+                new Hostile("", trades(), "t".getBytes(StandardCharsets.UTF_8), encode(trade(prefix + "-4", USER, USER + 1))));
+    }
+
     private List<Hostile> truncated() {
         List<Hostile> records = new ArrayList<>();
-        List<Hostile> valid = List.of(
-                new Hostile("", balanceOperations(), key(USER), encode(commands.deposit("trunc-1", USER, "BTC", 5))),
-                new Hostile("", transferRequests(), key(USER), encode(commands.transfer("trunc-2", USER, Wallet.SPOT, Wallet.FUNDING, "BTC", 5))),
-                new Hostile("", tradeLegs(), key(USER), encode(commands.leg("trunc-3", USER, TradeSide.BUYER, LegPhase.CREDIT, "BTC", 5, 0, null))),
-                new Hostile("", trades(), "t".getBytes(StandardCharsets.UTF_8), encode(trade("trunc-4", USER, USER + 1))));
-        for (Hostile record : valid) {
+        for (Hostile record : oneValidOfEachInput("trunc")) {
             int length = record.value().length;
             for (int cut : new int[] {2, 10, 11, length / 2, length - 1}) {
                 records.add(new Hostile("truncated Avro", record.topic(), record.key(), Arrays.copyOf(record.value(), cut)));
@@ -146,12 +150,7 @@ class HostileRecordCorpusTest extends DriverTest {
      */
     private List<Hostile> hugeLengthClaims() {
         List<Hostile> records = new ArrayList<>();
-        List<Hostile> valid = List.of(
-                new Hostile("", balanceOperations(), key(USER), encode(commands.deposit("huge-1", USER, "BTC", 5))),
-                new Hostile("", transferRequests(), key(USER), encode(commands.transfer("huge-2", USER, Wallet.SPOT, Wallet.FUNDING, "BTC", 5))),
-                new Hostile("", tradeLegs(), key(USER), encode(commands.leg("huge-3", USER, TradeSide.BUYER, LegPhase.CREDIT, "BTC", 5, 0, null))),
-                new Hostile("", trades(), "t".getBytes(StandardCharsets.UTF_8), encode(trade("huge-4", USER, USER + 1))));
-        for (Hostile record : valid) {
+        for (Hostile record : oneValidOfEachInput("huge")) {
             for (long claim : new long[] {1L << 30, Integer.MAX_VALUE}) {
                 java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
                 bytes.write(record.value(), 0, 10); // marker and fingerprint, as written
