@@ -47,7 +47,7 @@ import org.junit.jupiter.api.io.TempDir;
  * how many starts that repair was needed. {@code mvn verify} runs {@value #DEFAULT_ROUNDS}
  * rounds; the soak runs more with {@code -Ddev.sigkill.rounds=N} (docs/running.md, "Reads,
  * failover and recovery").
-  */
+ */
 class DevSurvivesSigkillTest {
     static final int DEFAULT_ROUNDS = 3;
     static final int ROUNDS = Integer.getInteger("dev.sigkill.rounds", DEFAULT_ROUNDS);

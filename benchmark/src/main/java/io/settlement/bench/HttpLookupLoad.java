@@ -76,8 +76,8 @@ final class HttpLookupLoad {
                     long before = System.nanoTime();
                     if (intervalNanos > 0) {
                         long due = started + index * intervalNanos;
-                        if (due > before) {
-                            java.util.concurrent.locks.LockSupport.parkNanos(due - before); // pacing: this request is not due yet
+                        for (long now = before; now < due; now = System.nanoTime()) {
+                            java.util.concurrent.locks.LockSupport.parkNanos(due - now); // pacing: this request is not due yet
                         }
                         before = due;
                     }
