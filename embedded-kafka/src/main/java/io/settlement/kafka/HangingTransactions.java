@@ -89,7 +89,7 @@ public final class HangingTransactions {
 
     /**
      * Waits (at most {@code timeout}) until every partition has a leader and the coordinator has
-     * finished sending the markers it owes, then completes every transaction that its coordinator
+     * loaded its log and finished sending the markers it owes, then completes every transaction that its coordinator
      * decided but left open. Returns one finding per open transaction (empty when none is open).
      *
      * @throws IllegalStateException when a marker could not be written or did not close its transaction
