@@ -1,11 +1,16 @@
 package io.settlement.sink;
 
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
 /**
  * The life cycle both sinks share: {@link #start()} opens what the sink writes to and runs its
  * consumer loop on a thread of its own; {@link #close()} stops the loop after the poll under way,
  * waits for it, and releases the connection. Before the start and after the close the sink is
  * {@code DOWN, not started}. A subclass says how to open ({@link #open()}); its {@link Loop}
- * reports the health and progress.
+ * reports the health and progress, and waits between retries with {@link #backoff()}, which
+ * {@link #close()} ends at once.
  */
 public abstract class ThreadedSink implements Sink {
     /** How long {@link #close()} waits for the poll under way to finish. */
@@ -21,12 +26,28 @@ public abstract class ThreadedSink implements Sink {
         void close();
     }
 
-    /**
-     * What {@link #open()} made: the loop to run, what ends the loop's pauses at once when it is
-     * stopped (nothing for a loop that does not pause), and the connection to close once it stopped.
-     */
-    public record Started(Loop loop, Runnable wakeUp, AutoCloseable connection) {}
+    /** What {@link #open()} made: the loop to run, and the connection to close once it stopped. */
+    public record Started(Loop loop, AutoCloseable connection) {
+        /**
+         * The loop {@code build} makes on {@code connection}; if it cannot be built, the connection
+         * is closed before the failure is thrown, so nothing is held.
+         */
+        public static <C extends AutoCloseable> Started on(C connection, Function<C, Loop> build) {
+            try {
+                return new Started(build.apply(connection), connection);
+            } catch (RuntimeException e) {
+                try {
+                    connection.close();
+                } catch (Exception closing) {
+                    e.addSuppressed(closing);
+                }
+                throw e;
+            }
+        }
+    }
 
+    private final CountDownLatch stopping = new CountDownLatch(1);
+    private final Backoff backoff = millis -> stopping.await(millis, TimeUnit.MILLISECONDS);
     private volatile Started started;
     private Thread thread;
     private boolean closed;
@@ -37,6 +58,11 @@ public abstract class ThreadedSink implements Sink {
      * @throws RuntimeException when the database cannot be reached or prepared now; nothing is held then
      */
     protected abstract Started open();
+
+    /** How the loop waits between retries: for real, but a {@link #close()} ends the wait at once. */
+    protected final Backoff backoff() {
+        return backoff;
+    }
 
     /** The progress of a sink that has not started: nothing read, nothing written, in its unit. */
     protected abstract Progress notStarted();
@@ -83,7 +109,7 @@ public abstract class ThreadedSink implements Sink {
             return;
         }
         now.loop().close();
-        now.wakeUp().run();
+        stopping.countDown();
         try {
             thread.join(CLOSE_TIMEOUT_MS);
         } catch (InterruptedException e) {

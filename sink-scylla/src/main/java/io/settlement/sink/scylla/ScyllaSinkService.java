@@ -1,6 +1,5 @@
 package io.settlement.sink.scylla;
 
-import com.datastax.oss.driver.api.core.CqlSession;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.settlement.contract.Topics;
 import io.settlement.sink.ThreadedSink;
@@ -69,19 +68,15 @@ public final class ScyllaSinkService extends ThreadedSink {
     /** Opens a session and applies the schema if {@code settings.applySchema()}; the loop starts after. */
     @Override
     protected Started open() {
-        CqlSession session = endpoint.openSession();
-        try {
+        return Started.on(endpoint.openSession(), session -> {
             if (settings.applySchema()) {
                 SchemaApplier.apply(session, endpoint);
             }
-            sink = new ScyllaSink(new KafkaConsumer<>(consumerProperties), topics, session, endpoint.keyspace(),
-                    settings, registry, Thread::sleep);
+            sink = new ScyllaSink(new KafkaConsumer<>(consumerProperties), topics, session, endpoint.keyspace(), settings, registry,
+                    backoff());
             history = new HistoryQueries(session, endpoint.keyspace());
-            return new Started(sink, () -> { }, session);
-        } catch (RuntimeException e) {
-            session.close();
-            throw e;
-        }
+            return sink;
+        });
     }
 
     @Override

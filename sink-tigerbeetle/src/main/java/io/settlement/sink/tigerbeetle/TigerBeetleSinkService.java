@@ -4,14 +4,12 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.settlement.contract.Topics;
 import io.settlement.sink.ThreadedSink;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 
 /**
  * The TigerBeetle sink as a {@link io.settlement.sink.Sink}: {@link #start()} opens a client on the cluster and runs
  * the sink's consumer loop ({@link TigerBeetleSink}) over the journal on its own thread. Its pauses
- * between retries end at once when it is closed.
+ * between retries end at once when it is closed ({@link ThreadedSink#backoff()}).
  */
 public final class TigerBeetleSinkService extends ThreadedSink {
     /** The sink's name in {@code /health} and the logs. */
@@ -56,15 +54,8 @@ public final class TigerBeetleSinkService extends ThreadedSink {
     protected Started open() {
         TigerBeetleLedgerClient ledger = new TigerBeetleLedgerClient(cluster.clusterId(), cluster.resolvedAddresses(),
                 cluster.requestTimeoutMs());
-        try {
-            CountDownLatch stopping = new CountDownLatch(1);
-            TigerBeetleSink sink = new TigerBeetleSink(new KafkaConsumer<>(consumerProperties), topics.journal(), ledger,
-                    settings, registry, millis -> stopping.await(millis, TimeUnit.MILLISECONDS));
-            return new Started(sink, stopping::countDown, ledger);
-        } catch (RuntimeException e) {
-            ledger.close();
-            throw e;
-        }
+        return Started.on(ledger, client -> new TigerBeetleSink(new KafkaConsumer<>(consumerProperties), topics.journal(), client,
+                settings, registry, backoff()));
     }
 
     @Override
