@@ -10,6 +10,8 @@ import io.settlement.avro.ResultStatus;
 import io.settlement.avro.SettlementResult;
 import io.settlement.contract.AvroSerdes;
 import io.settlement.contract.Topics;
+import io.settlement.topology.balance.Balance;
+import io.settlement.topology.balance.BalanceKey;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -36,8 +38,9 @@ import org.junit.jupiter.api.io.TempDir;
  * and kills it with SIGKILL after a random delay (0 to 400 ms, seeded), so the kill lands while
  * those deposits are processed and their transactions commit. Every
  * start must come back (the banner within {@link #START_WITHIN}); after the last round every
- * deposit the API accepted (202) has exactly one result, no deposit has two, and every user's
- * pending balance equals the deposits accepted for them.
+ * deposit the API accepted (202) has exactly one result, no deposit has two, every user's
+ * pending balance equals the deposits accepted for them, and the committed ledger keeps the money
+ * invariants (no bucket negative, every asset summing to zero over all accounts).
  *
  * <p>A kill that lands while a transaction commits used to leave that transaction open for ever
  * on some partitions (the restarted Kafka 4.4.0 broker's coordinator skips the markers of
@@ -163,6 +166,11 @@ class DevSurvivesSigkillTest {
                         assertThat(pendingOf(JSON.readTree(reply.body()))).as("user %d: %s", asked, reply.body()).isEqualByComparingTo(expected);
                     });
                 }
+                // and over every account, system ones included, as committed: nothing negative, every asset summing to zero
+                Map<BalanceKey, Balance> ledger = Ledger.fromChangelog(AppSettings.of(AppSettings.DEV_DEFAULTS,
+                        Map.of(AppSettings.BOOTSTRAP_SERVERS, "127.0.0.1:" + kafkaPort)));
+                assertThat(ledger.keySet()).extracting(BalanceKey::ownerId).contains(1L, 2L, 3L, 4L, BalanceKey.SYSTEM_OWNER);
+                Ledger.assertBalanceInvariants(ledger);
             }
         }
         assertThat(accepted).hasSizeGreaterThanOrEqualTo(ROUNDS * BURST);

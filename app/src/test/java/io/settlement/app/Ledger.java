@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.settlement.avro.BalanceEvent;
 import io.settlement.avro.SettlementResult;
+import io.settlement.sink.tigerbeetle.StoreBalance;
 import io.settlement.topology.StoreNames;
 import io.settlement.topology.balance.Balance;
 import io.settlement.topology.balance.BalanceKey;
@@ -61,13 +62,24 @@ final class Ledger {
     }
 
     /**
-     * The invariants (docs/topology.md): (1) no user bucket is negative; (2) per asset all accounts, system
-     * included, sum to zero; (3) no command id has two different lasting results; and the latest
-     * balance event of every user account equals the store.
+     * Every account as the {@code balances} changelog holds it, committed state only, read from
+     * the broker (for instances in other JVMs): each balance task's share of a system account summed.
      */
-    static void assertInvariants(List<SettlementApp> instances, TopicTail<String, SettlementResult> results,
-            TopicTail<Long, BalanceEvent> events) {
-        Map<BalanceKey, Balance> balances = balances(instances);
+    static Map<BalanceKey, Balance> fromChangelog(AppSettings settings) {
+        Map<BalanceKey, Balance> all = new HashMap<>();
+        for (StoreBalance row : StoreBalances.read(settings)) {
+            BalanceKey key = new BalanceKey(row.ownerId(), row.type(), row.assetId());
+            Balance balance = new Balance(row.available(), row.frozen(), row.pending(), row.seq());
+            all.merge(key, balance, (a, b) -> {
+                assertThat(key.ownerId()).as("%s held by two tasks", key).isEqualTo(BalanceKey.SYSTEM_OWNER);
+                return new Balance(a.available() + b.available(), 0, 0, 0); // shares kept modulo 2^64: the sum is the balance
+            });
+        }
+        return all;
+    }
+
+    /** Invariants (1) and (2) below over every account: no user bucket negative, every asset summing to zero. */
+    static void assertBalanceInvariants(Map<BalanceKey, Balance> balances) {
         Map<Integer, Long> sumPerAsset = new HashMap<>();
         balances.forEach((key, balance) -> {
             if (key.ownerId() != BalanceKey.SYSTEM_OWNER) {
@@ -78,6 +90,17 @@ final class Ledger {
             sumPerAsset.merge(key.assetId(), balance.available() + balance.frozen() + balance.pending(), Long::sum);
         });
         sumPerAsset.forEach((asset, sum) -> assertThat(sum).as("sum over all accounts of asset %d", asset).isZero());
+    }
+
+    /**
+     * The invariants (docs/topology.md): (1) no user bucket is negative; (2) per asset all accounts, system
+     * included, sum to zero; (3) no command id has two different lasting results; and the latest
+     * balance event of every user account equals the store.
+     */
+    static void assertInvariants(List<SettlementApp> instances, TopicTail<String, SettlementResult> results,
+            TopicTail<Long, BalanceEvent> events) {
+        Map<BalanceKey, Balance> balances = balances(instances);
+        assertBalanceInvariants(balances);
 
         Map<String, Set<SettlementResult>> lasting = new HashMap<>();
         for (ConsumerRecord<String, SettlementResult> record : results.records()) {
