@@ -10,6 +10,7 @@ import io.settlement.avro.JournalEntry;
 import io.settlement.avro.SettlementResult;
 import io.settlement.contract.Topics;
 import io.settlement.sink.Backoff;
+import io.settlement.sink.CommittedOffsets;
 import io.settlement.sink.Health;
 import io.settlement.sink.SinkConsumers;
 import io.settlement.sink.SinkLoop;
@@ -29,7 +30,6 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -45,7 +45,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Per poll: every record is decoded and turned into upserts, all of them are written
  * ({@link CqlWriter}: async, bounded in flight, single-partition batches, retries with backoff),
- * and only when every one succeeded are the poll's offsets committed. When the database does not
+ * and only when every one succeeded are the poll's offsets committed (after a poll that returned
+ * nothing, the positions past transaction markers: {@link CommittedOffsets}). When the database does not
  * answer, the poll's partitions are rewound and read again after a growing pause, so a sink whose
  * database is down lags, reports DEGRADED, and loses nothing; since every upsert is idempotent and
  * order-free, writing a record again changes nothing. A record that cannot be decoded halts its
@@ -77,6 +78,7 @@ public final class ScyllaSink implements ThreadedSink.Loop {
     private volatile String databaseProblem;
     private long failedPolls;
 
+    private final CommittedOffsets committedOffsets;
     private final SinkMeters meters;
     private final Counter writeErrors;
     private final Counter rewinds;
@@ -102,6 +104,7 @@ public final class ScyllaSink implements ThreadedSink.Loop {
         this.resultDecoder = topics.results().valueSerde().deserializer();
         MeterRegistry meters = registry == null ? new SimpleMeterRegistry() : registry;
         this.meters = new SinkMeters(meters, "scylla", consumer, halted);
+        this.committedOffsets = new CommittedOffsets(consumer, Duration.ofMillis(settings.pollTimeoutMs()));
         this.writeErrors = Counter.builder(METRICS + "write.errors").description("requests that failed (and were retried)").register(meters);
         this.rewinds = Counter.builder(METRICS + "rewinds").description("polls read again after writes failed").register(meters);
         this.halts = Counter.builder(METRICS + "halts").description("partitions halted at an unreadable record").register(meters);
@@ -180,7 +183,9 @@ public final class ScyllaSink implements ThreadedSink.Loop {
     /** One poll, written and committed. Package-private so tests can step the sink without a thread. */
     void pollOnce() throws InterruptedException {
         ConsumerRecords<byte[], byte[]> polled = consumer.poll(Duration.ofMillis(settings.pollTimeoutMs()));
-        if (!polled.isEmpty()) {
+        if (polled.isEmpty()) {
+            commit(() -> committedOffsets.commitPastMarkers(halted.keySet()));
+        } else {
             mirror(polled);
         }
         meters.observeLag(consumer);
@@ -216,7 +221,7 @@ public final class ScyllaSink implements ThreadedSink.Loop {
         }
         databaseProblem = null;
         failedPolls = 0;
-        commit(nextOffsets);
+        commit(() -> committedOffsets.commit(nextOffsets));
         counts.forEach((partition, count) -> meters.written(partition, lastTimestamps.get(partition), count));
         unreadable.forEach(this::halt);
     }
@@ -238,14 +243,9 @@ public final class ScyllaSink implements ThreadedSink.Loop {
         throw new IllegalStateException("record of a topic the sink does not read: " + topic);
     }
 
-    private void commit(Map<TopicPartition, Long> nextOffsets) {
-        if (nextOffsets.isEmpty()) {
-            return;
-        }
-        Map<TopicPartition, OffsetAndMetadata> offsets = new LinkedHashMap<>();
-        nextOffsets.forEach((partition, offset) -> offsets.put(partition, new OffsetAndMetadata(offset)));
+    private void commit(Runnable commit) {
         try {
-            consumer.commitSync(offsets);
+            commit.run();
         } catch (CommitFailedException | RebalanceInProgressException e) {
             // The partitions moved to another member, which reads them from the last commit: it
             // writes the same upserts again, which changes nothing.
@@ -290,15 +290,18 @@ public final class ScyllaSink implements ThreadedSink.Loop {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             partitions.forEach(halted::remove);
+            committedOffsets.forget(partitions);
         }
 
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            committedOffsets.assigned(partitions);
         }
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
             partitions.forEach(halted::remove);
+            committedOffsets.forget(partitions);
         }
     }
 }

@@ -22,6 +22,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
@@ -53,6 +55,11 @@ class ScyllaSinkRecoveryTest {
     static EmbeddedKafkaBroker broker;
     static CassandraServer server;
     static final Topics TOPICS = Topics.create(AvroSerdes.SINGLE_OBJECT);
+
+    private static final AtomicInteger TRANSACTIONS = new AtomicInteger();
+    /** What every test wrote to the topics so far (their end offsets also count the transaction markers). */
+    private static final AtomicLong EVENTS_PRODUCED = new AtomicLong();
+    private static final AtomicLong RECORDS_PRODUCED = new AtomicLong();
 
     ScyllaSinkService service;
     SettlementScenario scenario;
@@ -140,7 +147,7 @@ class ScyllaSinkRecoveryTest {
         // given 20,000 deposits of 500 users already on the topics (with whatever else is there)
         scenario = new SettlementScenario().deposits(20_000, 500, 1_000_000);
         produce(scenario.journal(), scenario.events(), scenario.results());
-        long eventsOnTopic = endOffsets(TOPICS.balanceEvents().name());
+        long eventsOnTopic = EVENTS_PRODUCED.get();
 
         // when a new sink group reads the topics from the start
         String group = "scylla-sink-measure";
@@ -156,7 +163,7 @@ class ScyllaSinkRecoveryTest {
         long rows = service.progress().written();
         System.out.printf("[scylla sink] %d rows (%d records) in %.2f s from the first write = %.0f rows/s"
                         + " (session, schema and group join before it: %.2f s), in flight max %d, batch max %d%n",
-                rows, endOffsets(TOPICS.journal().name()) + eventsOnTopic + endOffsets(TOPICS.results().name()), seconds,
+                rows, RECORDS_PRODUCED.get(), seconds,
                 rows / seconds, startSeconds, ScyllaSinkSettings.defaults().inFlightRequestsMax(),
                 ScyllaSinkSettings.defaults().statementsPerBatchMax());
         assertThat(count("measure.balance_ledger")).isEqualTo(eventsOnTopic);
@@ -169,16 +176,25 @@ class ScyllaSinkRecoveryTest {
         return ScyllaSinkService.start(consumer, TOPICS, server.endpoint(keyspace), settings, new SimpleMeterRegistry());
     }
 
+    /**
+     * Writes the records in one transaction, as the topology does: each partition then ends with a
+     * transaction marker, which the sink's committed offset must pass for "everything committed".
+     */
     private static void produce(List<JournalEntry> journal, List<BalanceEvent> events, List<SettlementResult> results) {
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG, "scylla-sink-test-" + TRANSACTIONS.incrementAndGet(),
                 ProducerConfig.LINGER_MS_CONFIG, 5),
                 new ByteArraySerializer(), new ByteArraySerializer())) {
+            producer.initTransactions();
+            producer.beginTransaction();
             journal.forEach(entry -> send(producer, TOPICS.journal(), entry.getUserId(), entry));
             events.forEach(event -> send(producer, TOPICS.balanceEvents(), event.getUserId(), event));
             results.forEach(result -> send(producer, TOPICS.results(), CommandKeys.of(result), result));
-            producer.flush();
+            producer.commitTransaction();
         }
+        EVENTS_PRODUCED.addAndGet(events.size());
+        RECORDS_PRODUCED.addAndGet(journal.size() + events.size() + results.size());
     }
 
     private static <K, V> void send(KafkaProducer<byte[], byte[]> producer, Topic<K, V> topic, K key, V value) {
@@ -186,7 +202,7 @@ class ScyllaSinkRecoveryTest {
                 topic.valueSerde().serializer().serialize(topic.name(), value)));
     }
 
-    /** The group has committed the end of every partition of the three topics. */
+    /** The group has committed the end of every partition of the three topics (past the transaction markers). */
     private static boolean committedAll(String group) throws Exception {
         try (Admin admin = broker.admin()) {
             Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
@@ -215,13 +231,6 @@ class ScyllaSinkRecoveryTest {
             ends.put(entry.getKey(), entry.getValue().offset());
         }
         return ends;
-    }
-
-    private static long endOffsets(String topic) throws Exception {
-        try (Admin admin = broker.admin()) {
-            return ends(admin).entrySet().stream().filter(e -> e.getKey().topic().equals(topic))
-                    .mapToLong(Map.Entry::getValue).sum();
-        }
     }
 
     private static long count(String table) {

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.settlement.avro.JournalEntry;
 import io.settlement.contract.Topic;
 import io.settlement.sink.Backoff;
+import io.settlement.sink.CommittedOffsets;
 import io.settlement.sink.Health;
 import io.settlement.sink.Sink;
 import io.settlement.sink.SinkConsumers;
@@ -30,7 +31,6 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.slf4j.Logger;
@@ -68,7 +68,7 @@ public final class TigerBeetleSink implements ThreadedSink.Loop {
 
     private final Map<TopicPartition, Attempt> halted = new ConcurrentHashMap<>();
     /** What this sink committed per partition (for {@link #commitPastMarkers()}). */
-    private final Map<TopicPartition, Long> committedOffsets = new ConcurrentHashMap<>();
+    private final CommittedOffsets committedOffsets;
     private volatile String ledgerProblem;
 
     private final Counter applied;
@@ -97,6 +97,7 @@ public final class TigerBeetleSink implements ThreadedSink.Loop {
         this.retries = Counter.builder(prefix + "retries").register(registry);
         this.accountsCreated = Counter.builder(prefix + "accounts.created").register(registry);
         this.meters = new SinkMeters(registry, "tigerbeetle", consumer, halted);
+        this.committedOffsets = new CommittedOffsets(consumer, Duration.ofMillis(settings.pollTimeoutMs()));
     }
 
     /** The consumer configuration the sink relies on: its group, committed reads, manual commits. */
@@ -164,29 +165,9 @@ public final class TigerBeetleSink implements ThreadedSink.Loop {
         }
     }
 
-    /**
-     * After an idle poll, commits the consumer's position where it has moved past what was
-     * committed: with read_committed it steps over transaction markers, which are no entries. So
-     * the group's committed offset reaches the journal's end (no lag of one marker for ever), and
-     * "committed >= end offset" tells that the sink has applied everything before that end (live
-     * reconcile relies on it). Only partitions committed before; never a halted one.
-     */
+    /** After an idle poll: commits past transaction markers ({@link CommittedOffsets}), so live reconcile sees the journal's end. */
     private void commitPastMarkers() {
-        Map<TopicPartition, OffsetAndMetadata> offsets = new LinkedHashMap<>();
-        for (TopicPartition partition : consumer.assignment()) {
-            Long committed = committedOffsets.get(partition);
-            if (committed == null || halted.containsKey(partition)) {
-                continue;
-            }
-            long position = consumer.position(partition, Duration.ofMillis(settings.pollTimeoutMs()));
-            if (position > committed) {
-                offsets.put(partition, new OffsetAndMetadata(position));
-            }
-        }
-        if (!offsets.isEmpty()) {
-            consumer.commitSync(offsets);
-            offsets.forEach((partition, offset) -> committedOffsets.put(partition, offset.offset()));
-        }
+        committedOffsets.commitPastMarkers(halted.keySet());
         meters.observeLag(consumer);
     }
 
@@ -356,10 +337,7 @@ public final class TigerBeetleSink implements ThreadedSink.Loop {
             }
         }
         if (!decision.commits().isEmpty()) {
-            Map<TopicPartition, OffsetAndMetadata> offsets = new LinkedHashMap<>();
-            decision.commits().forEach((partition, offset) -> offsets.put(partition, new OffsetAndMetadata(offset)));
-            consumer.commitSync(offsets);
-            committedOffsets.putAll(decision.commits());
+            committedOffsets.commit(decision.commits());
         }
         decision.halts().forEach((partition, halt) -> {
             (halt.outcome().status() == EntryOutcome.Status.DISAGREES ? disagreements : unmappable).increment();
@@ -397,25 +375,18 @@ public final class TigerBeetleSink implements ThreadedSink.Loop {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             partitions.forEach(halted::remove);
-            partitions.forEach(committedOffsets::remove);
+            committedOffsets.forget(partitions);
         }
 
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-            if (partitions.isEmpty()) {
-                return;
-            }
-            consumer.committed(new java.util.HashSet<>(partitions)).forEach((partition, offset) -> {
-                if (offset != null) {
-                    committedOffsets.put(partition, offset.offset());
-                }
-            });
+            committedOffsets.assigned(partitions);
         }
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
             partitions.forEach(halted::remove);
-            partitions.forEach(committedOffsets::remove);
+            committedOffsets.forget(partitions);
         }
     }
 }
