@@ -12,11 +12,13 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 /**
  * Sends a set of upserts asynchronously, at most {@code inFlightRequestsMax} requests unanswered
- * at a time, the upserts of one partition grouped into unlogged batches of at most
- * {@code statementsPerBatchMax} (one request and one replica set instead of many). Every upsert is
+ * at a time, the upserts of partitions stored on the same replicas grouped into unlogged batches of
+ * at most {@code statementsPerBatchMax} over at most {@value #PARTITIONS_PER_BATCH_MAX} partitions
+ * (one request instead of many, and no hop between nodes: {@link ReplicaGroups}). Every upsert is
  * idempotent, so the order they land in does not matter, and a failed request can simply be sent
  * again: {@link #write} retries failed requests with exponential backoff and reports what still
  * failed after the last attempt.
@@ -34,6 +36,12 @@ public final class CqlWriter {
     public interface FailureListener {
         void failed(Throwable error);
     }
+
+    /**
+     * Partitions in one batch, at most: ScyllaDB and Cassandra warn about unlogged batches over more
+     * ({@code unlogged_batch_across_partitions_warn_threshold}, default 10).
+     */
+    static final int PARTITIONS_PER_BATCH_MAX = 10;
 
     private final CqlSession session;
     private final ScyllaSinkSettings settings;
@@ -88,28 +96,65 @@ public final class CqlWriter {
         }
     }
 
-    /** One request per partition chunk: a single upsert as it is, several as an unlogged batch. */
+    /**
+     * The writes as requests: the writes of partitions stored on the same replicas go as unlogged
+     * batches of at most {@code statementsPerBatchMax} upserts over at most
+     * {@value #PARTITIONS_PER_BATCH_MAX} partitions (a partition's writes kept together as far as
+     * they fit), a lone write as it is. A batch costs the database one request instead of one per
+     * upsert, and since every partition in it lives on the coordinator that receives it (token-aware
+     * routing), it adds no hop between nodes.
+     */
     private List<Request> requests(List<RowWrite> writes) {
-        Map<Object, List<RowWrite>> byPartition = new LinkedHashMap<>();
+        return batches(writes, ReplicaGroups.of(session)::of, settings.statementsPerBatchMax()).stream()
+                .map(CqlWriter::request).toList();
+    }
+
+    /**
+     * The writes cut into batches: each of one replica group ({@code groupOf}), with at most
+     * {@code statementsMax} writes over at most {@value #PARTITIONS_PER_BATCH_MAX} partitions; the
+     * writes of a partition follow each other, in one batch unless there are more than fit.
+     */
+    static List<List<RowWrite>> batches(List<RowWrite> writes, Function<RowWrite, Object> groupOf, int statementsMax) {
+        Map<Object, Map<Object, List<RowWrite>>> byGroup = new LinkedHashMap<>();
         for (RowWrite write : writes) {
-            byPartition.computeIfAbsent(write.partition(), partition -> new ArrayList<>()).add(write);
+            byGroup.computeIfAbsent(groupOf.apply(write), group -> new LinkedHashMap<>())
+                    .computeIfAbsent(write.partition(), partition -> new ArrayList<>()).add(write);
         }
-        List<Request> requests = new ArrayList<>();
-        int chunkMax = settings.statementsPerBatchMax();
-        for (List<RowWrite> partition : byPartition.values()) {
-            for (int from = 0; from < partition.size(); from += chunkMax) {
-                List<RowWrite> chunk = partition.subList(from, Math.min(partition.size(), from + chunkMax));
-                if (chunk.size() == 1) {
-                    requests.add(new Request(chunk.get(0).statement().setIdempotent(true), 1));
-                } else {
-                    BatchStatement batch = BatchStatement.newInstance(BatchType.UNLOGGED)
-                            .addAll(chunk.stream().map(RowWrite::statement).toList())
-                            .setIdempotent(true);
-                    requests.add(new Request(batch, chunk.size()));
+        List<List<RowWrite>> batches = new ArrayList<>();
+        for (Map<Object, List<RowWrite>> partitions : byGroup.values()) {
+            List<RowWrite> batch = new ArrayList<>();
+            int batchPartitions = 0;
+            for (List<RowWrite> partition : partitions.values()) {
+                if (batchPartitions == PARTITIONS_PER_BATCH_MAX) {
+                    batches.add(batch);
+                    batch = new ArrayList<>();
+                    batchPartitions = 0;
+                }
+                batchPartitions++;
+                for (RowWrite write : partition) {
+                    if (batch.size() == statementsMax) {
+                        batches.add(batch);
+                        batch = new ArrayList<>();
+                        batchPartitions = 1;
+                    }
+                    batch.add(write);
                 }
             }
+            if (!batch.isEmpty()) {
+                batches.add(batch);
+            }
         }
-        return requests;
+        return batches;
+    }
+
+    private static Request request(List<RowWrite> writes) {
+        if (writes.size() == 1) {
+            return new Request(writes.get(0).statement().setIdempotent(true), 1);
+        }
+        BatchStatement batch = BatchStatement.newInstance(BatchType.UNLOGGED)
+                .addAll(writes.stream().map(RowWrite::statement).toList())
+                .setIdempotent(true);
+        return new Request(batch, writes.size());
     }
 
     /** Sends the requests, never more than the in-flight limit unanswered; returns the failed ones. */

@@ -54,7 +54,7 @@ public final class ScyllaConfig {
                     Range.between(1, ScyllaSinkSettings.DRIVER_REQUESTS_PER_CONNECTION_MAX), Importance.LOW,
                     "Requests sent and not yet answered, at most.")
             .define(STATEMENTS_PER_BATCH_MAX, Type.INT, DEFAULTS.statementsPerBatchMax(), Range.atLeast(1), Importance.LOW,
-                    "Upserts of one partition sent as one unlogged batch, at most.")
+                    "Upserts sent as one unlogged batch, at most (over at most 10 partitions stored on the same replicas).")
             .define(RETRY_ATTEMPTS_MAX, Type.INT, DEFAULTS.retryAttemptsMax(), Range.atLeast(1), Importance.LOW,
                     "Attempts of a failed request within one poll; after that the poll's records are read again.")
             .define(RETRY_BACKOFF_INITIAL_MS, Type.LONG, DEFAULTS.retryBackoffInitialMs(), Range.atLeast(0), Importance.LOW,

@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * {@code trades_by_user} and {@code command_results} ({@link TableWrites}).
  *
  * <p>Per poll: every record is decoded and turned into upserts, all of them are written
- * ({@link CqlWriter}: async, bounded in flight, single-partition batches, retries with backoff),
+ * ({@link CqlWriter}: async, bounded in flight, batches of partitions on the same replicas, retries with backoff),
  * and only when every one succeeded are the poll's offsets committed (after a poll that returned
  * nothing, the positions past transaction markers: {@link CommittedOffsets}). When the database does not
  * answer, the poll's partitions are rewound and read again after a growing pause, so a sink whose

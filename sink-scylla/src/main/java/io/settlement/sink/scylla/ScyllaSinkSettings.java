@@ -6,7 +6,8 @@ package io.settlement.sink.scylla;
  * @param pollTimeoutMs         how long one consumer poll waits for records
  * @param inFlightRequestsMax   requests sent and not yet answered, at most (the driver refuses more
  *                              than 1024 per connection; ScyllaDB sheds load above its own limits)
- * @param statementsPerBatchMax upserts of one partition sent as one unlogged batch, at most
+ * @param statementsPerBatchMax upserts sent as one unlogged batch, at most (over at most
+ *                              {@link CqlWriter#PARTITIONS_PER_BATCH_MAX} partitions on the same replicas)
  * @param retryAttemptsMax      attempts of a failed request within one poll; after that the poll's
  *                              records are read again (the sink never skips one)
  * @param retryBackoffInitialMs wait before the second attempt; doubles per attempt and per failed poll
@@ -31,7 +32,7 @@ public record ScyllaSinkSettings(long pollTimeoutMs, int inFlightRequestsMax, in
     }
 
     /**
-     * Defaults: 256 requests in flight, batches of up to 16 upserts of one partition (a few KB, far
+     * Defaults: 256 requests in flight, batches of up to 16 upserts over up to 10 partitions (a few KB, far
      * below the 50 KB batch limit), 5 attempts 200 ms..5 s apart: a poll's worst case stays far
      * inside the consumer's five-minute {@code max.poll.interval.ms}.
      */
