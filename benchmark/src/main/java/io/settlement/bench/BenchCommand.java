@@ -169,6 +169,11 @@ public final class BenchCommand implements Callable<Integer> {
                     ms(run.tradeLatency().p50Ms()), ms(run.tradeLatency().p99Ms()), ms(run.tradeLatency().p999Ms()), run.cpuSecondsPer1000(),
                     percent(run.cpuShares(), CpuByPart.HARNESS), percent(run.cpuShares(), CpuByPart.BROKER)));
         }
+        if (!report.appendsPerCommand.isEmpty()) {
+            table.append("appends per command (records and transaction markers, by topic):\n");
+            report.appendsPerCommand.forEach((run, appends) -> table.append(String.format(Locale.ROOT, "  %-18s %s%n", run,
+                    TopicAppends.line(appends))));
+        }
         for (BenchReport.Verification verification : report.verifications) {
             table.append(String.format(Locale.ROOT, "verification %s: %s (%d results for %d commands incl. %d documented duplicates; "
                             + "%d accepted, %d rejected %s, %d of them unplanned; %d dead letters %s; invariants %s over %d accounts of %d users)%n",

@@ -23,6 +23,8 @@ public final class BenchReport {
     public final List<RunReport> runs = new ArrayList<>();
     public final List<Verification> verifications = new ArrayList<>();
     public final List<String> skipped = new ArrayList<>();
+    /** Per full-speed run: appends (records and transaction markers) per command, by topic, and their total ({@link TopicAppends}). */
+    public final Map<String, Map<String, Double>> appendsPerCommand = new LinkedHashMap<>();
     public HttpLoad httpLoad;
     /** The same lookups paced at half of {@link #httpLoad}'s rate: the latency to hold against the target. */
     public HttpLoad httpLoadHalfPeak;

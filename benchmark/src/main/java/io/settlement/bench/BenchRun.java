@@ -19,6 +19,7 @@ import java.util.Properties;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.ToIntFunction;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.TopicPartition;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -55,6 +56,8 @@ public final class BenchRun {
     private int runs;
     /** The commands of the workloads that verified: the HTTP load looks their users and results up. */
     private final List<Workload> verified = new ArrayList<>();
+    /** The topics the benchmark created (inputs and outputs of both topologies). */
+    private final java.util.Set<String> createdTopics = new java.util.HashSet<>();
 
     public BenchRun(BenchSettings settings, java.io.PrintStream log) {
         this.settings = settings;
@@ -79,6 +82,7 @@ public final class BenchRun {
             layout.put(ceilingIn, settings.partitions());
             layout.put(ceilingOut, settings.partitions());
             cluster.createTopics(layout);
+            createdTopics.addAll(layout.keySet());
             try (CommandSender sender = new CommandSender(cluster.bootstrapServers())) {
                 double ceiling = ceiling(cluster, sender, topics, ceilingIn, ceilingOut);
                 settlement(cluster, sender, topics, ceiling);
@@ -92,7 +96,7 @@ public final class BenchRun {
     private double ceiling(BenchCluster cluster, CommandSender sender, Topics topics, String input, String output) throws InterruptedException {
         log.println("== ceiling: exactly-once pass-through, " + settings.partitions() + " partitions");
         DepositsAndTransfers generator = new DepositsAndTransfers(settings.seed(), 1, settings.users());
-        Properties properties = BenchStreams.properties("bench-ceiling-" + nonce, cluster.bootstrapServers(),
+        Properties properties = BenchStreams.properties(applicationIds().get(0), cluster.bootstrapServers(),
                 stateDir("ceiling"), settings.streamThreads(), topics.deadLetters().name());
         properties.putAll(settings.streamsOverrides());
         try (StreamsInstance ceiling = StreamsInstance.start(PassThroughCeiling.topology(input, output), properties)) {
@@ -101,7 +105,9 @@ public final class BenchRun {
                 measure("ceiling warm-up", cluster, sender, warmUp, input, output, CommandSender::slotFromHeader, 0, ceiling);
             }
             Workload full = generator.generate("ceiling", topics, settings.partitions(), idPrefix("C"), settings.commandsMax(), Instant.now());
+            TopicAppends.Ends before = appends(cluster);
             RunReport peak = measure("ceiling full", cluster, sender, full, input, output, CommandSender::slotFromHeader, 0, ceiling);
+            recordAppends("ceiling full", cluster, before, peak.commands());
             report.runs.add(peak.withCeiling(peak.commandsPerSecond()));
             if (settings.fixedRate() && peak.complete()) {
                 double rate = peak.commandsPerSecond() / 2;
@@ -117,7 +123,7 @@ public final class BenchRun {
         SettlementConfig config = SettlementConfig.defaults(settings.partitions());
         StreamsBuilder builder = new StreamsBuilder();
         SettlementTopology.build(builder, topics, config);
-        Properties properties = BenchStreams.properties("bench-settlement-" + nonce, cluster.bootstrapServers(),
+        Properties properties = BenchStreams.properties(applicationIds().get(1), cluster.bootstrapServers(),
                 stateDir("settlement"), settings.streamThreads(), topics.deadLetters().name());
         properties.putAll(settings.streamsOverrides());
         HttpApiSettings http = HttpApiSettings.of("127.0.0.1", "127.0.0.1", freePort());
@@ -198,7 +204,9 @@ public final class BenchRun {
             sent.add(warmUp.prefix((int) warm.commands()));
         }
         Workload full = generator.generate(name, settings.commandsMax());
+        TopicAppends.Ends before = appends(cluster);
         RunReport peak = measure(name + " full", cluster, sender, full, null, topics.results().name(), slotFromResultKey(full), 0, instance);
+        recordAppends(name + " full", cluster, before, peak.commands());
         report.runs.add(peak.withCeiling(ceiling));
         sent.add(full.prefix((int) peak.commands()));
         if (settings.fixedRate() && peak.complete()) {
@@ -236,6 +244,29 @@ public final class BenchRun {
         log.printf("   verified %s: %d results for %d commands (%d documented duplicates), %d rejected, invariants over %d accounts %s%n",
                 ok ? "OK" : "FAILED", results.results(), results.commands(), results.documentedDuplicates(), results.rejected(),
                 invariants.accounts(), invariants.ok() ? "hold" : "BROKEN");
+    }
+
+    /** The end offsets of every topic of this run's (inputs, outputs, both applications' own, Kafka's internal ones when the broker is ours). */
+    private TopicAppends.Ends appends(BenchCluster cluster) {
+        try (Admin admin = cluster.admin()) {
+            return TopicAppends.ends(admin, topic -> createdTopics.contains(topic)
+                    || applicationIds().stream().anyMatch(id -> topic.startsWith(id + "-"))
+                    || cluster.embedded() && TopicAppends.KAFKA_INTERNAL.contains(topic));
+        }
+    }
+
+    private void recordAppends(String run, BenchCluster cluster, TopicAppends.Ends before, long commands) {
+        if (commands == 0) {
+            return;
+        }
+        Map<String, Double> perCommand = TopicAppends.perCommand(before, appends(cluster), commands,
+                topic -> TopicAppends.label(topic, applicationIds()));
+        report.appendsPerCommand.put(run, perCommand);
+        log.println("   appends per command: " + TopicAppends.line(perCommand));
+    }
+
+    private List<String> applicationIds() {
+        return List.of("bench-ceiling-" + nonce, "bench-settlement-" + nonce);
     }
 
     /**
