@@ -27,7 +27,11 @@ public final class StreamsSettings {
     public static final int PRODUCER_LINGER_MS = 5;
     /** Records per poll; the balance processor is fast, so larger polls amortise the transaction cost. */
     public static final int CONSUMER_MAX_POLL_RECORDS = 2_000;
-    /** The record cache in front of the stores, shared by a thread's tasks. */
+    /**
+     * The record cache of stores built with caching, shared by a thread's tasks. The settlement
+     * stores are built without it: it folded their changelog records but lengthened each commit
+     * (docs/performance.md, "Appends per command"); it is kept for any cached store.
+     */
     public static final long STATE_STORE_CACHE_MAX_BYTES = 64L * 1024 * 1024;
 
     /** Uncommitted bytes buffered by the transactional stores before an early commit. */
