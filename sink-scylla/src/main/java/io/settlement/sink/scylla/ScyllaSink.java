@@ -44,12 +44,13 @@ import org.slf4j.LoggerFactory;
  * {@code trades_by_user} and {@code command_results} ({@link TableWrites}).
  *
  * <p>Per poll: every record is decoded and turned into upserts, all of them are written
- * ({@link CqlWriter}: async, bounded in flight, batches of partitions on the same replicas, retries with backoff),
- * and only when every one succeeded are the poll's offsets committed (after a poll that returned
- * nothing, the positions past transaction markers: {@link CommittedOffsets}). When the database does not
- * answer, the poll's partitions are rewound and read again after a growing pause, so a sink whose
- * database is down lags, reports DEGRADED, and loses nothing; since every upsert is idempotent and
- * order-free, writing a record again changes nothing. A record that cannot be decoded halts its
+ * ({@link CqlWriter}: async, bounded in flight, batches of partitions on the same replicas,
+ * retries with backoff), and only when every one succeeded are the poll's offsets committed
+ * (after a poll that returned nothing, the positions past transaction markers:
+ * {@link CommittedOffsets}). When the database does not answer, the poll's partitions are
+ * rewound and read again after a growing pause, so a sink whose database is down lags, reports
+ * DEGRADED, and loses nothing; since every upsert is idempotent and order-free, writing a record
+ * again changes nothing. A record that cannot be decoded halts its
  * partition there (paused, DEGRADED, counted) until an operator looks: the sink never skips one.
  */
 public final class ScyllaSink implements ThreadedSink.Loop {
