@@ -246,20 +246,27 @@ public final class BenchRun {
                 invariants.accounts(), invariants.ok() ? "hold" : "BROKEN");
     }
 
-    /** The end offsets of every topic of this run's (inputs, outputs, both applications' own, Kafka's internal ones when the broker is ours). */
+    /**
+     * The end offsets of every topic of this run's (inputs, outputs, both applications' own, Kafka's
+     * internal ones when the broker is ours); null, said in the log, when they cannot be read.
+     */
     private TopicAppends.Ends appends(BenchCluster cluster) {
         try (Admin admin = cluster.admin()) {
             return TopicAppends.ends(admin, topic -> createdTopics.contains(topic)
                     || applicationIds().stream().anyMatch(id -> topic.startsWith(id + "-"))
                     || cluster.embedded() && TopicAppends.KAFKA_INTERNAL.contains(topic));
+        } catch (RuntimeException e) {
+            log.println("   appends per command not measured: " + e.getMessage());
+            return null;
         }
     }
 
     private void recordAppends(String run, BenchCluster cluster, TopicAppends.Ends before, long commands) {
-        if (commands == 0) {
+        TopicAppends.Ends after = before == null || commands == 0 ? null : appends(cluster);
+        if (after == null) {
             return;
         }
-        Map<String, Double> perCommand = TopicAppends.perCommand(before, appends(cluster), commands,
+        Map<String, Double> perCommand = TopicAppends.perCommand(before, after, commands,
                 topic -> TopicAppends.label(topic, applicationIds()));
         report.appendsPerCommand.put(run, perCommand);
         log.println("   appends per command: " + TopicAppends.line(perCommand));
