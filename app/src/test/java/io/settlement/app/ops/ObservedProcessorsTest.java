@@ -52,7 +52,7 @@ class ObservedProcessorsTest {
                 .process(() -> (Processor<Long, BalanceOperation, Void, Void>) record -> seen.add(MDC.getCopyOfContextMap()));
 
         // when a deposit and a transfer pass it
-        try (TopologyTestDriver driver = new TopologyTestDriver(builder.build(), properties())) {
+        try (TopologyTestDriver driver = new TopologyTestDriver(builder.build(), properties(), NOW)) {
             driver.createInputTopic(operations.name(), operations.keySerde().serializer(), operations.valueSerde().serializer())
                     .pipeInput(42L, commands.deposit("dep-1", 42, "BTC", 100));
         }
@@ -69,7 +69,7 @@ class ObservedProcessorsTest {
         SettlementTopology.build(builder, topics, SettlementConfig.defaults(1), new ResultCounter(registry));
 
         // when a deposit is accepted and a transfer beyond the balance is rejected
-        try (TopologyTestDriver driver = new TopologyTestDriver(builder.build(), properties())) {
+        try (TopologyTestDriver driver = new TopologyTestDriver(builder.build(), properties(), NOW)) {
             Topic<Long, BalanceOperation> operations = topics.balanceOperations();
             driver.createInputTopic(operations.name(), operations.keySerde().serializer(), operations.valueSerde().serializer())
                     .pipeInput(42L, commands.deposit("dep-1", 42, "BTC", 100));

@@ -219,7 +219,7 @@ class HostileRecordCorpusTest extends DriverTest {
                 encoder.writeEnum(1);
                 encoder.writeString("BTC");
                 encoder.writeLong(1_000);
-                encoder.writeLong(Instant.now().toEpochMilli());
+                encoder.writeLong(driver.now().toEpochMilli());
             }))));
             records.add(new Hostile("unknown enum symbol", tradeLegs(), key(USER), concat(legHeader, body(encoder -> {
                 encoder.writeString("enum-" + symbol);
@@ -230,12 +230,12 @@ class HostileRecordCorpusTest extends DriverTest {
                 encoder.writeLong(1_000);
                 encoder.writeLong(0);
                 encoder.writeIndex(0);
-                encoder.writeLong(Instant.now().toEpochMilli());
+                encoder.writeLong(driver.now().toEpochMilli());
             }))));
             records.add(new Hostile("unknown union branch", balanceOperations(), key(USER), concat(operationHeader, body(encoder -> {
                 encoder.writeString("union-" + symbol);
                 encoder.writeLong(USER);
-                encoder.writeLong(Instant.now().toEpochMilli());
+                encoder.writeLong(driver.now().toEpochMilli());
                 encoder.writeIndex(symbol == -1 ? -1 : 9 + symbol);
                 encoder.writeString("BTC");
                 encoder.writeLong(1_000);
@@ -245,7 +245,7 @@ class HostileRecordCorpusTest extends DriverTest {
     }
 
     private List<Hostile> decodableButWrong() {
-        Instant longAgo = Instant.now().minus(Duration.ofDays(400));
+        Instant longAgo = driver.now().minus(Duration.ofDays(400));
         List<Hostile> records = new ArrayList<>();
         List<BalanceOperation> operations = List.of(
                 commands.deposit("w-1", USER, "BTC", -5),
