@@ -104,7 +104,7 @@ final class Ledger {
 
         Map<String, Set<SettlementResult>> lasting = new HashMap<>();
         for (ConsumerRecord<String, SettlementResult> record : results.records()) {
-            if (ResultRules.claimsId(record.value().getReason())) {
+            if (ResultRules.claimsId(record.value().getKind(), record.value().getReason())) {
                 lasting.computeIfAbsent(record.key(), k -> new HashSet<>()).add(record.value());
             }
         }

@@ -4,6 +4,7 @@ import io.settlement.avro.BalanceOperation;
 import io.settlement.avro.CommandKind;
 import io.settlement.avro.TransferRequest;
 import io.settlement.contract.CommandKeys;
+import io.settlement.topology.balance.ResultRules;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Optional;
@@ -46,13 +47,18 @@ final class CommandIntake {
         String key = CommandKeys.of(CommandKind.INTERNAL_TRANSFER, request.getUserId(), request.getRequestId());
         String fingerprint = request.getUserId() + "|" + request.getFromWallet() + "|" + request.getToWallet()
                 + "|" + request.getAsset() + "|" + request.getAmount();
-        return submit(key, fingerprint, () -> publisher.publishTransfer(request));
+        return submit(key, fingerprint, false, () -> publisher.publishTransfer(request));
     }
 
+    /**
+     * A balance operation. One that may overtake what it names (a deposit confirmation before its
+     * deposit) is published again on every retry: its first attempt may have been rejected
+     * without claiming its id ({@link ResultRules}), and only a new attempt can apply it.
+     */
     Submission submitBalanceOperation(CommandKind kind, BalanceOperation operation) {
         String key = CommandKeys.of(kind, operation.getUserId(), operation.getCommandId());
         String fingerprint = operation.getUserId() + "|" + operation.getOperation();
-        return submit(key, fingerprint, () -> publisher.publishBalanceOperation(operation));
+        return submit(key, fingerprint, ResultRules.mayComeEarly(kind), () -> publisher.publishBalanceOperation(operation));
     }
 
     /** Whether this instance submitted {@code commandKey} lately (a missing result then means "pending"). */
@@ -64,13 +70,15 @@ final class CommandIntake {
         return Instant.ofEpochMilli(System.currentTimeMillis());
     }
 
-    private Submission submit(String commandKey, String fingerprint, Runnable publish) {
+    private Submission submit(String commandKey, String fingerprint, boolean publishRetries, Runnable publish) {
         Optional<String> known = recent.fingerprintOf(commandKey);
         if (known.isPresent()) {
             if (!known.get().equals(fingerprint)) {
                 throw new ApiError(ErrorCode.ID_CONFLICT, commandKey + " was submitted before with other content");
             }
-            return Submission.ALREADY_SUBMITTED;
+            if (!publishRetries) {
+                return Submission.ALREADY_SUBMITTED;
+            }
         }
         try {
             publish.run();

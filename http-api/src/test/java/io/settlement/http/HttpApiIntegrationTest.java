@@ -522,6 +522,41 @@ class HttpApiIntegrationTest {
         assertLedgerInvariants();
     }
 
+    @Test
+    void aConfirmationThatOvertakesItsDepositAppliesWhenRetriedAndAChainTransactionPaysEachUserOnce() {
+        Assumptions.assumeTrue(topologyHasBalancesStore(), "the topology has no balances store yet (core not merged)");
+        long alice = 1101;
+        long bob = 1102;
+        String aliceConfirm = "{\"user_id\":" + alice + ",\"transaction_id\":\"tx-shared\"}";
+        // given Alice's confirmation overtakes her deposit: rejected, without claiming its id
+        assertThat(http.post(a.baseUrl() + "/wallet/deposit/confirm", aliceConfirm).status()).isEqualTo(202);
+        awaitResult(a, "/api/v1/commands/DEPOSIT_CONFIRMED/tx-shared?user_id=" + alice, "REJECTED");
+
+        // when one chain transaction pays both users, and the wallet service retries Alice's confirmation on the same instance
+        for (long user : List.of(alice, bob)) {
+            assertThat(http.post(b.baseUrl() + "/wallet/deposit", "{\"user_id\":" + user
+                    + ",\"currency\":\"BTC\",\"amount\":\"" + (user == alice ? "1" : "2") + "\",\"transaction_id\":\"tx-shared\"}").status())
+                    .isEqualTo(202);
+            awaitResult(b, "/api/v1/commands/DEPOSIT_INITIATED/tx-shared?user_id=" + user, "ACCEPTED");
+        }
+        assertThat(http.post(a.baseUrl() + "/wallet/deposit/confirm", aliceConfirm).status()).isEqualTo(202);
+        assertThat(http.post(a.baseUrl() + "/wallet/deposit/confirm", "{\"user_id\":" + bob + ",\"transaction_id\":\"tx-shared\"}").status())
+                .isEqualTo(202);
+
+        // then each user is credited once, in the order their commands finally applied
+        for (long user : List.of(alice, bob)) {
+            await().atMost(DEADLINE).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
+                Http.Reply reply = http.get(b.baseUrl() + "/api/v1/commands/DEPOSIT_CONFIRMED/tx-shared?user_id=" + user);
+                assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
+                assertThat(reply.json().get("status").asText()).as(reply.toString()).isEqualTo("ACCEPTED");
+            });
+            JsonNode funding = balance(a, user, "FUNDING", "BTC");
+            assertThat(funding.get("available").asText()).isEqualTo(user == alice ? "1.00000000" : "2.00000000");
+            assertThat(funding.get("pending").asText()).isEqualTo("0.00000000");
+        }
+        assertLedgerInvariants();
+    }
+
     /** How many 2-second waits a read-your-writes lookup may take on a loaded machine. */
     static final int RYW_ATTEMPTS = 30;
 

@@ -17,6 +17,7 @@ import io.settlement.avro.TradeParty;
 import io.settlement.avro.Wallet;
 import io.settlement.topology.balance.Balance;
 import io.settlement.topology.balance.Reservation;
+import io.settlement.topology.balance.ResultRules;
 import io.settlement.topology.testkit.Commands;
 import io.settlement.topology.testkit.SettlementDriver;
 import java.time.Duration;
@@ -56,7 +57,8 @@ class LongHorizonPropertyTest {
     private static final Map<Kind, Integer> seen = new EnumMap<>(Kind.class);
     private static final Map<String, Integer> tradeAnswers = new java.util.TreeMap<>();
 
-    enum Kind { DEPOSIT, DEPOSIT_NEAR_LIMIT, RESERVE, RELEASE, TRADE, REPLAY, REPLAY_TRADE, TICK, PAST_GRACE, PAST_RETENTION }
+    enum Kind { DEPOSIT, DEPOSIT_NEAR_LIMIT, CHAIN_DEPOSIT, CONFIRM, RESERVE, RELEASE, TRADE, REPLAY, REPLAY_TRADE, TICK, PAST_GRACE,
+        PAST_RETENTION }
 
     /** One step: a, b, c pick users, slots and assets; n sizes the amount. */
     record Step(Kind kind, int a, int b, int c, int n) {}
@@ -80,6 +82,7 @@ class LongHorizonPropertyTest {
     void moneyStaysRightWhateverTheHistoryAndHoweverLongItRuns() {
         Gen<Kind> kind = Generate.frequency(List.of(
                 Pair.of(8, Generate.constant(Kind.DEPOSIT)), Pair.of(1, Generate.constant(Kind.DEPOSIT_NEAR_LIMIT)),
+                Pair.of(2, Generate.constant(Kind.CHAIN_DEPOSIT)), Pair.of(2, Generate.constant(Kind.CONFIRM)),
                 Pair.of(4, Generate.constant(Kind.RESERVE)), Pair.of(3, Generate.constant(Kind.RELEASE)),
                 Pair.of(7, Generate.constant(Kind.TRADE)), Pair.of(3, Generate.constant(Kind.REPLAY)),
                 Pair.of(2, Generate.constant(Kind.REPLAY_TRADE)), Pair.of(3, Generate.constant(Kind.TICK)),
@@ -109,6 +112,9 @@ class LongHorizonPropertyTest {
         private final Commands commands = driver.commands();
         private final Map<String, Long> wallets = new HashMap<>();
         private final Map<String, Order> orders = new HashMap<>();
+        private final Map<String, Deposit> deposits = new HashMap<>();
+        /** Where in {@link #sent} the confirmation of each user's transaction is (its command id is the transaction id). */
+        private final Map<String, Integer> confirmations = new HashMap<>();
         private final List<Sent> sent = new ArrayList<>();
         private final List<SentTrade> trades = new ArrayList<>();
 
@@ -123,22 +129,67 @@ class LongHorizonPropertyTest {
             switch (s.kind()) {
                 case DEPOSIT -> deposit(name, user, s.c() == 0 ? "USDT" : BASES.get(s.b() % 2), 1 + s.n() * 37L);
                 case DEPOSIT_NEAR_LIMIT -> deposit(name, user, "WEI", Long.MAX_VALUE - s.n());
-                case RESERVE -> reserve(name, user, orderId(user, s.b() % ORDER_SLOTS), s.c() == 0 ? "USDT" : "BTC", 1 + s.n() * 11L);
-                case RELEASE -> release(name, user, orderId(user, s.b()), s.n() * 9L);
+                case CHAIN_DEPOSIT -> chainDeposit(name, user, txId(s.b()), s.c() == 0 ? "USDT" : "BTC", 1 + s.n() * 7L);
+                case CONFIRM -> {
+                    Integer earlier = confirmations.get(user + "/" + txId(s.b()));
+                    if (earlier != null) {
+                        replay(earlier);
+                    } else {
+                        confirmations.put(user + "/" + txId(s.b()), sent.size());
+                        confirm(commands.depositConfirmed(txId(s.b()), user, txId(s.b())), true);
+                    }
+                }
+                case RESERVE -> reserve(name, user, orderId(s.b() % ORDER_SLOTS), s.c() == 0 ? "USDT" : "BTC", 1 + s.n() * 11L);
+                case RELEASE -> release(commands.orderReleased(name, user, orderId(s.b()), s.n() * 9L), true);
                 case TRADE -> trade(name, s, user, users[1 - s.a()]);
-                case REPLAY -> replay(s.n());
+                case REPLAY -> {
+                    if (!sent.isEmpty()) {
+                        replay(s.n() % sent.size());
+                    }
+                }
                 case REPLAY_TRADE -> replayTrade(s.n());
                 case TICK -> advance(Duration.ofMinutes(1 + s.n() % 5));
-                case PAST_GRACE -> {
-                    advance(GRACE.plus(PURGE).plus(PURGE));
-                    orders.forEach((orderId, order) -> assertThat(!order.released || order.closed).as("order %s after its grace", orderId).isTrue());
-                }
+                case PAST_GRACE -> advance(GRACE.plus(PURGE).plus(PURGE));
                 case PAST_RETENTION -> advance(RETENTION.plus(PURGE).plus(PURGE));
             }
         }
 
-        private String orderId(long user, int slot) {
-            return slot == ORDER_SLOTS ? "no-such-order-h" + id : "o-" + user + "-" + slot;
+        /** Order ids are shared between the two users of a history: each user's order is its own. */
+        private String orderId(int slot) {
+            return slot == ORDER_SLOTS ? "no-such-order-h" + id : "o-h" + id + "-" + slot;
+        }
+
+        /** One chain transaction may pay both users of a history: each is credited once. */
+        private String txId(int slot) {
+            return "tx-h" + id + "-" + slot % 2;
+        }
+
+        private void chainDeposit(String name, long user, String txId, String asset, long amount) {
+            SettlementResult result = send(commands.depositInitiated(name, user, txId, asset, amount));
+            String key = user + "/" + txId;
+            Reason expected = deposits.containsKey(key) ? Reason.DUPLICATE_DEPOSIT : fits(user, "FUNDING", asset, amount) ? null : Reason.AMOUNT_OVERFLOW;
+            assertThat(result.getReason()).as("deposit %s of user %d", txId, user).isEqualTo(expected);
+            if (expected == null) {
+                deposits.put(key, new Deposit(asset, amount));
+                add(user, "PENDING", asset, amount);
+            }
+        }
+
+        /** A confirmation, sent with the transaction id as its command id, as the HTTP API does; before its deposit it claims nothing. */
+        private SettlementResult confirm(BalanceOperation op, boolean remember) {
+            SettlementResult result = send(op, remember);
+            long user = op.getUserId();
+            String txId = ((io.settlement.avro.DepositConfirmed) op.getOperation()).getDepositId();
+            Deposit deposit = deposits.get(user + "/" + txId);
+            Reason expected = deposit == null ? Reason.UNKNOWN_DEPOSIT : deposit.confirmed ? Reason.ALREADY_FINAL
+                    : fits(user, "FUNDING", deposit.asset, deposit.amount) ? null : Reason.AMOUNT_OVERFLOW;
+            assertThat(result.getReason()).as("confirmation of %s of user %d", txId, user).isEqualTo(expected);
+            if (expected == null) {
+                deposit.confirmed = true;
+                add(user, "PENDING", deposit.asset, -deposit.amount);
+                add(user, "FUNDING", deposit.asset, deposit.amount);
+            }
+            return result;
         }
 
         private void deposit(String name, long user, String asset, long amount) {
@@ -162,29 +213,40 @@ class LongHorizonPropertyTest {
 
         private void reserve(String name, long user, String orderId, String asset, long amount) {
             SettlementResult result = send(commands.orderReserved(name, user, orderId, asset, amount));
-            Reason expected = orders.containsKey(orderId) ? Reason.DUPLICATE_ORDER
+            Reason expected = order(user, orderId) != null ? Reason.DUPLICATE_ORDER
                     : get(user, "SPOT", asset) < amount ? Reason.INSUFFICIENT_AVAILABLE : null;
             assertThat(result.getReason()).as("reserve %s", name).isEqualTo(expected);
             if (expected == null) {
-                orders.put(orderId, new Order(user, asset, amount));
+                orders.put(user + "/" + orderId, new Order(user, orderId, asset, amount));
                 add(user, "SPOT", asset, -amount);
                 add(user, "FROZEN", asset, amount);
             }
         }
 
-        private void release(String name, long user, String orderId, long filledTotal) {
-            SettlementResult result = send(commands.orderReleased(name, user, orderId, filledTotal));
-            Order order = orders.get(orderId);
-            Reason expected = order == null || order.user != user ? Reason.UNKNOWN_ORDER : order.released ? Reason.ORDER_RELEASED
+        /** A release; before its reservation it claims nothing, and a retry after it applies. */
+        private SettlementResult release(BalanceOperation op, boolean remember) {
+            SettlementResult result = send(op, remember);
+            long user = op.getUserId();
+            io.settlement.avro.OrderReleased release = (io.settlement.avro.OrderReleased) op.getOperation();
+            long filledTotal = release.getFilledTotal();
+            Order order = order(user, release.getOrderId());
+            Reason expected = order == null ? Reason.UNKNOWN_ORDER : order.released ? Reason.ORDER_RELEASED
                     : filledTotal > order.reserved ? Reason.FILL_EXCEEDS_RESERVATION : null;
-            assertThat(result.getReason()).as("release %s", name).isEqualTo(expected);
+            assertThat(result.getReason()).as("release %s", op.getCommandId()).isEqualTo(expected);
             if (expected == null) {
-                long back = order.reserved - Math.max(filledTotal, order.consumed);
+                long kept = Math.max(0, Math.min(filledTotal - order.consumed - order.rejected, order.remaining()));
+                long back = order.remaining() - kept;
                 order.released = true;
-                order.returned = back;
+                order.returned += back;
                 add(user, "FROZEN", order.asset, -back);
                 add(user, "SPOT", order.asset, back);
+                order.closeIfDone();
             }
+            return result;
+        }
+
+        private Order order(long user, String orderId) {
+            return orderId == null ? null : orders.get(user + "/" + orderId);
         }
 
         private void trade(String name, Step s, long buyer, long seller) {
@@ -194,8 +256,8 @@ class LongHorizonPropertyTest {
             long buyerFee = s.n() % 4 == 0 ? baseQty / 10 : 0;
             long sellerFee = s.n() % 3 == 0 ? quoteQty / 20 : 0;
             // Half the buyers pay from an order, now and then one that does not exist.
-            String buyerOrder = s.b() <= 1 ? null : orderId(buyer, s.b() == 3 && s.n() % 7 == 0 ? ORDER_SLOTS : s.n() % ORDER_SLOTS);
-            String sellerOrder = s.n() % 5 == 0 ? orderId(seller, s.n() % (ORDER_SLOTS + 1)) : null;
+            String buyerOrder = s.b() <= 1 ? null : orderId(s.b() == 3 && s.n() % 7 == 0 ? ORDER_SLOTS : s.n() % ORDER_SLOTS);
+            String sellerOrder = s.n() % 5 == 0 ? orderId(s.n() % (ORDER_SLOTS + 1)) : null;
             Trade trade = Trade.newBuilder().setTradeId(name).setSymbol(base + "USDT").setBaseAsset(base).setQuoteAsset("USDT")
                     .setBaseQty(baseQty).setQuoteQty(quoteQty)
                     .setBuyer(TradeParty.newBuilder().setUserId(buyer).setOrderId(buyerOrder).setFee(buyerFee).build())
@@ -214,6 +276,36 @@ class LongHorizonPropertyTest {
                 take(seller, sellerOrder, base, baseQty);
                 add(buyer, "SPOT", base, baseQty - buyerFee);
                 add(seller, "SPOT", "USDT", quoteQty - sellerFee);
+                return;
+            }
+            endRejected(buyer, buyerOrder, "USDT", quoteQty, buyerDebit);
+            endRejected(seller, sellerOrder, base, baseQty, sellerDebit);
+        }
+
+        /**
+         * One side of a rejected trade: an accepted DEBIT is refunded (into its order before the
+         * release, to SPOT.available after it); a refused one leaves a note on its order that the
+         * release need not wait for it.
+         */
+        private void endRejected(long user, String orderId, String asset, long amount, Reason debit) {
+            Order order = order(user, orderId);
+            if (debit == null) {
+                take(user, orderId, asset, amount);
+                boolean ofOrder = order != null && !order.closed;
+                if (ofOrder && !order.released) {
+                    order.consumed -= amount;
+                    order.rejected += amount;
+                    add(user, "FROZEN", asset, amount);
+                } else {
+                    if (ofOrder) {
+                        order.consumed -= amount;
+                        order.returned += amount;
+                        order.closeIfDone();
+                    }
+                    add(user, "SPOT", asset, amount);
+                }
+            } else if (order != null && !order.released && (debit == Reason.FILL_EXCEEDS_RESERVATION || debit == Reason.AMOUNT_OVERFLOW)) {
+                order.rejected += amount;
             }
         }
 
@@ -224,8 +316,8 @@ class LongHorizonPropertyTest {
                     return Reason.INSUFFICIENT_AVAILABLE;
                 }
             } else {
-                Order order = orders.get(orderId);
-                if (order == null || order.user != user) {
+                Order order = order(user, orderId);
+                if (order == null) {
                     return Reason.UNKNOWN_ORDER;
                 }
                 if (!order.asset.equals(asset)) {
@@ -245,17 +337,23 @@ class LongHorizonPropertyTest {
             if (orderId == null) {
                 add(user, "SPOT", asset, -amount);
             } else {
-                orders.get(orderId).consumed += amount;
+                Order order = order(user, orderId);
+                order.consumed += amount;
                 add(user, "FROZEN", asset, -amount);
+                order.closeIfDone();
             }
         }
 
-        private void replay(int pick) {
-            if (sent.isEmpty()) {
+        private void replay(int index) {
+            Sent first = sent.get(index);
+            Object command = first.command();
+            if (!ResultRules.claimsId(first.result().getKind(), first.result().getReason())) {
+                // It named something not there yet and claimed nothing: the retry is a new attempt, and what it comes to stands.
+                BalanceOperation op = BalanceOperation.newBuilder((BalanceOperation) command).setCreatedAt(driver.now()).build();
+                SettlementResult retried = op.getOperation() instanceof io.settlement.avro.DepositConfirmed ? confirm(op, false) : release(op, false);
+                sent.set(index, new Sent(op, retried, driver.now()));
                 return;
             }
-            Sent first = sent.get(pick % sent.size());
-            Object command = first.command();
             SettlementResult again = command instanceof BalanceOperation op
                     ? send(BalanceOperation.newBuilder(op).setCreatedAt(driver.now()).build(), false)
                     : driver.send(io.settlement.avro.TransferRequest.newBuilder((io.settlement.avro.TransferRequest) command)
@@ -280,20 +378,13 @@ class LongHorizonPropertyTest {
             assertThat(again).as("retry of trade %s", first.trade().getTradeId()).isEqualTo(first.result());
         }
 
-        /** Moves the wall clock; orders the engine closed meanwhile must have been due, and their funds return. */
+        /** Moves the wall clock: time closes no order; every order is open or closed as the model says. */
         private void advance(Duration duration) {
             driver.advanceWallClock(duration);
-            var store = driver.testDriver().<String, Reservation>getKeyValueStore(StoreNames.RESERVATIONS);
-            orders.forEach((orderId, order) -> {
-                Reservation stored = store.get(orderId);
-                if (stored.isClosed() && !order.closed) {
-                    assertThat(Instant.ofEpochMilli(stored.releasedAtMs()).plus(GRACE)).as("order %s closed after its grace", orderId)
-                            .isBefore(driver.now());
-                    order.closed = true;
-                    add(order.user, "FROZEN", order.asset, -order.remaining());
-                    add(order.user, "SPOT", order.asset, order.remaining());
-                    order.returned += order.remaining();
-                }
+            orders.values().forEach(order -> {
+                Reservation stored = driver.reservation(order.user, order.id);
+                assertThat(stored.isClosed()).as("order %s of user %d closed", order.id, order.user).isEqualTo(order.closed);
+                assertThat(stored.remaining()).as("order %s of user %d holds", order.id, order.user).isEqualTo(order.remaining());
             });
         }
 
@@ -317,9 +408,10 @@ class LongHorizonPropertyTest {
                 for (String asset : List.of("BTC", "USDT", "WEI")) {
                     Balance funding = driver.balance(user, FUNDING, asset);
                     Balance spot = driver.balance(user, SPOT, asset);
-                    assertThat(new long[] {funding.available(), spot.available(), spot.frozen(), spot.incoming()})
+                    assertThat(new long[] {funding.available(), funding.pending(), spot.available(), spot.frozen(), spot.incoming()})
                             .as("user %d %s %s", user, asset, when)
-                            .containsExactly(get(user, "FUNDING", asset), get(user, "SPOT", asset), get(user, "FROZEN", asset), 0L);
+                            .containsExactly(get(user, "FUNDING", asset), get(user, "PENDING", asset), get(user, "SPOT", asset),
+                                    get(user, "FROZEN", asset), 0L);
                 }
             }
             assertThat(driver.system(AccountType.CLEARING, "USDT")).as("CLEARING %s", when).isZero();
@@ -327,7 +419,8 @@ class LongHorizonPropertyTest {
 
         /** Whether an account can take {@code amount} more (between steps no trade is in flight, so no room is kept). */
         private boolean fits(long user, String wallet, String asset, long amount) {
-            long held = wallet.equals("SPOT") ? get(user, "SPOT", asset) + get(user, "FROZEN", asset) : get(user, wallet, asset);
+            long held = wallet.equals("SPOT") ? get(user, "SPOT", asset) + get(user, "FROZEN", asset)
+                    : get(user, "FUNDING", asset) + get(user, "PENDING", asset);
             return amount <= Long.MAX_VALUE - held;
         }
 
@@ -344,21 +437,40 @@ class LongHorizonPropertyTest {
 
     private static final class Order {
         final long user;
+        final String id;
         final String asset;
         final long reserved;
         long consumed;
         long returned;
+        long rejected;
         boolean released;
         boolean closed;
 
-        Order(long user, String asset, long reserved) {
+        Order(long user, String id, String asset, long reserved) {
             this.user = user;
+            this.id = id;
             this.asset = asset;
             this.reserved = reserved;
         }
 
         long remaining() {
             return reserved - consumed - returned;
+        }
+
+        /** A released order closes when what its announced fills need reaches zero. */
+        void closeIfDone() {
+            closed |= released && remaining() == 0;
+        }
+    }
+
+    private static final class Deposit {
+        final String asset;
+        final long amount;
+        boolean confirmed;
+
+        Deposit(String asset, long amount) {
+            this.asset = asset;
+            this.amount = amount;
         }
     }
 

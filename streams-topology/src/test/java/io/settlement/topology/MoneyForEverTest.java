@@ -135,62 +135,114 @@ class MoneyForEverTest extends DriverTest {
     }
 
     @Test
-    void whatAClosedOrderStillHoldsReturnsToAvailableWhenItsGraceEndsAndALaterFillIsRejected() {
-        // given a release that keeps 60 for fills that never come
+    void anOrderWhoseAnnouncedFillIsLateKeepsItsFundsPastTheGraceAndTheLateFillSettles() {
+        // given a release that keeps 60 for a fill that has not come
         driver.fundSpot(ALICE, "USDT", 100);
         reserve(ALICE, "oA", "USDT", 100);
         driver.send(commands.orderReleased("rel-oA", ALICE, "oA", 60));
 
-        // when the grace ends (and the retention long after it)
+        // when the grace ends, and the retention long after it
         driver.advanceWallClock(GRACE.plus(PURGE));
         driver.advanceWallClock(RETENTION.multipliedBy(2));
 
-        // then the 60 are available again, the order is remembered as closed, and a late fill is refused
+        // then the 60 are still frozen for the fill, and the order is listed as overdue
+        assertThat(driver.balance(ALICE, SPOT, "USDT")).extracting(Balance::available, Balance::frozen).containsExactly(40L, 60L);
+        assertThat(driver.overdueOrders()).containsExactly(Reservation.keyOf(ALICE, "oA"));
+
+        // and when the fill finally settles, it settles, the order closes and leaves the list
+        driver.fundSpot(BOB, "BTC", 10);
+        SettlementResult late = driver.settle(trade("t-late", ALICE, "oA", BOB, null, 10, 60));
+        assertThat(late.getStatus()).isEqualTo(ResultStatus.ACCEPTED);
+        assertThat(driver.balance(ALICE, SPOT, "USDT")).extracting(Balance::available, Balance::frozen).containsExactly(40L, 0L);
+        assertThat(driver.reservation(ALICE, "oA").isClosed()).isTrue();
+        assertThat(driver.overdueOrders()).isEmpty();
+        // and the order id is still taken
+        assertThat(driver.send(commands.orderReserved("again-oA", ALICE, "oA", "USDT", 10)).getReason()).isEqualTo(Reason.DUPLICATE_ORDER);
+    }
+
+    @Test
+    void anOperatorClosesAnOverdueOrderAndALaterFillIsRejected() {
+        // given an order overdue with 60 kept for a fill that never comes
+        driver.fundSpot(ALICE, "USDT", 100);
+        reserve(ALICE, "oA", "USDT", 100);
+        driver.send(commands.orderReleased("rel-oA", ALICE, "oA", 60));
+        driver.advanceWallClock(GRACE.plus(PURGE));
+
+        // when an operator closes it
+        SettlementResult closed = driver.send(commands.orderClosed("close-oA", ALICE, "oA"));
+
+        // then the 60 are available again, the order left the overdue list, and a later fill is refused
+        assertThat(closed.getStatus()).isEqualTo(ResultStatus.ACCEPTED);
         assertThat(driver.balance(ALICE, SPOT, "USDT")).extracting(Balance::available, Balance::frozen).containsExactly(100L, 0L);
-        Reservation order = driver.testDriver().<String, Reservation>getKeyValueStore(StoreNames.RESERVATIONS).get("oA");
-        assertThat(order.isClosed()).isTrue();
+        assertThat(driver.overdueOrders()).isEmpty();
         driver.fundSpot(BOB, "BTC", 10);
         SettlementResult late = driver.settle(trade("t-late", ALICE, "oA", BOB, null, 10, 60));
         assertThat(late.getReason()).isEqualTo(Reason.ORDER_CLOSED);
         assertThat(spot(BOB, "BTC")).as("the seller's debit came back").isEqualTo(10);
-        assertThat(driver.journal()).extracting(e -> e.getEntryId()).contains("ORDER_CLOSED:" + ALICE + ":oA");
-        // and the order id is still taken
-        assertThat(driver.send(commands.orderReserved("again-oA", ALICE, "oA", "USDT", 10)).getReason()).isEqualTo(Reason.DUPLICATE_ORDER);
+        assertThat(driver.send(commands.orderClosed("close-oA-again", ALICE, "oA")).getReason()).isEqualTo(Reason.ORDER_CLOSED);
+    }
+
+    @Test
+    void onlyAReleasedOrderIsClosedByHand() {
+        driver.fundSpot(ALICE, "USDT", 100);
+        reserve(ALICE, "oA", "USDT", 100);
+
+        SettlementResult refused = driver.send(commands.orderClosed("close-oA", ALICE, "oA"));
+
+        assertThat(refused.getReason()).isEqualTo(Reason.INVALID_COMMAND);
+        assertThat(driver.balance(ALICE, SPOT, "USDT")).extracting(Balance::available, Balance::frozen).containsExactly(0L, 100L);
     }
 
     // 4. A rejected fill strands nothing.
 
     @Test
-    void aRejectedFillReturnsIntoItsOrderSoTheAnnouncedFillsStillSettle() {
+    void aFillThatFailsAfterTheReleaseIsNoLongerWaitedForAndTheOtherAnnouncedFillsSettle() {
         // given oA reserves 100 and is released with filled_total 60
         driver.fundSpot(ALICE, "USDT", 100);
         reserve(ALICE, "oA", "USDT", 100);
         driver.send(commands.orderReleased("rel-oA", ALICE, "oA", 60));
         driver.fundSpot(BOB, "BTC", 10);
 
-        // when a trade taking 10 from oA is rejected (the seller names an unknown order)
+        // when a fill of 10 from oA fails (the seller names an unknown order), and the other announced fill of 50 comes
         SettlementResult rejected = driver.settle(trade("t-bad", ALICE, "oA", BOB, "no-such-order", 1, 10));
-        // and the valid fill of 60 comes
-        SettlementResult fill = driver.settle(trade("t-good", ALICE, "oA", BOB, null, 10, 60));
+        SettlementResult fill = driver.settle(trade("t-good", ALICE, "oA", BOB, null, 10, 50));
 
-        // then the fill settles and nothing stays frozen on the closed order
+        // then the failed fill's 10 went back to available, the fill settles, and the order closed with nothing frozen
         assertThat(rejected.getReason()).isEqualTo(Reason.UNKNOWN_ORDER);
         assertThat(fill.getStatus()).isEqualTo(ResultStatus.ACCEPTED);
-        assertThat(driver.balance(ALICE, SPOT, "USDT")).extracting(Balance::available, Balance::frozen).containsExactly(40L, 0L);
+        assertThat(driver.balance(ALICE, SPOT, "USDT")).extracting(Balance::available, Balance::frozen).containsExactly(50L, 0L);
         assertThat(spot(ALICE, "BTC")).isEqualTo(10);
+        assertThat(driver.reservation(ALICE, "oA").isClosed()).isTrue();
     }
 
     @Test
-    void aRejectedFillThatIsNeverReplacedReturnsToAvailableWhenTheGraceEnds() {
+    void aFillThatFailedBeforeTheReleaseIsNotWaitedForByTheRelease() {
+        // given oA reserves 100 and a fill of 40 from it fails before the release (the seller names an unknown order)
+        driver.fundSpot(ALICE, "USDT", 100);
+        reserve(ALICE, "oA", "USDT", 100);
+        driver.fundSpot(BOB, "BTC", 10);
+        assertThat(driver.settle(trade("t-bad", ALICE, "oA", BOB, "no-such-order", 1, 40)).getReason()).isEqualTo(Reason.UNKNOWN_ORDER);
+
+        // when the matching engine releases the order counting that fill and one more of 20 in its filled_total
+        driver.send(commands.orderReleased("rel-oA", ALICE, "oA", 60));
+
+        // then only the 20 still to come stays frozen
+        assertThat(driver.balance(ALICE, SPOT, "USDT")).extracting(Balance::available, Balance::frozen).containsExactly(80L, 20L);
+        assertThat(driver.settle(trade("t-good", ALICE, "oA", BOB, null, 5, 20)).getStatus()).isEqualTo(ResultStatus.ACCEPTED);
+        assertThat(driver.reservation(ALICE, "oA").isClosed()).isTrue();
+    }
+
+    @Test
+    void aRejectedFillThatIsAllTheReleaseAnnouncedReturnsToAvailableAtOnce() {
         driver.fundSpot(ALICE, "USDT", 100);
         reserve(ALICE, "oA", "USDT", 100);
         driver.send(commands.orderReleased("rel-oA", ALICE, "oA", 60));
         driver.fundSpot(BOB, "BTC", 10);
+
         driver.settle(trade("t-bad", ALICE, "oA", BOB, "no-such-order", 1, 60));
 
-        driver.advanceWallClock(GRACE.plus(PURGE));
-
         assertThat(driver.balance(ALICE, SPOT, "USDT")).extracting(Balance::available, Balance::frozen).containsExactly(100L, 0L);
+        assertThat(driver.reservation(ALICE, "oA").isClosed()).isTrue();
     }
 
     // 5. Every trade ends, at the numeric limits too.

@@ -69,6 +69,7 @@ public final class LedgerMapping {
             case WITHDRAW_CANCELLED -> 22;
             case ORDER_RESERVED -> 30;
             case ORDER_RELEASED -> 31;
+            case ORDER_CLOSED -> 32;
             case INTERNAL_TRANSFER -> 40;
             case TRADE -> 50;
             case TRADE_LEG -> 51;

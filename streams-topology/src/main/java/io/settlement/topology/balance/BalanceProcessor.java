@@ -9,6 +9,7 @@ import io.settlement.avro.DepositConfirmed;
 import io.settlement.avro.DepositInitiated;
 import io.settlement.avro.JournalEntry;
 import io.settlement.avro.LegResult;
+import io.settlement.avro.OrderClosed;
 import io.settlement.avro.OrderReleased;
 import io.settlement.avro.OrderReserved;
 import io.settlement.avro.Reason;
@@ -23,6 +24,7 @@ import io.settlement.topology.PartitionGuard;
 import io.settlement.topology.ResultObserver;
 import io.settlement.topology.SettlementConfig;
 import io.settlement.topology.StoreNames;
+import io.settlement.topology.balance.FundingCommands.HoldKind;
 import java.time.Instant;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -47,12 +49,12 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * moved money never applies twice however late it comes: within the retention a retry gets its
  * first result again; after it, REPLAY_AFTER_RETENTION. A trade leg is not bounded by the
  * retention: it never expires, and a retried leg always gets its first answer. A wall-clock
- * punctuator closes released orders whose fill grace has ended, reading only the due part of the
- * {@code order-grace} index.
+ * punctuator lists released orders whose fill grace ended with announced fills missing as
+ * overdue, reading only the due part of the {@code order-grace} index; it never closes one.
  */
 public final class BalanceProcessor implements Processor<Long, BalanceInput, Object, Object>, LedgerEvents {
-    /** Orders closed per punctuation at most; the rest waits for the next one. */
-    static final int GRACE_CLOSES_MAX = 20_000;
+    /** Fill graces ended per punctuation at most; the rest waits for the next one. */
+    static final int GRACE_ENDS_MAX = 20_000;
 
     private final Topics topics;
     private final ResultObserver observer;
@@ -63,8 +65,7 @@ public final class BalanceProcessor implements Processor<Long, BalanceInput, Obj
 
     private ProcessorContext<Object, Object> context;
     private KeyValueStore<String, RememberedCommand> commands;
-    private DepositCommands deposits;
-    private WithdrawalCommands withdrawals;
+    private FundingCommands funding;
     private OrderCommands orders;
     private TransferCommands transfers;
     private TradeLegCommands legs;
@@ -93,17 +94,18 @@ public final class BalanceProcessor implements Processor<Long, BalanceInput, Obj
         KeyValueStore<String, Hold> holds = context.getStateStore(StoreNames.HOLDS);
         this.commands = context.getStateStore(StoreNames.COMMANDS);
         Ledger ledger = new Ledger(balances);
-        this.deposits = new DepositCommands(config.assets(), ledger, holds);
-        this.withdrawals = new WithdrawalCommands(config.assets(), ledger, holds);
+        this.funding = new FundingCommands(config.assets(), ledger, holds);
         ExpiryIndex graceEnds = new ExpiryIndex(context.getStateStore(StoreNames.ORDER_GRACE));
-        this.orders = new OrderCommands(config.assets(), ledger, reservations, graceEnds, config.orderFillGrace());
+        OwnedRecords<Reservation> orderReservations = Reservation.owned(reservations);
+        OverdueOrders overdue = new OverdueOrders(context.getStateStore(StoreNames.OVERDUE_ORDERS), context.metrics());
+        this.orders = new OrderCommands(config.assets(), ledger, orderReservations, graceEnds, overdue, config.orderFillGrace());
         this.transfers = new TransferCommands(config.assets(), ledger);
-        this.legs = new TradeLegCommands(config.assets(), ledger, reservations);
+        this.legs = new TradeLegCommands(config.assets(), ledger, orderReservations, overdue);
         this.debitBacking = new DebitBacking(commands, fingerprints);
         this.deadLetters = new DeadLetters(topics, guard);
         this.wrongPartitionSensor = PartitionGuardMetrics.wrongPartitionSensor(context.metrics());
         context.schedule(config.purgeInterval(), PunctuationType.WALL_CLOCK_TIME,
-                nowMs -> graceEnds.takeDue(nowMs, GRACE_CLOSES_MAX, orderId -> orders.closeAfterGrace(orderId, nowMs, this)));
+                nowMs -> graceEnds.takeDue(nowMs, GRACE_ENDS_MAX, reservationKey -> orders.graceEnded(reservationKey, nowMs)));
     }
 
     @Override
@@ -151,7 +153,7 @@ public final class BalanceProcessor implements Processor<Long, BalanceInput, Obj
         String key = input.commandKey();
         byte[] fingerprint = fingerprints.of(input);
         RememberedCommand first = commands.get(key);
-        if (first != null) {
+        if (first != null && ResultRules.claimsId(kind, first.reason())) {
             if (!first.sameContent(fingerprint)) {
                 rejected(input, Reason.ID_CONFLICT, kind + " " + id + " was used before for another command", commandTimeMs, nowMs);
             } else if (input.boundByRetention() && nowMs - first.processedAtMs() > retentionMs) {
@@ -174,6 +176,8 @@ public final class BalanceProcessor implements Processor<Long, BalanceInput, Obj
             }
             outcome = apply(input, input.step(nowMs));
         }
+        // Remembered either way, so a lookup shows the answer; one that does not claim the id
+        // (ResultRules) is replaced by whatever its retry or another command with the id comes to.
         ResultStatus status = outcome.accepted() ? ResultStatus.ACCEPTED : ResultStatus.REJECTED;
         commands.put(key, new RememberedCommand(fingerprint, commandTimeMs, nowMs, status, outcome.reason(), outcome.detail()));
         answer(input, status, outcome.reason(), outcome.detail(), commandTimeMs, nowMs);
@@ -195,15 +199,30 @@ public final class BalanceProcessor implements Processor<Long, BalanceInput, Obj
         long userId = command.getUserId();
         Object operation = command.getOperation();
         return switch (step.kind()) {
-            case DEPOSIT -> deposits.deposit(userId, (Deposit) operation, step, this);
-            case DEPOSIT_INITIATED -> deposits.initiate(userId, (DepositInitiated) operation, step, this);
-            case DEPOSIT_CONFIRMED -> deposits.confirm(userId, (DepositConfirmed) operation, step, this);
-            case DEPOSIT_CANCELLED -> deposits.cancel(userId, (DepositCancelled) operation, step, this);
-            case WITHDRAW_REQUESTED -> withdrawals.request(userId, (WithdrawRequested) operation, step, this);
-            case WITHDRAW_CONFIRMED -> withdrawals.confirm(userId, (WithdrawConfirmed) operation, step, this);
-            case WITHDRAW_CANCELLED -> withdrawals.cancel(userId, (WithdrawCancelled) operation, step, this);
+            case DEPOSIT -> {
+                Deposit deposit = (Deposit) operation;
+                yield funding.deposit(userId, deposit.getAsset(), deposit.getAmount(), step, this);
+            }
+            case DEPOSIT_INITIATED -> {
+                DepositInitiated deposit = (DepositInitiated) operation;
+                yield funding.open(HoldKind.DEPOSIT, userId, deposit.getDepositId(), deposit.getAsset(), deposit.getAmount(), step, this);
+            }
+            case DEPOSIT_CONFIRMED -> funding.finish(HoldKind.DEPOSIT, userId, ((DepositConfirmed) operation).getDepositId(),
+                    Hold.State.CONFIRMED, step, this);
+            case DEPOSIT_CANCELLED -> funding.finish(HoldKind.DEPOSIT, userId, ((DepositCancelled) operation).getDepositId(),
+                    Hold.State.CANCELLED, step, this);
+            case WITHDRAW_REQUESTED -> {
+                WithdrawRequested withdrawal = (WithdrawRequested) operation;
+                yield funding.open(HoldKind.WITHDRAWAL, userId, withdrawal.getWithdrawalId(), withdrawal.getAsset(), withdrawal.getAmount(),
+                        step, this);
+            }
+            case WITHDRAW_CONFIRMED -> funding.finish(HoldKind.WITHDRAWAL, userId, ((WithdrawConfirmed) operation).getWithdrawalId(),
+                    Hold.State.CONFIRMED, step, this);
+            case WITHDRAW_CANCELLED -> funding.finish(HoldKind.WITHDRAWAL, userId, ((WithdrawCancelled) operation).getWithdrawalId(),
+                    Hold.State.CANCELLED, step, this);
             case ORDER_RESERVED -> orders.reserve(userId, (OrderReserved) operation, step, this);
             case ORDER_RELEASED -> orders.release(userId, (OrderReleased) operation, step, this);
+            case ORDER_CLOSED -> orders.close(userId, (OrderClosed) operation, step, this);
             default -> throw new IllegalStateException("no handler for " + step.kind());
         };
     }
@@ -267,6 +286,8 @@ public final class BalanceProcessor implements Processor<Long, BalanceInput, Obj
             return CommandKind.ORDER_RESERVED;
         } else if (operation instanceof OrderReleased) {
             return CommandKind.ORDER_RELEASED;
+        } else if (operation instanceof OrderClosed) {
+            return CommandKind.ORDER_CLOSED;
         }
         throw new IllegalStateException("unknown balance operation " + operation);
     }

@@ -11,7 +11,7 @@ import org.apache.kafka.streams.state.Stores;
 /**
  * The balance task's state stores (docs/topology.md, "Stores"), RocksDB and changelogged, all in the
  * user's partition: balances, remembered commands, order reservations and the index of their
- * fill grace, deposit/withdrawal holds.
+ * fill grace and the orders overdue after it, deposit/withdrawal holds.
  * Values are fixed binary layouts, not Avro: they are read and written on every command.
  */
 public final class BalanceStores {
@@ -21,12 +21,12 @@ public final class BalanceStores {
      * read-your-writes lookups wait for the command and then read balances). Keep that order.
      */
     public static final List<String> NAMES = List.of(StoreNames.BALANCES, StoreNames.COMMANDS, StoreNames.RESERVATIONS,
-            StoreNames.ORDER_GRACE, StoreNames.HOLDS);
+            StoreNames.ORDER_GRACE, StoreNames.HOLDS, StoreNames.OVERDUE_ORDERS);
 
     private BalanceStores() {}
 
     public static List<StoreBuilder<?>> builders() {
-        return List.of(balances(), commands(), reservations(), ExpiryIndex.builder(StoreNames.ORDER_GRACE), holds());
+        return List.of(balances(), commands(), reservations(), ExpiryIndex.builder(StoreNames.ORDER_GRACE), holds(), overdueOrders());
     }
 
     public static StoreBuilder<KeyValueStore<BalanceKey, Balance>> balances() {
@@ -41,6 +41,11 @@ public final class BalanceStores {
 
     public static StoreBuilder<KeyValueStore<String, Reservation>> reservations() {
         return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.RESERVATIONS), Serdes.String(), Reservation.SERDE)
+                .withLoggingEnabled(java.util.Map.of());
+    }
+
+    public static StoreBuilder<KeyValueStore<String, Reservation>> overdueOrders() {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.OVERDUE_ORDERS), Serdes.String(), Reservation.SERDE)
                 .withLoggingEnabled(java.util.Map.of());
     }
 

@@ -6,6 +6,7 @@ import io.settlement.avro.DepositCancelled;
 import io.settlement.avro.DepositConfirmed;
 import io.settlement.avro.DepositInitiated;
 import io.settlement.avro.LegPhase;
+import io.settlement.avro.OrderClosed;
 import io.settlement.avro.OrderReleased;
 import io.settlement.avro.OrderReserved;
 import io.settlement.avro.TradeLeg;
@@ -56,6 +57,8 @@ final class Fingerprint {
             d.add(x.getOrderId()).add(x.getAsset()).add(x.getAmount());
         } else if (operation instanceof OrderReleased x) {
             d.add(x.getOrderId()).add(x.getFilledTotal());
+        } else if (operation instanceof OrderClosed x) {
+            d.add(x.getOrderId());
         } else {
             throw new IllegalStateException("unknown balance operation " + operation.getClass());
         }

@@ -8,7 +8,9 @@ import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * A deposit in FUNDING.pending or a withdrawal in FUNDING.frozen, in its owner's partition
- * (store {@code holds}, keyed {@code DEPOSIT:<deposit_id>} or {@code WITHDRAWAL:<withdrawal_id>}).
+ * (store {@code holds}, keyed {@code DEPOSIT@<user_id>/<deposit_id>} or {@code WITHDRAWAL@<user_id>/<withdrawal_id>}:
+ * ids are unique per user; holds written before that are keyed {@code DEPOSIT:<deposit_id>} and
+ * still read, see {@link OwnedRecords}).
  * Confirming or cancelling makes it final; holds are kept for ever, so a deposit or withdrawal id never
  * applies twice.
  * Encoded as a fixed 29-byte big-endian layout.
@@ -18,8 +20,8 @@ import org.apache.kafka.common.serialization.Serializer;
 public record Hold(long userId, int assetId, long amount, State state, long finalAtMs) {
     public enum State { OPEN, CONFIRMED, CANCELLED }
 
-    public static final String DEPOSIT_PREFIX = "DEPOSIT:";
-    public static final String WITHDRAWAL_PREFIX = "WITHDRAWAL:";
+    public static final String DEPOSIT_PREFIX = "DEPOSIT";
+    public static final String WITHDRAWAL_PREFIX = "WITHDRAWAL";
     public static final int SIZE = 8 + 4 + 8 + 1 + 8;
     private static final State[] STATES = State.values();
 

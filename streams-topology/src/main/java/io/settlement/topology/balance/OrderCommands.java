@@ -4,7 +4,7 @@ import static io.settlement.avro.AccountType.SPOT;
 import static io.settlement.avro.Bucket.AVAILABLE;
 import static io.settlement.avro.Bucket.FROZEN;
 
-import io.settlement.avro.CommandKind;
+import io.settlement.avro.OrderClosed;
 import io.settlement.avro.OrderReleased;
 import io.settlement.avro.OrderReserved;
 import io.settlement.avro.Reason;
@@ -12,29 +12,34 @@ import io.settlement.topology.Asset;
 import io.settlement.topology.Assets;
 import io.settlement.topology.ExpiryIndex;
 import java.time.Duration;
-import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Order reservations: reserving freezes funds for one order (SPOT.available -> SPOT.frozen) and
- * tracks them in the {@code reservations} store; releasing returns
- * {@code reserved - max(filled_total, consumed)} to SPOT.available, so fills that arrive after
- * the release still find their funds, and the result is the same in either order. What a
- * released order keeps for its announced fills is kept only for the fill grace: when it ends
- * ({@link #closeAfterGrace}), the order closes and what it still holds returns to SPOT.available,
- * so no funds stay frozen for ever on an order whose fills never came (or were rejected).
+ * Order reservations ({@link Reservation}): reserving freezes funds for one order
+ * (SPOT.available -> SPOT.frozen); releasing returns what the order will never use and keeps
+ * frozen what its announced fills still need, so the result is the same whichever comes first,
+ * the fills or the release. The order closes with its last announced fill, however late it
+ * comes: settling what the matching engine executed comes before any clock.
+ *
+ * <p>When the fill grace after a release ends and announced fills are still missing, the order
+ * is listed as overdue ({@link OverdueOrders}: a gauge to alert on and a store an operator reads)
+ * and stays open; an operator who knows the fills will never come closes it with
+ * {@code OrderClosed}.
  */
 final class OrderCommands {
     private final Assets assets;
     private final Ledger ledger;
-    private final KeyValueStore<String, Reservation> reservations;
+    private final OwnedRecords<Reservation> reservations;
     private final ExpiryIndex graceEnds;
+    private final OverdueOrders overdue;
     private final long fillGraceMs;
 
-    OrderCommands(Assets assets, Ledger ledger, KeyValueStore<String, Reservation> reservations, ExpiryIndex graceEnds, Duration fillGrace) {
+    OrderCommands(Assets assets, Ledger ledger, OwnedRecords<Reservation> reservations, ExpiryIndex graceEnds, OverdueOrders overdue,
+            Duration fillGrace) {
         this.assets = assets;
         this.ledger = ledger;
         this.reservations = reservations;
         this.graceEnds = graceEnds;
+        this.overdue = overdue;
         this.fillGraceMs = fillGrace.toMillis();
     }
 
@@ -50,12 +55,12 @@ final class OrderCommands {
         if (asset == null) {
             return Rules.unknownAsset(order.getAsset());
         }
-        if (reservations.get(order.getOrderId()) != null) {
-            return Outcome.rejected(Reason.DUPLICATE_ORDER, "order " + order.getOrderId() + " was reserved before");
+        if (reservations.taken(userId, order.getOrderId())) {
+            return Outcome.rejected(Reason.DUPLICATE_ORDER, "order " + order.getOrderId() + " of user " + userId + " was reserved before");
         }
         Outcome posted = ledger.post(new Postings(asset).userToUser(userId, SPOT, AVAILABLE, SPOT, FROZEN, order.getAmount()), step, events);
         if (posted.accepted()) {
-            reservations.put(order.getOrderId(), Reservation.reserve(userId, asset.id(), order.getAmount()));
+            reservations.create(userId, order.getOrderId(), Reservation.reserve(userId, asset.id(), order.getAmount()));
         }
         return posted;
     }
@@ -68,10 +73,11 @@ final class OrderCommands {
         if (invalid != null) {
             return invalid;
         }
-        Reservation reservation = reservations.get(order.getOrderId());
-        if (reservation == null || reservation.userId() != userId) {
-            return Outcome.rejected(Reason.UNKNOWN_ORDER, "no order " + order.getOrderId() + " of user " + userId);
+        OwnedRecords.Found<Reservation> found = reservations.find(userId, order.getOrderId());
+        if (found == null) {
+            return Outcome.rejected(Reason.UNKNOWN_ORDER, "no order " + order.getOrderId() + " of user " + userId + " (yet)");
         }
+        Reservation reservation = found.value();
         if (reservation.isReleased()) {
             return Outcome.rejected(Reason.ORDER_RELEASED, "order " + order.getOrderId() + " was released before");
         }
@@ -83,34 +89,63 @@ final class OrderCommands {
         if (asset == null) {
             return Outcome.rejected(Reason.UNKNOWN_ASSET, "asset id " + reservation.assetId() + " is no longer configured");
         }
-        long amount = reservation.releasable(order.getFilledTotal());
+        long amount = reservation.remaining() - reservation.keptFor(order.getFilledTotal());
         Outcome posted = ledger.post(new Postings(asset).userToUser(userId, SPOT, FROZEN, SPOT, AVAILABLE, amount), step, events);
         if (posted.accepted()) {
-            reservations.put(order.getOrderId(), reservation.release(order.getFilledTotal(), amount, step.timeMs()));
-            graceEnds.add(step.timeMs() + fillGraceMs, order.getOrderId());
+            Reservation released = reservation.release(order.getFilledTotal(), amount, step.timeMs());
+            reservations.update(found, released);
+            if (released.awaitsFills()) {
+                graceEnds.add(step.timeMs() + fillGraceMs, found.key());
+            }
         }
         return posted;
     }
 
     /**
-     * The fill grace of a released order ended: what it still holds (announced fills that never
-     * came, refunds of fills whose trades failed) returns from SPOT.frozen to SPOT.available, and
-     * the order closes: a fill that comes later is rejected ORDER_CLOSED. The journal names the
-     * step {@code ORDER_CLOSED:<user_id>:<order_id>}, of kind ORDER_RELEASED.
+     * An operator's close of a released order whose announced fills will never come: what it
+     * still holds returns from SPOT.frozen to SPOT.available, and later fills are refused
+     * ORDER_CLOSED. Only a released order can be closed: before the release the matching engine
+     * still owns the order.
      */
-    void closeAfterGrace(String orderId, long nowMs, LedgerEvents events) {
-        Reservation reservation = reservations.get(orderId);
-        if (reservation == null || reservation.isClosed() || !reservation.isReleased()) {
-            return;
+    Outcome close(long userId, OrderClosed order, Step step, LedgerEvents events) {
+        Outcome invalid = Rules.idPresent(order.getOrderId(), "order_id");
+        if (invalid != null) {
+            return invalid;
         }
-        Asset asset = assets.byId(reservation.assetId()).orElseThrow(() ->
-                new IllegalStateException("order " + orderId + " holds asset id " + reservation.assetId() + ", which is no longer configured"));
-        long userId = reservation.userId();
-        Step step = new Step(CommandKind.ORDER_RELEASED, orderId, "ORDER_CLOSED:" + userId + ':' + orderId, userId, nowMs);
-        Outcome posted = ledger.post(new Postings(asset).userToUser(userId, SPOT, FROZEN, SPOT, AVAILABLE, reservation.remaining()), step, events);
-        if (!posted.accepted()) {
-            throw new IllegalStateException("closing order " + orderId + " was refused (" + posted + "): its frozen funds are not where it says");
+        OwnedRecords.Found<Reservation> found = reservations.find(userId, order.getOrderId());
+        if (found == null) {
+            return Outcome.rejected(Reason.UNKNOWN_ORDER, "no order " + order.getOrderId() + " of user " + userId + " (yet)");
         }
-        reservations.put(orderId, reservation.close(nowMs));
+        Reservation reservation = found.value();
+        if (!reservation.isReleased()) {
+            return Outcome.rejected(Reason.INVALID_COMMAND, "order " + order.getOrderId() + " is not released: only a released order "
+                    + "whose announced fills never came is closed by hand");
+        }
+        if (reservation.isClosed()) {
+            return Outcome.rejected(Reason.ORDER_CLOSED, "order " + order.getOrderId() + " is closed already");
+        }
+        Asset asset = assets.byId(reservation.assetId()).orElse(null);
+        if (asset == null) {
+            return Outcome.rejected(Reason.UNKNOWN_ASSET, "asset id " + reservation.assetId() + " is no longer configured");
+        }
+        Outcome posted = ledger.post(new Postings(asset).userToUser(userId, SPOT, FROZEN, SPOT, AVAILABLE, reservation.remaining()),
+                step, events);
+        if (posted.accepted()) {
+            Reservation closed = reservation.close(step.timeMs());
+            reservations.update(found, closed);
+            overdue.changed(found.key(), closed);
+        }
+        return posted;
+    }
+
+    /**
+     * The fill grace of a released order ended: if announced fills are still missing, the order
+     * is listed as overdue. Nothing moves and nothing is refused: time alone never rejects a fill.
+     */
+    void graceEnded(String reservationKey, long nowMs) {
+        OwnedRecords.Found<Reservation> found = reservations.at(reservationKey);
+        if (found != null && found.value().awaitsFills()) {
+            overdue.add(reservationKey, found.value(), nowMs);
+        }
     }
 }

@@ -10,21 +10,21 @@ import io.settlement.avro.Reason;
 import io.settlement.avro.TradeLeg;
 import io.settlement.topology.Asset;
 import io.settlement.topology.Assets;
-import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * One side's step of a trade, sent by the trade coordinator.
  *
  * <ul>
- *   <li>DEBIT moves the amount from the order's reservation (SPOT.frozen, counted as consumed) or
+ *   <li>DEBIT moves the amount from the order's reservation (SPOT.frozen, counted as consumed; a
+ *       released order takes only the fills its release announced, and closes with the last) or
  *       from SPOT.available when the leg names no order, to CLEARING, and keeps room in the
  *       side's SPOT accounts for whichever of its CREDIT or REFUND comes: if the account of the
  *       received asset cannot take the credit, the DEBIT is rejected AMOUNT_OVERFLOW, while the
  *       trade can still be rejected cleanly.</li>
  *   <li>CREDIT moves {@code amount - fee} from CLEARING to SPOT.available and the fee to FEES.</li>
- *   <li>REFUND returns a DEBIT from CLEARING to where it came from: into its order's reservation
- *       (SPOT.frozen, no longer consumed, so the order can still be filled) while the order is
- *       open, to SPOT.available when it names no order or its order has closed.</li>
+ *   <li>REFUND returns a DEBIT from CLEARING: into its order's reservation (SPOT.frozen, so the
+ *       order can still be filled) until the order is released, to SPOT.available after that or
+ *       when it names no order.</li>
  * </ul>
  *
  * A CREDIT or a REFUND reaches this class only when it ends its side's accepted DEBIT
@@ -34,12 +34,14 @@ import org.apache.kafka.streams.state.KeyValueStore;
 final class TradeLegCommands {
     private final Assets assets;
     private final Ledger ledger;
-    private final KeyValueStore<String, Reservation> reservations;
+    private final OwnedRecords<Reservation> reservations;
+    private final OverdueOrders overdue;
 
-    TradeLegCommands(Assets assets, Ledger ledger, KeyValueStore<String, Reservation> reservations) {
+    TradeLegCommands(Assets assets, Ledger ledger, OwnedRecords<Reservation> reservations, OverdueOrders overdue) {
         this.assets = assets;
         this.ledger = ledger;
         this.reservations = reservations;
+        this.overdue = overdue;
     }
 
     Outcome apply(TradeLeg leg, Step step, LedgerEvents events) {
@@ -60,40 +62,47 @@ final class TradeLegCommands {
 
     private Outcome debit(TradeLeg leg, Asset asset, Step step, LedgerEvents events) {
         String orderId = leg.getOrderId();
-        Postings postings = new Postings(asset);
-        Reservation reservation = null;
         if (orderId == null) {
-            postings.userToSystem(leg.getUserId(), SPOT, AVAILABLE, CLEARING, leg.getAmount());
-        } else {
-            Outcome invalid = Rules.idPresent(orderId, "order_id");
-            if (invalid != null) {
-                return invalid;
-            }
-            reservation = reservations.get(orderId);
-            if (reservation == null || reservation.userId() != leg.getUserId()) {
-                return Outcome.rejected(Reason.UNKNOWN_ORDER, "no order " + orderId + " of user " + leg.getUserId());
-            }
-            if (reservation.assetId() != asset.id()) {
-                return Outcome.rejected(Reason.ASSET_MISMATCH, "order " + orderId + " reserved another asset than " + asset.code());
-            }
-            if (reservation.isClosed()) {
-                return Outcome.rejected(Reason.ORDER_CLOSED, "order " + orderId + " closed when its fill grace ended; it takes no more fills");
-            }
-            if (leg.getAmount() > reservation.remaining()) {
-                return Outcome.rejected(Reason.FILL_EXCEEDS_RESERVATION,
-                        "fill of " + leg.getAmount() + " exceeds the " + reservation.remaining() + " left of order " + orderId);
-            }
-            postings.userToSystem(leg.getUserId(), SPOT, FROZEN, CLEARING, leg.getAmount());
+            Postings postings = new Postings(asset).userToSystem(leg.getUserId(), SPOT, AVAILABLE, CLEARING, leg.getAmount());
+            Outcome room = keepRoom(leg, postings);
+            return room != null ? room : ledger.post(postings, step, events);
         }
+        Outcome invalid = Rules.idPresent(orderId, "order_id");
+        if (invalid != null) {
+            return invalid;
+        }
+        OwnedRecords.Found<Reservation> found = reservations.find(leg.getUserId(), orderId);
+        if (found == null) {
+            return Outcome.rejected(Reason.UNKNOWN_ORDER, "no order " + orderId + " of user " + leg.getUserId());
+        }
+        Reservation reservation = found.value();
+        if (reservation.assetId() != asset.id()) {
+            return Outcome.rejected(Reason.ASSET_MISMATCH, "order " + orderId + " reserved another asset than " + asset.code());
+        }
+        if (reservation.isClosed()) {
+            return Outcome.rejected(Reason.ORDER_CLOSED, "order " + orderId + " is closed: every fill its release announced has settled "
+                    + "(or an operator closed it); it takes no more fills");
+        }
+        Postings postings = new Postings(asset).userToSystem(leg.getUserId(), SPOT, FROZEN, CLEARING, leg.getAmount());
         Outcome room = keepRoom(leg, postings);
         if (room != null) {
             return room;
         }
-        Outcome posted = ledger.post(postings, step, events);
-        if (posted.accepted() && reservation != null) {
-            reservations.put(orderId, reservation.consume(leg.getAmount()));
+        Outcome outcome = leg.getAmount() > reservation.remaining()
+                ? Outcome.rejected(Reason.FILL_EXCEEDS_RESERVATION, "fill of " + leg.getAmount() + " exceeds the " + reservation.remaining()
+                        + (reservation.isReleased() ? " its release announced as still to come" : " left") + " of order " + orderId)
+                : ledger.post(postings, step, events);
+        if (outcome.accepted()) {
+            Reservation consumed = reservation.consume(leg.getAmount(), step.timeMs());
+            reservations.update(found, consumed);
+            if (consumed.isReleased()) {
+                overdue.changed(found.key(), consumed);
+            }
+        } else if (!reservation.isReleased()) {
+            // The matching engine counts this fill in the filled_total it will announce; the release must not wait for it.
+            reservations.update(found, reservation.rejectFill(leg.getAmount()));
         }
-        return posted;
+        return outcome;
     }
 
     /** Room for the side's CREDIT (what it receives, net of its fee) and its REFUND (what it pays). */
@@ -122,17 +131,26 @@ final class TradeLegCommands {
         return ledger.post(releaseRoom(leg, postings), step, events);
     }
 
+    /**
+     * Returns a DEBIT from CLEARING. Into its order's reservation while the order is not released
+     * (the order may be filled with it again, and its release does not wait for the failed fill);
+     * to SPOT.available once it is released or closed, or when it names no order: a released
+     * order keeps frozen only what announced fills still need, and this fill came and failed.
+     */
     private Outcome refund(TradeLeg leg, Asset asset, Step step, LedgerEvents events) {
         String orderId = leg.getOrderId();
-        Reservation reservation = orderId == null ? null : reservations.get(orderId);
-        // Back into the order only what its fills took from it; anything else goes to available.
-        boolean intoOrder = reservation != null && reservation.userId() == leg.getUserId() && !reservation.isClosed()
-                && reservation.assetId() == asset.id() && leg.getAmount() <= reservation.consumed();
+        OwnedRecords.Found<Reservation> found = orderId == null ? null : reservations.find(leg.getUserId(), orderId);
+        Reservation reservation = found == null ? null : found.value();
+        boolean ofOrder = reservation != null && !reservation.isClosed() && reservation.assetId() == asset.id()
+                && leg.getAmount() <= reservation.consumed();
+        boolean intoOrder = ofOrder && !reservation.isReleased();
         Postings postings = new Postings(asset)
                 .systemToUser(CLEARING, leg.getUserId(), SPOT, intoOrder ? FROZEN : AVAILABLE, leg.getAmount());
         Outcome posted = ledger.post(releaseRoom(leg, postings), step, events);
-        if (posted.accepted() && intoOrder) {
-            reservations.put(orderId, reservation.unconsume(leg.getAmount()));
+        if (posted.accepted() && ofOrder) {
+            Reservation refunded = intoOrder ? reservation.unconsume(leg.getAmount()) : reservation.refundedAfterRelease(leg.getAmount(), step.timeMs());
+            reservations.update(found, refunded);
+            overdue.changed(found.key(), refunded);
         }
         return posted;
     }

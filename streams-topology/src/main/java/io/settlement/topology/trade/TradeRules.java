@@ -4,20 +4,19 @@ import io.settlement.avro.Reason;
 import io.settlement.avro.Trade;
 import io.settlement.avro.TradeParty;
 import io.settlement.topology.Assets;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.Optional;
 
 /**
  * The checks a trade must pass before any leg is sent (docs/trades.md, "Validation and reason codes"): ids
  * present, users valid, positive quantities, known and different assets, fees between zero
- * and what the side receives, and not older than the command retention (a trade first seen that late is
- * EXPIRED). A self-trade (buyer = seller) passes: its legs net out.
+ * and what the side receives. A self-trade (buyer = seller) passes: its legs net out. Age is no
+ * reason: the matching engine executed it, a trade id is remembered for ever ({@code trade-ids}),
+ * so a late trade is settled and a late replay recognised, however late either comes.
  */
 final class TradeRules {
     private TradeRules() {}
 
-    static Optional<Rejection> firstViolation(Trade trade, Assets assets, Instant now, Duration retention) {
+    static Optional<Rejection> firstViolation(Trade trade, Assets assets) {
         if (isBlank(trade.getTradeId())) {
             return reject(Reason.MISSING_ID, "trade_id is empty");
         }
@@ -49,9 +48,6 @@ final class TradeRules {
         }
         if (seller.getFee() > trade.getQuoteQty()) {
             return reject(Reason.FEE_TOO_LARGE, "seller fee " + seller.getFee() + " exceeds quote_qty " + trade.getQuoteQty());
-        }
-        if (trade.getExecutedAt().isBefore(now.minus(retention))) {
-            return reject(Reason.EXPIRED, "executed_at " + trade.getExecutedAt() + " is older than the retention of " + retention);
         }
         return Optional.empty();
     }

@@ -93,7 +93,7 @@ final class TradeSettlement {
                             + " already named another trade, which ended " + retired.status(), now);
             return new Transition(null, List.of(), List.of(answer), null);
         }
-        Optional<Rejection> violation = TradeRules.firstViolation(trade, assets, now, retention);
+        Optional<Rejection> violation = TradeRules.firstViolation(trade, assets);
         if (violation.isPresent()) {
             SettlementResult rejected = result(trade, ResultStatus.REJECTED, violation.get().reason(), violation.get().detail(), now);
             TradeState state = newState(trade, fingerprint, now)

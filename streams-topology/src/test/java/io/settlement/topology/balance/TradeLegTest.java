@@ -131,21 +131,24 @@ class TradeLegTest extends DriverTest {
     }
 
     @Test
-    void releaseBeforeFillsKeepsWhatTheFillsNeed() {
+    void releaseBeforeFillsKeepsWhatTheFillsNeedAndTheLastAnnouncedFillClosesTheOrder() {
         // given the order is released saying its fills take 450 in total, before any fill arrived
         driver.send(commands.orderReleased("x-1", 7, "o-1", 450));
         assertThat(driver.balance(7, SPOT, "USDT")).isEqualTo(new Balance(550, 450, 0, 3));
 
-        // when the fills arrive
+        // when the fills arrive, one of them beyond what the release announced
         LegResult first = driver.send(commands.leg("tr-1", 7, BUYER, DEBIT, "USDT", 300, 0, "o-1"));
-        LegResult second = driver.send(commands.leg("tr-2", 7, BUYER, DEBIT, "USDT", 150, 0, "o-1"));
-        LegResult third = driver.send(commands.leg("tr-3", 7, BUYER, DEBIT, "USDT", 1, 0, "o-1"));
+        LegResult beyond = driver.send(commands.leg("tr-2", 7, BUYER, DEBIT, "USDT", 151, 0, "o-1"));
+        LegResult last = driver.send(commands.leg("tr-3", 7, BUYER, DEBIT, "USDT", 150, 0, "o-1"));
+        LegResult afterTheLast = driver.send(commands.leg("tr-4", 7, BUYER, DEBIT, "USDT", 1, 0, "o-1"));
 
-        // then they find their funds, and nothing beyond
+        // then the announced ones find their funds, nothing beyond does, and the last one closed the order
         assertThat(first.getStatus()).isEqualTo(ResultStatus.ACCEPTED);
-        assertThat(second.getStatus()).isEqualTo(ResultStatus.ACCEPTED);
-        assertThat(third.getReason()).isEqualTo(Reason.FILL_EXCEEDS_RESERVATION);
+        assertThat(beyond.getReason()).isEqualTo(Reason.FILL_EXCEEDS_RESERVATION);
+        assertThat(last.getStatus()).isEqualTo(ResultStatus.ACCEPTED);
+        assertThat(afterTheLast.getReason()).isEqualTo(Reason.ORDER_CLOSED);
         assertThat(driver.balance(7, SPOT, "USDT")).isEqualTo(new Balance(550, 0, 0, 5, 450));
+        assertThat(driver.reservation(7, "o-1").isClosed()).isTrue();
     }
 
     @Test

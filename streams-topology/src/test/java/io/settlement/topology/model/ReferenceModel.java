@@ -37,8 +37,18 @@ final class ReferenceModel {
         long reserved;
         long consumed;
         long released;
+        long rejected;
         Long filledTotal;
         boolean closed;
+
+        long remaining() {
+            return reserved - consumed - released;
+        }
+
+        /** A released order closes when what its announced fills need reaches zero. */
+        void closeIfDone() {
+            closed |= filledTotal != null && remaining() == 0;
+        }
     }
 
     private static final class Hold {
@@ -61,10 +71,15 @@ final class ReferenceModel {
         this.assets = assets;
     }
 
-    /** The idempotency layer: a retry repeats the first answer, a conflicting reuse is ID_CONFLICT, an old command EXPIRED. */
+    /**
+     * The idempotency layer: a retry repeats the first answer, a conflicting reuse is ID_CONFLICT,
+     * an old command EXPIRED; an answer that claimed no id (a command that named something not
+     * there yet) is no first answer, and the retry is a new attempt.
+     */
     Answer command(String key, Object content, boolean expired, java.util.function.Supplier<Answer> apply) {
         Remembered first = remembered.get(key);
-        if (first != null) {
+        io.settlement.avro.CommandKind kind = io.settlement.avro.CommandKind.valueOf(key.substring(0, key.indexOf(':')));
+        if (first != null && io.settlement.topology.balance.ResultRules.claimsId(kind, first.answer().reason())) {
             return Objects.equals(first.content(), content) ? first.answer() : Answer.no(Reason.ID_CONFLICT);
         }
         Answer answer = expired ? Answer.no(Reason.EXPIRED) : apply.get();
@@ -119,21 +134,21 @@ final class ReferenceModel {
         if (!assets.contains(asset)) {
             return Answer.no(Reason.UNKNOWN_ASSET);
         }
-        if (holds.containsKey("D" + depositId)) {
+        if (holds.containsKey("D" + user + "/" + depositId)) {
             return Answer.no(Reason.DUPLICATE_DEPOSIT);
         }
         Hold hold = new Hold();
         hold.user = user;
         hold.asset = asset;
         hold.amount = amount;
-        holds.put("D" + depositId, hold);
+        holds.put("D" + user + "/" + depositId, hold);
         bucketsOf(user, "FUNDING", asset).pending += amount;
         addSystem("EXTERNAL", asset, -amount);
         return Answer.OK;
     }
 
     Answer depositFinished(long user, String depositId, boolean confirmed) {
-        Hold hold = holds.get("D" + depositId);
+        Hold hold = holds.get("D" + user + "/" + depositId);
         if (hold == null || hold.user != user) {
             return Answer.no(Reason.UNKNOWN_DEPOSIT);
         }
@@ -158,7 +173,7 @@ final class ReferenceModel {
         if (!assets.contains(asset)) {
             return Answer.no(Reason.UNKNOWN_ASSET);
         }
-        if (holds.containsKey("W" + withdrawalId)) {
+        if (holds.containsKey("W" + user + "/" + withdrawalId)) {
             return Answer.no(Reason.DUPLICATE_WITHDRAWAL);
         }
         Buckets funding = bucketsOf(user, "FUNDING", asset);
@@ -169,14 +184,14 @@ final class ReferenceModel {
         hold.user = user;
         hold.asset = asset;
         hold.amount = amount;
-        holds.put("W" + withdrawalId, hold);
+        holds.put("W" + user + "/" + withdrawalId, hold);
         funding.available -= amount;
         funding.frozen += amount;
         return Answer.OK;
     }
 
     Answer withdrawFinished(long user, String withdrawalId, boolean confirmed) {
-        Hold hold = holds.get("W" + withdrawalId);
+        Hold hold = holds.get("W" + user + "/" + withdrawalId);
         if (hold == null || hold.user != user) {
             return Answer.no(Reason.UNKNOWN_WITHDRAWAL);
         }
@@ -201,7 +216,7 @@ final class ReferenceModel {
         if (!assets.contains(asset)) {
             return Answer.no(Reason.UNKNOWN_ASSET);
         }
-        if (orders.containsKey(orderId)) {
+        if (orders.containsKey(user + "/" + orderId)) {
             return Answer.no(Reason.DUPLICATE_ORDER);
         }
         Buckets spot = bucketsOf(user, "SPOT", asset);
@@ -212,7 +227,7 @@ final class ReferenceModel {
         order.user = user;
         order.asset = asset;
         order.reserved = amount;
-        orders.put(orderId, order);
+        orders.put(user + "/" + orderId, order);
         spot.available -= amount;
         spot.frozen += amount;
         return Answer.OK;
@@ -222,8 +237,8 @@ final class ReferenceModel {
         if (filledTotal < 0) {
             return Answer.no(Reason.INVALID_AMOUNT);
         }
-        Order order = orders.get(orderId);
-        if (order == null || order.user != user) {
+        Order order = orders.get(user + "/" + orderId);
+        if (order == null) {
             return Answer.no(Reason.UNKNOWN_ORDER);
         }
         if (order.filledTotal != null) {
@@ -232,12 +247,34 @@ final class ReferenceModel {
         if (filledTotal > order.reserved) {
             return Answer.no(Reason.FILL_EXCEEDS_RESERVATION);
         }
-        long back = order.reserved - Math.max(filledTotal, order.consumed);
+        long kept = Math.max(0, Math.min(filledTotal - order.consumed - order.rejected, order.remaining()));
+        long back = order.remaining() - kept;
         order.filledTotal = filledTotal;
-        order.released = back;
+        order.released += back;
+        order.closeIfDone();
         Buckets spot = bucketsOf(user, "SPOT", order.asset);
         spot.frozen -= back;
         spot.available += back;
+        return Answer.OK;
+    }
+
+    /** An operator's close of a released order: what it still holds returns to available. */
+    Answer orderClosed(long user, String orderId) {
+        Order order = orders.get(user + "/" + orderId);
+        if (order == null) {
+            return Answer.no(Reason.UNKNOWN_ORDER);
+        }
+        if (order.filledTotal == null) {
+            return Answer.no(Reason.INVALID_COMMAND);
+        }
+        if (order.closed) {
+            return Answer.no(Reason.ORDER_CLOSED);
+        }
+        Buckets spot = bucketsOf(user, "SPOT", order.asset);
+        spot.frozen -= order.remaining();
+        spot.available += order.remaining();
+        order.released += order.remaining();
+        order.closed = true;
         return Answer.OK;
     }
 
@@ -274,24 +311,34 @@ final class ReferenceModel {
             }
             spot.available -= amount;
         } else {
-            Order order = orders.get(orderId);
-            if (order == null || order.user != user) {
+            Order order = orders.get(user + "/" + orderId);
+            if (order == null) {
                 return Answer.no(Reason.UNKNOWN_ORDER);
             }
             if (!order.asset.equals(asset)) {
                 return Answer.no(Reason.ASSET_MISMATCH);
             }
-            if (amount > order.reserved - order.consumed - order.released) {
+            if (order.closed) {
+                return Answer.no(Reason.ORDER_CLOSED);
+            }
+            if (amount > order.remaining()) {
+                if (order.filledTotal == null) {
+                    order.rejected += amount;
+                }
                 return Answer.no(Reason.FILL_EXCEEDS_RESERVATION);
             }
             order.consumed += amount;
+            order.closeIfDone();
             spot.frozen -= amount;
         }
         addSystem("CLEARING", asset, amount);
         return Answer.OK;
     }
 
-    /** A refund returns into its order while the order is open and its fills took that much; else to available. */
+    /**
+     * A refund returns into its order until the order is released (and the release will not wait
+     * for that fill); to available after that, or when it names no open order its fills took that much from.
+     */
     Answer refund(long user, String orderId, String asset, long amount) {
         if (amount <= 0) {
             return Answer.no(Reason.INVALID_AMOUNT);
@@ -299,11 +346,18 @@ final class ReferenceModel {
         if (!assets.contains(asset)) {
             return Answer.no(Reason.UNKNOWN_ASSET);
         }
-        Order order = orderId == null ? null : orders.get(orderId);
-        if (order != null && order.user == user && !order.closed && order.asset.equals(asset) && amount <= order.consumed) {
+        Order order = orderId == null ? null : orders.get(user + "/" + orderId);
+        boolean ofOrder = order != null && !order.closed && order.asset.equals(asset) && amount <= order.consumed;
+        if (ofOrder && order.filledTotal == null) {
             order.consumed -= amount;
+            order.rejected += amount;
             bucketsOf(user, "SPOT", asset).frozen += amount;
         } else {
+            if (ofOrder) {
+                order.consumed -= amount;
+                order.released += amount;
+                order.closeIfDone();
+            }
             bucketsOf(user, "SPOT", asset).available += amount;
         }
         addSystem("CLEARING", asset, -amount);

@@ -61,7 +61,7 @@ class SettlementPropertyTest {
     private static final Map<Type, Map<String, Integer>> answers = new EnumMap<>(Type.class);
 
     enum Type { DEPOSIT, DEPOSIT_INITIATED, DEPOSIT_CONFIRMED, DEPOSIT_CANCELLED, WITHDRAW_REQUESTED, WITHDRAW_CONFIRMED,
-        WITHDRAW_CANCELLED, ORDER_RESERVED, ORDER_RELEASED, TRANSFER, DEBIT, DEBIT_FROM_AVAILABLE, REFUND, CREDIT, RETRY, CONFLICT, EXPIRED }
+        WITHDRAW_CANCELLED, ORDER_RESERVED, ORDER_RELEASED, ORDER_CLOSED, TRANSFER, DEBIT, DEBIT_FROM_AVAILABLE, REFUND, CREDIT, RETRY, CONFLICT, EXPIRED }
 
     /** One generated step; its fields are read per type (slot: deposit/withdrawal/order index; extra: filled_total or fee). */
     record Action(Type type, int user, int slot, int asset, long amount, long extra, int ref, boolean toSpot) {}
@@ -148,6 +148,7 @@ class SettlementPropertyTest {
             case WITHDRAW_CANCELLED -> commands.withdrawCancelled(id, user, slot);
             case ORDER_RESERVED -> commands.orderReserved(id, user, slot, asset, a.amount());
             case ORDER_RELEASED -> commands.orderReleased(id, user, slot, a.extra());
+            case ORDER_CLOSED -> commands.orderClosed(id, user, slot);
             case TRANSFER -> commands.transfer(id, user, a.extra() == 0 ? Wallet.valueOf(otherWallet) : a.toSpot() ? Wallet.FUNDING : Wallet.SPOT,
                     Wallet.valueOf(otherWallet), asset, a.amount() * 4);
             case DEBIT -> commands.leg(id, user, TradeSide.BUYER, LegPhase.DEBIT, asset, a.amount() / 3, Math.floorMod(a.extra(), 3), slot,
@@ -242,6 +243,8 @@ class SettlementPropertyTest {
                 return model.withdrawFinished(user, w.getWithdrawalId(), false);
             } else if (o instanceof io.settlement.avro.OrderReserved r) {
                 return model.orderReserved(user, r.getOrderId(), r.getAsset(), r.getAmount());
+            } else if (o instanceof io.settlement.avro.OrderClosed c) {
+                return model.orderClosed(user, c.getOrderId());
             }
             io.settlement.avro.OrderReleased r = (io.settlement.avro.OrderReleased) o;
             return model.orderReleased(user, r.getOrderId(), r.getFilledTotal());
@@ -306,7 +309,7 @@ class SettlementPropertyTest {
                 Pair.of(2, constant(Type.DEPOSIT_CONFIRMED)), Pair.of(1, constant(Type.DEPOSIT_CANCELLED)),
                 Pair.of(2, constant(Type.WITHDRAW_REQUESTED)), Pair.of(1, constant(Type.WITHDRAW_CONFIRMED)),
                 Pair.of(1, constant(Type.WITHDRAW_CANCELLED)), Pair.of(4, constant(Type.ORDER_RESERVED)),
-                Pair.of(3, constant(Type.ORDER_RELEASED)), Pair.of(5, constant(Type.TRANSFER)),
+                Pair.of(3, constant(Type.ORDER_RELEASED)), Pair.of(1, constant(Type.ORDER_CLOSED)), Pair.of(5, constant(Type.TRANSFER)),
                 Pair.of(4, constant(Type.DEBIT)), Pair.of(1, constant(Type.DEBIT_FROM_AVAILABLE)),
                 Pair.of(1, constant(Type.REFUND)), Pair.of(2, constant(Type.CREDIT)),
                 Pair.of(2, constant(Type.RETRY)), Pair.of(1, constant(Type.CONFLICT)), Pair.of(1, constant(Type.EXPIRED)));

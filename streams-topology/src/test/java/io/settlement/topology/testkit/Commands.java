@@ -6,6 +6,7 @@ import io.settlement.avro.DepositCancelled;
 import io.settlement.avro.DepositConfirmed;
 import io.settlement.avro.DepositInitiated;
 import io.settlement.avro.LegPhase;
+import io.settlement.avro.OrderClosed;
 import io.settlement.avro.OrderReleased;
 import io.settlement.avro.OrderReserved;
 import io.settlement.avro.TradeLeg;
@@ -64,6 +65,10 @@ public final class Commands {
 
     public BalanceOperation orderReleased(String commandId, long userId, String orderId, long filledTotal) {
         return operation(commandId, userId, new OrderReleased(orderId, filledTotal));
+    }
+
+    public BalanceOperation orderClosed(String commandId, long userId, String orderId) {
+        return operation(commandId, userId, new OrderClosed(orderId));
     }
 
     public TransferRequest transfer(String requestId, long userId, Wallet from, Wallet to, String asset, long amount) {

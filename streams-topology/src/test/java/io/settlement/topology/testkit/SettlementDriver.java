@@ -24,6 +24,7 @@ import io.settlement.topology.StoreNames;
 import io.settlement.topology.StreamsSettings;
 import io.settlement.topology.balance.Balance;
 import io.settlement.topology.balance.BalanceKey;
+import io.settlement.topology.balance.Reservation;
 import io.settlement.topology.balance.ResultRules;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -368,7 +369,7 @@ public final class SettlementDriver implements AutoCloseable {
         Map<String, SettlementResult> firstResults = new HashMap<>();
         for (int i = 0; i < results.size(); i++) {
             SettlementResult result = results.get(i);
-            if (!ResultRules.claimsId(result.getReason())) {
+            if (!ResultRules.claimsId(result.getKind(), result.getReason())) {
                 continue;
             }
             SettlementResult first = firstResults.putIfAbsent(resultKeys.get(i), result);
@@ -397,20 +398,45 @@ public final class SettlementDriver implements AutoCloseable {
         }
     }
 
-    /** A closed order holds nothing, and no released order holds funds once its grace and a purge interval have passed. */
+    /**
+     * A closed order holds nothing; a released one holds something (else it would have closed),
+     * never more than its announced fills not yet settled or rejected; and one whose fill grace
+     * and a purge interval have passed is listed as overdue, never closed by time.
+     */
     private void assertNoClosedOrderHoldsFunds() {
-        KeyValueStore<String, io.settlement.topology.balance.Reservation> reservations = driver.getKeyValueStore(StoreNames.RESERVATIONS);
+        KeyValueStore<String, Reservation> reservations = driver.getKeyValueStore(StoreNames.RESERVATIONS);
+        KeyValueStore<String, Reservation> overdue = driver.getKeyValueStore(StoreNames.OVERDUE_ORDERS);
         long overdueMs = now.minus(config.orderFillGrace()).minus(config.purgeInterval()).toEpochMilli();
-        try (KeyValueIterator<String, io.settlement.topology.balance.Reservation> all = reservations.all()) {
+        try (KeyValueIterator<String, Reservation> all = reservations.all()) {
             while (all.hasNext()) {
-                KeyValue<String, io.settlement.topology.balance.Reservation> entry = all.next();
-                if (entry.value.isClosed()) {
-                    assertThat(entry.value.remaining()).as("closed order %s", entry.key).isZero();
-                } else if (entry.value.isReleased() && entry.value.releasedAtMs() < overdueMs) {
-                    assertThat(entry.value.isClosed()).as("order %s released before its grace ended", entry.key).isTrue();
+                KeyValue<String, Reservation> entry = all.next();
+                Reservation order = entry.value;
+                if (order.isClosed()) {
+                    assertThat(order.remaining()).as("closed order %s", entry.key).isZero();
+                    assertThat(overdue.get(entry.key)).as("closed order %s listed as overdue", entry.key).isNull();
+                } else if (order.isReleased()) {
+                    assertThat(order.remaining()).as("released order %s with nothing announced outstanding", entry.key).isPositive()
+                            .isLessThanOrEqualTo(order.filledTotal() - order.consumed() - order.rejected());
+                    if (order.releasedAtMs() < overdueMs) {
+                        assertThat(overdue.get(entry.key)).as("order %s past its fill grace is listed as overdue", entry.key).isNotNull();
+                    }
                 }
             }
         }
+    }
+
+    /** The user's reservation of {@code orderId}. */
+    public Reservation reservation(long userId, String orderId) {
+        return driver.<String, Reservation>getKeyValueStore(StoreNames.RESERVATIONS).get(Reservation.keyOf(userId, orderId));
+    }
+
+    /** The reservation keys of the orders listed as overdue. */
+    public List<String> overdueOrders() {
+        List<String> keys = new ArrayList<>();
+        try (KeyValueIterator<String, Reservation> all = driver.<String, Reservation>getKeyValueStore(StoreNames.OVERDUE_ORDERS).all()) {
+            all.forEachRemaining(entry -> keys.add(entry.key));
+        }
+        return keys;
     }
 
     /** The number of trades sent through {@link #send(Bytes, Trade)}. */

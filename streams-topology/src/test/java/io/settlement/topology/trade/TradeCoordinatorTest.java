@@ -209,8 +209,7 @@ class TradeCoordinatorTest {
                 invalid("seller fee above quote quantity", Reason.FEE_TOO_LARGE, t -> t.setSeller(party(SELLER, null, QUOTE_QTY + 1))),
                 invalid("buyer user id zero", Reason.INVALID_USER, t -> t.setBuyer(party(0, null, 0))),
                 invalid("seller user id negative", Reason.INVALID_USER, t -> t.setSeller(party(-3, null, 0))),
-                invalid("blank order id", Reason.MISSING_ID, t -> t.setBuyer(party(BUYER, " ", 0))),
-                invalid("executed before the retention", Reason.EXPIRED, t -> t.setExecutedAt(START.minus(Duration.ofDays(8)))));
+                invalid("blank order id", Reason.MISSING_ID, t -> t.setBuyer(party(BUYER, " ", 0))));
     }
 
     private static Arguments invalid(String what, Reason reason, UnaryOperator<Trade.Builder> change) {
