@@ -1,6 +1,8 @@
 package io.settlement.app;
 
 import io.settlement.contract.AvroSerdes;
+import io.settlement.contract.InternalRecordKeys;
+import io.settlement.contract.Topics;
 import io.settlement.http.ApiConfig;
 import io.settlement.http.ApiSecurity;
 import io.settlement.http.AuthSettings;
@@ -94,6 +96,7 @@ public final class AppSettings {
     public static final String AUTH_ISSUER = ApiConfig.AUTH_ISSUER;
     public static final String SCYLLA_CONTACT_POINTS = ScyllaConfig.CONTACT_POINTS;
     public static final String TIGERBEETLE_ADDRESSES = TigerBeetleSettings.ADDRESSES;
+    public static final String INTERNAL_RECORD_KEYS = InternalRecordKeys.KEYS_CONFIG;
 
     /** The issuer of the tokens {@code dev} and {@code token} mint. */
     public static final String DEV_ISSUER = "settlement-dev";
@@ -116,7 +119,7 @@ public final class AppSettings {
                     "How often the exactly-once transaction commits: the floor of a result's latency.");
 
     /** Every setting of the application, each declared once by its module. */
-    public static final ConfigDef CONFIG_DEF = compose(APP_CONFIG, ApiConfig.CONFIG_DEF, SettlementConfig.CONFIG_DEF,
+    public static final ConfigDef CONFIG_DEF = compose(APP_CONFIG, InternalRecordKeys.CONFIG_DEF, ApiConfig.CONFIG_DEF, SettlementConfig.CONFIG_DEF,
             ConfluentSerdeConfig.CONFIG_DEF, ScyllaConfig.CONFIG_DEF, TigerBeetleSettings.CONFIG_DEF);
 
     /** The defaults of {@code run}: those of {@link #CONFIG_DEF} (a production-like cluster); no overrides. */
@@ -274,6 +277,20 @@ public final class AppSettings {
     /** Every setting as it is (variables resolved), for the modules that read their own keys. */
     public Map<String, String> asMap() {
         return values;
+    }
+
+    /**
+     * The keys that authenticate internal records ({@code internal.record.keys}, docs/security.md).
+     *
+     * @throws IllegalArgumentException when none is set (saying how to make one) or one is not valid
+     */
+    public InternalRecordKeys internalRecordKeys() {
+        return checked(() -> InternalRecordKeys.fromConfig(values));
+    }
+
+    /** The topics in the configured wire format, internal records authenticated with the configured keys. */
+    public Topics topics() {
+        return Topics.create(wireFormat(), internalRecordKeys());
     }
 
     /** The Avro wire format of every topic ({@code serde.format} and the registry settings, docs/confluent.md). */

@@ -30,6 +30,7 @@ public final class ConfigurationDocs {
 
     static final List<Section> SECTIONS = List.of(
             new Section("The app (Kafka, topics, Kafka Streams)", AppSettings.APP_CONFIG),
+            new Section("Internal records (`avro`)", io.settlement.contract.InternalRecordKeys.CONFIG_DEF),
             new Section("HTTP API and authentication (`http-api`)", ApiConfig.CONFIG_DEF),
             new Section("Settlement (`streams-topology`)", SettlementConfig.CONFIG_DEF),
             new Section("Avro wire format (`serde-confluent`)", ConfluentSerdeConfig.CONFIG_DEF),

@@ -37,7 +37,7 @@ final class DeadLetterCommand {
     static DeadLetterTopic topic(AppSettings settings) {
         Map<String, Object> client = new HashMap<>();
         settings.kafkaClientProperties().forEach((key, value) -> client.put((String) key, value));
-        return new DeadLetterTopic(client, Topics.create(settings.wireFormat()), settings.topicReplicationFactor());
+        return new DeadLetterTopic(client, decodingTopics(settings), settings.topicReplicationFactor());
     }
 
     static String line(DeadLetter letter, Map<String, String> replayed) {
@@ -122,7 +122,7 @@ final class DeadLetterCommand {
                     out.println("    " + header.key() + " = " + (header.value() == null ? "" : new String(header.value(), StandardCharsets.UTF_8)));
                 }
             }
-            DeadLetter.Decoded decoded = letter.decode(Topics.create(settings.wireFormat()));
+            DeadLetter.Decoded decoded = letter.decode(decodingTopics(settings));
             if (decoded.decodes()) {
                 out.println("  command   " + decoded.command().getSchema().getName() + " " + decoded.command());
             } else {
@@ -132,7 +132,7 @@ final class DeadLetterCommand {
                     out.println("  value     " + value.length + " bytes: " + preview(value));
                 }
             }
-            letter.whyNotReplayable(Topics.create(settings.wireFormat()))
+            letter.whyNotReplayable(decodingTopics(settings))
                     .ifPresent(why -> out.println("  replay    not possible: " + why));
             out.flush();
             return SettlementCli.EXIT_OK;
@@ -196,5 +196,13 @@ final class DeadLetterCommand {
             out.flush();
             return SettlementCli.EXIT_OK;
         }
+    }
+
+    /**
+     * The topics to decode dead letters with: internal records verified with the configured keys
+     * when there are any, else with a throwaway key (internal records then show as not decodable).
+     */
+    private static Topics decodingTopics(AppSettings settings) {
+        return settings.asMap().containsKey(AppSettings.INTERNAL_RECORD_KEYS) ? settings.topics() : Topics.create(settings.wireFormat());
     }
 }

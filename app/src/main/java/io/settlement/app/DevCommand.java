@@ -60,6 +60,10 @@ final class DevCommand implements Callable<Integer> {
                 AppSettings.BOOTSTRAP_SERVERS, broker.bootstrapServers(),
                 AppSettings.STATE_DIR, dataDir.resolve("streams").toString(),
                 AppSettings.AUTH_HMAC_SECRET_FILE, devKey.toString()));
+        if (!settings.asMap().containsKey(AppSettings.INTERNAL_RECORD_KEYS)) {
+            // Kept under the data dir with the broker's log, so records in flight verify after a restart.
+            settings = settings.with(Map.of(AppSettings.INTERNAL_RECORD_KEYS, DevInternalKey.ensure(dataDir)));
+        }
         SettlementApp app;
         try {
             try (Admin admin = broker.admin()) {

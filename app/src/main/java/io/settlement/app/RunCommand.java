@@ -43,6 +43,8 @@ final class RunCommand implements Callable<Integer> {
                     + io.settlement.http.ApiConfig.AUTH_JWKS_URL + " or " + io.settlement.http.ApiConfig.AUTH_PUBLIC_KEY_FILE + " (docs/security.md)");
         }
         settings.authSettings();
+        // No default key: a well-known one would let anyone with write access forge internal records.
+        settings.internalRecordKeys();
         out.println("Settings: " + settings.describe());
         if (createTopics) {
             try (Admin admin = Admin.create(settings.kafkaClientProperties())) {

@@ -99,7 +99,7 @@ public final class SettlementApp implements AutoCloseable {
         settings.scyllaSinkSettings();
         settings.tigerBeetle();
         AvroSerdes avro = settings.wireFormat();
-        Topics topics = Topics.create(avro);
+        Topics topics = Topics.create(avro, settings.internalRecordKeys());
         int userPartitions;
         SettlementConfig config;
         try (Admin admin = Admin.create(settings.kafkaClientProperties())) {

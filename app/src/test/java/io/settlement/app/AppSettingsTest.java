@@ -19,6 +19,45 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class AppSettingsTest {
+    @Test
+    void givenNoInternalRecordKey_whenRunReadsTheKeys_thenItRefusesWithHowToMakeOne() {
+        AppSettings settings = AppSettings.of(AppSettings.RUN_DEFAULTS, Map.of());
+
+        assertThatThrownBy(settings::internalRecordKeys)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("internal.record.keys")
+                .hasMessageContaining("openssl rand -base64 32")
+                .hasMessageContaining("SETTLEMENT_INTERNAL_RECORD_KEYS");
+    }
+
+    @Test
+    void givenKeysFromAFileThroughTheConfigProvider_whenRead_thenTheyAreUsedAndMaskedWhenPrinted(@TempDir Path dir) throws IOException {
+        String current = io.settlement.contract.InternalRecordKeys.generate();
+        String previous = io.settlement.contract.InternalRecordKeys.generate();
+        Path secrets = dir.resolve("secrets.properties");
+        Files.writeString(secrets, "internal.record.keys=" + current + "," + previous + "\n");
+        AppSettings settings = AppSettings.of(AppSettings.RUN_DEFAULTS,
+                Map.of("internal.record.keys", "${file:" + secrets + ":internal.record.keys}"));
+
+        io.settlement.contract.InternalRecordKeys keys = settings.internalRecordKeys();
+        io.settlement.contract.InternalRecordKeys previousOnly = io.settlement.contract.InternalRecordKeys.parse(previous);
+        byte[] value = {1, 2, 3};
+
+        assertThat(keys.verify("t", null, value, previousOnly.sign("t", null, value))).as("the second key still verifies").isTrue();
+        assertThat(previousOnly.verify("t", null, value, keys.sign("t", null, value))).as("the first key signs").isFalse();
+        assertThat(settings.describe().get("internal.record.keys")).isEqualTo("******");
+    }
+
+    @Test
+    void givenAKeyTooShortOrThreeKeys_whenRead_thenTheyAreRefused() {
+        assertThatThrownBy(() -> AppSettings.of(AppSettings.RUN_DEFAULTS, Map.of("internal.record.keys", "c2hvcnQ=")).internalRecordKeys())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least 32 bytes");
+        String three = String.join(",", io.settlement.contract.InternalRecordKeys.generate(), io.settlement.contract.InternalRecordKeys.generate(),
+                io.settlement.contract.InternalRecordKeys.generate());
+        assertThatThrownBy(() -> AppSettings.of(AppSettings.RUN_DEFAULTS, Map.of("internal.record.keys", three)).internalRecordKeys())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1 to 2 keys");
+    }
+
     @TempDir
     Path dir;
 

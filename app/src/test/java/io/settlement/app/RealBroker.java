@@ -84,6 +84,8 @@ final class RealBroker implements AutoCloseable {
         values.put(AppSettings.HTTP_PORT, "0");
         values.put(AppSettings.AUTH_HMAC_SECRET_FILE, DevKey.ensure(dir).toString());
         values.put(AppSettings.AUTH_ISSUER, AppSettings.DEV_ISSUER);
+        // One key per test directory, as a deployment shares one across its instances.
+        values.put(AppSettings.INTERNAL_RECORD_KEYS, DevInternalKey.ensure(dir));
         // Static membership, as dev mode has it: an instance started again takes its place at once.
         values.put(AppSettings.GROUP_INSTANCE_ID, "test-" + instance);
         values.putAll(overrides);

@@ -67,7 +67,7 @@ class RunRefusesBadTopicLayoutTest {
                 rename(kafka.topics.balanceOperations()), rename(kafka.topics.transferRequests()),
                 rename(kafka.topics.trades()), kafka.topics.results(), kafka.topics.journal(),
                 kafka.topics.balanceEvents(), kafka.topics.deadLetters(), rename(kafka.topics.tradeLegs()),
-                kafka.topics.legResults());
+                kafka.topics.legResults(), kafka.topics.tradesByIdValues());
 
         // when / then
         try (Admin admin = kafka.broker.admin()) {
@@ -133,7 +133,8 @@ class RunRefusesBadTopicLayoutTest {
         Topics t = kafka.topics;
         return new Topics(rename(t.balanceOperations(), prefix), rename(t.transferRequests(), prefix), rename(t.trades(), prefix),
                 rename(t.results(), prefix), rename(t.journal(), prefix), rename(t.balanceEvents(), prefix),
-                rename(t.deadLetters(), prefix), rename(t.tradeLegs(), prefix), rename(t.legResults(), prefix));
+                rename(t.deadLetters(), prefix), rename(t.tradeLegs(), prefix), rename(t.legResults(), prefix),
+                t.tradesByIdValues());
     }
 
     private static <K, V> io.settlement.contract.Topic<K, V> rename(io.settlement.contract.Topic<K, V> topic, String prefix) {

@@ -9,6 +9,7 @@ import io.settlement.avro.Trade;
 import io.settlement.avro.TradeLeg;
 import io.settlement.avro.TransferRequest;
 import java.util.List;
+import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 
@@ -17,6 +18,11 @@ import org.apache.kafka.common.utils.Bytes;
  * User-keyed topics are keyed by the user id as an 8-byte big-endian long; results by
  * {@link CommandKeys}; trades by anything (the coordinator re-keys them by trade id). The
  * dead-letter topic keeps each bad record's original key and value bytes.
+ *
+ * <p>The internal topics (trade legs, leg results, and the trades re-keyed by id on their way to
+ * the coordinator, whose value serde is {@link #tradesByIdValues}) carry records that move money,
+ * so their values are authenticated ({@link AuthenticatedSerde}) with the {@link InternalRecordKeys}
+ * they are created with: write access to them is not enough to forge one.
  */
 public record Topics(
         Topic<Long, BalanceOperation> balanceOperations,
@@ -27,7 +33,8 @@ public record Topics(
         Topic<Long, BalanceEvent> balanceEvents,
         Topic<byte[], byte[]> deadLetters,
         Topic<Long, TradeLeg> tradeLegs,
-        Topic<String, LegResult> legResults) {
+        Topic<String, LegResult> legResults,
+        Serde<Trade> tradesByIdValues) {
 
     public static final String BALANCE_OPERATIONS = "balance.operations";
     public static final String TRANSFER_REQUESTS = "transfer.requests";
@@ -41,8 +48,18 @@ public record Topics(
     /** Internal: the balance tasks' answers to trade legs, keyed by trade id. */
     public static final String LEG_RESULTS = "settlement.internal.leg-results";
 
-    /** The topics with their default names and the given wire format for Avro values. */
+    /**
+     * The topics with their default names and the given wire format, internal records authenticated
+     * with a key made at random for this process ({@link InternalRecordKeys#ephemeral()}): for tests,
+     * benchmarks and tools that only name the topics. What runs the topology for real passes its
+     * configured keys to {@link #create(AvroSerdes, InternalRecordKeys)}.
+     */
     public static Topics create(AvroSerdes avro) {
+        return create(avro, InternalRecordKeys.ephemeral());
+    }
+
+    /** The topics with their default names, the given wire format, and internal records authenticated with {@code keys}. */
+    public static Topics create(AvroSerdes avro, InternalRecordKeys keys) {
         return new Topics(
                 new Topic<>(BALANCE_OPERATIONS, Serdes.Long(), avro.valueSerde(BalanceOperation.class)),
                 new Topic<>(TRANSFER_REQUESTS, Serdes.Long(), avro.valueSerde(TransferRequest.class)),
@@ -51,8 +68,11 @@ public record Topics(
                 new Topic<>(JOURNAL, Serdes.Long(), avro.valueSerde(JournalEntry.class)),
                 new Topic<>(BALANCE_EVENTS, Serdes.Long(), avro.valueSerde(BalanceEvent.class)),
                 new Topic<>(DEAD_LETTERS, Serdes.ByteArray(), Serdes.ByteArray()),
-                new Topic<>(TRADE_LEGS, Serdes.Long(), avro.valueSerde(TradeLeg.class)),
-                new Topic<>(LEG_RESULTS, Serdes.String(), avro.valueSerde(LegResult.class)));
+                new Topic<>(TRADE_LEGS, Serdes.Long(), new AuthenticatedSerde<>(avro.valueSerde(TradeLeg.class),
+                        Serdes.Long().serializer(), TradeLeg::getUserId, keys)),
+                new Topic<>(LEG_RESULTS, Serdes.String(), new AuthenticatedSerde<>(avro.valueSerde(LegResult.class),
+                        Serdes.String().serializer(), LegResult::getTradeId, keys)),
+                new AuthenticatedSerde<>(avro.valueSerde(Trade.class), Serdes.String().serializer(), Trade::getTradeId, keys));
     }
 
     /**

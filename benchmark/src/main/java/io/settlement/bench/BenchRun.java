@@ -544,7 +544,8 @@ public final class BenchRun {
         }
         return new Topics(rename(topics.balanceOperations(), prefix), rename(topics.transferRequests(), prefix), rename(topics.trades(), prefix),
                 rename(topics.results(), prefix), rename(topics.journal(), prefix), rename(topics.balanceEvents(), prefix),
-                rename(topics.deadLetters(), prefix), rename(topics.tradeLegs(), prefix), rename(topics.legResults(), prefix));
+                rename(topics.deadLetters(), prefix), rename(topics.tradeLegs(), prefix), rename(topics.legResults(), prefix),
+                topics.tradesByIdValues());
     }
 
     private static <K, V> Topic<K, V> rename(Topic<K, V> topic, String prefix) {

@@ -19,7 +19,10 @@ public final class DeadLetterHeaders {
     public static final String PARTITION = "__streams.errors.partition";
     /** Kafka Streams' header: the record's source offset. */
     public static final String OFFSET = "__streams.errors.offset";
-    /** The settlement reason code of a refused record, e.g. {@code WRONG_PARTITION}, {@code NULL_VALUE}. */
+    /**
+     * The settlement reason code of a refused record, e.g. {@code WRONG_PARTITION}, {@code NULL_VALUE},
+     * {@code UNAUTHENTICATED_INTERNAL_RECORD} (an internal record whose authentication tag does not verify).
+     */
     public static final String REASON = "settlement.dlq.reason";
     /** For WRONG_PARTITION: the partition the record's key belongs on. */
     public static final String EXPECTED_PARTITION = "settlement.dlq.expected-partition";

@@ -212,7 +212,8 @@ class RegistryOutageTest {
     private static Topics withSuffix(Topics topics, String suffix) {
         return new Topics(renamed(topics.balanceOperations(), suffix), renamed(topics.transferRequests(), suffix), renamed(topics.trades(), suffix),
                 renamed(topics.results(), suffix), renamed(topics.journal(), suffix), renamed(topics.balanceEvents(), suffix),
-                renamed(topics.deadLetters(), suffix), renamed(topics.tradeLegs(), suffix), renamed(topics.legResults(), suffix));
+                renamed(topics.deadLetters(), suffix), renamed(topics.tradeLegs(), suffix), renamed(topics.legResults(), suffix),
+                topics.tradesByIdValues());
     }
 
     private static <K, V> Topic<K, V> renamed(Topic<K, V> topic, String suffix) {

@@ -114,6 +114,10 @@ public final class BalanceProcessor implements Processor<Long, BalanceInput, Obj
         BalanceInput input = record.value();
         if (input == null) {
             forwardDeadLetter(deadLetters.withoutValue(record, metadata()));
+        } else if (input instanceof BalanceInput.Leg leg && !Long.valueOf(leg.leg().getUserId()).equals(record.key())) {
+            // A leg's authentication tag covers the user it names, not the record key: a signed leg
+            // copied under another key gets no answer, which the coordinator could take for the real one's.
+            forwardDeadLetter(deadLetters.legKeyMismatch(record, metadata(), leg.leg().getUserId()));
         } else {
             settle(record, input);
         }

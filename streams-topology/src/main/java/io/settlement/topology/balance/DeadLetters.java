@@ -19,6 +19,8 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
 final class DeadLetters {
     /** The dead-letter reason of a CREDIT or REFUND that ends no accepted DEBIT. */
     static final String UNBACKED_LEG = "UNBACKED_LEG";
+    /** The dead-letter reason of a trade leg whose record key is not its user. */
+    static final String LEG_KEY_MISMATCH = "LEG_KEY_MISMATCH";
 
     private final Topics topics;
     private final PartitionGuard guard;
@@ -49,6 +51,15 @@ final class DeadLetters {
         put(headers, DeadLetterHeaders.REASON, UNBACKED_LEG);
         put(headers, DeadLetterHeaders.MESSAGE, detail);
         return new Record<>(keys.serialize(metadata.topic(), record.key()), record.value().valueBytes(topics, metadata.topic()), record.timestamp(), headers);
+    }
+
+    /** A trade leg whose record key is not the user it names: only the coordinator's own keying is trusted. */
+    Record<byte[], byte[]> legKeyMismatch(Record<Long, BalanceInput> record, RecordMetadata metadata, long userId) {
+        Headers headers = source(metadata);
+        put(headers, DeadLetterHeaders.REASON, LEG_KEY_MISMATCH);
+        put(headers, DeadLetterHeaders.MESSAGE, "record key " + record.key() + " is not the leg's user_id " + userId);
+        byte[] key = record.key() == null ? null : keys.serialize(metadata.topic(), record.key());
+        return new Record<>(key, record.value().valueBytes(topics, metadata.topic()), record.timestamp(), headers);
     }
 
     Record<byte[], byte[]> withoutValue(Record<Long, BalanceInput> record, RecordMetadata metadata) {

@@ -61,6 +61,19 @@ final class TradeLegCommands {
     }
 
     private Outcome debit(TradeLeg leg, Asset asset, Step step, LedgerEvents events) {
+        // Defence in depth behind the authentication tag: a DEBIT's claims must agree with each
+        // other, since its CREDIT and REFUND are later checked against them (DebitBacking).
+        if (!leg.getAsset().equals(leg.getPaidAsset()) || leg.getAmount() != leg.getPaidAmount()) {
+            return Outcome.rejected(Reason.INVALID_COMMAND, "a DEBIT moves what its side pays: " + leg.getAmount() + " " + leg.getAsset()
+                    + " is not the paid " + leg.getPaidAmount() + " " + leg.getPaidAsset());
+        }
+        if (leg.getPaidAsset().equals(leg.getReceivedAsset())) {
+            return Outcome.rejected(Reason.SAME_ASSET, "a DEBIT's side pays and receives the same asset " + leg.getPaidAsset());
+        }
+        if (leg.getFee() < 0 || leg.getReceivedNet() < 0 || leg.getReceivedNet() > Long.MAX_VALUE - leg.getFee()) {
+            return Outcome.rejected(Reason.INVALID_AMOUNT, "a DEBIT's fee " + leg.getFee() + " and received_net " + leg.getReceivedNet()
+                    + " must not be negative, and their sum (what the side receives) must fit a long");
+        }
         String orderId = leg.getOrderId();
         if (orderId == null) {
             Postings postings = new Postings(asset).userToSystem(leg.getUserId(), SPOT, AVAILABLE, CLEARING, leg.getAmount());

@@ -72,6 +72,13 @@ final class TradeCoordinator implements Processor<String, CoordinatorInput, Stri
             apply(record, tradeId, recorded, settlement.onTrade(recorded, retiredTrade, arrived.trade(), now), null);
         } else if (record.value() instanceof CoordinatorInput.LegAnswered answered) {
             LegResult answer = answered.answer();
+            if (!answer.getTradeId().equals(record.key())) {
+                // The tag covers the trade id the answer names, not the record key: an answer copied
+                // under another key is not one the balance task sent, so it changes nothing.
+                apply(record, answer.getTradeId(), null, TradeSettlement.Transition.anomaly(new TradeSettlement.Anomaly("LEG_RESULT_KEY_MISMATCH",
+                        "leg result keyed " + record.key() + " names trade " + answer.getTradeId())), answer);
+                return;
+            }
             TradeState recorded = trades.get(answer.getTradeId());
             apply(record, answer.getTradeId(), recorded, settlement.onLegResult(recorded, answer, now), answer);
         } else {

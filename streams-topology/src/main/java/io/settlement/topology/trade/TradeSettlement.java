@@ -52,7 +52,7 @@ final class TradeSettlement {
      * @param legs the legs to send, in order
      * @param results the results to emit on settlement.results, in order
      * @param anomaly set when the input is not part of any valid protocol run (an answer for an
-     *     unknown trade or a leg never sent, a credit or refund refused): it goes to the dead-letter
+     *     unknown trade, for a leg never sent or already answered, a credit or refund refused): it goes to the dead-letter
      *     topic so an operator sees it
      */
     record Transition(TradeState state, List<TradeLeg> legs, List<SettlementResult> results, Anomaly anomaly) {
@@ -148,7 +148,10 @@ final class TradeSettlement {
         LegProgress progress = progress(recorded, answer.getSide(), answer.getPhase());
         LegProgress answered = answer.getStatus() == ResultStatus.ACCEPTED ? LegProgress.ACCEPTED : LegProgress.REJECTED;
         if (progress == answered) {
-            return Transition.nothing(); // the same answer again: already applied
+            // The coordinator sends each leg once and the balance task answers it once: a second
+            // answer was not asked for, so it changes nothing and an operator sees it.
+            return Transition.anomaly(new Anomaly("ALREADY_ANSWERED", answer.getSide() + " " + answer.getPhase()
+                    + " of trade " + trade.getTradeId() + " was already answered " + answered));
         }
         if (progress != LegProgress.SENT) {
             return Transition.anomaly(new Anomaly("UNEXPECTED_LEG_RESULT", answer.getSide() + " " + answer.getPhase()

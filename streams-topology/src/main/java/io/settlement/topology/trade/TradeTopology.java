@@ -66,7 +66,7 @@ public final class TradeTopology {
                 .selectKey((key, trade) -> trade.getTradeId(), Named.as("trade-id-as-key"))
                 .repartition(Repartitioned.<String, Trade>as(TRADES_BY_ID)
                         .withKeySerde(Serdes.String())
-                        .withValueSerde(topics.trades().valueSerde())
+                        .withValueSerde(topics.tradesByIdValues())
                         .withNumberOfPartitions(coordinatorPartitions(config)))
                 .mapValues(trade -> (CoordinatorInput) new CoordinatorInput.TradeArrived(trade), Named.as("trade-arrived"));
         KStream<String, CoordinatorInput> legAnswers = builder.stream(topics.legResults().name(),

@@ -104,8 +104,17 @@ class TradeLegTest extends DriverTest {
     }
 
     @Test
-    void rejectsLegWhoseKeyIsNotItsUser() {
-        assertThat(driver.send(9L, commands.leg("tr-1", 7, BUYER, CREDIT, "BTC", 5, 0, null)).getReason()).isEqualTo(Reason.INVALID_USER);
+    void givenALegKeyedByAnotherUser_whenItArrives_thenItIsDeadLetteredLegKeyMismatchWithoutAnAnswer() {
+        // The authentication tag covers the user a leg names, not its record key: an answer to a
+        // signed leg copied under another key could be taken by the coordinator for the real one's.
+        int letters = driver.deadLetters().size();
+
+        LegResult answer = driver.send(9L, commands.leg("tr-1", 7, BUYER, DEBIT, "USDT", 5, 0, null));
+
+        assertThat(answer).isNull();
+        assertThat(driver.deadLetters()).hasSize(letters + 1);
+        assertThat(SettlementDriver.header(driver.deadLetters().get(letters), DeadLetterHeaders.REASON)).isEqualTo("LEG_KEY_MISMATCH");
+        assertThat(driver.system(CLEARING, "USDT")).isZero();
     }
 
     @Test

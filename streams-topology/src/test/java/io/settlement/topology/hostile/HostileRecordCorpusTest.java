@@ -13,6 +13,8 @@ import io.settlement.avro.TradeParty;
 import io.settlement.avro.TradeSide;
 import io.settlement.avro.TransferRequest;
 import io.settlement.avro.Wallet;
+import io.settlement.contract.SingleObjectSerde;
+import io.settlement.contract.UnauthenticatedRecordException;
 import io.settlement.contract.UserPartitioner;
 import io.settlement.topology.DeadLetterHeaders;
 import io.settlement.topology.balance.BalanceKey;
@@ -60,6 +62,10 @@ class HostileRecordCorpusTest extends DriverTest {
         }
     }
 
+    /** A leg as anyone with write access can write it: the right encoding, no authentication tag. */
+    private static final String UNSIGNED_LEG = "forged trade leg without a tag";
+    private static final SingleObjectSerde<TradeLeg> UNSIGNED = new SingleObjectSerde<>(TradeLeg.class);
+
     /** What the topology answered. */
     record Answer(String what, String reason) {}
 
@@ -88,6 +94,9 @@ class HostileRecordCorpusTest extends DriverTest {
             Answer answer = send(hostile);
             counts.merge(hostile.kind(), 1, Integer::sum);
             answers.merge(answer.what() + " " + answer.reason(), 1, Integer::sum);
+            if (hostile.kind().equals(UNSIGNED_LEG) && !answer.equals(new Answer("DEAD_LETTER", UnauthenticatedRecordException.REASON))) {
+                wrong.add(hostile.kind() + " on " + hostile.topic() + " not refused by authentication: " + answer);
+            }
             if (!answer.what().equals("DEAD_LETTER") && !answer.what().equals("REJECTED")) {
                 wrong.add(hostile.kind() + " on " + hostile.topic() + ": " + answer);
             }
@@ -277,9 +286,13 @@ class HostileRecordCorpusTest extends DriverTest {
     }
 
     /**
-     * Legs forged onto settlement.internal.trade-legs that the balance task refuses: broken ones,
-     * and well-formed CREDITs and REFUNDs that end no DEBIT it accepted (dead-lettered
-     * UNBACKED_LEG: a CREDIT or REFUND moves money only to end its side's accepted DEBIT).
+     * Legs forged onto settlement.internal.trade-legs. Written as anyone with write access can
+     * write them, without the authentication tag, every one is dead-lettered
+     * UNAUTHENTICATED_INTERNAL_RECORD before the balance task sees it. The same legs signed with the
+     * key (as a coordinator that went wrong would send them) are still refused by the balance task's
+     * own rules: broken ones rejected, and well-formed CREDITs and REFUNDs that end no DEBIT it
+     * accepted dead-lettered UNBACKED_LEG (a CREDIT or REFUND moves money only to end its side's
+     * accepted DEBIT).
      */
     private List<Hostile> forgedLegs() {
         List<Hostile> records = new ArrayList<>();
@@ -292,17 +305,25 @@ class HostileRecordCorpusTest extends DriverTest {
                 commands.leg("forged-6", 0, TradeSide.BUYER, LegPhase.CREDIT, "BTC", 1_000, 0, null),
                 commands.leg("", USER, TradeSide.BUYER, LegPhase.CREDIT, "BTC", 1_000, 0, null));
         for (TradeLeg leg : legs) {
-            records.add(Hostile.typed("forged trade leg", tradeLegs(), leg.getUserId(), leg));
+            records.add(Hostile.typed("signed invalid trade leg", tradeLegs(), leg.getUserId(), leg));
         }
         List<TradeLeg> unbacked = List.of(
                 commands.side("forged-9", USER, TradeSide.BUYER, "USDT", 1_000, "BTC", 1_000, 0, null).credit(),
                 commands.side("forged-10", USER, TradeSide.SELLER, "BTC", 1_000, "USDT", 1_000, 0, null).refund(),
                 commands.leg("forged-11", USER, TradeSide.BUYER, LegPhase.REFUND, "BTC", 1_000, 0, null));
         for (TradeLeg leg : unbacked) {
-            records.add(Hostile.typed("forged ending of no debit", tradeLegs(), leg.getUserId(), leg));
+            records.add(Hostile.typed("signed ending of no debit", tradeLegs(), leg.getUserId(), leg));
         }
-        records.add(Hostile.typed("forged trade leg", tradeLegs(), USER + 1,
+        records.add(Hostile.typed("signed invalid trade leg", tradeLegs(), USER + 1,
                 commands.leg("forged-8", USER, TradeSide.BUYER, LegPhase.CREDIT, "BTC", 1_000, 0, null)));
+        List<Hostile> unsigned = new ArrayList<>();
+        for (Hostile signed : records) {
+            TradeLeg leg = (TradeLeg) signed.typed();
+            unsigned.add(new Hostile(UNSIGNED_LEG, tradeLegs(), key((Long) signed.typedKey()), UNSIGNED.serialize(tradeLegs(), leg)));
+        }
+        unsigned.add(new Hostile(UNSIGNED_LEG, tradeLegs(), key(USER),
+                UNSIGNED.serialize(tradeLegs(), commands.side("forged-12", USER, TradeSide.SELLER, "BTC", 1, "USDT", 1_000_000_000L, 0, null).debit())));
+        records.addAll(unsigned);
         return records;
     }
 

@@ -15,6 +15,8 @@ import io.settlement.avro.Trade;
 import io.settlement.avro.TradeLeg;
 import io.settlement.avro.TransferRequest;
 import io.settlement.contract.AvroSerdes;
+import io.settlement.contract.InternalRecordKeys;
+import io.settlement.contract.Topic;
 import io.settlement.contract.Topics;
 import io.settlement.topology.Asset;
 import io.settlement.topology.SettlementConfig;
@@ -83,6 +85,8 @@ public final class SettlementDriver implements AutoCloseable {
     private final List<BalanceEvent> events = new ArrayList<>();
     private final List<LegResult> legResults = new ArrayList<>();
     private final List<TradeLeg> coordinatorLegs = new ArrayList<>();
+    /** Every leg sent by hand that got an answer, with it, in order: the CLEARING invariant's input. */
+    private final List<AnsweredLeg> answeredLegs = new ArrayList<>();
     private final List<TestRecord<byte[], byte[]>> deadLetters = new ArrayList<>();
     private Instant now = START;
     private int commandsSent;
@@ -90,9 +94,9 @@ public final class SettlementDriver implements AutoCloseable {
     private int fundings;
     private int tradesSent;
 
-    private SettlementDriver(SettlementConfig config) {
+    private SettlementDriver(SettlementConfig config, InternalRecordKeys keys) {
         this.config = config;
-        this.topics = Topics.create(AvroSerdes.SINGLE_OBJECT);
+        this.topics = Topics.create(AvroSerdes.SINGLE_OBJECT, keys);
         StreamsBuilder builder = new StreamsBuilder();
         SettlementTopology.build(builder, topics, config);
         this.driver = new TopologyTestDriver(builder.build(), properties(), START);
@@ -124,7 +128,12 @@ public final class SettlementDriver implements AutoCloseable {
     }
 
     public static SettlementDriver start(SettlementConfig config) {
-        return new SettlementDriver(config);
+        return new SettlementDriver(config, InternalRecordKeys.ephemeral());
+    }
+
+    /** A driver whose topology authenticates internal records with {@code keys} (the first signs what it writes). */
+    public static SettlementDriver start(SettlementConfig config, InternalRecordKeys keys) {
+        return new SettlementDriver(config, keys);
     }
 
     private static Properties properties() {
@@ -197,12 +206,29 @@ public final class SettlementDriver implements AutoCloseable {
     }
 
     public LegResult send(Long key, TradeLeg leg) {
+        return send(key, leg, legsIn);
+    }
+
+    /**
+     * Sends a trade leg signed with {@code keys} instead of the topology's own (a leg from before a
+     * key rotation, or from someone holding another key) and returns the answer, null if none.
+     */
+    public LegResult sendSignedWith(InternalRecordKeys keys, TradeLeg leg) {
+        Topic<Long, TradeLeg> legs = Topics.create(AvroSerdes.SINGLE_OBJECT, keys).tradeLegs();
+        return send(leg.getUserId(), leg, driver.createInputTopic(legs.name(), legs.keySerde().serializer(), legs.valueSerde().serializer()));
+    }
+
+    private LegResult send(Long key, TradeLeg leg, TestInputTopic<Long, TradeLeg> input) {
         legsSent++;
         int answered = legResults.size();
-        legsIn.pipeInput(key, leg, now);
+        input.pipeInput(key, leg, now);
         drain();
         // null when the leg got no answer: a CREDIT or REFUND that ends no accepted DEBIT is only dead-lettered
-        return legResults.size() == answered ? null : legResults.get(legResults.size() - 1);
+        LegResult answer = legResults.size() == answered ? null : legResults.get(legResults.size() - 1);
+        if (answer != null) {
+            answeredLegs.add(new AnsweredLeg(leg, answer));
+        }
+        return answer;
     }
 
     /** Sends a trade (for the trade coordinator's tests); each trade is expected to get one TRADE result. */
@@ -230,6 +256,9 @@ public final class SettlementDriver implements AutoCloseable {
 
     /** Sends raw bytes to any input topic, e.g. a record no serde can read. Expects no result. */
     public void sendRaw(String topic, byte[] key, byte[] value) {
+        if (topic.equals(topics.tradeLegs().name())) {
+            legsSent++;
+        }
         driver.createInputTopic(topic, new ByteArraySerializer(), new ByteArraySerializer()).pipeInput(key, value, now);
         drain();
     }
@@ -353,17 +382,19 @@ public final class SettlementDriver implements AutoCloseable {
             sumPerAsset.merge(key.assetId(), balance.available() + balance.frozen() + balance.pending(), Long::sum);
         }
         sumPerAsset.forEach((assetId, sum) -> assertThat(sum).as("sum over all accounts of asset %d", assetId).isZero());
-        assertTradesEndedAndClearingDrained();
+        assertClearingHoldsWhatAcceptedLegsPutThere();
         assertNoClosedOrderHoldsFunds();
 
         long tradeResults = results.stream().filter(r -> r.getKind() == CommandKind.TRADE).count();
         assertThat(results.size() - tradeResults).as("one result per command sent").isEqualTo(commandsSent);
         assertThat(tradeResults).as("one result per trade sent: every trade ended").isEqualTo(tradesSent);
         assertThat(journal.stream().map(JournalEntry::getEntryId).distinct().count()).as("no journal entry applied twice").isEqualTo(journal.size());
-        long unbacked = deadLetters.stream().filter(letter -> "UNBACKED_LEG".equals(header(letter, DeadLetterHeaders.REASON))).count();
-        assertThat(legResults).as("one answer per trade leg sent, by a test or by the trade coordinator, "
-                        + "but for the CREDITs and REFUNDs that end no accepted DEBIT (dead-lettered)")
-                .hasSize(legsSent + coordinatorLegs.size() - (int) unbacked);
+        // Every dead-lettered leg is unanswered but one on the wrong partition, which is also rejected.
+        long unanswered = deadLetters.stream().filter(letter -> topics.tradeLegs().name().equals(header(letter, DeadLetterHeaders.TOPIC))
+                && !"WRONG_PARTITION".equals(header(letter, DeadLetterHeaders.REASON))).count();
+        assertThat(legResults).as("one answer per trade leg sent (typed or raw), by a test or by the trade coordinator, "
+                        + "but for the legs only dead-lettered (unreadable, unauthenticated, keyed wrong, ending no accepted DEBIT)")
+                .hasSize(legsSent + coordinatorLegs.size() - (int) unanswered);
         // Per key, the first result that claims the id stands: a retry repeats it exactly; only an
         // EXPIRED replay (after the id was forgotten) or an unattributed/conflicting answer may differ.
         Map<String, SettlementResult> firstResults = new HashMap<>();
@@ -382,21 +413,44 @@ public final class SettlementDriver implements AutoCloseable {
         }
     }
 
-    /** When no trade is pending, nothing is left in CLEARING, for any asset. */
-    private void assertTradesEndedAndClearingDrained() {
-        KeyValueStore<String, io.settlement.avro.TradeState> trades = driver.getKeyValueStore(StoreNames.TRADES);
-        boolean pending = false;
-        try (KeyValueIterator<String, io.settlement.avro.TradeState> all = trades.all()) {
-            while (all.hasNext()) {
-                pending |= all.next().value.getStatus() == io.settlement.avro.TradeStatus.PENDING;
-            }
+    /**
+     * Per asset, CLEARING holds exactly what the accepted legs put there: the accepted DEBITs'
+     * amounts minus the accepted CREDITs' and REFUNDs' (a CREDIT takes its whole amount out: the
+     * net to the user, the fee to FEES). Computed from the legs sent, by hand and by the
+     * coordinator, and their answers, not from the balances, and always checked: so CLEARING is
+     * empty whenever nothing is in flight, and a leg that moved money without an accepted answer
+     * (a forgery the topology let through) shows. Each (trade, side, phase) counts once: a retry
+     * is answered with its first answer and moves nothing.
+     */
+    private void assertClearingHoldsWhatAcceptedLegsPutThere() {
+        List<AnsweredLeg> all = new ArrayList<>(answeredLegs);
+        for (TradeLeg leg : coordinatorLegs) {
+            legResults.stream()
+                    .filter(answer -> answer.getTradeId().equals(leg.getTradeId()) && answer.getSide() == leg.getSide()
+                            && answer.getPhase() == leg.getPhase() && answer.getUserId() == leg.getUserId())
+                    .findFirst()
+                    .ifPresent(answer -> all.add(new AnsweredLeg(leg, answer)));
         }
-        if (!pending && legsSent == 0) {
-            for (Asset asset : config.assets().all()) {
-                assertThat(system(AccountType.CLEARING, asset.code())).as("CLEARING of %s with no trade pending", asset.code()).isZero();
+        Map<String, Long> expected = new HashMap<>();
+        java.util.Set<String> counted = new java.util.HashSet<>();
+        for (AnsweredLeg answered : all) {
+            TradeLeg leg = answered.leg();
+            if (answered.answer().getStatus() != ResultStatus.ACCEPTED
+                    || !counted.add(leg.getTradeId() + '/' + leg.getSide() + '/' + leg.getPhase())) {
+                continue;
             }
+            long signed = leg.getPhase() == io.settlement.avro.LegPhase.DEBIT ? leg.getAmount() : -leg.getAmount();
+            expected.merge(leg.getAsset(), signed, Long::sum);
+        }
+        for (Asset asset : config.assets().all()) {
+            assertThat(system(AccountType.CLEARING, asset.code()))
+                    .as("CLEARING of %s: accepted DEBITs minus accepted CREDITs and REFUNDs", asset.code())
+                    .isEqualTo(expected.getOrDefault(asset.code(), 0L));
         }
     }
+
+    /** A trade leg and the balance task's answer to it. */
+    private record AnsweredLeg(TradeLeg leg, LegResult answer) {}
 
     /**
      * A closed order holds nothing; a released one holds something (else it would have closed),

@@ -175,7 +175,7 @@ class TradeCoordinatorTest {
     }
 
     @Test
-    void duplicatedAndLateAnswersNeverSendALegTwiceNorASecondResult() {
+    void givenASettlingTrade_whenEveryAnswerIsRepeated_thenEachRepeatIsDeadLetteredAlreadyAnsweredAndNoLegNorSecondResultIsSent() {
         // given a trade whose debits were accepted and credits sent
         coordinator.send(btcForUsdt("t-1", START));
         List<TradeLeg> debits = values(coordinator.sentLegs());
@@ -191,10 +191,29 @@ class TradeCoordinatorTest {
         coordinator.accept(debits.get(0));
         coordinator.accept(credits.get(1));
 
-        // then no leg was sent again and there is exactly one result
+        // then no leg was sent again, there is exactly one result, and each repeat (an answer to a
+        // leg already answered: the coordinator sends each leg once) is dead-lettered with its reason
         assertThat(coordinator.sentLegs()).isEmpty();
         assertThat(coordinator.results()).hasSize(1);
-        assertThat(coordinator.deadLetters()).isEmpty();
+        assertThat(coordinator.deadLetters()).extracting(r -> SettlementDriver.header(r, io.settlement.topology.DeadLetterHeaders.REASON))
+                .containsExactly("ALREADY_ANSWERED", "ALREADY_ANSWERED", "ALREADY_ANSWERED", "ALREADY_ANSWERED");
+        assertThat(coordinator.state("t-1").getStatus()).isEqualTo(TradeStatus.SETTLED);
+    }
+
+    @Test
+    void givenATradeWithDebitsInFlight_whenAnAnswerIsKeyedByAnotherTrade_thenItIsDeadLetteredKeyMismatchAndTheTradeIsUnchanged() {
+        coordinator.send(btcForUsdt("t-1", START));
+        List<TradeLeg> debits = values(coordinator.sentLegs());
+        TradeState before = coordinator.state("t-1");
+        LegResult answer = LegResult.newBuilder().setTradeId("t-1").setUserId(debits.get(0).getUserId()).setSide(debits.get(0).getSide())
+                .setPhase(LegPhase.DEBIT).setStatus(ResultStatus.REJECTED).setReason(Reason.INSUFFICIENT_AVAILABLE).build();
+
+        coordinator.pipeRawLegResult("t-2", answer);
+
+        assertThat(coordinator.deadLetters()).extracting(r -> SettlementDriver.header(r, io.settlement.topology.DeadLetterHeaders.REASON))
+                .containsExactly("LEG_RESULT_KEY_MISMATCH");
+        assertThat(coordinator.state("t-1")).isEqualTo(before);
+        assertThat(coordinator.sentLegs()).isEmpty();
     }
 
     static Stream<Arguments> invalidTrades() {
