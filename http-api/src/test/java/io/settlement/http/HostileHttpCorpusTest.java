@@ -144,6 +144,26 @@ class HostileHttpCorpusTest {
     }
 
     @Test
+    void aRefusedTokensAnswerSaysWhyItWasRefused() throws Exception {
+        // given a token signed with another key, and one that expired two hours ago
+        TokenMinter otherKey = new TokenMinter("another-secret-of-at-least-thirty-two-bytes".getBytes(StandardCharsets.UTF_8),
+                TestTokens.ISSUER, TestTokens.AUDIENCE);
+        String wrongKey = otherKey.user(USER, Duration.ofHours(1));
+        String expired = TestTokens.MINTER.mint(Long.toString(USER), null, Instant.now().minus(Duration.ofHours(2)), Duration.ofHours(1));
+        String expiredAt = SignedJWT.parse(expired).getJWTClaimsSet().getExpirationTime().toInstant().toString();
+
+        // when each is sent
+        Http.Reply signature = Http.as(wrongKey).get(base + "/api/v1/users/" + USER + "/balances");
+        Http.Reply late = Http.as(expired).get(base + "/api/v1/users/" + USER + "/balances");
+
+        // then each is a 401 whose message gives the cause, and nothing of the server's internals
+        assertThat(signature.status()).isEqualTo(401);
+        assertThat(signature.json().get("message").asText()).contains("signature invalid").doesNotContain("Exception", "java.");
+        assertThat(late.status()).isEqualTo(401);
+        assertThat(late.json().get("message").asText()).contains("expired at " + expiredAt).doesNotContain("Exception", "java.");
+    }
+
+    @Test
     void aPrincipalOverItsPostRateIsA429WithRetryAfterAndOthersAreNotSlowed() {
         // given an API that allows each principal a burst of 3 POSTs, refilled at 1 per second
         HttpApiSettings settings = HttpApiSettings.of(ApiInstance.HOST, ApiInstance.HOST, ApiInstance.freePort());
