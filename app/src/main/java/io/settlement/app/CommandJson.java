@@ -1,5 +1,6 @@
 package io.settlement.app;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -45,7 +46,8 @@ public final class CommandJson {
     /** The field naming the command. */
     public static final String TYPE_FIELD = "type";
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** A field given twice is an error, not its last value: a command is read as written or not at all. */
+    private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     private static final SpecificData AVRO = SpecificData.get();
 
     private final Topics topics;

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.settlement.app.ops.CommittedResults;
 import io.settlement.app.ops.DeadLetterMeter;
 import io.settlement.app.ops.ObservedProcessors;
 import io.settlement.app.ops.ResultCounter;
@@ -69,10 +70,11 @@ public final class SettlementApp implements AutoCloseable {
     private final CommandPublisher publisher;
     private final HttpApi api;
     private final Sinks sinks;
+    private final CommittedResults committedResults;
     private boolean closed;
 
     private SettlementApp(AppSettings settings, Topics topics, int userPartitions, KafkaStreams streams,
-            StreamsStateTracker health, CommandPublisher publisher, HttpApi api, Sinks sinks) {
+            StreamsStateTracker health, CommandPublisher publisher, HttpApi api, Sinks sinks, CommittedResults committedResults) {
         this.settings = settings;
         this.topics = topics;
         this.userPartitions = userPartitions;
@@ -81,6 +83,7 @@ public final class SettlementApp implements AutoCloseable {
         this.publisher = publisher;
         this.api = api;
         this.sinks = sinks;
+        this.committedResults = committedResults;
     }
 
     /**
@@ -116,7 +119,8 @@ public final class SettlementApp implements AutoCloseable {
         observe(properties, registry);
         // The processor wrapper is a topology setting: the builder must see it.
         StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(properties)));
-        SettlementTopology.build(builder, topics, config, new ResultCounter(registry));
+        // Results are counted from the topic once committed (CommittedResults), not as they are forwarded.
+        SettlementTopology.build(builder, topics, config);
         Topology topology = builder.build(properties);
 
         StreamsStateTracker health = new StreamsStateTracker();
@@ -128,12 +132,15 @@ public final class SettlementApp implements AutoCloseable {
                 httpSettings.applicationServerConfig(), settings.applicationId(), userPartitions,
                 settings.stateDir().toAbsolutePath());
         streams.start();
+        CommittedResults committedResults = CommittedResults.start(settings.kafkaClientProperties(), settings.applicationId(),
+                topics.results(), new ResultCounter(registry));
 
         HealthChecks checks = new HealthChecks().register(STREAMS_COMPONENT, () -> streamsHealth(health));
         Sinks sinks;
         try {
             sinks = Sinks.start(settings, topics, registry, checks);
         } catch (RuntimeException e) {
+            committedResults.close();
             streams.close(CLOSE_TIMEOUT);
             throw e;
         }
@@ -147,12 +154,13 @@ public final class SettlementApp implements AutoCloseable {
                     sinks.history());
         } catch (RuntimeException e) {
             sinks.close();
+            committedResults.close();
             streams.close(CLOSE_TIMEOUT);
             publisher.close();
             throw new IllegalArgumentException("cannot start the HTTP API on " + settings.httpHost() + ":"
                     + settings.httpPort() + ": " + e.getMessage(), e);
         }
-        return new SettlementApp(settings, topics, userPartitions, streams, health, publisher, api, sinks);
+        return new SettlementApp(settings, topics, userPartitions, streams, health, publisher, api, sinks, committedResults);
     }
 
     /**
@@ -192,7 +200,7 @@ public final class SettlementApp implements AutoCloseable {
 
     /**
      * What operators see of the topology (docs/operations.md): the record's ids in the logging
-     * context and results counted ({@link ObservedProcessors}), dead letters counted
+     * context ({@link ObservedProcessors}), dead letters counted
      * ({@link DeadLetterMeter}), both reporting to {@code registry}.
      */
     static void observe(Properties properties, MeterRegistry registry) {
@@ -264,7 +272,7 @@ public final class SettlementApp implements AutoCloseable {
     }
 
     /**
-     * Stops the HTTP API, the sinks, Kafka Streams and the command publisher. Local state stays on disk (no
+     * Stops the HTTP API, the sinks, the results metric's consumer, Kafka Streams and the command publisher. Local state stays on disk (no
      * cleanup), so the next start on the same state dir resumes from it rather than from the changelogs.
      */
     @Override
@@ -276,6 +284,7 @@ public final class SettlementApp implements AutoCloseable {
         log.info("Stopping settlement instance");
         api.close();
         sinks.close();
+        committedResults.close();
         if (!streams.close(CLOSE_TIMEOUT)) {
             log.warn("Kafka Streams did not stop within {}", CLOSE_TIMEOUT);
         }

@@ -120,6 +120,24 @@ class CommandJsonTest {
                 + "\"created_at\":\"yesterday\"}", "ISO-8601");
     }
 
+    @Test
+    void aFieldGivenTwiceOrANumberBeyondAnIntExponentIsRejectedNamingIt() {
+        // given a deposit whose amount or user is given twice, once in the envelope and once nested in a trade
+        String twice = "{\"type\":\"Deposit\",\"command_id\":\"d\",\"user_id\":1,\"asset\":\"BTC\",\"amount\":1,\"amount\":1000}";
+        String nestedTwice = "{\"type\":\"Trade\",\"trade_id\":\"t\",\"symbol\":\"s\",\"base_asset\":\"BTC\",\"quote_asset\":\"USDT\","
+                + "\"base_qty\":1,\"quote_qty\":1,\"buyer\":{\"user_id\":1,\"user_id\":3},\"seller\":{\"user_id\":2}}";
+        // when each is parsed, then it is rejected naming the field, not read as its last value
+        assertInvalid(twice, "Duplicate field 'amount'");
+        assertInvalid(nestedTwice, "Duplicate field 'user_id'");
+        // and numbers no BigDecimal holds are an error about the field, in an amount or an unknown field alike
+        for (String number : new String[] {"1e2147483648", "1e-2147483649"}) {
+            assertInvalid("{\"type\":\"Deposit\",\"command_id\":\"d\",\"user_id\":1,\"asset\":\"BTC\",\"amount\":" + number + "}",
+                    "\"amount\" must be an integer");
+            assertInvalid("{\"type\":\"Deposit\",\"command_id\":\"d\",\"user_id\":1,\"asset\":\"BTC\",\"amount\":1,\"memo\":" + number + "}",
+                    "unknown field [\"memo\"]");
+        }
+    }
+
     private void assertInvalid(String line, String message) {
         assertThatThrownBy(() -> json.parse(line))
                 .isInstanceOf(CommandJson.InvalidCommandException.class)

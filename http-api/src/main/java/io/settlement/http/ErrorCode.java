@@ -5,7 +5,7 @@ package io.settlement.http;
  * never on the message. Adding a code is compatible; renaming one is not.
  */
 public enum ErrorCode {
-    /** The body is not JSON, or not a JSON object. */
+    /** The body is not JSON, or not a JSON object, gives a field twice, or has a number whose exponent no decimal holds. */
     INVALID_JSON(400),
     /** The HTTP request itself is malformed (an encoded NUL or ambiguous segment in the URI, a bad request line): refused before routing. */
     MALFORMED_REQUEST(400),

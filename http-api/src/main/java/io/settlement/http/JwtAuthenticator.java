@@ -2,18 +2,18 @@ package io.settlement.http;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.jwk.ECKey;
-import com.nimbusds.jose.jwk.JWK;
-import com.nimbusds.jose.jwk.JWKSet;
-import com.nimbusds.jose.jwk.RSAKey;
-import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
+import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.source.ImmutableSecret;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
 import com.nimbusds.jose.proc.BadJOSEException;
+import com.nimbusds.jose.proc.BadJWSException;
+import com.nimbusds.jose.proc.JWSKeySelector;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.JWTParser;
+import com.nimbusds.jwt.proc.BadJWTException;
 import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import java.security.PublicKey;
@@ -28,13 +28,16 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Verifies a request's {@code Authorization: Bearer <JWT>} with Nimbus JOSE+JWT: the signature
  * against the configured key source (an algorithm outside the key's family, {@code none}
  * included, is refused), then {@code iss}, {@code aud}, {@code exp} (required) and {@code nbf}
  * with the configured clock skew; then the role from {@code scope} and, for a user token, a
- * {@code sub} that is a user id. Every failure is a 401 {@code UNAUTHENTICATED}.
+ * {@code sub} that is a user id. Every failure is a 401 {@code UNAUTHENTICATED} whose message
+ * says why (signature invalid, expired at a time, another issuer), never how this process failed.
  *
  * <p>A token that verified is remembered for at most {@link #REMEMBERED_FOR} (and never past its
  * {@code exp} plus the clock skew): the same characters verify the same way against the same
@@ -52,6 +55,9 @@ public final class JwtAuthenticator {
     /** A token longer than this is refused before it is parsed. */
     public static final int TOKEN_CHARS_MAX = 8 * 1024;
     private static final String BEARER = "Bearer ";
+    /** The longest reason a 401 gives, from a verifier's message that may quote the token's own claims. */
+    static final int REASON_CHARS_MAX = 200;
+    private static final Logger log = LoggerFactory.getLogger(JwtAuthenticator.class);
 
     /** How long a verified token is answered from memory at most. */
     static final Duration REMEMBERED_FOR = Duration.ofSeconds(60);
@@ -75,7 +81,7 @@ public final class JwtAuthenticator {
         this.clockMs = clockMs;
         this.skewMs = settings.clockSkew().toMillis();
         processor = new DefaultJWTProcessor<>();
-        processor.setJWSKeySelector(new JWSVerificationKeySelector<>(algorithms(settings), keySource(settings)));
+        processor.setJWSKeySelector(keySelector(settings));
         DefaultJWTClaimsVerifier<SecurityContext> claims = new DefaultJWTClaimsVerifier<>(
                 new HashSet<>(List.of(settings.audience())), new JWTClaimsSet.Builder().issuer(settings.issuer()).build(),
                 new HashSet<>(List.of("sub", "exp")), new HashSet<>()) {
@@ -110,7 +116,7 @@ public final class JwtAuthenticator {
             claims = processor.process(token, null);
         } catch (ParseException | BadJOSEException | JOSEException | RuntimeException e) {
             remembered.remove(token);
-            throw unauthenticated("the bearer token was refused: " + RequestBody.abbreviate(String.valueOf(e.getMessage())));
+            throw unauthenticated("the bearer token was refused: " + reasonOf(e, token));
         }
         Caller caller = callerOf(claims);
         remember(token, caller, Math.min(now + REMEMBERED_FOR.toMillis(), claims.getExpirationTime().getTime() + skewMs), now);
@@ -158,6 +164,64 @@ public final class JwtAuthenticator {
         throw unauthenticated("a user token's sub must be a user id (an integer > 0), was \"" + RequestBody.abbreviate(subject) + '"');
     }
 
+    /**
+     * Why a token was refused, in words a client can act on: the verifier's own message where it
+     * is about the token (an issuer, an audience, a missing claim), the time for an expired or
+     * not-yet-valid one, and nothing of this process's internals (a {@link JOSEException} or an
+     * unexpected exception is only logged, at debug, as callers can send anything).
+     */
+    private String reasonOf(Exception e, String token) {
+        if (e instanceof ParseException) {
+            return "not a JWT (" + bounded(e.getMessage()) + ")";
+        }
+        if (e instanceof BadJWSException) {
+            return "signature invalid";
+        }
+        if (e instanceof BadJWTException) {
+            // Claims are checked only once the signature verified, so the token's own times are trustworthy here.
+            String message = String.valueOf(e.getMessage());
+            if (message.startsWith("Expired JWT")) {
+                return "expired at " + claimTime(token, JWTClaimsSet::getExpirationTime) + " (clock skew " + skewMs / 1000 + " s)";
+            }
+            if (message.startsWith("JWT before use time")) {
+                return "not valid before " + claimTime(token, JWTClaimsSet::getNotBeforeTime) + " (clock skew " + skewMs / 1000 + " s)";
+            }
+            return bounded(message);
+        }
+        if (e instanceof BadJOSEException) {
+            String message = String.valueOf(e.getMessage());
+            if (message.contains("no matching key")) {
+                return "signed with an algorithm (" + algorithmOf(token) + ") or a key this API does not accept";
+            }
+            return bounded(message);
+        }
+        log.debug("a bearer token could not be verified", e);
+        return "the token could not be verified";
+    }
+
+    /** A verifier's message, cut only where it would be unreasonably long for an answer. */
+    private static String bounded(String message) {
+        String text = String.valueOf(message);
+        return text.length() <= REASON_CHARS_MAX ? text : text.substring(0, REASON_CHARS_MAX) + "...";
+    }
+
+    private static String claimTime(String token, java.util.function.Function<JWTClaimsSet, Date> claim) {
+        try {
+            Date time = claim.apply(JWTParser.parse(token).getJWTClaimsSet());
+            return time == null ? "(no time)" : time.toInstant().toString();
+        } catch (ParseException e) {
+            return "(unreadable time)";
+        }
+    }
+
+    private static String algorithmOf(String token) {
+        try {
+            return String.valueOf(JWTParser.parse(token).getHeader().getAlgorithm());
+        } catch (ParseException e) {
+            return "unreadable";
+        }
+    }
+
     private static ApiError unauthenticated(String message) {
         return new ApiError(ErrorCode.UNAUTHENTICATED, message);
     }
@@ -166,31 +230,48 @@ public final class JwtAuthenticator {
         if (settings.hmacSecret().isPresent()) {
             return Set.of(JWSAlgorithm.HS256);
         }
-        if (settings.publicKey().isPresent()) {
-            return settings.publicKey().get() instanceof ECPublicKey ? JWSAlgorithm.Family.EC : JWSAlgorithm.Family.RSA;
-        }
         Set<JWSAlgorithm> asymmetric = new HashSet<>(JWSAlgorithm.Family.RSA);
         asymmetric.addAll(JWSAlgorithm.Family.EC);
         return asymmetric;
+    }
+
+    /**
+     * A JWKS is searched by the token's {@code kid} (and algorithm), as its keys are told apart by
+     * it. A single configured public key has no kid of its own, while identity providers put one in
+     * every token's header; matching the two would refuse every such token, so that key is offered
+     * for every token of an algorithm it can verify, whatever its kid, and its signature decides.
+     */
+    private static JWSKeySelector<SecurityContext> keySelector(AuthSettings settings) {
+        if (settings.publicKey().isPresent()) {
+            PublicKey key = settings.publicKey().get();
+            Set<JWSAlgorithm> accepted = algorithmsOf(key);
+            return (header, context) -> accepted.contains(header.getAlgorithm()) ? List.of(key) : List.of();
+        }
+        return new JWSVerificationKeySelector<>(algorithms(settings), keySource(settings));
+    }
+
+    /** The RSA family for an RSA key; for an EC key, the one ES algorithm of its curve (ES256 for P-256). */
+    private static Set<JWSAlgorithm> algorithmsOf(PublicKey key) {
+        if (key instanceof ECPublicKey ec) {
+            Curve curve = Curve.forECParameterSpec(ec.getParams());
+            Set<JWSAlgorithm> accepted = new HashSet<>();
+            for (JWSAlgorithm algorithm : JWSAlgorithm.Family.EC) {
+                if (curve != null && Curve.forJWSAlgorithm(algorithm).contains(curve)) {
+                    accepted.add(algorithm);
+                }
+            }
+            return accepted;
+        }
+        if (key instanceof RSAPublicKey) {
+            return JWSAlgorithm.Family.RSA;
+        }
+        throw new IllegalArgumentException("the token public key must be RSA or EC, was " + key.getAlgorithm());
     }
 
     private static JWKSource<SecurityContext> keySource(AuthSettings settings) {
         if (settings.hmacSecret().isPresent()) {
             return new ImmutableSecret<>(settings.hmacSecret().get());
         }
-        if (settings.publicKey().isPresent()) {
-            return new ImmutableJWKSet<>(new JWKSet(List.of(jwkOf(settings.publicKey().get()))));
-        }
         return JWKSourceBuilder.<SecurityContext>create(settings.jwksUrl().orElseThrow()).build();
-    }
-
-    private static JWK jwkOf(PublicKey key) {
-        if (key instanceof RSAPublicKey rsa) {
-            return new RSAKey.Builder(rsa).build();
-        }
-        if (key instanceof ECPublicKey ec) {
-            return new ECKey.Builder(com.nimbusds.jose.jwk.Curve.forECParameterSpec(ec.getParams()), ec).build();
-        }
-        throw new IllegalArgumentException("the token public key must be RSA or EC, was " + key.getAlgorithm());
     }
 }

@@ -31,6 +31,12 @@ final class RequestBody {
             root = text == null || text.isBlank() ? null : json.readTree(text);
         } catch (JsonProcessingException e) {
             throw new ApiError(ErrorCode.INVALID_JSON, "body is not valid JSON: " + e.getOriginalMessage());
+        } catch (NumberFormatException e) {
+            // Jackson reads every float of the tree as a BigDecimal, whose scale is an int: a number
+            // such as 1e2147483648, in any field, fails there with a NumberFormatException rather
+            // than a JsonProcessingException. Its message names Java types, so it is not passed on.
+            throw new ApiError(ErrorCode.INVALID_JSON,
+                    "body has a number whose exponent is out of range (beyond " + Integer.MAX_VALUE + " either way)");
         }
         if (root == null || !root.isObject()) {
             throw new ApiError(ErrorCode.INVALID_JSON, "body must be a JSON object");

@@ -92,6 +92,7 @@ class HostileHttpCorpusTest {
         corpus.addAll(malformedJson());
         corpus.addAll(wrongTypesMissingAndExtraFields());
         corpus.addAll(hostileAmounts());
+        corpus.addAll(unreadableNumbersAndRepeatedFields());
         corpus.addAll(hostileIds());
         corpus.addAll(hostileQueries());
         corpus.addAll(hugeBodies());
@@ -117,6 +118,49 @@ class HostileHttpCorpusTest {
         Http.Reply good = Http.as(TestTokens.user(USER)).post(base + "/api/v1/transfers", transfer(Map.of()));
         assertThat(good.status()).as(good.toString()).isEqualTo(202);
         assertThat(published).hasSize(1);
+    }
+
+    @Test
+    void aNumberBeyondAnIntExponentOrARepeatedFieldIsAnInvalidJsonThatNamesNoJavaType() {
+        // given a user token and a service token
+        Http user = Http.as(TestTokens.user(USER));
+        Http service = Http.as(TestTokens.service());
+        int publishedBefore = published.size();
+
+        // when an amount's exponent does not fit in an int, and an amount is given twice
+        Http.Reply exponent = user.post(base + "/api/v1/transfers", transfer(Map.of("amount", new Raw("1e2147483648"))));
+        Http.Reply repeated = service.post(base + "/wallet/deposit",
+                "{\"user_id\":42,\"currency\":\"BTC\",\"amount\":\"1\",\"amount\":\"2\",\"transaction_id\":\"tx-1\"}");
+
+        // then both are a 400 INVALID_JSON that says what is wrong, in words rather than a Java exception
+        assertThat(exponent.status()).as(exponent.toString()).isEqualTo(400);
+        assertThat(exponent.code()).isEqualTo("INVALID_JSON");
+        assertThat(exponent.json().get("message").asText()).contains("exponent").doesNotContain("java", "Exception");
+        assertThat(repeated.status()).as(repeated.toString()).isEqualTo(400);
+        assertThat(repeated.code()).isEqualTo("INVALID_JSON");
+        assertThat(repeated.json().get("message").asText()).contains("Duplicate field", "amount").doesNotContain("java", "Exception");
+        // and neither published a command
+        assertThat(published).hasSize(publishedBefore);
+    }
+
+    @Test
+    void aRefusedTokensAnswerSaysWhyItWasRefused() throws Exception {
+        // given a token signed with another key, and one that expired two hours ago
+        TokenMinter otherKey = new TokenMinter("another-secret-of-at-least-thirty-two-bytes".getBytes(StandardCharsets.UTF_8),
+                TestTokens.ISSUER, TestTokens.AUDIENCE);
+        String wrongKey = otherKey.user(USER, Duration.ofHours(1));
+        String expired = TestTokens.MINTER.mint(Long.toString(USER), null, Instant.now().minus(Duration.ofHours(2)), Duration.ofHours(1));
+        String expiredAt = SignedJWT.parse(expired).getJWTClaimsSet().getExpirationTime().toInstant().toString();
+
+        // when each is sent
+        Http.Reply signature = Http.as(wrongKey).get(base + "/api/v1/users/" + USER + "/balances");
+        Http.Reply late = Http.as(expired).get(base + "/api/v1/users/" + USER + "/balances");
+
+        // then each is a 401 whose message gives the cause, and nothing of the server's internals
+        assertThat(signature.status()).isEqualTo(401);
+        assertThat(signature.json().get("message").asText()).contains("signature invalid").doesNotContain("Exception", "java.");
+        assertThat(late.status()).isEqualTo(401);
+        assertThat(late.json().get("message").asText()).contains("expired at " + expiredAt).doesNotContain("Exception", "java.");
     }
 
     @Test
@@ -315,6 +359,42 @@ class HostileHttpCorpusTest {
             cases.add(new Case("amount", "POST", "/wallet/deposit", deposit(Map.of("amount", amount.getKey())),
                     "Bearer " + TestTokens.service(), 400, amount.getValue()));
         }
+        return cases;
+    }
+
+    /**
+     * Numbers whose exponent is beyond an int (no {@code BigDecimal} holds them) anywhere in a body,
+     * and a field given twice, on every route that reads a JSON body: the body cannot be read as one
+     * unambiguous object, so it is refused before any field is looked at.
+     */
+    private List<Case> unreadableNumbersAndRepeatedFields() {
+        String user = "Bearer " + TestTokens.user(USER);
+        String service = "Bearer " + TestTokens.service();
+        List<Case> cases = new ArrayList<>();
+        for (String number : List.of("1e2147483648", "1e-2147483649", "-1e2147483648", "1E+99999999999")) {
+            Raw raw = new Raw(number);
+            for (String field : List.of("amount", "user_id", "memo")) {
+                cases.add(new Case("unreadable number", "POST", "/api/v1/transfers", transfer(Map.of(field, raw)), user, 400, "INVALID_JSON"));
+                cases.add(new Case("unreadable number", "POST", "/wallet/deposit", deposit(Map.of(field, raw)), service, 400, "INVALID_JSON"));
+            }
+            cases.add(new Case("unreadable number", "POST", "/wallet/deposit/confirm",
+                    "{\"user_id\":" + number + ",\"transaction_id\":\"tx-1\"}", service, 400, "INVALID_JSON"));
+            cases.add(new Case("unreadable number", "POST", "/api/v1/user/internal_transfer",
+                    legacyTransfer(USER).replace("\"amount\":\"1\"", "\"amount\":" + number), user, 400, "INVALID_JSON"));
+        }
+        String repeatedAmount = transfer(Map.of()).replace("\"amount\":\"0.5\"", "\"amount\":\"1\",\"amount\":\"2\"");
+        cases.add(new Case("repeated field", "POST", "/api/v1/transfers", repeatedAmount, user, 400, "INVALID_JSON"));
+        cases.add(new Case("repeated field", "POST", "/api/v1/transfers",
+                transfer(Map.of()).replace("{", "{\"user_id\":" + OTHER + ","), user, 400, "INVALID_JSON"));
+        cases.add(new Case("repeated field", "POST", "/wallet/deposit",
+                deposit(Map.of()).replace("\"amount\":\"1.5\"", "\"amount\":\"1.5\",\"amount\":\"1000\""), service, 400, "INVALID_JSON"));
+        cases.add(new Case("repeated field", "POST", "/wallet/deposit/confirm",
+                "{\"user_id\":42,\"transaction_id\":\"tx-1\",\"transaction_id\":\"tx-2\"}", service, 400, "INVALID_JSON"));
+        cases.add(new Case("repeated field", "POST", "/api/v1/user/internal_transfer",
+                legacyTransfer(USER).replace("\"amount\":\"1\"", "\"amount\":\"1\",\"amount\":\"2\""), user, 400, "INVALID_JSON"));
+        cases.add(new Case("repeated field", "POST", "/api/v1/user/internal_transfer",
+                legacyTransfer(USER).replace("\"account_type\":\"spot\"", "\"account_type\":\"spot\",\"account_type\":\"funding\""),
+                user, 400, "INVALID_JSON"));
         return cases;
     }
 

@@ -25,6 +25,7 @@ import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The production key sources: an RSA or EC public key from PEM, and a JWKS document over HTTP. */
@@ -47,6 +48,61 @@ class JwtAuthenticatorTest {
         String confused = token(new MACSigner(pair.getPublic().getEncoded()), JWSAlgorithm.HS256, "42", null);
         assertThatThrownBy(() -> authenticator.authenticate("Bearer " + confused))
                 .isInstanceOfSatisfying(ApiError.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAUTHENTICATED));
+    }
+
+    @Test
+    void aSingleConfiguredPublicKeyVerifiesTokensWhoseHeaderNamesAKeyIdAndStillRefusesOtherKeys() throws Exception {
+        // given a single RSA public key and a single EC public key configured, neither with a kid of its own
+        KeyPair rsa = TokenMinter.rsaKeyPair();
+        JwtAuthenticator rsaAuthenticator = new JwtAuthenticator(AuthSettings.publicKey(
+                AuthSettings.parsePem(TokenMinter.publicKeyPem(rsa.getPublic())), ISSUER, AUDIENCE, Duration.ofSeconds(60)));
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+        generator.initialize(new ECGenParameterSpec("secp256r1"));
+        KeyPair ec = generator.generateKeyPair();
+        JwtAuthenticator ecAuthenticator = new JwtAuthenticator(AuthSettings.publicKey(
+                AuthSettings.parsePem(TokenMinter.publicKeyPem(ec.getPublic())), ISSUER, AUDIENCE, Duration.ofSeconds(60)));
+
+        // when tokens arrive whose headers carry the kid their identity provider set, as every provider does
+        String rsaToken = withKeyId(new RSASSASigner(rsa.getPrivate()), JWSAlgorithm.RS256, "idp-2026-01", "42");
+        String ecToken = withKeyId(new ECDSASigner((ECPrivateKey) ec.getPrivate()), JWSAlgorithm.ES256, "any-kid", "43");
+        String otherKey = withKeyId(new RSASSASigner(TokenMinter.rsaKeyPair().getPrivate()), JWSAlgorithm.RS256, "idp-2026-01", "42");
+
+        // then the configured key verifies them, whatever the kid
+        assertThat(rsaAuthenticator.authenticate("Bearer " + rsaToken)).isEqualTo(new Caller("42", Caller.Role.USER));
+        assertThat(ecAuthenticator.authenticate("Bearer " + ecToken)).isEqualTo(new Caller("43", Caller.Role.USER));
+        // and a token with the same kid signed by another key is refused as wrongly signed, as is one of the other family
+        assertThatThrownBy(() -> rsaAuthenticator.authenticate("Bearer " + otherKey))
+                .isInstanceOfSatisfying(ApiError.class, e -> assertThat(e.getMessage()).contains("signature invalid"));
+        assertThatThrownBy(() -> ecAuthenticator.authenticate("Bearer " + rsaToken))
+                .isInstanceOfSatisfying(ApiError.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAUTHENTICATED));
+    }
+
+    @Test
+    void eachRefusalSaysWhyInFullAndNamesNoJavaType() throws Exception {
+        // given an HMAC authenticator on a clock the test moves, and tokens wrong in one way each
+        byte[] secret = new byte[32];
+        java.util.Arrays.fill(secret, (byte) 7);
+        long[] now = {System.currentTimeMillis()};
+        JwtAuthenticator authenticator = new JwtAuthenticator(AuthSettings.hmac(secret, ISSUER, AUDIENCE), () -> now[0]);
+        String valid = token(new MACSigner(secret), JWSAlgorithm.HS256, "42", null);
+        byte[] otherSecret = new byte[32];
+        String wrongKey = token(new MACSigner(otherSecret), JWSAlgorithm.HS256, "42", null);
+        SignedJWT otherIssuer = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256),
+                new JWTClaimsSet.Builder(claims("42", null)).issuer("https://someone-else.example.test/").build());
+        otherIssuer.sign(new MACSigner(secret));
+        String expiry = SignedJWT.parse(valid).getJWTClaimsSet().getExpirationTime().toInstant().toString();
+
+        // when each is presented, then the message says why, past the first 40 characters
+        assertThat(refusal(authenticator, wrongKey)).contains("signature invalid");
+        assertThat(refusal(authenticator, otherIssuer.serialize())).contains("iss", "https://someone-else.example.test/", ISSUER);
+        assertThat(refusal(authenticator, "not-a-jwt")).contains("not a JWT");
+        now[0] += Duration.ofMinutes(10).toMillis();
+        String expired = refusal(authenticator, valid);
+        assertThat(expired).contains("expired at " + expiry);
+        // and no message names a Java type or carries a stack trace
+        for (String message : List.of(refusal(authenticator, wrongKey), refusal(authenticator, "a.b.c"), expired)) {
+            assertThat(message).doesNotContain("java.", "Exception", "\n\tat ");
+        }
     }
 
     @Test
@@ -134,6 +190,22 @@ class JwtAuthenticatorTest {
             assertThatThrownBy(() -> authenticator.authenticate(forged)).isInstanceOf(ApiError.class);
         }
         assertThat(authenticator.rememberedTokens()).isZero();
+    }
+
+    private static String refusal(JwtAuthenticator authenticator, String token) {
+        try {
+            authenticator.authenticate("Bearer " + token);
+        } catch (ApiError e) {
+            assertThat(e.code()).isEqualTo(ErrorCode.UNAUTHENTICATED);
+            return e.getMessage();
+        }
+        throw new AssertionError("the token was accepted: " + token);
+    }
+
+    private static String withKeyId(JWSSigner signer, JWSAlgorithm algorithm, String keyId, String subject) throws Exception {
+        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(algorithm).keyID(keyId).build(), claims(subject, null));
+        jwt.sign(signer);
+        return jwt.serialize();
     }
 
     private static JWTClaimsSet claims(String subject, String scope) {

@@ -21,8 +21,8 @@ import org.apache.kafka.streams.state.StoreBuilder;
  * Wraps every processor of the topology (Kafka Streams' {@code processor.wrapper.class}) without
  * touching one: around each {@code process()} the record's ids are in the logging context
  * ({@link RecordIds}), so every line a processor writes names the command, its kind, the user
- * and the trade. (Results are counted by {@link ResultCounter}, which the topology tells of each
- * result it writes.)
+ * and the trade. (Results are counted from the committed topic by {@link CommittedResults}, not here:
+ * a processor runs again for a transaction that aborted.)
  *
  * <p>{@value #METER_REGISTRY_CONFIG} is the Streams configuration key under which the app passes its
  * meter registry (an object, not a string) to the producer interceptor that counts dead letters.

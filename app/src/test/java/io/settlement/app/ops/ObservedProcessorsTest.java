@@ -64,9 +64,10 @@ class ObservedProcessorsTest {
 
     @Test
     void everyResultOfTheRealTopologyIsCountedByKindStatusAndReason() {
-        // given the settlement topology built with the wrapper and the result counter
+        // given the settlement topology built with the wrapper, and the result counter the app feeds from the committed topic
         StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(properties())));
-        SettlementTopology.build(builder, topics, SettlementConfig.defaults(1), new ResultCounter(registry));
+        SettlementTopology.build(builder, topics, SettlementConfig.defaults(1));
+        ResultCounter counter = new ResultCounter(registry);
 
         // when a deposit is accepted and a transfer beyond the balance is rejected
         try (TopologyTestDriver driver = new TopologyTestDriver(builder.build(), properties(), NOW)) {
@@ -77,8 +78,10 @@ class ObservedProcessorsTest {
                     topics.transferRequests().keySerde().serializer(), topics.transferRequests().valueSerde().serializer());
             transfers.pipeInput(42L, commands.transfer("tr-1", 42, Wallet.FUNDING, Wallet.SPOT, "BTC", 1_000));
             Topic<String, SettlementResult> results = topics.results();
-            assertThat(driver.createOutputTopic(results.name(), results.keySerde().deserializer(), results.valueSerde().deserializer())
-                    .readValuesToList()).hasSize(2);
+            List<SettlementResult> written = driver.createOutputTopic(results.name(), results.keySerde().deserializer(),
+                    results.valueSerde().deserializer()).readValuesToList();
+            assertThat(written).hasSize(2);
+            written.forEach(counter::count);
         }
 
         // then each is counted once, under its kind, status and reason

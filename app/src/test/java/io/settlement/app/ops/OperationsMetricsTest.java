@@ -4,15 +4,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.settlement.app.OpsTestInstance;
+import io.settlement.avro.CommandKind;
+import io.settlement.avro.Reason;
+import io.settlement.avro.ResultStatus;
+import io.settlement.avro.SettlementResult;
+import io.settlement.contract.Topic;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -66,6 +77,42 @@ class OperationsMetricsTest {
             assertThat(metrics).containsPattern("settlement_dead_letters_total\\{[^}]*reason=\"SerializationException\"");
             assertThat(metrics).containsPattern("settlement_sink_lag_records\\{[^}]*sink=\"tigerbeetle\"");
         });
+    }
+
+    @Test
+    void aResultIsCountedOnceCommittedAndNeverWhenItsTransactionAborts() throws Exception {
+        // given a result of a kind, status and reason the traffic never produces, and a plain transactional producer
+        Topic<String, SettlementResult> results = instance.topics().results();
+        SettlementResult result = SettlementResult.newBuilder().setCommandId("ops-aborted-1").setKind(CommandKind.OTHER)
+                .setUserId(OpsTestInstance.USER).setStatus(ResultStatus.REJECTED).setReason(Reason.SAME_ASSET)
+                .setCommandTime(Instant.now()).setProcessedAt(Instant.now()).build();
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(results.name(), 0,
+                results.keySerde().serializer().serialize(results.name(), "OTHER:ops-aborted-1"),
+                results.valueSerde().serializer().serialize(results.name(), result));
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, instance.bootstrapServers());
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "ops-metrics-aborting-writer");
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
+            producer.initTransactions();
+            // when it is written in a transaction that aborts, as a crashed task's output is
+            producer.beginTransaction();
+            producer.send(record).get();
+            producer.abortTransaction();
+            // and then written again, on the same partition, in one that commits, as the replay's output is
+            producer.beginTransaction();
+            producer.send(record).get();
+            producer.commitTransaction();
+        }
+
+        // then it is counted once: the committed copy is behind the aborted one, so once it is counted the other was passed over
+        Pattern sample = Pattern.compile("^settlement_results_total\\{(?=[^}]*kind=\"OTHER\")(?=[^}]*reason=\"SAME_ASSET\")"
+                + "(?=[^}]*status=\"REJECTED\")[^}]*\\} (\\S+)$", Pattern.MULTILINE);
+        await().atMost(WITHIN).untilAsserted(() -> assertThat(sample.matcher(instance.get("/metrics").body()).find()).isTrue());
+        Matcher counted = sample.matcher(instance.get("/metrics").body());
+        assertThat(counted.find()).isTrue();
+        assertThat(Double.parseDouble(counted.group(1))).isEqualTo(1.0);
     }
 
     private static void assertExposed(List<String> expressions, Set<String> pushedElsewhere) {
