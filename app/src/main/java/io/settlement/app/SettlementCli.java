@@ -14,12 +14,13 @@ import picocli.CommandLine.Option;
  * broker), {@code run} (against a Kafka cluster), {@code produce} (JSON lines to the input
  * topics), {@code schema} (the ScyllaDB sink's CQL), {@code reconcile} (the balance stores
  * against TigerBeetle), and the tools for a bad day: {@code dlq} (list, show and replay dead
- * letters) and {@code sink} (un-halt a partition, reset offsets to a time). Exit codes: 0 done, 1 failed while running, 2 bad usage or
+ * letters) and {@code sink} (un-halt a partition, reset offsets to a time); {@code liabilities} verifies a
+ * user's proof of liabilities. Exit codes: 0 done, 1 failed while running, 2 bad usage or
  * configuration; {@code reconcile} adds its own (docs/running.md).
  */
 @Command(name = "settlement", mixinStandardHelpOptions = true, version = "settlement-streams 0.1.0",
         description = "The settlement core of a crypto exchange, as one Kafka Streams application.",
-        subcommands = {DevCommand.class, RunCommand.class, TokenCommand.class, ProduceCommand.class, SchemaCommand.class, ReconcileSubcommand.class,
+        subcommands = {DevCommand.class, RunCommand.class, TokenCommand.class, ProduceCommand.class, SchemaCommand.class, ReconcileSubcommand.class, LiabilitiesCommand.class,
                 DeadLetterCommand.class, SinkCommand.class, CommandLine.HelpCommand.class})
 public final class SettlementCli {
     public static final int EXIT_OK = 0;

@@ -11,6 +11,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -50,6 +52,18 @@ public final class StoreBalances {
      * @throws IllegalStateException when the changelog cannot be read to its end within {@link #READ_TIMEOUT}
      */
     public static List<StoreBalance> read(AppSettings settings) {
+        return readAtCut(settings).rows();
+    }
+
+    /**
+     * Every account as of one cut: the changelog's end offsets recorded before reading (with
+     * read_committed, the last stable offsets: no transaction left open below them), and the rows
+     * read up to exactly those offsets. The liabilities snapshot publishes the cut with its roots.
+     */
+    public record AtCut(SortedMap<Integer, Long> cut, List<StoreBalance> rows) {}
+
+    /** As {@link #read}, with the cut it was read at. */
+    public static AtCut readAtCut(AppSettings settings) {
         String topic = changelogTopic(settings.applicationId());
         Properties props = new Properties();
         props.putAll(settings.kafkaClientProperties());
@@ -60,6 +74,7 @@ public final class StoreBalances {
         props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         long deadline = System.nanoTime() + READ_TIMEOUT.toNanos();
         Map<TopicPartition, Map<BalanceKey, Balance>> accounts = new HashMap<>();
+        SortedMap<Integer, Long> cut = new TreeMap<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
             List<PartitionInfo> partitions = consumer.partitionsFor(topic, READ_TIMEOUT);
             if (partitions == null || partitions.isEmpty()) {
@@ -70,12 +85,17 @@ public final class StoreBalances {
             consumer.assign(assigned);
             consumer.seekToBeginning(assigned);
             Map<TopicPartition, Long> ends = consumer.endOffsets(assigned, READ_TIMEOUT);
+            ends.forEach((partition, end) -> cut.put(partition.partition(), end));
             while (!atEnd(consumer, ends)) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("could not read " + topic + " to its end within " + READ_TIMEOUT);
                 }
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL_TIMEOUT)) {
                     TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+                    if (record.offset() >= ends.get(partition)) {
+                        // Past the cut: committed after the end offsets were taken; not part of this read.
+                        continue;
+                    }
                     BalanceKey key = BalanceKey.fromBytes(record.key());
                     Map<BalanceKey, Balance> ofPartition = accounts.computeIfAbsent(partition, p -> new HashMap<>());
                     if (record.value() == null) {
@@ -91,7 +111,7 @@ public final class StoreBalances {
                 key.ownerId(), key.type(), key.assetId(), balance.available(), balance.frozen(), balance.pending(), balance.seq()))));
         rows.sort(Comparator.comparingLong(StoreBalance::ownerId).thenComparing(StoreBalance::type)
                 .thenComparingInt(StoreBalance::assetId));
-        return rows;
+        return new AtCut(cut, rows);
     }
 
     private static boolean atEnd(KafkaConsumer<byte[], byte[]> consumer, Map<TopicPartition, Long> ends) {

@@ -240,6 +240,64 @@ class SinksAndReconcileOnRealBrokerTest {
         assertThat(err.toString()).contains("schema registry");
     }
 
+    @Test
+    void liabilitiesSnapshotPublishesOneRootPerAssetAtTheChangelogsCutAndEveryUsersProofVerifiesAgainstIt() throws Exception {
+        // given the settled deposits (1.5 BTC per user: 1.0 in FUNDING, 0.5 in SPOT), a fresh secret file and a proofs directory
+        Path secret = kafka.dir.resolve("liabilities-secret");
+        Path proofs = kafka.dir.resolve("proofs");
+
+        // when a snapshot is taken
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int exitCode = cli(out, err, "liabilities", "snapshot", "--set", "bootstrap.servers=" + kafka.bootstrapServers(),
+                "--set", "topic.replication.factor=1",
+                "--secret-file", secret.toString(), "--snapshot-id", "it-1", "--proofs-dir", proofs.toString());
+
+        // then it prints the BTC root with every user's 1.5 BTC in its total
+        assertThat(exitCode).as(err.toString()).isEqualTo(SettlementCli.EXIT_OK);
+        java.util.regex.Matcher root = java.util.regex.Pattern.compile("ROOT BTC ([0-9a-f]{64}) total (\\d+) leaves (\\d+)")
+                .matcher(out.toString());
+        assertThat(root.find()).as(out.toString()).isTrue();
+        assertThat(Long.parseLong(root.group(2))).isEqualTo(150_000_000L * USERS.size());
+        assertThat(Integer.parseInt(root.group(3))).isEqualTo(USERS.size());
+        assertThat(Files.readAllBytes(secret)).hasSize(32);
+        // and each user's proof verifies against it, through the offline verifier
+        for (long user : USERS) {
+            StringWriter verified = new StringWriter();
+            assertThat(cli(verified, new StringWriter(), "liabilities", "verify", "--root", root.group(1),
+                    "--proof", proofs.resolve("BTC").resolve(user + ".json").toString(), "--total", root.group(2)))
+                    .as(verified.toString()).isEqualTo(SettlementCli.EXIT_OK);
+            assertThat(verified.toString()).startsWith("VERIFIED user " + user + " owed 150000000 BTC in snapshot it-1");
+        }
+        // and the summary is on the compacted topic, keyed by the snapshot id, with the same root and one offset per changelog partition
+        try (org.apache.kafka.clients.admin.Admin admin = kafka.broker.admin()) {
+            org.apache.kafka.common.config.ConfigResource topic = new org.apache.kafka.common.config.ConfigResource(
+                    org.apache.kafka.common.config.ConfigResource.Type.TOPIC, LiabilitiesCommand.TOPIC);
+            assertThat(admin.describeConfigs(List.of(topic)).all().get().get(topic).get("cleanup.policy").value()).isEqualTo("compact");
+        }
+        java.util.Properties props = new java.util.Properties();
+        props.put("bootstrap.servers", kafka.bootstrapServers());
+        props.put("auto.offset.reset", "earliest");
+        props.put("group.id", "liabilities-test");
+        try (org.apache.kafka.clients.consumer.KafkaConsumer<String, String> consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(
+                props, new org.apache.kafka.common.serialization.StringDeserializer(), new org.apache.kafka.common.serialization.StringDeserializer())) {
+            consumer.subscribe(List.of(LiabilitiesCommand.TOPIC));
+            List<org.apache.kafka.clients.consumer.ConsumerRecord<String, String>> published = new ArrayList<>();
+            await().atMost(WITHIN).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(published::add);
+                return !published.isEmpty();
+            });
+            assertThat(published).hasSize(1);
+            assertThat(published.get(0).key()).isEqualTo("it-1");
+            io.settlement.liabilities.SnapshotSummary summary = io.settlement.liabilities.SnapshotSummary.fromJson(published.get(0).value());
+            assertThat(summary.assets()).singleElement().satisfies(asset -> {
+                assertThat(asset.asset()).isEqualTo("BTC");
+                assertThat(asset.root().hashHex()).isEqualTo(root.group(1));
+            });
+            assertThat(summary.cut()).hasSize(RealBroker.PARTITIONS).allSatisfy((partition, offset) -> assertThat(offset).isPositive());
+        }
+    }
+
     private static int cli(StringWriter out, StringWriter err, String... args) {
         CommandLine cli = SettlementCli.commandLine();
         cli.setOut(new PrintWriter(out, true));
