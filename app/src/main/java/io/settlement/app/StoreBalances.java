@@ -33,23 +33,18 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * committed. The latest record per key is the account's balance (a null value deletes it).
  */
 public final class StoreBalances {
-    /** How long reading the changelog to its end may take. */
-    public static final Duration READ_TIMEOUT = Duration.ofSeconds(120);
-    /** One poll's wait. */
-    static final Duration POLL_TIMEOUT = Duration.ofMillis(500);
-
     private StoreBalances() {}
 
     /** The changelog topic of the balances store of {@code applicationId} (Kafka Streams' naming). */
     public static String changelogTopic(String applicationId) {
-        return applicationId + "-" + StoreNames.BALANCES + "-changelog";
+        return StoreChangelog.topic(applicationId, StoreNames.BALANCES);
     }
 
     /**
      * Reads every account, sorted by owner, type and asset (system shares by partition).
      *
      * @throws IllegalArgumentException when the changelog topic does not exist (wrong {@code application.id}, or no instance ever ran)
-     * @throws IllegalStateException when the changelog cannot be read to its end within {@link #READ_TIMEOUT}
+     * @throws IllegalStateException when the changelog cannot be read to its end within {@link StoreChangelog#READ_TIMEOUT}
      */
     public static List<StoreBalance> read(AppSettings settings) {
         return readAtCut(settings).rows();
@@ -64,62 +59,21 @@ public final class StoreBalances {
 
     /** As {@link #read}, with the cut it was read at. */
     public static AtCut readAtCut(AppSettings settings) {
-        String topic = changelogTopic(settings.applicationId());
-        Properties props = new Properties();
-        props.putAll(settings.kafkaClientProperties());
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        long deadline = System.nanoTime() + READ_TIMEOUT.toNanos();
-        Map<TopicPartition, Map<BalanceKey, Balance>> accounts = new HashMap<>();
-        SortedMap<Integer, Long> cut = new TreeMap<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
-            List<PartitionInfo> partitions = consumer.partitionsFor(topic, READ_TIMEOUT);
-            if (partitions == null || partitions.isEmpty()) {
-                throw new IllegalArgumentException("no topic " + topic + " on " + settings.bootstrapServers()
-                        + ": is application.id right (" + settings.applicationId() + "), and has an instance run?");
+        Map<Integer, Map<BalanceKey, Balance>> accounts = new HashMap<>();
+        SortedMap<Integer, Long> cut = StoreChangelog.read(settings, StoreNames.BALANCES, (partition, keyBytes, value) -> {
+            BalanceKey key = BalanceKey.fromBytes(keyBytes);
+            Map<BalanceKey, Balance> ofPartition = accounts.computeIfAbsent(partition, p -> new HashMap<>());
+            if (value == null) {
+                ofPartition.remove(key);
+            } else {
+                ofPartition.put(key, Balance.SERDE.deserializer().deserialize(null, value));
             }
-            List<TopicPartition> assigned = partitions.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(assigned);
-            consumer.seekToBeginning(assigned);
-            Map<TopicPartition, Long> ends = consumer.endOffsets(assigned, READ_TIMEOUT);
-            ends.forEach((partition, end) -> cut.put(partition.partition(), end));
-            while (!atEnd(consumer, ends)) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("could not read " + topic + " to its end within " + READ_TIMEOUT);
-                }
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL_TIMEOUT)) {
-                    TopicPartition partition = new TopicPartition(record.topic(), record.partition());
-                    if (record.offset() >= ends.get(partition)) {
-                        // Past the cut: committed after the end offsets were taken; not part of this read.
-                        continue;
-                    }
-                    BalanceKey key = BalanceKey.fromBytes(record.key());
-                    Map<BalanceKey, Balance> ofPartition = accounts.computeIfAbsent(partition, p -> new HashMap<>());
-                    if (record.value() == null) {
-                        ofPartition.remove(key);
-                    } else {
-                        ofPartition.put(key, Balance.SERDE.deserializer().deserialize(topic, record.value()));
-                    }
-                }
-            }
-        }
+        });
         List<StoreBalance> rows = new ArrayList<>();
         accounts.values().forEach(ofPartition -> ofPartition.forEach((key, balance) -> rows.add(new StoreBalance(
                 key.ownerId(), key.type(), key.assetId(), balance.available(), balance.frozen(), balance.pending(), balance.seq()))));
         rows.sort(Comparator.comparingLong(StoreBalance::ownerId).thenComparing(StoreBalance::type)
                 .thenComparingInt(StoreBalance::assetId));
         return new AtCut(cut, rows);
-    }
-
-    private static boolean atEnd(KafkaConsumer<byte[], byte[]> consumer, Map<TopicPartition, Long> ends) {
-        for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
-            if (consumer.position(end.getKey()) < end.getValue()) {
-                return false;
-            }
-        }
-        return true;
     }
 }

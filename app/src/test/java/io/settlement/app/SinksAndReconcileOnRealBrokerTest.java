@@ -70,7 +70,10 @@ class SinksAndReconcileOnRealBrokerTest {
         app = SettlementApp.start(kafka.instanceSettings("sinks", Map.of(
                 AppSettings.SCYLLA_CONTACT_POINTS, "127.0.0.1:" + silentScyllaPort,
                 AppSettings.TIGERBEETLE_ADDRESSES, "127.0.0.1:" + silentTigerBeetlePort,
-                TigerBeetleSettings.REQUEST_TIMEOUT_MS, "300")));
+                TigerBeetleSettings.REQUEST_TIMEOUT_MS, "300",
+                // A short fill grace, so an order whose announced fill never comes is overdue within the test.
+                io.settlement.topology.SettlementConfig.ORDER_FILL_GRACE, "2s",
+                io.settlement.topology.SettlementConfig.PURGE_INTERVAL, "1s")));
         results = kafka.tail(kafka.topics.results());
         events = kafka.tail(kafka.topics.balanceEvents());
         SettlementOnRealBrokerTest.awaitRunning(app);
@@ -296,6 +299,47 @@ class SinksAndReconcileOnRealBrokerTest {
             });
             assertThat(summary.cut()).hasSize(RealBroker.PARTITIONS).allSatisfy((partition, offset) -> assertThat(offset).isPositive());
         }
+    }
+
+    @Test
+    void anOrderWhoseAnnouncedFillNeverComesIsListedOverdueAndAnOperatorClosesIt() throws Exception {
+        // given an order of 0.1 BTC released with a fill of 0.04 BTC announced that never comes
+        long user = USERS.get(0);
+        String bootstrap = "bootstrap.servers=" + kafka.bootstrapServers();
+        Path commands = kafka.dir.resolve("overdue-order.jsonl");
+        Files.writeString(commands, "{\"type\":\"OrderReserved\",\"command_id\":\"res-late\",\"user_id\":" + user
+                + ",\"order_id\":\"o-late\",\"asset\":\"BTC\",\"amount\":10000000}\n"
+                + "{\"type\":\"OrderReleased\",\"command_id\":\"rel-late\",\"user_id\":" + user
+                + ",\"order_id\":\"o-late\",\"filled_total\":4000000}\n");
+        assertThat(cli(new StringWriter(), new StringWriter(), "produce", "--set", bootstrap, commands.toString())).isEqualTo(SettlementCli.EXIT_OK);
+
+        // when its fill grace passes, the operator lists the overdue orders
+        StringWriter listed = new StringWriter();
+        await().atMost(WITHIN).untilAsserted(() -> {
+            listed.getBuffer().setLength(0);
+            assertThat(cli(listed, new StringWriter(), "orders", "overdue", "--set", bootstrap)).as(listed.toString()).isEqualTo(1);
+        });
+
+        // then it is listed with what it still holds, still frozen, and closing it by hand returns that to available
+        assertThat(listed.toString()).contains(user + "\to-late\tBTC\t4000000\t").contains("1 overdue order(s)");
+        Path close = kafka.dir.resolve("close-order.jsonl");
+        Files.writeString(close, "{\"type\":\"OrderClosed\",\"command_id\":\"close-late\",\"user_id\":" + user + ",\"order_id\":\"o-late\"}\n");
+        assertThat(cli(new StringWriter(), new StringWriter(), "produce", "--set", bootstrap, close.toString())).isEqualTo(SettlementCli.EXIT_OK);
+        await().atMost(WITHIN).untilAsserted(() -> assertThat(JSON.readTree(get("/api/v1/commands/ORDER_CLOSED/close-late?user_id=" + user).body())
+                .get("status").asText()).isEqualTo("ACCEPTED"));
+        StringWriter after = new StringWriter();
+        assertThat(cli(after, new StringWriter(), "orders", "overdue", "--set", bootstrap)).as(after.toString()).isEqualTo(SettlementCli.EXIT_OK);
+        assertThat(after.toString()).contains("0 overdue order(s)");
+        JsonNode balances = JSON.readTree(get("/api/v1/users/" + user + "/balances").body()).get("balances");
+        JsonNode spot = null;
+        for (JsonNode row : balances) {
+            if (row.get("wallet").asText().equals("SPOT") && row.get("asset").asText().equals("BTC")) {
+                spot = row;
+            }
+        }
+        assertThat(spot).as(balances.toString()).isNotNull();
+        assertThat(spot.get("available").asText()).isEqualTo("0.50000000");
+        assertThat(spot.get("frozen").asText()).isEqualTo("0.00000000");
     }
 
     private static int cli(StringWriter out, StringWriter err, String... args) {
