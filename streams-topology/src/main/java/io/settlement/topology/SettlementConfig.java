@@ -42,8 +42,9 @@ public record SettlementConfig(Assets assets, Duration commandRetention, Duratio
             .define(PURGE_INTERVAL, Type.STRING, Durations.format(PURGE_INTERVAL_DEFAULT), Durations.atLeast(Duration.ofMillis(100)),
                     Importance.LOW, "How often the wall-clock punctuators look for what has fallen due.")
             .define(ORDER_FILL_GRACE, Type.STRING, Durations.format(ORDER_FILL_GRACE_DEFAULT), Durations.atLeast(Duration.ZERO),
-                    Importance.MEDIUM, "How long a released order keeps what its announced fills still need; then it closes and "
-                            + "the rest returns to SPOT.available.");
+                    Importance.MEDIUM, "How long after its release an order may wait for its announced fills before it is listed "
+                            + "as overdue (settlement orders overdue, metric overdue-orders-total). The order stays open and its fills "
+                            + "settle however late; an operator closes it with OrderClosed.");
 
     public SettlementConfig {
         if (commandRetention.isNegative() || commandRetention.isZero()) {
