@@ -72,6 +72,7 @@ class FailoverOfThreeInstancesTest {
 
     RealBroker kafka;
     Path dir;
+    private static final String INTERNAL_RECORD_KEY = io.settlement.contract.InternalRecordKeys.generate();
     final ForkedApp[] instances = new ForkedApp[3];
     final int[] ports = new int[3];
     final boolean[] alive = new boolean[3];
@@ -478,6 +479,8 @@ class FailoverOfThreeInstancesTest {
                 "--set", "num.stream.threads=1",
                 "--set", "auth.public.key.file=" + writePublicKey(),
                 "--set", "auth.issuer=" + TOKEN_ISSUER,
+                // One key for the three instances: each authenticates the internal records the others write.
+                "--set", AppSettings.INTERNAL_RECORD_KEYS + "=" + INTERNAL_RECORD_KEY,
                 // RocksDB memtables of 64 KB (the app's are 2 MB) so this small state flushes often: the killed
                 // instance comes back from flushed stores plus the changelog tail, the path a crash takes in
                 // production, and its balances must still equal the model.

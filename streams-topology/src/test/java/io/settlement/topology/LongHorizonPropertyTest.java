@@ -57,8 +57,8 @@ class LongHorizonPropertyTest {
     private static final Map<Kind, Integer> seen = new EnumMap<>(Kind.class);
     private static final Map<String, Integer> tradeAnswers = new java.util.TreeMap<>();
 
-    enum Kind { DEPOSIT, DEPOSIT_NEAR_LIMIT, CHAIN_DEPOSIT, CONFIRM, RESERVE, RELEASE, TRADE, REPLAY, REPLAY_TRADE, TICK, PAST_GRACE,
-        PAST_RETENTION }
+    enum Kind { DEPOSIT, DEPOSIT_NEAR_LIMIT, CHAIN_DEPOSIT, CONFIRM, RESERVE, RELEASE, TRADE, REPLAY, REPLAY_TRADE, FORGE, TICK,
+        PAST_GRACE, PAST_RETENTION }
 
     /** One step: a, b, c pick users, slots and assets; n sizes the amount. */
     record Step(Kind kind, int a, int b, int c, int n) {}
@@ -85,7 +85,8 @@ class LongHorizonPropertyTest {
                 Pair.of(2, Generate.constant(Kind.CHAIN_DEPOSIT)), Pair.of(2, Generate.constant(Kind.CONFIRM)),
                 Pair.of(4, Generate.constant(Kind.RESERVE)), Pair.of(3, Generate.constant(Kind.RELEASE)),
                 Pair.of(7, Generate.constant(Kind.TRADE)), Pair.of(3, Generate.constant(Kind.REPLAY)),
-                Pair.of(2, Generate.constant(Kind.REPLAY_TRADE)), Pair.of(3, Generate.constant(Kind.TICK)),
+                Pair.of(2, Generate.constant(Kind.REPLAY_TRADE)), Pair.of(1, Generate.constant(Kind.FORGE)),
+                Pair.of(3, Generate.constant(Kind.TICK)),
                 Pair.of(1, Generate.constant(Kind.PAST_GRACE)), Pair.of(1, Generate.constant(Kind.PAST_RETENTION))));
         Gen<Step> step = kind.zip(integers().between(0, 1), integers().between(0, ORDER_SLOTS), integers().between(0, 1),
                 integers().between(0, 99), Step::new);
@@ -148,6 +149,7 @@ class LongHorizonPropertyTest {
                     }
                 }
                 case REPLAY_TRADE -> replayTrade(s.n());
+                case FORGE -> forge(name, user, BASES.get(s.c()), 1 + s.n() * 1_000L);
                 case TICK -> advance(Duration.ofMinutes(1 + s.n() % 5));
                 case PAST_GRACE -> advance(GRACE.plus(PURGE).plus(PURGE));
                 case PAST_RETENTION -> advance(RETENTION.plus(PURGE).plus(PURGE));
@@ -364,6 +366,26 @@ class LongHorizonPropertyTest {
             } else {
                 assertThat(again).as("retry of %s", first.result().getCommandId()).isEqualTo(first.result());
             }
+        }
+
+        /**
+         * A writer of the internal topic without the application's key sends a DEBIT claiming to
+         * receive {@code amount} and the CREDIT that matches it: both are dead-lettered, nothing
+         * moves (the wallets are checked after every step).
+         */
+        private void forge(String name, long user, String asset, long amount) {
+            int deadLetters = driver.deadLetters().size();
+            io.settlement.contract.InternalRecordKeys foreign = io.settlement.contract.InternalRecordKeys.parse(
+                    io.settlement.contract.InternalRecordKeys.generate());
+            io.settlement.avro.TradeLeg debit = commands.leg("forged-" + name, user, io.settlement.avro.TradeSide.BUYER,
+                    io.settlement.avro.LegPhase.DEBIT, "USDT", 1, 0, null, "USDT", 1, asset, amount);
+            io.settlement.avro.TradeLeg credit = io.settlement.avro.TradeLeg.newBuilder(debit).setPhase(io.settlement.avro.LegPhase.CREDIT)
+                    .setAsset(asset).setAmount(amount).build();
+            assertThat(driver.sendSignedWith(foreign, debit)).as("forged DEBIT %s", name).isNull();
+            assertThat(driver.sendSignedWith(foreign, credit)).as("forged CREDIT %s", name).isNull();
+            assertThat(driver.deadLetters().subList(deadLetters, driver.deadLetters().size()))
+                    .extracting(letter -> SettlementDriver.header(letter, DeadLetterHeaders.REASON))
+                    .containsExactly("UNAUTHENTICATED_INTERNAL_RECORD", "UNAUTHENTICATED_INTERNAL_RECORD");
         }
 
         private void replayTrade(int pick) {
