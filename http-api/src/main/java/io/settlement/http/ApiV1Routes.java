@@ -32,12 +32,14 @@ final class ApiV1Routes {
 
     private final Lookups lookups;
     private final CommandIntake intake;
+    private final HistoryRoutes history;
     private final Assets assets;
     private final ObjectMapper json;
 
-    ApiV1Routes(Lookups lookups, CommandIntake intake, Assets assets, ObjectMapper json) {
+    ApiV1Routes(Lookups lookups, CommandIntake intake, HistoryRoutes history, Assets assets, ObjectMapper json) {
         this.lookups = lookups;
         this.intake = intake;
+        this.history = history;
         this.assets = assets;
         this.json = json;
     }
@@ -79,9 +81,18 @@ final class ApiV1Routes {
                 "a " + caller.role().name().toLowerCase(Locale.ROOT) + " token names the user: ?user_id=<id>"));
     }
 
+    /**
+     * The live balances from the owner's store; with {@code as_of}, the balances then, from the
+     * history store (any instance answers, nothing is forwarded).
+     */
     private void balances(Context ctx) {
         long userId = RequestBody.userIdText(ctx.pathParam("id"), "user id");
         Gatekeeper.caller(ctx).checkMayRead(userId);
+        String asOf = ctx.queryParam("as_of");
+        if (asOf != null) {
+            history.balancesAsOf(ctx, userId, asOf);
+            return;
+        }
         lookups.balances(ctx, userId, accounts -> {
             List<Views.WalletBalance> balances = accounts.stream()
                     .map(account -> {

@@ -37,6 +37,8 @@ public enum ErrorCode {
     INVALID_LIMIT(400),
     /** A paging cursor that is malformed or was not issued by the same query. */
     INVALID_CURSOR(400),
+    /** An instant ({@code as_of}, {@code from}, {@code to}) that is not an RFC 3339 date-time with an offset, lies more than a minute in the future, or a {@code from} after its {@code to}. */
+    INVALID_INSTANT(400),
     /** An {@code X-Settlement-After-Command} header that is not {@code KIND:user_id:id} of a user's command. */
     INVALID_COMMAND_KEY(400),
     /** No bearer token, or one that is malformed, wrongly signed, expired, not yet valid, or for another issuer or audience. */
@@ -63,6 +65,8 @@ public enum ErrorCode {
     FORWARD_FAILED(503),
     /** No history store is configured on this instance, or it did not answer: retry after Retry-After (if configured). */
     HISTORY_UNAVAILABLE(503),
+    /** A read as of an instant later than the history store is complete up to (the sink lags, or has recorded no progress yet): retry after Retry-After. */
+    HISTORY_NOT_CAUGHT_UP(503),
     /** The command could not be written to Kafka in time; it may or may not have been published: retry with the same id. */
     PUBLISH_FAILED(503),
     /** A read-your-writes lookup ({@code X-Settlement-After-Command}) whose command is not applied yet on the owning instance; retry after Retry-After. */

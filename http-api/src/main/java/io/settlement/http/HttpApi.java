@@ -73,7 +73,8 @@ public final class HttpApi implements AutoCloseable {
 
     /**
      * Starts the API on {@code settings.bindHost():settings.port()}; returns once it accepts requests.
-     * {@code history} serves {@code GET /api/v1/users/{id}/ledger} and {@code .../trades} (empty: 503 HISTORY_UNAVAILABLE).
+     * {@code history} serves {@code GET /api/v1/users/{id}/ledger}, {@code .../trades}, {@code .../balances?as_of=}
+     * and {@code .../balances/history} (empty: 503 HISTORY_UNAVAILABLE).
      */
     public static HttpApi start(HttpApiSettings settings, KafkaStreams streams, Topics topics, Assets assets,
                                 CommandPublisher publisher, HealthChecks health, PrometheusMeterRegistry registry,
@@ -85,9 +86,9 @@ public final class HttpApi implements AutoCloseable {
         StoreLookup storeLookup = new StoreLookup(streams, settings, registry);
         Lookups lookups = new Lookups(storeLookup, assets);
         CommandIntake intake = new CommandIntake(publisher, new RecentSubmissions(settings.recentSubmissionsMax()));
-        ApiV1Routes v1 = new ApiV1Routes(lookups, intake, assets, json);
-        LegacyGatewayRoutes legacy = new LegacyGatewayRoutes(lookups, intake, assets, json);
         HistoryRoutes historyRoutes = new HistoryRoutes(history, assets, json);
+        ApiV1Routes v1 = new ApiV1Routes(lookups, intake, historyRoutes, assets, json);
+        LegacyGatewayRoutes legacy = new LegacyGatewayRoutes(lookups, intake, assets, json);
         KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(registry);
         String retryAfter = Integer.toString(settings.retryAfterSeconds());

@@ -45,6 +45,15 @@ final class Views {
                      String buyerRefund, String sellerRefund) {}
 
     /** {@code GET /api/v1/users/{id}/ledger}: one page, newest first; {@code next_cursor} null on the last page. */
+    /** {@code GET /api/v1/users/{id}/balances?as_of=}: every account as it stood then, and up to when the history is complete. */
+    record UserBalancesAsOf(long userId, String asOf, String completeUntil, List<BalanceAsOf> balances) {}
+
+    record BalanceAsOf(String wallet, String asset, String available, String frozen, String pending, long seq, String changedAt) {}
+
+    /** {@code GET /api/v1/users/{id}/balances/history}: one page of changes between two instants, oldest first. */
+    record BalanceHistoryPage(long userId, String asset, String from, String to, List<LedgerEntry> changes, String nextCursor,
+                              String nextUrl) {}
+
     record LedgerPage(long userId, String asset, List<LedgerEntry> entries, String nextCursor, String nextUrl) {}
 
     record LedgerEntry(String wallet, long seq, String available, String frozen, String pending, String deltaAvailable,

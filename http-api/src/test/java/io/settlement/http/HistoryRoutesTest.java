@@ -16,9 +16,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -163,6 +167,117 @@ class HistoryRoutesTest {
         assertThat(http.get(base(withHistory) + "/api/v1/users/42/trades").status()).isEqualTo(200);
     }
 
+    @Test
+    void givenHistoryCompleteUpToLater_whenBalancesAreAskedAsOfAnInstant_thenEachAccountIsAsOfItsLastChangeAtOrBeforeIt() {
+        // given 7 changes one second apart (odd seqs FUNDING, even SPOT), complete up to 00:00:10
+        // when asked as of 00:00:04.5 (and as of exactly 00:00:04, which includes the change stamped then)
+        for (String asOf : List.of("2026-01-01T00:00:04.500Z", "2026-01-01T00:00:04Z", "2026-01-01T01:00:04%2B01:00",
+                "2026-01-01T01:00:04+01:00")) {
+            Http.Reply reply = http.get(base(withHistory) + "/api/v1/users/42/balances?as_of=" + asOf);
+            // then FUNDING as after seq 3 and SPOT as after seq 4, with the seq and when it changed
+            assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
+            JsonNode balances = reply.json().get("balances");
+            assertThat(balances).hasSize(2);
+            assertThat(balances.get(0).get("wallet").asText()).isEqualTo("FUNDING");
+            assertThat(balances.get(0).get("asset").asText()).isEqualTo("BTC");
+            assertThat(balances.get(0).get("seq").asLong()).isEqualTo(3);
+            assertThat(balances.get(0).get("available").asText()).isEqualTo("0.30000000");
+            assertThat(balances.get(0).get("changed_at").asText()).isEqualTo("2026-01-01T00:00:03Z");
+            assertThat(balances.get(1).get("wallet").asText()).isEqualTo("SPOT");
+            assertThat(balances.get(1).get("seq").asLong()).isEqualTo(4);
+            assertThat(reply.json().get("complete_until").asText()).isEqualTo("2026-01-01T00:00:10Z");
+        }
+    }
+
+    @Test
+    void givenAnInstantBeforeTheFirstChange_whenBalancesAreAskedAsOfIt_thenTheUserHasNoAccountsYet() {
+        // given the first change at 00:00:01, when asked as of a moment before it
+        Http.Reply reply = http.get(base(withHistory) + "/api/v1/users/42/balances?as_of=2026-01-01T00:00:00.999Z");
+        // then 200 with no accounts, as the live route answers a user without any
+        assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
+        assertThat(reply.json().get("balances")).isEmpty();
+        assertThat(reply.json().get("as_of").asText()).isEqualTo("2026-01-01T00:00:00.999Z");
+    }
+
+    @Test
+    void givenAnInstantLaterThanTheHistoryIsComplete_whenAsked_thenBothRoutesAre503NotCaughtUpWithTheGapAsRetryAfter() {
+        // given history complete up to 00:00:10
+        String api = base(withHistory);
+        // when asked as of 3.2 s later, or for changes up to then
+        Http.Reply asOf = http.get(api + "/api/v1/users/42/balances?as_of=2026-01-01T00:00:13.200Z");
+        Http.Reply changes = http.get(api + "/api/v1/users/42/balances/history?asset=BTC&to=2026-01-01T00:00:13.200Z");
+        // then 503 HISTORY_NOT_CAUGHT_UP, retry after the 4 s (rounded up) the history is missing
+        assertError(asOf, 503, "HISTORY_NOT_CAUGHT_UP");
+        assertThat(asOf.header("Retry-After")).isEqualTo("4");
+        assertError(changes, 503, "HISTORY_NOT_CAUGHT_UP");
+        // given a store that has recorded no progress yet, then the same code with the default Retry-After
+        Optional<Instant> complete = history.completeUntil.getAndSet(Optional.empty());
+        try {
+            Http.Reply unknown = http.get(api + "/api/v1/users/42/balances?as_of=2026-01-01T00:00:01Z");
+            assertError(unknown, 503, "HISTORY_NOT_CAUGHT_UP");
+            assertThat(unknown.header("Retry-After")).isEqualTo("1");
+        } finally {
+            history.completeUntil.set(complete);
+        }
+        // and exactly the instant it is complete up to is answered
+        assertThat(http.get(api + "/api/v1/users/42/balances?as_of=2026-01-01T00:00:10Z").status()).isEqualTo(200);
+    }
+
+    @Test
+    void givenBadInstantsOrNoHistoryStore_whenAsked_thenInputIs400FirstAndAMissingStore503Unavailable() {
+        String api = base(withHistory);
+        for (String bad : List.of("yesterday", "2026-01-01", "2026-01-01T00:00:00", "2026-13-01T00:00:00Z", "", "3026-01-01T00:00:00Z")) {
+            assertError(http.get(api + "/api/v1/users/42/balances?as_of=" + bad), 400, "INVALID_INSTANT");
+            assertError(http.get(api + "/api/v1/users/42/balances/history?asset=BTC&from=" + bad), 400, "INVALID_INSTANT");
+        }
+        assertError(http.get(api + "/api/v1/users/42/balances/history?asset=BTC&from=2026-01-01T00:00:02Z&to=2026-01-01T00:00:01Z"),
+                400, "INVALID_INSTANT");
+        assertError(http.get(api + "/api/v1/users/42/balances/history?from=2026-01-01T00:00:02Z"), 400, "UNKNOWN_ASSET");
+        assertError(http.get(api + "/api/v1/users/42/balances/history?asset=BTC&limit=501"), 400, "INVALID_LIMIT");
+        // given no history store (dev mode), then 503 HISTORY_UNAVAILABLE, after the input checks
+        assertError(http.get(base(withoutHistory) + "/api/v1/users/42/balances?as_of=2026-01-01T00:00:01Z"), 503,
+                "HISTORY_UNAVAILABLE");
+        assertError(http.get(base(withoutHistory) + "/api/v1/users/42/balances/history?asset=BTC"), 503, "HISTORY_UNAVAILABLE");
+        assertError(http.get(base(withoutHistory) + "/api/v1/users/42/balances?as_of=now"), 400, "INVALID_INSTANT");
+    }
+
+    @Test
+    void givenAUserToken_whenItReadsAnotherUsersPastBalancesOrChanges_thenNotFoundButItsOwnAreAnswered() {
+        Http user42 = Http.as(TestTokens.user(USER));
+        Http user7 = Http.as(TestTokens.user(7));
+        String api = base(withHistory);
+        for (String path : List.of("/api/v1/users/42/balances?as_of=2026-01-01T00:00:05Z", "/api/v1/users/42/balances/history?asset=BTC")) {
+            assertError(user7.get(api + path), 404, "NOT_FOUND");
+            assertThat(user42.get(api + path).status()).isEqualTo(200);
+            assertError(Http.anonymous().get(api + path), 401, "UNAUTHENTICATED");
+        }
+    }
+
+    @Test
+    void givenSevenChanges_whenTheHistoryIsPagedBetweenTwoInstants_thenEachChangeInRangeComesOnceOldestFirst() {
+        // given 7 changes at 00:00:01..07, when paged 2 at a time from 00:00:02 to 00:00:06 (both included)
+        List<Long> seqs = new ArrayList<>();
+        String url = base(withHistory) + "/api/v1/users/42/balances/history?asset=BTC&from=2026-01-01T00:00:02Z"
+                + "&to=2026-01-01T00:00:06Z&limit=2";
+        int pages = 0;
+        while (url != null) {
+            Http.Reply reply = http.get(url);
+            assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
+            reply.json().get("changes").forEach(change -> seqs.add(change.get("seq").asLong()));
+            JsonNode next = reply.json().get("next_url");
+            url = next.isNull() ? null : base(withHistory) + next.asText();
+            pages++;
+        }
+        // then seqs 2..6, once each, oldest first, over 3 pages
+        assertThat(seqs).containsExactly(2L, 3L, 4L, 5L, 6L);
+        assertThat(pages).isEqualTo(3);
+        // and without a to, the page ends where the history is complete, and its next_url says so
+        Http.Reply open = http.get(base(withHistory) + "/api/v1/users/42/balances/history?asset=BTC&limit=3");
+        assertThat(open.json().get("to").asText()).isEqualTo("2026-01-01T00:00:10Z");
+        assertThat(open.json().get("next_url").asText()).contains("&to=2026-01-01T00:00:10Z");
+        assertThat(open.json().get("changes").get(0).get("seq").asLong()).isEqualTo(1);
+    }
+
     private static void assertError(Http.Reply reply, int status, String code) {
         assertThat(reply.status()).as(reply.toString()).isEqualTo(status);
         assertThat(reply.code()).as(reply.toString()).isEqualTo(code);
@@ -184,6 +299,8 @@ class HistoryRoutesTest {
         final List<LedgerLine> ledger = new ArrayList<>();
         final List<UserTrade> trades = new ArrayList<>();
         final AtomicBoolean down = new AtomicBoolean();
+        final AtomicReference<Optional<Instant>> completeUntil =
+                new AtomicReference<>(Optional.of(Instant.parse("2026-01-01T00:00:10Z")));
         volatile int lastLimit;
         volatile int lastAssetId;
 
@@ -198,6 +315,33 @@ class HistoryRoutesTest {
         @Override
         public Page<UserTrade> trades(long userId, int limit, String cursor) {
             return page("trades-" + userId, trades.stream().filter(t -> t.userId() == userId).toList(), limit, cursor);
+        }
+
+        @Override
+        public Optional<Instant> completeUntil() {
+            if (down.get()) {
+                throw new UnavailableException("no replica answered (test)", null);
+            }
+            return completeUntil.get();
+        }
+
+        /** Each account's line with the greatest (created_at, seq) at or before the instant: the definition the port states. */
+        @Override
+        public List<AccountBalance> balancesAsOf(long userId, List<Integer> assetIds, Instant asOf) {
+            Map<String, LedgerLine> newest = new LinkedHashMap<>();
+            ledger.stream().filter(l -> l.userId() == userId && assetIds.contains(l.assetId()) && !l.createdAt().isAfter(asOf))
+                    .sorted(Comparator.comparing(LedgerLine::createdAt).thenComparingLong(LedgerLine::seq))
+                    .forEach(l -> newest.put(l.wallet() + "/" + l.assetId(), l));
+            return newest.values().stream().map(l -> new AccountBalance(userId, l.wallet(), l.assetId(), l.seq(), l.available(),
+                    l.frozen(), l.pending(), l.createdAt())).toList();
+        }
+
+        @Override
+        public Page<LedgerLine> changes(long userId, int assetId, Instant from, Instant to, int limit, String cursor) {
+            List<LedgerLine> lines = ledger.stream().filter(l -> l.userId() == userId && l.assetId() == assetId
+                            && !l.createdAt().isBefore(from) && !l.createdAt().isAfter(to))
+                    .sorted(Comparator.comparing(LedgerLine::createdAt).thenComparingLong(LedgerLine::seq)).toList();
+            return page("changes-" + userId + "-" + assetId + "-" + from + "-" + to, lines, limit, cursor);
         }
 
         private <T> Page<T> page(String query, List<T> rows, int limit, String cursor) {

@@ -6,9 +6,10 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A user's history as a history store (the ScyllaDB sink's {@code balance_ledger} and
- * {@code trades_by_user}) holds it, one page at a time, for {@code GET /api/v1/users/{id}/ledger}
- * and {@code GET /api/v1/users/{id}/trades}: the port between the HTTP API and a history store.
+ * A user's history as a history store (the ScyllaDB sink's {@code balance_ledger},
+ * {@code balance_as_of} and {@code trades_by_user}) holds it, for {@code GET /api/v1/users/{id}/ledger},
+ * {@code .../trades}, {@code .../balances?as_of=} and {@code .../balances/history}: the port
+ * between the HTTP API and a history store.
  * It lives here, beside the sinks, so that both sides depend on it and neither on the other: the
  * ScyllaDB sink implements it ({@code ScyllaHistory}), the HTTP API reads through it, and the app
  * passes the sink's when a database is configured and none otherwise (the routes then answer
@@ -24,6 +25,11 @@ import java.util.Optional;
  *   <li>{@link UnavailableException}: the store did not answer (503 HISTORY_UNAVAILABLE, Retry-After).</li>
  * </ul>
  * Calls are blocking and made on the HTTP request's thread; an implementation bounds them with its own timeouts.
+ *
+ * <p>Reads by instant ({@link #balancesAsOf}, {@link #changes}) are only right up to
+ * {@link #completeUntil()}: a store that lags has not written the later changes yet. The caller
+ * asks it first and refuses a later instant (the HTTP API answers 503 HISTORY_NOT_CAUGHT_UP);
+ * since it only ever grows, a read made after that check is complete up to the instant checked.
  */
 public interface History {
     /** The largest page a caller may ask for (and the most rows a page may hold). */
@@ -36,6 +42,26 @@ public interface History {
 
     /** A user's sides of trades, by trade id descending. */
     Page<UserTrade> trades(long userId, int limit, String cursor);
+
+    /**
+     * The instant up to which every balance change is in the store (changes stamped later may be
+     * missing), or empty while the store cannot say (nothing recorded yet for some partition).
+     */
+    Optional<Instant> completeUntil();
+
+    /**
+     * Every account of the user in these assets (both wallets) as it stood after its newest change
+     * stamped at or before {@code asOf} (newest by {@code created_at}, then {@code seq}); an account
+     * with no change by then is absent. Only right for {@code asOf <= completeUntil()}.
+     */
+    List<AccountBalance> balancesAsOf(long userId, List<Integer> assetIds, Instant asOf);
+
+    /**
+     * A user's balance changes of one asset (both wallets) stamped {@code from <= created_at <= to},
+     * oldest first (within one instant: by wallet, then seq ascending). Only complete for
+     * {@code to <= completeUntil()}.
+     */
+    Page<LedgerLine> changes(long userId, int assetId, Instant from, Instant to, int limit, String cursor);
 
     /**
      * One page: at most {@code limit} rows, and the cursor of the next page, empty on the last one.
@@ -52,6 +78,10 @@ public interface History {
     record LedgerLine(long userId, String wallet, int assetId, long seq, long available, long frozen, long pending,
                       long deltaAvailable, long deltaFrozen, long deltaPending, String eventType,
                       String causeCommandId, String entryId, Instant createdAt) {}
+
+    /** One account's balances after a change ({@code seq}, stamped {@code changedAt}). */
+    record AccountBalance(long userId, String wallet, int assetId, long seq, long available, long frozen, long pending,
+                          Instant changedAt) {}
 
     /**
      * One user's side of one trade: what it paid (quote for the buyer, base for the seller), what it

@@ -6,8 +6,12 @@ import com.datastax.oss.driver.api.core.cql.PagingState;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.ResultSet;
 import com.datastax.oss.driver.api.core.cql.Row;
+import io.settlement.avro.Wallet;
+import io.settlement.contract.Topics;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
@@ -19,6 +23,10 @@ import java.util.function.Function;
  * and {@code GET /api/v1/users/{id}/trades} ({@code trades_by_user}). Every query names the full
  * partition key. A page carries an opaque cursor for the next one (the driver's safe paging state,
  * base64url), absent on the last page; a cursor of another query is an {@link InvalidCursorException}.
+ *
+ * <p>By instant: {@link #balancesAsOf} ({@code balance_as_of}, one query for every account of a
+ * user), {@link #changes} ({@code balance_ledger} between two instants, oldest first) and
+ * {@link #completeUntil()} ({@code history_watermarks}), up to which those two are complete.
  */
 public final class HistoryQueries {
     /** The largest page a caller may ask for. */
@@ -40,12 +48,40 @@ public final class HistoryQueries {
                             Long receivedQty, Long fee, Long refundedQty, Instant debitedAt, Instant creditedAt,
                             Instant refundedAt, String status) {}
 
+    /** One account as of an instant: the balances after its newest change stamped at or before it. */
+    public record AccountAsOf(long userId, String wallet, int assetId, String asset, long seq, long available, long frozen,
+                              long pending, Instant createdAt) {}
+
+    private static final List<String> WALLETS = Arrays.stream(Wallet.values()).map(Wallet::name).toList();
+
     private final CqlSession session;
+    private final String balanceEventsTopic;
+    private final HistoryWatermarks watermarks;
     private final PreparedStatement ledger;
+    private final PreparedStatement changes;
+    private final PreparedStatement asOf;
     private final PreparedStatement trades;
 
+    /** On the default topic names ({@code balance.events}). */
     public HistoryQueries(CqlSession session, String keyspace) {
+        this(session, keyspace, Topics.BALANCE_EVENTS);
+    }
+
+    /** @param balanceEventsTopic the topic whose partitions' progress {@link #completeUntil()} reads */
+    public HistoryQueries(CqlSession session, String keyspace, String balanceEventsTopic) {
         this.session = session;
+        this.balanceEventsTopic = balanceEventsTopic;
+        this.watermarks = new HistoryWatermarks(session, keyspace);
+        String ledgerColumns = "user_id, wallet, asset, asset_id, seq, available, frozen, pending,"
+                + " delta_available, delta_frozen, delta_pending, event_type, cause_command_id, entry_id, created_at";
+        // The reverse of the table's clustering order: oldest first, as a replay reads them.
+        this.changes = session.prepare("SELECT " + ledgerColumns + " FROM " + keyspace + ".balance_ledger"
+                + " WHERE user_id = ? AND asset_id = ? AND created_at >= ? AND created_at <= ?"
+                + " ORDER BY created_at ASC, wallet DESC, seq ASC");
+        // One request for every account: each (user, asset, wallet) partition's newest row at or before the instant.
+        this.asOf = session.prepare("SELECT user_id, asset_id, wallet, asset, seq, available, frozen, pending, created_at FROM "
+                + keyspace + ".balance_as_of WHERE user_id = ? AND asset_id IN ? AND wallet IN ? AND created_at <= ?"
+                + " PER PARTITION LIMIT 1");
         this.ledger = session.prepare("SELECT user_id, wallet, asset, asset_id, seq, available, frozen, pending,"
                 + " delta_available, delta_frozen, delta_pending, event_type, cause_command_id, entry_id, created_at FROM "
                 + keyspace + ".balance_ledger WHERE user_id = ? AND asset_id = ?");
@@ -56,11 +92,52 @@ public final class HistoryQueries {
 
     /** A user's balance changes of one asset (both wallets), newest first. */
     public Page<LedgerLine> ledger(long userId, int assetId, int limit, String pagingState) {
-        return page(ledger.bind(userId, assetId), limit, pagingState, row -> new LedgerLine(row.getLong("user_id"),
-                row.getString("wallet"), row.getString("asset"), row.getInt("asset_id"), row.getLong("seq"),
-                row.getLong("available"), row.getLong("frozen"), row.getLong("pending"), row.getLong("delta_available"),
-                row.getLong("delta_frozen"), row.getLong("delta_pending"), row.getString("event_type"),
-                row.getString("cause_command_id"), row.getString("entry_id"), row.getInstant("created_at")));
+        return page(ledger.bind(userId, assetId), limit, pagingState, HistoryQueries::ledgerLine);
+    }
+
+    /**
+     * A user's balance changes of one asset stamped {@code from <= created_at <= to}, oldest first.
+     * Instants are cut to the stamps' milliseconds inward (from up, to down), so no change outside
+     * the asked range comes back.
+     */
+    public Page<LedgerLine> changes(long userId, int assetId, Instant from, Instant to, int limit, String pagingState) {
+        Instant fromMs = from.truncatedTo(ChronoUnit.MILLIS);
+        if (fromMs.isBefore(from)) {
+            fromMs = fromMs.plusMillis(1);
+        }
+        return page(changes.bind(userId, assetId, fromMs, to.truncatedTo(ChronoUnit.MILLIS)), limit, pagingState,
+                HistoryQueries::ledgerLine);
+    }
+
+    /**
+     * Every account of the user in {@code assetIds} (both wallets) as of {@code asOf}: the newest
+     * row of each account stamped at or before it; accounts without one are absent.
+     */
+    public List<AccountAsOf> balancesAsOf(long userId, List<Integer> assetIds, Instant asOf) {
+        if (assetIds.isEmpty()) {
+            return List.of();
+        }
+        List<AccountAsOf> accounts = new ArrayList<>();
+        for (Row row : session.execute(this.asOf.bind(userId, assetIds, WALLETS, asOf.truncatedTo(ChronoUnit.MILLIS))
+                .setPageSize(PAGE_SIZE_MAX))) {
+            accounts.add(new AccountAsOf(row.getLong("user_id"), row.getString("wallet"), row.getInt("asset_id"),
+                    row.getString("asset"), row.getLong("seq"), row.getLong("available"), row.getLong("frozen"),
+                    row.getLong("pending"), row.getInstant("created_at")));
+        }
+        return accounts;
+    }
+
+    /** Up to when {@link #balancesAsOf} and {@link #changes} are complete ({@link HistoryWatermarks}); empty while unknown. */
+    public Optional<Instant> completeUntil() {
+        return watermarks.completeUntil(session, balanceEventsTopic);
+    }
+
+    private static LedgerLine ledgerLine(Row row) {
+        return new LedgerLine(row.getLong("user_id"), row.getString("wallet"), row.getString("asset"), row.getInt("asset_id"),
+                row.getLong("seq"), row.getLong("available"), row.getLong("frozen"), row.getLong("pending"),
+                row.getLong("delta_available"), row.getLong("delta_frozen"), row.getLong("delta_pending"),
+                row.getString("event_type"), row.getString("cause_command_id"), row.getString("entry_id"),
+                row.getInstant("created_at"));
     }
 
     /** A user's trades, by trade id descending. */

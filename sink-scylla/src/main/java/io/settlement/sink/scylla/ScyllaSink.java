@@ -17,7 +17,9 @@ import io.settlement.sink.SinkLoop;
 import io.settlement.sink.SinkMeters;
 import io.settlement.sink.ThreadedSink;
 import io.settlement.sink.Sink;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -52,6 +54,12 @@ import org.slf4j.LoggerFactory;
  * DEGRADED, and loses nothing; since every upsert is idempotent and order-free, writing a record
  * again changes nothing. A record that cannot be decoded halts its
  * partition there (paused, DEGRADED, counted) until an operator looks: the sink never skips one.
+ *
+ * <p>After the writes of a poll, and after an idle poll that found a partition of
+ * {@code balance.events} read to its end, the sink records its progress per partition in
+ * {@code history_watermarks} ({@link HistoryWatermarks}), so that reads as of an instant know
+ * whether the history is complete up to it. Progress is written only after the rows it vouches
+ * for; when it cannot be written, it lags, which makes readers wait, never answer wrongly.
  */
 public final class ScyllaSink implements ThreadedSink.Loop {
     public static final String GROUP_ID = "settlement-sink-scylla";
@@ -74,6 +82,8 @@ public final class ScyllaSink implements ThreadedSink.Loop {
     private final Deserializer<JournalEntry> journalDecoder;
     private final Deserializer<BalanceEvent> eventDecoder;
     private final Deserializer<SettlementResult> resultDecoder;
+    private final HistoryWatermarks watermarks;
+    private final Clock clock;
 
     private final Map<TopicPartition, String> halted = new ConcurrentHashMap<>();
     private volatile String databaseProblem;
@@ -93,6 +103,14 @@ public final class ScyllaSink implements ThreadedSink.Loop {
      */
     public ScyllaSink(Consumer<byte[], byte[]> consumer, Topics topics, CqlSession session, String keyspace,
                       ScyllaSinkSettings settings, MeterRegistry registry, Backoff backoff) {
+        this(consumer, topics, session, keyspace, settings, registry, backoff, Clock.systemUTC());
+    }
+
+    /** As above, with the clock that stamps "read to its end" progress (tests move it). */
+    public ScyllaSink(Consumer<byte[], byte[]> consumer, Topics topics, CqlSession session, String keyspace,
+                      ScyllaSinkSettings settings, MeterRegistry registry, Backoff backoff, Clock clock) {
+        this.watermarks = new HistoryWatermarks(session, keyspace);
+        this.clock = clock;
         this.consumer = consumer;
         this.loop = new SinkLoop("ScyllaDB sink", consumer);
         this.topics = topics;
@@ -186,6 +204,7 @@ public final class ScyllaSink implements ThreadedSink.Loop {
         ConsumerRecords<byte[], byte[]> polled = consumer.poll(Duration.ofMillis(settings.pollTimeoutMs()));
         if (polled.isEmpty()) {
             commit(() -> committedOffsets.commitPastMarkers(halted.keySet()));
+            recordReadToTheEnd();
         } else {
             mirror(polled);
         }
@@ -198,13 +217,14 @@ public final class ScyllaSink implements ThreadedSink.Loop {
         Map<TopicPartition, Long> lastTimestamps = new LinkedHashMap<>();
         Map<TopicPartition, Integer> counts = new LinkedHashMap<>();
         Map<TopicPartition, Unreadable> unreadable = new LinkedHashMap<>();
+        Map<Integer, Instant> lastEventStamps = new LinkedHashMap<>();
         List<RowWrite> writes = new ArrayList<>();
         for (TopicPartition partition : polled.partitions()) {
             for (ConsumerRecord<byte[], byte[]> record : polled.records(partition)) {
                 firstOffsets.putIfAbsent(partition, record.offset());
                 List<RowWrite> rows;
                 try {
-                    rows = rowsOf(record);
+                    rows = rowsOf(record, lastEventStamps);
                 } catch (RuntimeException e) {
                     unreadable.put(partition, new Unreadable(record.offset(), e.toString()));
                     break;
@@ -225,15 +245,73 @@ public final class ScyllaSink implements ThreadedSink.Loop {
         commit(() -> committedOffsets.commit(nextOffsets));
         counts.forEach((partition, count) -> meters.written(partition, lastTimestamps.get(partition), count));
         unreadable.forEach(this::halt);
+        recordProgress(lastEventStamps);
     }
 
-    private List<RowWrite> rowsOf(ConsumerRecord<byte[], byte[]> record) {
+    /**
+     * After an idle poll: every assigned, unhalted partition of balance.events whose position is at
+     * its end (the last stable offset, under read_committed) is complete up to the moment before
+     * the end offsets were asked for. Asked of the broker, not taken from the last fetch, whose
+     * end offset may be older than the clock reading.
+     */
+    private void recordReadToTheEnd() throws InterruptedException {
+        String topic = topics.balanceEvents().name();
+        List<TopicPartition> partitions = consumer.assignment().stream()
+                .filter(partition -> partition.topic().equals(topic) && !halted.containsKey(partition))
+                .toList();
+        if (partitions.isEmpty()) {
+            return;
+        }
+        Instant before = clock.instant();
+        Map<Integer, Instant> atTheEnd = new LinkedHashMap<>();
+        try {
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, Duration.ofMillis(settings.pollTimeoutMs()));
+            for (TopicPartition partition : partitions) {
+                Long end = ends.get(partition);
+                if (end != null && consumer.position(partition, Duration.ofMillis(settings.pollTimeoutMs())) >= end) {
+                    atTheEnd.put(partition.partition(), before);
+                }
+            }
+        } catch (RuntimeException e) {
+            // Progress only lags: readers wait for it, and the next idle poll asks again.
+            log.debug("End offsets of {} not read, progress not recorded this time: {}", topic, e.toString());
+            return;
+        }
+        recordProgress(atTheEnd);
+    }
+
+    /** Writes the progress of balance.events partitions; on failure it lags (readers answer 503), nothing else. */
+    private void recordProgress(Map<Integer, Instant> progressAt) throws InterruptedException {
+        if (progressAt.isEmpty()) {
+            return;
+        }
+        String topic = topics.balanceEvents().name();
+        int partitions;
+        try {
+            partitions = consumer.partitionsFor(topic).size();
+        } catch (RuntimeException e) {
+            log.debug("Partitions of {} not known, progress not recorded this time: {}", topic, e.toString());
+            return;
+        }
+        if (partitions == 0) {
+            return;
+        }
+        CqlWriter.WriteReport outcome = writer.write(watermarks.record(topic, partitions, progressAt));
+        if (!outcome.succeeded()) {
+            log.warn("History progress not recorded ({}); reads as of recent instants wait for the next poll", outcome.lastError());
+        }
+    }
+
+    private List<RowWrite> rowsOf(ConsumerRecord<byte[], byte[]> record, Map<Integer, Instant> lastEventStamps) {
         if (record.value() == null) {
             throw new IllegalArgumentException("record has no value");
         }
         String topic = record.topic();
         if (topic.equals(topics.balanceEvents().name())) {
-            return tables.forEvent(eventDecoder.deserialize(topic, record.headers(), record.value()));
+            BalanceEvent event = eventDecoder.deserialize(topic, record.headers(), record.value());
+            List<RowWrite> rows = tables.forEvent(event);
+            lastEventStamps.put(record.partition(), event.getCreatedAt());
+            return rows;
         }
         if (topic.equals(topics.journal().name())) {
             return tables.forEntry(journalDecoder.deserialize(topic, record.headers(), record.value()));

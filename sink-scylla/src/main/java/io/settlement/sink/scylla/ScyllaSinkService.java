@@ -74,7 +74,7 @@ public final class ScyllaSinkService extends ThreadedSink {
             }
             sink = new ScyllaSink(new KafkaConsumer<>(consumerProperties), topics, session, endpoint.keyspace(), settings, registry,
                     backoff());
-            history = new HistoryQueries(session, endpoint.keyspace());
+            history = new HistoryQueries(session, endpoint.keyspace(), topics.balanceEvents().name());
             return sink;
         });
     }

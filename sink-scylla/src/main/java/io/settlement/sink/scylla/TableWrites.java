@@ -19,7 +19,8 @@ import java.util.Optional;
  * so that every table ends the same whatever order the records arrive in and however often:
  *
  * <ul>
- *   <li>a {@link BalanceEvent} becomes a {@code balance_ledger} row and the {@code user_balances}
+ *   <li>a {@link BalanceEvent} becomes a {@code balance_ledger} row, a {@code balance_as_of} row
+ *       (the same change keyed by account, for reads as of an instant) and the {@code user_balances}
  *       row written {@code USING TIMESTAMP seq}, so the event with the highest seq wins;</li>
  *   <li>an INTERNAL_TRANSFER {@link JournalEntry} fills what moved in {@code user_transfers} (keyed by user and request id);
  *       a TRADE entry (one per leg, id {@code TRADE:<trade_id>/<SIDE>/<PHASE>}) fills its side's
@@ -45,6 +46,7 @@ public final class TableWrites {
     private static final String TRADE_ENTRY_PREFIX = "TRADE:";
 
     private final PreparedStatement ledgerLine;
+    private final PreparedStatement accountLine;
     private final PreparedStatement userBalance;
     private final PreparedStatement commandResult;
     private final PreparedStatement transferMoved;
@@ -65,6 +67,8 @@ public final class TableWrites {
         ledgerLine = session.prepare("INSERT INTO " + k + "balance_ledger (user_id, asset_id, created_at, wallet, seq, asset,"
                 + " available, frozen, pending, delta_available, delta_frozen, delta_pending, event_type, cause_command_id,"
                 + " entry_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        accountLine = session.prepare("INSERT INTO " + k + "balance_as_of (user_id, asset_id, wallet, created_at, seq, asset,"
+                + " available, frozen, pending) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
         userBalance = session.prepare("INSERT INTO " + k + "user_balances (user_id, wallet, asset_id, asset, available,"
                 + " frozen, pending, seq, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?");
         commandResult = session.prepare("INSERT INTO " + k + "command_results (command_key, kind, command_id, user_id,"
@@ -102,6 +106,9 @@ public final class TableWrites {
                         event.getCreatedAt(), wallet, event.getSeq(), event.getAsset(), event.getAvailable(), event.getFrozen(),
                         event.getPending(), event.getDeltaAvailable(), event.getDeltaFrozen(), event.getDeltaPending(),
                         event.getCauseKind().name(), event.getCauseCommandId(), event.getEntryId())),
+                new RowWrite("balance_as_of", List.of(event.getUserId(), event.getAssetId(), wallet), accountLine.bind(
+                        event.getUserId(), event.getAssetId(), wallet, event.getCreatedAt(), event.getSeq(), event.getAsset(),
+                        event.getAvailable(), event.getFrozen(), event.getPending())),
                 new RowWrite("user_balances", event.getUserId(), userBalance.bind(event.getUserId(), wallet,
                         event.getAssetId(), event.getAsset(), event.getAvailable(), event.getFrozen(), event.getPending(),
                         event.getSeq(), event.getCreatedAt(), event.getSeq())));

@@ -4,12 +4,17 @@ import static io.settlement.sink.scylla.SettlementScenario.ALICE;
 import static io.settlement.sink.scylla.SettlementScenario.BOB;
 import static io.settlement.sink.scylla.SettlementScenario.TRADE_ID;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.longs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.settlement.avro.BalanceEvent;
 import io.settlement.avro.BalanceOperation;
+import io.settlement.avro.Wallet;
 import io.settlement.avro.TransferRequest;
 import io.settlement.contract.AvroSerdes;
 import io.settlement.contract.Topics;
@@ -21,7 +26,9 @@ import io.settlement.http.AuthSettings;
 import io.settlement.http.HttpApi;
 import io.settlement.http.TokenMinter;
 import io.settlement.http.HttpApiSettings;
+import io.settlement.topology.Asset;
 import io.settlement.topology.Assets;
+import io.settlement.topology.testkit.SettlementDriver;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -31,11 +38,17 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.math.BigDecimal;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Random;
+import java.util.TreeMap;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
@@ -49,6 +62,10 @@ import org.junit.jupiter.api.TestInstance;
  * sink into a real Cassandra, read back by {@link HistoryQueries} behind the HTTP API's
  * {@link History}, through a real HTTP client. The adapter ({@link ScyllaHistory}) maps the
  * sink's pages and the driver's failures onto the interface, as the app's does.
+ *
+ * <p>Reads by instant run over a second, seeded random history of users {@value #FIRST_RANDOM_USER}..
+ * (deposits and transfers both ways, the wall clock moving 0-1.5 s between commands, so that
+ * stamps repeat and interleave across wallets), and are compared with a replay of its balance events.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HistoryRoutesOnCassandraTest {
@@ -57,12 +74,17 @@ class HistoryRoutesOnCassandraTest {
 
     static final String HOST = "127.0.0.1";
     static final int ALICE_BTC_DEPOSITS = 7;
+    static final long FIRST_RANDOM_USER = 100;
+    static final int RANDOM_USERS = 4;
+    static final long SEED = 20261206L;
 
     final HttpClient http = HttpClient.newHttpClient();
     final ObjectMapper json = new ObjectMapper();
     CassandraServer server;
     SinkOnMockConsumer sink;
     SettlementScenario scenario;
+    SettlementDriver randomHistory;
+    List<BalanceEvent> randomEvents;
     KafkaStreams streams;
     HttpApi api;
 
@@ -74,6 +96,13 @@ class HistoryRoutesOnCassandraTest {
         scenario = new SettlementScenario().everyKindOfRow().deposits(ALICE_BTC_DEPOSITS, 1, ALICE);
         sink.deliver(scenario.journal(), scenario.events(), scenario.results());
         assertThat(sink.committed()).isEqualTo(sink.delivered());
+        randomHistory = SettlementDriver.start();
+        randomEvents = randomHistory(randomHistory, new Random(SEED));
+        sink.deliver(List.of(), randomEvents, List.of());
+        // An idle poll a minute after the last change: the sink found every partition read to its
+        // end then, so the history is complete up to that minute minus the grace.
+        sink.now = lastStamp().plusSeconds(60);
+        sink.idlePoll();
 
         Path stateDir = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "history-http");
         StreamsBuilder builder = new StreamsBuilder();
@@ -90,7 +119,8 @@ class HistoryRoutesOnCassandraTest {
 
     @AfterAll
     void stopEverything() {
-        for (AutoCloseable closeable : new AutoCloseable[] {api, streams == null ? null : streams::close, sink, scenario, server}) {
+        for (AutoCloseable closeable : new AutoCloseable[] {api, streams == null ? null : streams::close, sink, scenario,
+                randomHistory, server}) {
             try {
                 if (closeable != null) {
                     closeable.close();
@@ -171,6 +201,139 @@ class HistoryRoutesOnCassandraTest {
         assertThat(get("/api/v1/users/" + BOB + "/ledger?asset=BTC&cursor=" + cursor, 400).get("code").asText()).isEqualTo("INVALID_CURSOR");
         assertThat(get("/api/v1/users/" + ALICE + "/ledger?asset=USDT&cursor=" + cursor, 400).get("code").asText())
                 .isEqualTo("INVALID_CURSOR");
+    }
+
+    @Test
+    void givenARandomHistory_whenBalancesAreAskedAsOfRandomInstants_thenEachAnswerIsTheReplayOfTheEventsUpToThatInstant() {
+        Instant first = randomEvents.get(0).getCreatedAt();
+        Instant last = lastStamp();
+        long spanMs = Duration.between(first, last).toMillis();
+        // given the random history, complete up to a minute after its last change minus the grace
+        // when asked as of random instants (half of them exactly an event's stamp), for each user
+        qt().withExamples(150).withFixedSeed(SEED)
+                .forAll(integers().between(0, RANDOM_USERS - 1), longs().between(-2_000, spanMs + 2_000),
+                        integers().between(0, 2 * randomEvents.size() - 1))
+                .checkAssert((user, offsetMs, pick) -> {
+                    Instant asOf = pick < randomEvents.size() ? randomEvents.get(pick).getCreatedAt() : first.plusMillis(offsetMs);
+                    long userId = FIRST_RANDOM_USER + user;
+                    // then the answer is, per account, the balances after the account's newest event stamped at or before it
+                    JsonNode answer = uncheckedGet("/api/v1/users/" + userId + "/balances?as_of=" + asOf, 200);
+                    assertThat(accounts(answer.get("balances"))).as("user %d as of %s", userId, asOf)
+                            .isEqualTo(replay(userId, asOf));
+                });
+    }
+
+    @Test
+    void givenAnInstantBeforeTheFirstChangeOrBeyondTheWatermark_whenAsked_thenNoAccountsOr503NotCaughtUp() throws Exception {
+        Instant before = randomEvents.get(0).getCreatedAt().minusMillis(1);
+        // given nothing stamped before the first change, then no accounts
+        assertThat(get("/api/v1/users/" + FIRST_RANDOM_USER + "/balances?as_of=" + before, 200).get("balances")).isEmpty();
+        // given the history complete up to the idle poll's minute minus the grace, then exactly that instant is answered
+        Instant completeUntil = lastStamp().plusSeconds(60).minus(HistoryWatermarks.GRACE);
+        JsonNode answered = get("/api/v1/users/" + FIRST_RANDOM_USER + "/balances?as_of=" + completeUntil, 200);
+        assertThat(answered.get("complete_until").asText()).isEqualTo(completeUntil.toString());
+        // and a millisecond later is 503 HISTORY_NOT_CAUGHT_UP, for both routes
+        Instant later = completeUntil.plusMillis(1);
+        assertThat(get("/api/v1/users/" + FIRST_RANDOM_USER + "/balances?as_of=" + later, 503).get("code").asText())
+                .isEqualTo("HISTORY_NOT_CAUGHT_UP");
+        assertThat(get("/api/v1/users/" + FIRST_RANDOM_USER + "/balances/history?asset=BTC&to=" + later, 503).get("code").asText())
+                .isEqualTo("HISTORY_NOT_CAUGHT_UP");
+    }
+
+    @Test
+    void givenARandomHistory_whenItsChangesArePagedBetweenTwoInstants_thenEachChangeComesOnceInOrderAcrossPages() throws Exception {
+        Instant first = randomEvents.get(0).getCreatedAt();
+        Instant last = lastStamp();
+        Random random = new Random(SEED + 1);
+        for (int round = 0; round < 8; round++) {
+            // given a user, an asset and a range (the whole history in the first round)
+            long userId = FIRST_RANDOM_USER + random.nextInt(RANDOM_USERS);
+            String asset = random.nextBoolean() ? "BTC" : "USDT";
+            long spanMs = Duration.between(first, last).toMillis();
+            Instant from = round == 0 ? first : first.plusMillis(random.nextLong(spanMs + 1));
+            Instant to = round == 0 ? last : from.plusMillis(random.nextLong(Duration.between(from, last).toMillis() + 1));
+            int limit = 1 + random.nextInt(4);
+            // when the client follows next_url
+            List<String> paged = new ArrayList<>();
+            String url = "/api/v1/users/" + userId + "/balances/history?asset=" + asset + "&from=" + from + "&to=" + to + "&limit=" + limit;
+            while (url != null) {
+                JsonNode page = get(url, 200);
+                assertThat(page.get("changes").size()).isLessThanOrEqualTo(limit);
+                page.get("changes").forEach(change -> paged.add(change.get("created_at").asText() + " " + change.get("wallet").asText()
+                        + " " + change.get("seq").asLong()));
+                url = page.get("next_url").isNull() ? null : page.get("next_url").asText();
+            }
+            // then every change stamped in [from, to] came once, oldest first (one instant: SPOT before FUNDING, seq up)
+            List<String> expected = randomEvents.stream()
+                    .filter(e -> e.getUserId() == userId && e.getAsset().equals(asset))
+                    .filter(e -> !e.getCreatedAt().isBefore(from) && !e.getCreatedAt().isAfter(to))
+                    .sorted(Comparator.comparing(BalanceEvent::getCreatedAt)
+                            .thenComparing(e -> e.getWallet().name(), Comparator.reverseOrder())
+                            .thenComparingLong(BalanceEvent::getSeq))
+                    .map(e -> e.getCreatedAt() + " " + e.getWallet().name() + " " + e.getSeq())
+                    .toList();
+            assertThat(paged).as("user %d %s from %s to %s by %d", userId, asset, from, to, limit).isEqualTo(expected);
+        }
+    }
+
+    /** Deposits and transfers both ways for the random users, the clock moving 0..1.5 s (often not at all) in between. */
+    private static List<BalanceEvent> randomHistory(SettlementDriver driver, Random random) {
+        for (int i = 0; i < 160; i++) {
+            if (random.nextInt(3) == 0) {
+                driver.advanceWallClock(Duration.ofMillis(random.nextInt(1_500)));
+            }
+            long user = FIRST_RANDOM_USER + random.nextInt(RANDOM_USERS);
+            String asset = random.nextBoolean() ? "BTC" : "USDT";
+            long amount = 1 + random.nextInt(1_000_000);
+            if (random.nextInt(3) == 0) {
+                driver.send(driver.commands().deposit("rd-" + i, user, asset, amount));
+            } else {
+                boolean toSpot = random.nextBoolean();
+                // Some of these are refused (not enough): they change nothing and emit no event.
+                driver.send(driver.commands().transfer("rt-" + i, user, toSpot ? Wallet.FUNDING : Wallet.SPOT,
+                        toSpot ? Wallet.SPOT : Wallet.FUNDING, asset, amount / 2));
+            }
+        }
+        return driver.events().stream().filter(e -> e.getUserId() >= FIRST_RANDOM_USER).toList();
+    }
+
+    private Instant lastStamp() {
+        return randomEvents.stream().map(BalanceEvent::getCreatedAt).max(Comparator.naturalOrder()).orElseThrow();
+    }
+
+    /** The replay: per account, the event with the greatest (created_at, seq) at or before the instant, as "wallet asset" -> "seq available frozen pending". */
+    private Map<String, String> replay(long userId, Instant asOf) {
+        Map<String, BalanceEvent> newest = new TreeMap<>();
+        randomEvents.stream().filter(e -> e.getUserId() == userId && !e.getCreatedAt().isAfter(asOf))
+                .sorted(Comparator.comparing(BalanceEvent::getCreatedAt).thenComparingLong(BalanceEvent::getSeq))
+                .forEach(e -> newest.put(e.getWallet().name() + " " + e.getAsset(), e));
+        Map<String, String> accounts = new TreeMap<>();
+        newest.forEach((account, e) -> accounts.put(account, e.getSeq() + " " + e.getAvailable() + " " + e.getFrozen() + " "
+                + e.getPending() + " " + e.getCreatedAt()));
+        return accounts;
+    }
+
+    /** The answer's accounts in the replay's shape, amounts back in minor units. */
+    private static Map<String, String> accounts(JsonNode balances) {
+        Map<String, String> accounts = new TreeMap<>();
+        balances.forEach(b -> {
+            Asset asset = Assets.defaults().byCode(b.get("asset").asText()).orElseThrow();
+            accounts.put(b.get("wallet").asText() + " " + asset.code(), b.get("seq").asLong() + " " + minor(b.get("available"), asset)
+                    + " " + minor(b.get("frozen"), asset) + " " + minor(b.get("pending"), asset) + " " + b.get("changed_at").asText());
+        });
+        return accounts;
+    }
+
+    private static long minor(JsonNode amount, Asset asset) {
+        return new BigDecimal(amount.asText()).movePointRight(asset.scale()).longValueExact();
+    }
+
+    private JsonNode uncheckedGet(String path, int status) {
+        try {
+            return get(path, status);
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private JsonNode get(String path, int status) throws IOException, InterruptedException {

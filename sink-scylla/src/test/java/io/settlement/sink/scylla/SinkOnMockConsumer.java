@@ -10,17 +10,24 @@ import io.settlement.contract.AvroSerdes;
 import io.settlement.contract.CommandKeys;
 import io.settlement.contract.Topic;
 import io.settlement.contract.Topics;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.StreamSupport;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 
 /**
  * The real {@link ScyllaSink} (decode, upserts, writer, commits) over Kafka's {@link MockConsumer},
- * stepped one poll at a time, writing to a keyspace of its own on the test's Cassandra.
+ * stepped one poll at a time, writing to a keyspace of its own on the test's Cassandra. Each topic
+ * has one partition, whose end offset follows what was delivered; the sink's clock is
+ * {@link #now}, which a test moves to say when an idle poll found the partitions read to their end.
  */
 final class SinkOnMockConsumer implements AutoCloseable {
     static final List<String> TABLES = List.of("balance_ledger", "user_balances", "user_transfers", "settled_trades",
@@ -32,6 +39,8 @@ final class SinkOnMockConsumer implements AutoCloseable {
     final String keyspace;
     final ScyllaSink sink;
     private final Map<TopicPartition, Long> nextOffset = new HashMap<>();
+    /** The sink's clock. */
+    volatile Instant now = Instant.now();
 
     SinkOnMockConsumer(CassandraServer server, String keyspace) {
         this.keyspace = keyspace;
@@ -39,12 +48,35 @@ final class SinkOnMockConsumer implements AutoCloseable {
         this.session = endpoint.openSession();
         SchemaApplier.apply(session, endpoint);
         this.sink = new ScyllaSink(consumer, topics, session, keyspace, ScyllaSinkSettings.defaults(),
-                new SimpleMeterRegistry(), millis -> { });
+                new SimpleMeterRegistry(), millis -> { }, new Clock() {
+                    @Override
+                    public ZoneId getZone() {
+                        return ZoneOffset.UTC;
+                    }
+
+                    @Override
+                    public Clock withZone(ZoneId zone) {
+                        return this;
+                    }
+
+                    @Override
+                    public Instant instant() {
+                        return now;
+                    }
+                });
+        sink.topicNames().forEach(topic -> consumer.updatePartitions(topic,
+                List.of(new PartitionInfo(topic, 0, null, new org.apache.kafka.common.Node[0], new org.apache.kafka.common.Node[0]))));
         List<TopicPartition> partitions = sink.topicNames().stream().map(topic -> new TopicPartition(topic, 0)).toList();
         consumer.assign(partitions);
         Map<TopicPartition, Long> beginning = new HashMap<>();
         partitions.forEach(partition -> beginning.put(partition, 0L));
         consumer.updateBeginningOffsets(beginning);
+        consumer.updateEndOffsets(beginning);
+    }
+
+    /** A poll that finds nothing: the sink commits past the end and records that it read every partition to its end at {@link #now}. */
+    void idlePoll() throws InterruptedException {
+        sink.pollOnce();
     }
 
     /** Adds the records to the topics (in this order per topic) and lets the sink poll them once. */
@@ -86,6 +118,7 @@ final class SinkOnMockConsumer implements AutoCloseable {
         byte[] keyBytes = topic.keySerde().serializer().serialize(topic.name(), key);
         byte[] valueBytes = topic.valueSerde().serializer().serialize(topic.name(), value);
         consumer.addRecord(new ConsumerRecord<>(topic.name(), 0, offset, keyBytes, valueBytes));
+        consumer.updateEndOffsets(Map.of(partition, offset + 1));
     }
 
     @Override
