@@ -45,6 +45,9 @@ final class Views {
                      String buyerRefund, String sellerRefund) {}
 
     /** {@code GET /api/v1/users/{id}/ledger}: one page, newest first; {@code next_cursor} null on the last page. */
+    /** {@code GET /api/v1/liabilities}: every stored snapshot's published summary, newest first. */
+    record LiabilitySnapshots(List<com.fasterxml.jackson.databind.JsonNode> snapshots) {}
+
     record LedgerPage(long userId, String asset, List<LedgerEntry> entries, String nextCursor, String nextUrl) {}
 
     record LedgerEntry(String wallet, long seq, String available, String frozen, String pending, String deltaAvailable,
