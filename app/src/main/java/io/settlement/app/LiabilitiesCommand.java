@@ -7,7 +7,15 @@ import io.settlement.liabilities.Verifier;
 import io.settlement.liabilities.LiabilitiesSnapshot;
 import io.settlement.liabilities.SnapshotSummary;
 import io.settlement.liabilities.SumTree;
+import com.datastax.oss.driver.api.core.CqlSession;
+import io.settlement.sink.History;
+import io.settlement.sink.LiabilityProofs;
+import io.settlement.sink.scylla.ScyllaEndpoint;
+import io.settlement.sink.scylla.ScyllaLiabilities;
+import io.settlement.sink.scylla.SchemaApplier;
 import io.settlement.sink.tigerbeetle.StoreBalance;
+import java.util.ArrayList;
+import java.util.Optional;
 import io.settlement.topology.Asset;
 import io.settlement.topology.Assets;
 import io.settlement.topology.balance.BalanceKey;
@@ -67,8 +75,12 @@ final class LiabilitiesCommand {
         @Option(names = "--root", required = true, paramLabel = "HEX", description = "The published root hash of the proof's asset (64 hex digits).")
         String root;
 
-        @Option(names = "--proof", required = true, paramLabel = "FILE", description = "The proof file (JSON) the exchange gave you.")
+        @Option(names = "--proof", required = true, paramLabel = "FILE",
+                description = "The proof file (JSON) the exchange gave you, or the answer of GET /api/v1/users/{id}/liabilities/{snapshot} as saved.")
         Path proof;
+
+        @Option(names = "--asset", paramLabel = "CODE", description = "Which proof of the file to check, when it holds one per asset (e.g. BTC).")
+        String asset;
 
         @Option(names = "--total", paramLabel = "N", description = "The published total of the asset, in minor units; checked when given.")
         Long total;
@@ -86,12 +98,20 @@ final class LiabilitiesCommand {
             } catch (IOException e) {
                 throw new IllegalArgumentException("cannot read the proof file " + proof + ": " + e);
             }
-            InclusionProof read;
+            List<InclusionProof> all;
             try {
-                read = ProofJson.read(text);
+                all = ProofJson.readAll(text);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(proof + " is not a proof file: " + e.getMessage(), e);
             }
+            List<InclusionProof> chosen = asset == null ? all
+                    : all.stream().filter(p -> p.asset().equalsIgnoreCase(asset.trim())).toList();
+            if (chosen.size() != 1) {
+                // One root checks one asset's proof: which one must be said, not guessed.
+                throw new IllegalArgumentException(proof + " holds proofs of " + all.stream().map(InclusionProof::asset).toList()
+                        + (asset == null ? ": name the one to check with --asset" : ", none of " + asset));
+            }
+            InclusionProof read = chosen.get(0);
             Verifier.Verification verification = Verifier.verify(read, publishedRoot,
                     total == null ? OptionalLong.empty() : OptionalLong.of(total));
             String who = "user " + read.leaf().userId() + " owed " + read.leaf().amount() + " " + read.asset()
@@ -110,7 +130,8 @@ final class LiabilitiesCommand {
 
     @Command(name = "snapshot", mixinStandardHelpOptions = true,
             description = "Read every balance at one cut of the balances' changelog, check it against the system accounts, "
-                    + "build one Merkle sum tree per asset and publish the roots to " + TOPIC + ".")
+                    + "build one Merkle sum tree per asset, store every user's proofs in ScyllaDB (when scylla.contact.points is set) "
+                    + "for the HTTP API, and publish the roots to " + TOPIC + ".")
     static final class Snapshot implements Callable<Integer> {
         @Mixin
         SettlementCli.ConfigOptions config;
@@ -125,6 +146,11 @@ final class LiabilitiesCommand {
         @Option(names = "--proofs-dir", paramLabel = "DIR", description = "Also write every user's proof file, as DIR/<asset>/<user id>.json.")
         Path proofsDir;
 
+        /** What a snapshot id may be: what GET /api/v1/users/{id}/liabilities/{snapshot} accepts in its path. */
+        static final java.util.regex.Pattern SNAPSHOT_ID = java.util.regex.Pattern.compile("[A-Za-z0-9._:-]{1,64}");
+        /** Users whose proofs go to the store in one call (the store writes them concurrently). */
+        static final int STORE_BATCH_USERS = 1_000;
+
         @Spec
         CommandSpec spec;
 
@@ -133,22 +159,26 @@ final class LiabilitiesCommand {
             PrintWriter out = spec.commandLine().getOut();
             AppSettings settings = config.load(AppSettings.RUN_DEFAULTS, Map.of());
             byte[] secret = secret(secretFile);
-            Instant time = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-            String id = snapshotId != null ? snapshotId : time.toString();
-            StoreBalances.AtCut balances = StoreBalances.readAtCut(settings);
-            Map<String, Map<Long, Long>> owed;
+            Optional<ScyllaEndpoint> endpoint = settings.scyllaEndpoint();
+            LiabilitiesSnapshot snapshot;
             try {
-                owed = owed(balances.rows(), settings.assets());
-            } catch (IllegalStateException | ArithmeticException e) {
+                if (endpoint.isEmpty()) {
+                    out.println("liabilities: " + AppSettings.SCYLLA_CONTACT_POINTS + " is empty: the proofs are not stored and the HTTP API"
+                            + " cannot serve them (docs/liabilities.md, \"Where proofs are kept\")");
+                    snapshot = take(settings, secret, snapshotId, Optional.empty(), out);
+                } else {
+                    ScyllaEndpoint cql = endpoint.get();
+                    try (CqlSession session = cql.openSession()) {
+                        if (settings.scyllaSinkSettings().applySchema()) {
+                            SchemaApplier.apply(session, cql);
+                        }
+                        snapshot = take(settings, secret, snapshotId, Optional.of(new ScyllaLiabilities(session, cql.keyspace())), out);
+                    }
+                }
+            } catch (IllegalStateException | ArithmeticException | History.UnavailableException e) {
                 spec.commandLine().getErr().println("settlement liabilities snapshot: " + e.getMessage());
                 spec.commandLine().getErr().flush();
                 return SettlementCli.EXIT_FAILED;
-            }
-            LiabilitiesSnapshot snapshot = LiabilitiesSnapshot.build(id, time, balances.cut(), secret, owed);
-            SnapshotSummary summary = snapshot.summary();
-            publish(settings, summary);
-            for (SnapshotSummary.AssetRoot root : summary.assets()) {
-                out.printf("ROOT %s %s total %d leaves %d%n", root.asset(), root.root().hashHex(), root.total(), root.leaves());
             }
             if (proofsDir != null) {
                 for (Map.Entry<String, SumTree> tree : snapshot.trees().entrySet()) {
@@ -158,9 +188,71 @@ final class LiabilitiesCommand {
                     }
                 }
             }
-            out.printf("liabilities: snapshot %s at cut %s published to %s%n", id, balances.cut(), TOPIC);
             out.flush();
             return SettlementCli.EXIT_OK;
+        }
+
+        /**
+         * Takes one snapshot: reads the balances at one cut, checks the ledger, builds the trees, then, in
+         * this order, stores every user's proofs in {@code store} (when there is one), publishes the
+         * summary to {@value #TOPIC}, and stores the summary. A snapshot that is listed (the summary stored
+         * last) therefore has all its proofs stored and is on the topic. An id already stored is refused
+         * before anything is read: its proofs would be overwritten while being served.
+         *
+         * @param id the snapshot id, or null for the time to the second
+         * @throws IllegalStateException when the id is taken or malformed, or the ledger does not sum to zero
+         * @throws History.UnavailableException when the store does not answer
+         */
+        static LiabilitiesSnapshot take(AppSettings settings, byte[] secret, String id, Optional<LiabilityProofs> store, PrintWriter out) {
+            Instant time = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+            String snapshotId = id != null ? id : time.toString();
+            if (!SNAPSHOT_ID.matcher(snapshotId).matches()) {
+                throw new IllegalStateException("snapshot id \"" + snapshotId + "\" must be 1..64 characters of [A-Za-z0-9._:-], "
+                        + "so that it can be named in a URL as it is");
+            }
+            if (store.isPresent() && store.get().snapshot(snapshotId).isPresent()) {
+                throw new IllegalStateException("snapshot " + snapshotId + " is already stored: take it under another --snapshot-id");
+            }
+            StoreBalances.AtCut balances = StoreBalances.readAtCut(settings);
+            Map<String, Map<Long, Long>> owed = owed(balances.rows(), settings.assets());
+            LiabilitiesSnapshot snapshot = LiabilitiesSnapshot.build(snapshotId, time, balances.cut(), secret, owed);
+            SnapshotSummary summary = snapshot.summary();
+            if (store.isPresent()) {
+                int users = storeProofs(snapshot, store.get());
+                out.printf("liabilities: stored the proofs of %d users%n", users);
+            }
+            publish(settings, summary);
+            store.ifPresent(proofs -> proofs.putSnapshot(new LiabilityProofs.Snapshot(snapshotId, time, summary.toJson())));
+            for (SnapshotSummary.AssetRoot root : summary.assets()) {
+                out.printf("ROOT %s %s total %d leaves %d%n", root.asset(), root.root().hashHex(), root.total(), root.leaves());
+            }
+            out.printf("liabilities: snapshot %s at cut %s published to %s%n", snapshotId, balances.cut(), TOPIC);
+            out.flush();
+            return snapshot;
+        }
+
+        /** Every user's proofs, all assets of a user together (one partition), {@value #STORE_BATCH_USERS} users per call. */
+        private static int storeProofs(LiabilitiesSnapshot snapshot, LiabilityProofs store) {
+            Map<Long, List<LiabilityProofs.Proof>> byUser = new TreeMap<>();
+            for (Map.Entry<String, SumTree> tree : snapshot.trees().entrySet()) {
+                for (long user : tree.getValue().users()) {
+                    byUser.computeIfAbsent(user, u -> new ArrayList<>()).add(new LiabilityProofs.Proof(tree.getKey(),
+                            ProofJson.write(snapshot.proof(tree.getKey(), user))));
+                }
+            }
+            String id = snapshot.summary().snapshotId();
+            List<LiabilityProofs.UserProofs> batch = new ArrayList<>(STORE_BATCH_USERS);
+            for (Map.Entry<Long, List<LiabilityProofs.Proof>> user : byUser.entrySet()) {
+                batch.add(new LiabilityProofs.UserProofs(user.getKey(), user.getValue()));
+                if (batch.size() == STORE_BATCH_USERS) {
+                    store.putProofs(id, batch);
+                    batch.clear();
+                }
+            }
+            if (!batch.isEmpty()) {
+                store.putProofs(id, batch);
+            }
+            return byUser.size();
         }
 
         /**

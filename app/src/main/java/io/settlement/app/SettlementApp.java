@@ -17,6 +17,7 @@ import io.settlement.http.ApiSecurity;
 import io.settlement.http.CommandPublisher;
 import io.settlement.http.HealthChecks;
 import io.settlement.http.HttpApi;
+import io.settlement.sink.LiabilityProofs;
 import io.settlement.http.HttpApiSettings;
 import io.settlement.http.KafkaCommandPublisher;
 import io.settlement.serde.confluent.WireFormats;
@@ -32,6 +33,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -94,6 +96,14 @@ public final class SettlementApp implements AutoCloseable {
      * @throws IllegalArgumentException for bad configuration
      */
     public static SettlementApp start(AppSettings configured) {
+        return start(configured, null);
+    }
+
+    /**
+     * As {@link #start(AppSettings)}, the proofs of liabilities served from {@code proofs} instead of the
+     * ScyllaDB sink's tables: for the tests, which have a real broker but no database.
+     */
+    static SettlementApp start(AppSettings configured, LiabilityProofs proofs) {
         AppSettings settings = configured.httpPort() != 0 ? configured
                 // application.server must name the real port, so an ephemeral port is chosen now.
                 : configured.with(Map.of(AppSettings.HTTP_PORT, String.valueOf(freePort(configured.httpHost()))));
@@ -151,7 +161,7 @@ public final class SettlementApp implements AutoCloseable {
         HttpApi api;
         try {
             api = HttpApi.start(httpSettings, streams, topics, settings.assets(), publisher, checks, registry, security,
-                    sinks.history());
+                    sinks.history(), proofs != null ? Optional.of(proofs) : sinks.liabilities());
         } catch (RuntimeException e) {
             sinks.close();
             committedResults.close();

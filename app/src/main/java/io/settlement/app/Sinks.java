@@ -5,6 +5,8 @@ import io.settlement.contract.Topics;
 import io.settlement.http.HealthChecks;
 import io.settlement.sink.Health;
 import io.settlement.sink.History;
+import io.settlement.sink.LiabilityProofs;
+import io.settlement.sink.scylla.ScyllaLiabilities;
 import io.settlement.sink.SinkConsumers;
 import io.settlement.sink.SinkRunner;
 import io.settlement.sink.scylla.HistoryQueries;
@@ -88,6 +90,16 @@ final class Sinks implements AutoCloseable {
      */
     Optional<History> history() {
         return scylla == null ? Optional.empty() : Optional.of(new ScyllaHistory(this::scyllaHistory));
+    }
+
+    /**
+     * Where the HTTP API reads the proofs of liabilities ({@code GET /api/v1/liabilities}, {@code GET
+     * /api/v1/users/{id}/liabilities/{snapshot}}): the ScyllaDB tables {@code settlement liabilities snapshot}
+     * writes, on the sink's session (503 while it is starting); none when the sink is off.
+     */
+    Optional<LiabilityProofs> liabilities() {
+        return scylla == null ? Optional.empty() : Optional.of(ScyllaLiabilities.lazy(() -> scylla.started()
+                ? Optional.of(((ScyllaSinkService) scylla.sink()).liabilities()) : Optional.empty()));
     }
 
     /** One line for people: which sinks are on, and how to turn the others on. */

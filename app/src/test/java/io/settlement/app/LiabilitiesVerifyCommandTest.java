@@ -98,6 +98,26 @@ class LiabilitiesVerifyCommandTest {
         assertThat(err.toString()).contains("--root must be 64 hex digits, was 62");
     }
 
+    @Test
+    void givenTheHttpAnswerWithOneProofPerAssetWhenVerifiedWithItsAssetThenThatProofIsCheckedAndWithoutItTheCommandAsksForOne() throws IOException {
+        // given the answer of GET /api/v1/users/502/liabilities/{snapshot} as saved: a BTC proof and a second one
+        LiabilitiesSnapshot example = example();
+        Path answer = write("answer.json", ProofJson.writeUserProofs(SNAPSHOT, 502, java.util.List.of(example.proof("BTC", 502),
+                new io.settlement.liabilities.InclusionProof(SNAPSHOT, "USDT", example.proof("BTC", 502).leaf(), java.util.List.of()))));
+
+        // when verified with --asset BTC, and without --asset
+        StringWriter out = new StringWriter();
+        int withAsset = cli(out, new StringWriter(), "liabilities", "verify", "--root", ROOT, "--proof", answer.toString(), "--asset", "btc");
+        StringWriter err = new StringWriter();
+        int withoutAsset = cli(new StringWriter(), err, "liabilities", "verify", "--root", ROOT, "--proof", answer.toString());
+
+        // then the BTC proof verifies; without the asset the command names the assets and exits 2
+        assertThat(withAsset).isEqualTo(SettlementCli.EXIT_OK);
+        assertThat(out.toString()).startsWith("VERIFIED user 502 owed 25000000 BTC");
+        assertThat(withoutAsset).isEqualTo(2);
+        assertThat(err.toString()).contains("[BTC, USDT]").contains("--asset");
+    }
+
     private static LiabilitiesSnapshot example() {
         byte[] secret = new byte[32];
         for (int i = 0; i < secret.length; i++) {

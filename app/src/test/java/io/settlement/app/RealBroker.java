@@ -103,6 +103,17 @@ final class RealBroker implements AutoCloseable {
         }
     }
 
+    /** {@code Authorization} header value of user {@code userId}'s token signed with this broker's test key (reads only that user). */
+    String userAuthorization(long userId) {
+        try {
+            byte[] secret = DevKey.read(DevKey.ensure(dir));
+            return "Bearer " + new io.settlement.http.TokenMinter(secret, AppSettings.DEV_ISSUER, "settlement-api")
+                    .user(userId, java.time.Duration.ofHours(1));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     KafkaProducer<byte[], byte[]> producer() {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());

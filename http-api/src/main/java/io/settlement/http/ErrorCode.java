@@ -47,6 +47,10 @@ public enum ErrorCode {
     FORBIDDEN(403),
     /** No such id (or no result yet), or no such route; also another user's data, to a user token. */
     NOT_FOUND(404),
+    /** No snapshot of the proof of liabilities is stored with this id. */
+    UNKNOWN_SNAPSHOT(404),
+    /** The user has no leaf in the snapshot (in the asset asked for): nothing was owed to it at the snapshot's cut. */
+    NOT_IN_SNAPSHOT(404),
     /** The route exists for another method. */
     METHOD_NOT_ALLOWED(405),
     /** The same request id (or Idempotency-Key) was submitted here before with different content. */
@@ -63,7 +67,7 @@ public enum ErrorCode {
     STORE_UNAVAILABLE(503),
     /** The instance that owns the key did not answer in time: retry after Retry-After. */
     FORWARD_FAILED(503),
-    /** No history store is configured on this instance, or it did not answer: retry after Retry-After (if configured). */
+    /** No history store (history, proofs of liabilities) is configured on this instance, or it did not answer: retry after Retry-After (if configured). */
     HISTORY_UNAVAILABLE(503),
     /** A read as of an instant later than the history store is complete up to (the sink lags, or has recorded no progress yet): retry after Retry-After. */
     HISTORY_NOT_CAUGHT_UP(503),

@@ -10,6 +10,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.settlement.contract.Topics;
 import io.settlement.sink.Health;
 import io.settlement.sink.History;
+import io.settlement.sink.LiabilityProofs;
 import io.settlement.topology.Assets;
 import io.settlement.topology.RecordIds;
 import java.time.Duration;
@@ -79,9 +80,20 @@ public final class HttpApi implements AutoCloseable {
     public static HttpApi start(HttpApiSettings settings, KafkaStreams streams, Topics topics, Assets assets,
                                 CommandPublisher publisher, HealthChecks health, PrometheusMeterRegistry registry,
                                 ApiSecurity security, Optional<History> history) {
+        return start(settings, streams, topics, assets, publisher, health, registry, security, history, Optional.empty());
+    }
+
+    /**
+     * As above; {@code liabilities} serves {@code GET /api/v1/liabilities} and
+     * {@code GET /api/v1/users/{id}/liabilities/{snapshot}} (empty: 503 HISTORY_UNAVAILABLE).
+     */
+    public static HttpApi start(HttpApiSettings settings, KafkaStreams streams, Topics topics, Assets assets,
+                                CommandPublisher publisher, HealthChecks health, PrometheusMeterRegistry registry,
+                                ApiSecurity security, Optional<History> history, Optional<LiabilityProofs> liabilities) {
         Objects.requireNonNull(topics, "topics");
         Objects.requireNonNull(security, "security");
         Objects.requireNonNull(history, "history");
+        Objects.requireNonNull(liabilities, "liabilities");
         ObjectMapper json = Replies.mapper();
         StoreLookup storeLookup = new StoreLookup(streams, settings, registry);
         Lookups lookups = new Lookups(storeLookup, assets);
@@ -89,6 +101,7 @@ public final class HttpApi implements AutoCloseable {
         HistoryRoutes historyRoutes = new HistoryRoutes(history, assets, json);
         ApiV1Routes v1 = new ApiV1Routes(lookups, intake, historyRoutes, assets, json);
         LegacyGatewayRoutes legacy = new LegacyGatewayRoutes(lookups, intake, assets, json);
+        LiabilitiesRoutes liabilitiesRoutes = new LiabilitiesRoutes(liabilities, assets, json);
         KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(registry);
         String retryAfter = Integer.toString(settings.retryAfterSeconds());
@@ -118,6 +131,7 @@ public final class HttpApi implements AutoCloseable {
             v1.register(config.routes);
             legacy.register(config.routes);
             historyRoutes.register(config.routes);
+            liabilitiesRoutes.register(config.routes);
             config.routes.get("/health", ctx -> health(ctx, json, retryAfter, streams, health));
             config.routes.get("/health/live", ctx -> liveness(ctx, json, streams));
             config.routes.get("/health/ready", ctx -> readiness(ctx, json, retryAfter, streams));

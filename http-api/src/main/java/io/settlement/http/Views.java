@@ -53,6 +53,8 @@ final class Views {
     /** {@code GET /api/v1/users/{id}/balances/history}: one page of changes between two instants, oldest first. */
     record BalanceHistoryPage(long userId, String asset, String from, String to, List<LedgerEntry> changes, String nextCursor,
                               String nextUrl) {}
+    /** {@code GET /api/v1/liabilities}: every stored snapshot's published summary, newest first. */
+    record LiabilitySnapshots(List<com.fasterxml.jackson.databind.JsonNode> snapshots) {}
 
     record LedgerPage(long userId, String asset, List<LedgerEntry> entries, String nextCursor, String nextUrl) {}
 

@@ -21,6 +21,28 @@ public final class ProofJson {
     private ProofJson() {}
 
     public static String write(InclusionProof proof) {
+        return Json.write(toMap(proof));
+    }
+
+    /**
+     * One user's proofs of one snapshot, one per asset, as the HTTP API answers them:
+     * {@code {"version":1,"snapshot_id":...,"user_id":"...","proofs":[proof file, ...]}}; each element is
+     * a proof file as {@link #write} writes it. {@link #readAll} reads it back.
+     */
+    public static String writeUserProofs(String snapshotId, long userId, List<InclusionProof> proofs) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("version", VERSION);
+        json.put("snapshot_id", snapshotId);
+        json.put("user_id", Long.toString(userId));
+        List<Object> all = new ArrayList<>();
+        for (InclusionProof proof : proofs) {
+            all.add(toMap(proof));
+        }
+        json.put("proofs", all);
+        return Json.write(json);
+    }
+
+    private static Map<String, Object> toMap(InclusionProof proof) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("version", VERSION);
         json.put("snapshot_id", proof.snapshotId());
@@ -37,12 +59,40 @@ public final class ProofJson {
             path.add(step);
         }
         json.put("path", path);
-        return Json.write(json);
+        return json;
     }
 
     /** @throws IllegalArgumentException when the text is not a proof of version 1, saying which field is wrong */
     public static InclusionProof read(String text) {
+        return fromMap(object(Json.read(text), "the proof"));
+    }
+
+    /**
+     * Every proof in a proof file (one) or in a user's proofs as the HTTP API answers them
+     * ({@link #writeUserProofs}: one per asset), so that a user can verify the answer as saved.
+     *
+     * @throws IllegalArgumentException when the text is neither, saying which field is wrong
+     */
+    public static List<InclusionProof> readAll(String text) {
         Map<String, Object> json = object(Json.read(text), "the proof");
+        if (!json.containsKey("proofs")) {
+            return List.of(fromMap(json));
+        }
+        if (!(json.get("proofs") instanceof List<?> proofs)) {
+            throw new IllegalArgumentException("\"proofs\" must be an array");
+        }
+        List<InclusionProof> all = new ArrayList<>();
+        for (int i = 0; i < proofs.size(); i++) {
+            try {
+                all.add(fromMap(object(proofs.get(i), "proofs[" + i + "]")));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("proofs[" + i + "]: " + e.getMessage(), e);
+            }
+        }
+        return all;
+    }
+
+    private static InclusionProof fromMap(Map<String, Object> json) {
         int version = (int) integer(json, "version");
         if (version != VERSION) {
             throw new IllegalArgumentException("a proof of version " + version + "; this verifier reads version " + VERSION);

@@ -30,6 +30,7 @@ public final class ScyllaSinkService extends ThreadedSink {
     private final MeterRegistry registry;
     private volatile ScyllaSink sink;
     private volatile HistoryQueries history;
+    private volatile ScyllaLiabilities liabilities;
 
     /**
      * A sink not yet started: nothing connects until {@link #start()}.
@@ -75,6 +76,7 @@ public final class ScyllaSinkService extends ThreadedSink {
             sink = new ScyllaSink(new KafkaConsumer<>(consumerProperties), topics, session, endpoint.keyspace(), settings, registry,
                     backoff());
             history = new HistoryQueries(session, endpoint.keyspace(), topics.balanceEvents().name());
+            liabilities = new ScyllaLiabilities(session, endpoint.keyspace());
             return sink;
         });
     }
@@ -88,6 +90,12 @@ public final class ScyllaSinkService extends ThreadedSink {
     public HistoryQueries history() {
         checkRunning();
         return history;
+    }
+
+    /** The proofs of liabilities on the sink's session; only while it runs. */
+    public ScyllaLiabilities liabilities() {
+        checkRunning();
+        return liabilities;
     }
 
     /** Every problem now, one line each (see {@link ScyllaSink#problems()}); only while it runs. */

@@ -27,6 +27,12 @@ import io.settlement.http.HttpApi;
 import io.settlement.http.TokenMinter;
 import io.settlement.http.HttpApiSettings;
 import io.settlement.topology.Asset;
+import io.settlement.liabilities.InclusionProof;
+import io.settlement.liabilities.LiabilitiesSnapshot;
+import io.settlement.liabilities.ProofJson;
+import io.settlement.liabilities.SnapshotSummary;
+import io.settlement.liabilities.Verifier;
+import io.settlement.sink.LiabilityProofs;
 import io.settlement.topology.Assets;
 import io.settlement.topology.testkit.SettlementDriver;
 import java.io.IOException;
@@ -46,6 +52,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.Random;
 import java.util.TreeMap;
@@ -66,6 +73,9 @@ import org.junit.jupiter.api.TestInstance;
  * <p>Reads by instant run over a second, seeded random history of users {@value #FIRST_RANDOM_USER}..
  * (deposits and transfers both ways, the wall clock moving 0-1.5 s between commands, so that
  * stamps repeat and interleave across wallets), and are compared with a replay of its balance events.
+ *
+ * <p>The proofs of liabilities likewise: stored by {@link ScyllaLiabilities}, served by the API through the same
+ * server (this class's one Cassandra: no other is started for them).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HistoryRoutesOnCassandraTest {
@@ -114,7 +124,8 @@ class HistoryRoutesOnCassandraTest {
         streams = new KafkaStreams(builder.build(), props); // never started: the history routes do not use it
         api = HttpApi.start(HttpApiSettings.of(HOST, HOST, freePort()), streams, Topics.create(AvroSerdes.SINGLE_OBJECT),
                 Assets.defaults(), new NoCommands(), new HealthChecks(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
-                ApiSecurity.of(AuthSettings.hmac(SECRET, "settlement-test", "settlement-api")), Optional.of(new ScyllaHistory(() -> Optional.of(new HistoryQueries(sink.session, sink.keyspace)))));
+                ApiSecurity.of(AuthSettings.hmac(SECRET, "settlement-test", "settlement-api")), Optional.of(new ScyllaHistory(() -> Optional.of(new HistoryQueries(sink.session, sink.keyspace)))),
+                Optional.of(ScyllaLiabilities.lazy(() -> Optional.of(new ScyllaLiabilities(sink.session, sink.keyspace)))));
     }
 
     @AfterAll
@@ -334,6 +345,57 @@ class HistoryRoutesOnCassandraTest {
         } catch (IOException | InterruptedException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    @Test
+    void aSnapshotOfManyUsersStoredInScyllaIsListedAndEachUsersProofServedOverHttpVerifiesAgainstItsRoot() throws Exception {
+        // given a snapshot of 300 users (more than the writes in flight at once), users divisible by 3 also owed USDT
+        Map<Long, Long> btc = new TreeMap<>();
+        Map<Long, Long> usdt = new TreeMap<>();
+        for (long user = 1; user <= 300; user++) {
+            btc.put(user, user * 1_000L);
+            if (user % 3 == 0) {
+                usdt.put(user, user);
+            }
+        }
+        LiabilitiesSnapshot snapshot = LiabilitiesSnapshot.build("cassandra-1", Instant.parse("2026-02-01T00:00:00Z"),
+                Map.of(0, 5L), new byte[32], Map.of("BTC", btc, "USDT", usdt));
+        LiabilityProofs store = new ScyllaLiabilities(sink.session, sink.keyspace);
+
+        // when its proofs are stored, then its summary, as the snapshot command does
+        List<LiabilityProofs.UserProofs> users = new ArrayList<>();
+        for (long user : btc.keySet()) {
+            List<LiabilityProofs.Proof> proofs = new ArrayList<>();
+            proofs.add(new LiabilityProofs.Proof("BTC", ProofJson.write(snapshot.proof("BTC", user))));
+            if (usdt.containsKey(user)) {
+                proofs.add(new LiabilityProofs.Proof("USDT", ProofJson.write(snapshot.proof("USDT", user))));
+            }
+            users.add(new LiabilityProofs.UserProofs(user, proofs));
+        }
+        store.putProofs("cassandra-1", users);
+        SnapshotSummary summary = snapshot.summary();
+        store.putSnapshot(new LiabilityProofs.Snapshot("cassandra-1", summary.time(), summary.toJson()));
+
+        // then the list over HTTP holds its summary as published
+        JsonNode listed = get("/api/v1/liabilities", 200).get("snapshots");
+        assertThat(listed).hasSize(1);
+        assertThat(SnapshotSummary.fromJson(listed.get(0).toString())).isEqualTo(summary);
+        // and every user's answer holds one proof per asset it is owed, each verifying against that asset's root and total
+        Map<String, SnapshotSummary.AssetRoot> roots = new TreeMap<>();
+        summary.assets().forEach(root -> roots.put(root.asset(), root));
+        for (long user : btc.keySet()) {
+            JsonNode answer = get("/api/v1/users/" + user + "/liabilities/cassandra-1", 200);
+            List<InclusionProof> proofs = ProofJson.readAll(answer.toString());
+            assertThat(proofs).extracting(InclusionProof::asset).containsExactlyElementsOf(usdt.containsKey(user) ? List.of("BTC", "USDT") : List.of("BTC"));
+            for (InclusionProof proof : proofs) {
+                SnapshotSummary.AssetRoot root = roots.get(proof.asset());
+                assertThat(Verifier.verify(proof, root.root().hash(), OptionalLong.of(root.total())).verified()).isTrue();
+                assertThat(proof.leaf().userId()).isEqualTo(user);
+            }
+        }
+        // and a user without a leaf, or a snapshot not stored, is a 404 with its own code
+        assertThat(get("/api/v1/users/301/liabilities/cassandra-1", 404).get("code").asText()).isEqualTo("NOT_IN_SNAPSHOT");
+        assertThat(get("/api/v1/users/1/liabilities/cassandra-2", 404).get("code").asText()).isEqualTo("UNKNOWN_SNAPSHOT");
     }
 
     private JsonNode get(String path, int status) throws IOException, InterruptedException {
