@@ -71,10 +71,12 @@ public final class SettlementApp implements AutoCloseable {
     private final HttpApi api;
     private final Sinks sinks;
     private final CommittedResults committedResults;
+    private final HealthChecks checks;
     private boolean closed;
 
     private SettlementApp(AppSettings settings, Topics topics, int userPartitions, KafkaStreams streams,
-            StreamsStateTracker health, CommandPublisher publisher, HttpApi api, Sinks sinks, CommittedResults committedResults) {
+            StreamsStateTracker health, CommandPublisher publisher, HttpApi api, Sinks sinks, CommittedResults committedResults,
+            HealthChecks checks) {
         this.settings = settings;
         this.topics = topics;
         this.userPartitions = userPartitions;
@@ -84,6 +86,7 @@ public final class SettlementApp implements AutoCloseable {
         this.api = api;
         this.sinks = sinks;
         this.committedResults = committedResults;
+        this.checks = checks;
     }
 
     /**
@@ -160,7 +163,7 @@ public final class SettlementApp implements AutoCloseable {
             throw new IllegalArgumentException("cannot start the HTTP API on " + settings.httpHost() + ":"
                     + settings.httpPort() + ": " + e.getMessage(), e);
         }
-        return new SettlementApp(settings, topics, userPartitions, streams, health, publisher, api, sinks, committedResults);
+        return new SettlementApp(settings, topics, userPartitions, streams, health, publisher, api, sinks, committedResults, checks);
     }
 
     /**
@@ -257,6 +260,11 @@ public final class SettlementApp implements AutoCloseable {
     public String httpUrl() {
         String host = settings.httpHost().equals("0.0.0.0") ? "localhost" : settings.httpHost();
         return "http://" + host + ":" + api.port();
+    }
+
+    /** The components {@code GET /health} reports; a command adds its own ({@code run}: the durability check). */
+    HealthChecks healthChecks() {
+        return checks;
     }
 
     /** The sinks of this instance (on or off as configured). */

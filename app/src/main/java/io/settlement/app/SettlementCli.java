@@ -36,6 +36,7 @@ public final class SettlementCli {
         CommandLine commandLine = new CommandLine(new SettlementCli());
         commandLine.setExecutionExceptionHandler((exception, cmd, parseResult) -> {
             if (exception instanceof IllegalArgumentException || exception instanceof TopicLayout.TopicLayoutException
+                    || exception instanceof ClusterDurability.UnsafeDurabilityException
                     || exception instanceof org.apache.kafka.common.config.ConfigException) {
                 cmd.getErr().println("settlement " + cmd.getCommandName() + ": " + exception.getMessage());
                 return EXIT_USAGE;

@@ -478,6 +478,8 @@ class FailoverOfThreeInstancesTest {
                 "--set", "num.stream.threads=1",
                 "--set", "auth.public.key.file=" + writePublicKey(),
                 "--set", "auth.issuer=" + TOKEN_ISSUER,
+                // One broker: every topic has one replica, which run refuses unless told.
+                "--allow-unsafe-durability",
                 // RocksDB memtables of 64 KB (the app's are 2 MB) so this small state flushes often: the killed
                 // instance comes back from flushed stores plus the changelog tail, the path a crash takes in
                 // production, and its balances must still equal the model.
