@@ -9,6 +9,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.settlement.app.ops.CommittedResults;
 import io.settlement.app.ops.DeadLetterMeter;
+import io.settlement.app.ops.HangingTransactionWatch;
 import io.settlement.app.ops.ObservedProcessors;
 import io.settlement.app.ops.ResultCounter;
 import io.settlement.contract.AvroSerdes;
@@ -73,10 +74,13 @@ public final class SettlementApp implements AutoCloseable {
     private final HttpApi api;
     private final Sinks sinks;
     private final CommittedResults committedResults;
+    private final HealthChecks checks;
+    private final HangingTransactionWatch hangingTransactions;
     private boolean closed;
 
     private SettlementApp(AppSettings settings, Topics topics, int userPartitions, KafkaStreams streams,
-            StreamsStateTracker health, CommandPublisher publisher, HttpApi api, Sinks sinks, CommittedResults committedResults) {
+            StreamsStateTracker health, CommandPublisher publisher, HttpApi api, Sinks sinks, CommittedResults committedResults,
+            HealthChecks checks, HangingTransactionWatch hangingTransactions) {
         this.settings = settings;
         this.topics = topics;
         this.userPartitions = userPartitions;
@@ -86,6 +90,8 @@ public final class SettlementApp implements AutoCloseable {
         this.api = api;
         this.sinks = sinks;
         this.committedResults = committedResults;
+        this.checks = checks;
+        this.hangingTransactions = hangingTransactions;
     }
 
     /**
@@ -146,10 +152,18 @@ public final class SettlementApp implements AutoCloseable {
                 topics.results(), new ResultCounter(registry));
 
         HealthChecks checks = new HealthChecks().register(STREAMS_COMPONENT, () -> streamsHealth(health));
+        HangingTransactionWatch hangingTransactions = null;
+        if (!settings.hangingTransactionsCheckInterval().isZero()) {
+            hangingTransactions = HangingTransactionWatch.start(settings.kafkaClientProperties(), topics.all(),
+                    settings.applicationId() + "-", settings.hangingTransactionsThreshold(), settings.hangingTransactionsCheckInterval(),
+                    registry);
+            checks.register(HangingTransactionWatch.COMPONENT, hangingTransactions::health);
+        }
         Sinks sinks;
         try {
             sinks = Sinks.start(settings, topics, registry, checks);
         } catch (RuntimeException e) {
+            closeQuietly(hangingTransactions);
             committedResults.close();
             streams.close(CLOSE_TIMEOUT);
             throw e;
@@ -164,13 +178,15 @@ public final class SettlementApp implements AutoCloseable {
                     sinks.history(), proofs != null ? Optional.of(proofs) : sinks.liabilities());
         } catch (RuntimeException e) {
             sinks.close();
+            closeQuietly(hangingTransactions);
             committedResults.close();
             streams.close(CLOSE_TIMEOUT);
             publisher.close();
             throw new IllegalArgumentException("cannot start the HTTP API on " + settings.httpHost() + ":"
                     + settings.httpPort() + ": " + e.getMessage(), e);
         }
-        return new SettlementApp(settings, topics, userPartitions, streams, health, publisher, api, sinks, committedResults);
+        return new SettlementApp(settings, topics, userPartitions, streams, health, publisher, api, sinks, committedResults, checks,
+                hangingTransactions);
     }
 
     /**
@@ -218,6 +234,17 @@ public final class SettlementApp implements AutoCloseable {
         properties.put(ObservedProcessors.METER_REGISTRY_CONFIG, registry);
         properties.put(StreamsConfig.producerPrefix(ProducerConfig.INTERCEPTOR_CLASSES_CONFIG), DeadLetterMeter.class.getName());
         properties.put(StreamsConfig.producerPrefix(ObservedProcessors.METER_REGISTRY_CONFIG), registry);
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        if (closeable == null) {
+            return;
+        }
+        try {
+            closeable.close();
+        } catch (Exception e) {
+            log.warn("could not close {}: {}", closeable.getClass().getSimpleName(), e.toString());
+        }
     }
 
     private static Health streamsHealth(StreamsStateTracker health) {
@@ -269,6 +296,11 @@ public final class SettlementApp implements AutoCloseable {
         return "http://" + host + ":" + api.port();
     }
 
+    /** The components {@code GET /health} reports; a command adds its own ({@code run}: the durability check). */
+    HealthChecks healthChecks() {
+        return checks;
+    }
+
     /** The sinks of this instance (on or off as configured). */
     Sinks sinks() {
         return sinks;
@@ -282,7 +314,7 @@ public final class SettlementApp implements AutoCloseable {
     }
 
     /**
-     * Stops the HTTP API, the sinks, the results metric's consumer, Kafka Streams and the command publisher. Local state stays on disk (no
+     * Stops the HTTP API, the sinks, the hanging transaction check, the results metric's consumer, Kafka Streams and the command publisher. Local state stays on disk (no
      * cleanup), so the next start on the same state dir resumes from it rather than from the changelogs.
      */
     @Override
@@ -294,6 +326,7 @@ public final class SettlementApp implements AutoCloseable {
         log.info("Stopping settlement instance");
         api.close();
         sinks.close();
+        closeQuietly(hangingTransactions);
         committedResults.close();
         if (!streams.close(CLOSE_TIMEOUT)) {
             log.warn("Kafka Streams did not stop within {}", CLOSE_TIMEOUT);
