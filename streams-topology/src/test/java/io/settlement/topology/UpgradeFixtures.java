@@ -188,7 +188,7 @@ public final class UpgradeFixtures {
      * {@code record} as the version {@code version} of its schema history wrote it (single-object
      * encoding, that version's fingerprint): today's record resolved to that schema, then written with it.
      */
-    static byte[] olderVersion(SpecificRecord record, int version) throws IOException {
+    public static byte[] olderVersion(SpecificRecord record, int version) throws IOException {
         io.settlement.contract.TrustedContract.install(); // Avro refuses generated classes it was not told to trust
         Schema current = record.getSchema();
         Schema older = SchemaHistory.versions(current.getFullName()).get(version - 1);
