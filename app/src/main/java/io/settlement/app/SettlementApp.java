@@ -1,5 +1,6 @@
 package io.settlement.app;
 
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -13,6 +14,7 @@ import io.settlement.app.ops.HangingTransactionWatch;
 import io.settlement.app.ops.ObservedProcessors;
 import io.settlement.app.ops.ResultCounter;
 import io.settlement.contract.AvroSerdes;
+import io.settlement.contract.InternalRecordKeys;
 import io.settlement.contract.Topics;
 import io.settlement.http.ApiSecurity;
 import io.settlement.http.CommandPublisher;
@@ -118,7 +120,8 @@ public final class SettlementApp implements AutoCloseable {
         settings.scyllaSinkSettings();
         settings.tigerBeetle();
         AvroSerdes avro = settings.wireFormat();
-        Topics topics = Topics.create(avro, settings.internalRecordKeys());
+        InternalRecordKeys internalKeys = settings.internalRecordKeys();
+        Topics topics = Topics.create(avro, internalKeys);
         int userPartitions;
         SettlementConfig config;
         try (Admin admin = Admin.create(settings.kafkaClientProperties())) {
@@ -129,6 +132,10 @@ public final class SettlementApp implements AutoCloseable {
         }
         prepareWireFormat(avro, topics);
         PrometheusMeterRegistry registry = meterRegistry();
+        // Records accepted without a tag during an upgrade's window (docs/running.md, "Upgrading"): zero once it is closed.
+        FunctionCounter.builder("settlement.internal.records.unsigned.accepted", internalKeys, InternalRecordKeys::unsignedAccepted)
+                .description("internal records without an authentication tag accepted under internal.record.unsigned.accepted.until")
+                .register(registry);
         HttpApiSettings httpSettings = HttpApiSettings.of(settings.httpHost(), settings.advertisedHost(), settings.httpPort());
         ApiSecurity security = settings.apiSecurity();
         Properties properties = streamsProperties(settings);
