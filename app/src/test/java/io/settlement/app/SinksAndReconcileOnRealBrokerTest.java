@@ -328,8 +328,12 @@ class SinksAndReconcileOnRealBrokerTest {
         Path close = kafka.dir.resolve("close-order.jsonl");
         Files.writeString(close, "{\"type\":\"OrderClosed\",\"command_id\":\"close-late\",\"user_id\":" + user + ",\"order_id\":\"o-late\"}\n");
         assertThat(cli(new StringWriter(), new StringWriter(), "produce", "--set", bootstrap, close.toString())).isEqualTo(SettlementCli.EXIT_OK);
-        await().atMost(WITHIN).untilAsserted(() -> assertThat(JSON.readTree(get("/api/v1/commands/ORDER_CLOSED/close-late?user_id=" + user).body())
-                .get("status").asText()).isEqualTo("ACCEPTED"));
+        // (published by produce, not through this instance: 404 until its result is committed)
+        await().atMost(WITHIN).untilAsserted(() -> {
+            HttpResponse<String> closed = get("/api/v1/commands/ORDER_CLOSED/close-late?user_id=" + user);
+            assertThat(closed.statusCode()).as(closed.body()).isEqualTo(200);
+            assertThat(JSON.readTree(closed.body()).get("status").asText()).isEqualTo("ACCEPTED");
+        });
         StringWriter after = new StringWriter();
         assertThat(cli(after, new StringWriter(), "orders", "overdue", "--set", bootstrap)).as(after.toString()).isEqualTo(SettlementCli.EXIT_OK);
         assertThat(after.toString()).contains("0 overdue order(s)");
