@@ -46,7 +46,12 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.ElectionType;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.clients.admin.NewPartitionReassignment;
+import java.util.Optional;
+import java.util.Set;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -130,15 +135,69 @@ class ThreeBrokerClusterTest {
     @Test
     void givenDepositsAndTradesFlowingWhenTheBrokerLeadingMostPartitionsDiesAndReturnsThenNothingIsLostOrDoubled() throws Exception {
         // given a cluster that run's durability check accepts, with the app's internal topics created by then
+        assertDurabilityCheckPasses();
+        // when the broker leading the most partitions dies and returns, under load (see survivesUnderLoad)
+        // then nothing is lost or doubled
+        survivesUnderLoad("most-leaders", 5001, () -> {
+            int victim = leaderOfMostPartitions();
+            return new Victim(victim, () -> { });
+        });
+    }
+
+    @Test
+    void givenDepositsAndTradesFlowingWhenTheNodeThatIsActiveControllerAndTransactionCoordinatorDiesThenNothingIsLostOrDoubled() throws Exception {
+        // given a cluster that run's durability check accepts
+        assertDurabilityCheckPasses();
+        // and the active controller also leading the transaction state partition, so it coordinates every transaction of the app
+        // (one partition: the cluster's transaction.state.log.num.partitions is 1)
+        TopicPartition transactionState = new TopicPartition("__transaction_state", 0);
+        // when that node dies and returns, under load
+        // then the quorum elects another controller, another broker coordinates the transactions, and nothing is lost or doubled
+        survivesUnderLoad("controller-and-coordinator", 7001, () -> {
+            int controller = activeController();
+            leadFrom(transactionState, controller);
+            System.out.printf("ThreeBrokerClusterTest: node %d is the active controller and leads %s%n", controller, transactionState);
+            return new Victim(controller, () -> {
+                await().atMost(WITHIN).ignoreExceptions().until(() -> activeController() != controller);
+                await().atMost(WITHIN).ignoreExceptions().until(() -> leaderOf(transactionState) != controller && leaderOf(transactionState) != -1);
+                System.out.printf("ThreeBrokerClusterTest: node %d is the active controller now, node %d leads %s%n",
+                        activeController(), leaderOf(transactionState), transactionState);
+            });
+        });
+    }
+
+    /** The node to kill, and what must have happened in the cluster while it is down. */
+    private record Victim(int node, CheckedRunnable whileDown) {}
+
+    @FunctionalInterface
+    private interface CheckedRunnable {
+        void run() throws Exception;
+    }
+
+    @FunctionalInterface
+    private interface VictimChoice {
+        Victim choose() throws Exception;
+    }
+
+    private static void assertDurabilityCheckPasses() throws Exception {
         try (Admin admin = cluster.admin()) {
             ClusterDurability.Report report = ClusterDurability.check(admin, TOPICS.all(), settings("a"));
             assertThat(report.findings()).as("durability findings").isEmpty();
             assertThat(report.streamsReplicationFactor()).isEqualTo(3);
         }
-        // and users on every partition with 10 BTC and 100 000 USDT in SPOT
+    }
+
+    /**
+     * The scenario of both cases: users of their own (from {@code firstUser}) funded, a steady flow
+     * of deposits and trades, the chosen node killed once results flow, commands settled while it
+     * is down, the node started again and back in every ISR, commands settled after; then exactly
+     * one accepted result per command and balances equal to the model.
+     */
+    private void survivesUnderLoad(String tag, long firstUser, VictimChoice choice) throws Exception {
+        // given users on every partition with 10 BTC and 100 000 USDT in SPOT
         List<Long> users = new ArrayList<>();
         Map<Integer, Integer> perPartition = new HashMap<>();
-        for (long user = 5001; users.size() < USERS_PER_PARTITION * PARTITIONS; user++) {
+        for (long user = firstUser; users.size() < USERS_PER_PARTITION * PARTITIONS; user++) {
             if (perPartition.merge(UserPartitioner.partitionOf(user, PARTITIONS), 1, Integer::sum) <= USERS_PER_PARTITION) {
                 users.add(user);
             }
@@ -163,18 +222,27 @@ class ThreeBrokerClusterTest {
 
         // and a steady flow of deposits and trades (each well inside every balance, so each must be accepted),
         // with the arrival of every result and every answered balance lookup on either instance timed
-        Load load = new Load(users, model);
+        // (the FEES accounts before: the other case's trades may have paid fees already)
+        Map<BalanceKey, Balance> before = Ledger.balances(List.of(a, b));
+        Map<Integer, Long> feesBefore = new HashMap<>();
+        for (int asset : List.of(BTC, USDT)) {
+            Balance fees = before.get(new BalanceKey(BalanceKey.SYSTEM_OWNER, AccountType.FEES, asset));
+            feesBefore.put(asset, fees == null ? 0 : fees.available());
+        }
+        Victim chosen = choice.choose();
+        int victim = chosen.node();
+        Load load = new Load(tag, users, model);
         load.start();
         try {
             await().atMost(WITHIN).until(() -> load.resultsArrived() >= 100);
 
-            // when the broker leading the most partitions stops without handing its leaderships over
-            int victim = leaderOfMostPartitions();
+            // when the node stops without handing its leaderships over
             int sentBeforeKill = load.sent();
             Instant killedAt = Instant.now();
             cluster.kill(victim);
-            System.out.printf("ThreeBrokerClusterTest: killed node %d (the leader of most partitions) at %s, %d commands sent before%n",
-                    victim, killedAt, sentBeforeKill);
+            System.out.printf("ThreeBrokerClusterTest[%s]: killed node %d at %s, %d commands sent before%n",
+                    tag, victim, killedAt, sentBeforeKill);
+            chosen.whileDown().run();
             // then the next 200 commands, all sent after the kill, are settled while it is down
             await().atMost(WITHIN).until(() -> load.answeredBetween(sentBeforeKill, sentBeforeKill + 200) == 200);
             assertThat(cluster.isRunning(victim)).as("node %d still down", victim).isFalse();
@@ -185,7 +253,7 @@ class ThreeBrokerClusterTest {
             int sentAfterRestart = load.sent();
             // and 100 commands sent once it is back are settled too
             await().atMost(WITHIN).until(() -> load.answeredBetween(sentAfterRestart, sentAfterRestart + 100) == 100);
-            System.out.printf("ThreeBrokerClusterTest: node %d down for %d ms, back in every ISR %d ms after its restart%n",
+            System.out.printf("ThreeBrokerClusterTest[" + tag + "]: node %d down for %d ms, back in every ISR %d ms after its restart%n",
                     victim, Duration.between(killedAt, restartedAt).toMillis(), Duration.between(restartedAt, Instant.now()).toMillis());
         } finally {
             load.stop();
@@ -229,9 +297,9 @@ class ThreeBrokerClusterTest {
             assertThat(balances.get(new BalanceKey(BalanceKey.SYSTEM_OWNER, AccountType.CLEARING, asset)).available())
                     .as("CLEARING of asset %d", asset).isZero();
             assertThat(balances.get(new BalanceKey(BalanceKey.SYSTEM_OWNER, AccountType.FEES, asset)).available())
-                    .as("FEES of asset %d", asset).isEqualTo(model.fees(asset));
+                    .as("FEES of asset %d", asset).isEqualTo(feesBefore.get(asset) + model.fees(asset));
         }
-        System.out.printf("ThreeBrokerClusterTest: %d commands (%d trades) under load; longest gap without a result %d ms,"
+        System.out.printf("ThreeBrokerClusterTest[" + tag + "]: %d commands (%d trades) under load; longest gap without a result %d ms,"
                         + " without an answered balance lookup on instance a %d ms, on b %d ms%n",
                 loadKeys.size(), trades, load.longestResultGap().toMillis(), load.longestLookupGap(0).toMillis(),
                 load.longestLookupGap(1).toMillis());
@@ -247,6 +315,39 @@ class ThreeBrokerClusterTest {
         }
         System.out.printf("ThreeBrokerClusterTest: partitions led per node %s%n", led);
         return led.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+    }
+
+    private static int activeController() throws Exception {
+        try (Admin admin = cluster.admin()) {
+            return admin.describeMetadataQuorum().quorumInfo().get(30, TimeUnit.SECONDS).leaderId();
+        }
+    }
+
+    private static int leaderOf(TopicPartition partition) throws Exception {
+        try (Admin admin = cluster.admin()) {
+            TopicPartitionInfo info = admin.describeTopics(List.of(partition.topic())).allTopicNames().get(30, TimeUnit.SECONDS)
+                    .get(partition.topic()).partitions().get(partition.partition());
+            return info.leader() == null ? -1 : info.leader().id();
+        }
+    }
+
+    /** Makes {@code node} the leader of {@code partition}: first in its replica list (same replicas), then a preferred election. */
+    private static void leadFrom(TopicPartition partition, int node) throws Exception {
+        if (leaderOf(partition) == node) {
+            return;
+        }
+        try (Admin admin = cluster.admin()) {
+            List<Integer> replicas = new ArrayList<>(admin.describeTopics(List.of(partition.topic())).allTopicNames().get(30, TimeUnit.SECONDS)
+                    .get(partition.topic()).partitions().get(partition.partition()).replicas().stream().map(n -> n.id()).toList());
+            replicas.remove(Integer.valueOf(node));
+            replicas.add(0, node);
+            admin.alterPartitionReassignments(Map.of(partition, Optional.of(new NewPartitionReassignment(replicas)))).all().get(30, TimeUnit.SECONDS);
+            await().atMost(WITHIN).until(() -> admin.listPartitionReassignments().reassignments().get(30, TimeUnit.SECONDS).isEmpty());
+            await().atMost(WITHIN).ignoreExceptions().untilAsserted(() -> {
+                admin.electLeaders(ElectionType.PREFERRED, Set.of(partition)).all().get(30, TimeUnit.SECONDS);
+                assertThat(leaderOf(partition)).isEqualTo(node);
+            });
+        }
     }
 
     private static long underReplicatedPartitions() throws Exception {
@@ -297,6 +398,7 @@ class ThreeBrokerClusterTest {
      * of results is timed, and a balance lookup is asked of each instance in turn.
      */
     private final class Load {
+        private final String tag;
         private final List<Long> users;
         private final Model model;
         private final Random random = new Random(20261207);
@@ -310,7 +412,8 @@ class ThreeBrokerClusterTest {
         private volatile int seen;
         private int tick;
 
-        Load(List<Long> users, Model model) {
+        Load(String tag, List<Long> users, Model model) {
+            this.tag = tag;
             this.users = users;
             this.model = model;
         }
@@ -343,15 +446,15 @@ class ThreeBrokerClusterTest {
                 amount = 1 + random.nextInt(1_000_000);
                 base = 1_000 + random.nextInt(100_000);              // up to 0.001 BTC
                 quote = 1_000 + random.nextInt(10_000000);           // up to 10 USDT
-                sentKeys.add("DEPOSIT:" + depositor + ":ld-" + i);
-                sentKeys.add("TRADE:lt-" + i);
+                sentKeys.add("DEPOSIT:" + depositor + ":" + tag + "-d-" + i);
+                sentKeys.add("TRADE:" + tag + "-t-" + i);
             }
             String asset = i % 2 == 0 ? "BTC" : "USDT";
             // the model takes a command once the cluster acknowledged it; a failed send is counted (and fails the test)
             Topic<Long, io.settlement.avro.BalanceOperation> operations = TOPICS.balanceOperations();
             producer.send(new ProducerRecord<>(operations.name(), UserPartitioner.partitionOf(depositor, PARTITIONS),
                     operations.keySerde().serializer().serialize(operations.name(), depositor),
-                    operations.valueSerde().serializer().serialize(operations.name(), commands.deposit("ld-" + i, depositor, asset, amount))),
+                    operations.valueSerde().serializer().serialize(operations.name(), commands.deposit(tag + "-d-" + i, depositor, asset, amount))),
                     (metadata, error) -> {
                         if (error != null) {
                             failed.incrementAndGet();
@@ -361,7 +464,7 @@ class ThreeBrokerClusterTest {
                     });
             long buyerFee = i % 3 == 0 ? 0 : base / 1000;
             long sellerFee = i % 3 == 0 ? 0 : quote / 1000;
-            Trade trade = new Trade("lt-" + i, "BTCUSDT", "BTC", "USDT", base, quote, new TradeParty(buyer, null, buyerFee),
+            Trade trade = new Trade(tag + "-t-" + i, "BTCUSDT", "BTC", "USDT", base, quote, new TradeParty(buyer, null, buyerFee),
                     new TradeParty(seller, null, sellerFee), Instant.now());
             sendTrade(trade, (metadata, error) -> {
                 if (error != null) {
@@ -413,7 +516,7 @@ class ThreeBrokerClusterTest {
         }
 
         int resultsArrived() {
-            return (int) answered.keySet().stream().filter(k -> k.startsWith("TRADE:lt-") || k.contains(":ld-")).count();
+            return (int) answered.keySet().stream().filter(k -> k.startsWith("TRADE:" + tag + "-t-") || k.contains(":" + tag + "-d-")).count();
         }
 
         /** How many of the commands sent {@code from} (inclusive) {@code to} (exclusive) have a result; fewer while not all are sent yet. */

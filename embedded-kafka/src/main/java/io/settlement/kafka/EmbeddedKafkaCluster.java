@@ -23,7 +23,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>It is as durable as production asks ({@code docs/running.md}): new topics default to
  * replication factor {@code n} and {@code min.insync.replicas} 2, and so do the cluster's own
- * offsets and transaction state topics. A node stops <em>without</em> controlled shutdown
+ * offsets and transaction state topics. Those have one partition each (as on a single node), so
+ * the leader of {@code __transaction_state-0} coordinates every transaction: a test can tell which
+ * node that is and kill it. A node stops <em>without</em> controlled shutdown
  * ({@link #kill}): it hands no leadership over first, so the cluster sees what it sees of a
  * crashed broker — connections gone, the controller fencing it when its heartbeats stop. It
  * starts again on its own data directory ({@link #restart}) and catches up as a follower.
