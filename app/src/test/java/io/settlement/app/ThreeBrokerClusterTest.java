@@ -3,8 +3,11 @@ package io.settlement.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.settlement.avro.AccountType;
 import io.settlement.avro.BalanceEvent;
+import io.settlement.avro.BalanceOperation;
 import io.settlement.avro.ResultStatus;
 import io.settlement.avro.SettlementResult;
 import io.settlement.avro.Trade;
@@ -14,6 +17,7 @@ import io.settlement.contract.AvroSerdes;
 import io.settlement.contract.Topic;
 import io.settlement.contract.Topics;
 import io.settlement.contract.UserPartitioner;
+import io.settlement.http.TokenMinter;
 import io.settlement.kafka.EmbeddedKafkaCluster;
 import io.settlement.topology.balance.Balance;
 import io.settlement.topology.balance.BalanceKey;
@@ -31,28 +35,33 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
+import org.apache.kafka.clients.admin.NewPartitionReassignment;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.ElectionType;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
-import org.apache.kafka.clients.admin.NewPartitionReassignment;
-import java.util.Optional;
-import java.util.Set;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.utils.Bytes;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -62,8 +71,9 @@ import org.junit.jupiter.api.Test;
  * ({@link EmbeddedKafkaCluster}), every topic — the contract's, Kafka Streams' internal ones, the
  * cluster's offsets and transaction state — with replication factor 3 and min.insync.replicas 2,
  * two instances of the app ({@link SettlementApp#start}) sharing the work. Deposits and trades
- * flow in at a steady rate while the broker that leads the most partitions is stopped without
- * controlled shutdown and later started again. Nothing acknowledged may be lost or doubled:
+ * flow in at a steady rate while one node is stopped without controlled shutdown and later
+ * started again: the one leading the most partitions, or the one that is at once the active
+ * controller and the coordinator of every transaction. Nothing acknowledged may be lost or doubled:
  * exactly one result per command, every trade settled, balances equal to a model of the
  * commands. The test prints how long results and balance lookups stopped.
  */
@@ -87,6 +97,8 @@ class ThreeBrokerClusterTest {
     private static KafkaProducer<byte[], byte[]> producer;
     private static TopicTail<String, SettlementResult> results;
     private static TopicTail<Long, BalanceEvent> events;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Commands commands = new Commands(Instant::now);
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -245,7 +257,6 @@ class ThreeBrokerClusterTest {
             chosen.whileDown().run();
             // then the next 200 commands, all sent after the kill, are settled while it is down
             await().atMost(WITHIN).until(() -> load.answeredBetween(sentBeforeKill, sentBeforeKill + 200) == 200);
-            assertThat(cluster.isRunning(victim)).as("node %d still down", victim).isFalse();
             // and when it comes back it catches up as a follower of every partition
             cluster.restart(victim);
             Instant restartedAt = Instant.now();
@@ -258,6 +269,8 @@ class ThreeBrokerClusterTest {
         } finally {
             load.stop();
         }
+        // (every send acknowledged or failed, so the model has taken every command the cluster has)
+        producer.flush();
 
         // then every command sent gets exactly one result, and every one is accepted (every trade settled)
         List<String> loadKeys = load.keys();
@@ -277,8 +290,19 @@ class ThreeBrokerClusterTest {
         for (String key : loadKeys) {
             assertThat(byKey.get(key).get(0).getStatus()).as("%s", byKey.get(key)).isEqualTo(ResultStatus.ACCEPTED);
         }
-        long trades = loadKeys.stream().filter(k -> k.startsWith("TRADE:")).count();
+        List<String> tradeIds = loadKeys.stream().filter(k -> k.startsWith("TRADE:")).map(k -> k.substring("TRADE:".length())).toList();
+        long trades = tradeIds.size();
         assertThat(trades).as("trades in the load").isGreaterThan(300);
+        // and every trade has ended in the coordinator's store: SETTLED, no leg still waiting for its answer
+        // (asked of instance b, which forwards to the owner when the trade is a's)
+        for (String tradeId : tradeIds) {
+            HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(b.httpUrl() + "/api/v1/trades/" + tradeId))
+                    .header("Authorization", serviceAuthorization()).timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(answer.statusCode()).as("%s: %s", tradeId, answer.body()).isEqualTo(200);
+            JsonNode trade = JSON.readTree(answer.body());
+            assertThat(trade.get("status").asText()).as("%s", trade).isEqualTo("SETTLED");
+            trade.get("legs").properties().forEach(leg -> assertThat(leg.getValue().asText()).as("%s", trade).isNotEqualTo("SENT"));
+        }
         // and the ledger's invariants hold over both instances' stores and the output topics
         await().atMost(WITHIN).untilAsserted(() -> Ledger.assertInvariants(List.of(a, b), results, events));
         // and every balance equals the model of the commands: nothing lost, nothing applied twice
@@ -356,7 +380,7 @@ class ThreeBrokerClusterTest {
 
     private static List<TopicPartitionInfo> allPartitions() throws Exception {
         try (Admin admin = cluster.admin()) {
-            var names = admin.listTopics(new org.apache.kafka.clients.admin.ListTopicsOptions().listInternal(true)).names().get(30, TimeUnit.SECONDS);
+            var names = admin.listTopics(new ListTopicsOptions().listInternal(true)).names().get(30, TimeUnit.SECONDS);
             List<TopicPartitionInfo> partitions = new ArrayList<>();
             for (TopicDescription description : admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS).values()) {
                 partitions.addAll(description.partitions());
@@ -376,20 +400,20 @@ class ThreeBrokerClusterTest {
         });
     }
 
-    private static <V> java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata> send(Topic<Long, V> topic, long userId, V value) {
+    private static <V> Future<RecordMetadata> send(Topic<Long, V> topic, long userId, V value) {
         return producer.send(new ProducerRecord<>(topic.name(), UserPartitioner.partitionOf(userId, PARTITIONS),
                 topic.keySerde().serializer().serialize(topic.name(), userId), topic.valueSerde().serializer().serialize(topic.name(), value)));
     }
 
-    private static void sendTrade(Trade trade, org.apache.kafka.clients.producer.Callback callback) {
-        Topic<org.apache.kafka.common.utils.Bytes, Trade> topic = TOPICS.trades();
+    private static void sendTrade(Trade trade, Callback callback) {
+        Topic<Bytes, Trade> topic = TOPICS.trades();
         producer.send(new ProducerRecord<>(topic.name(), trade.getSymbol().getBytes(StandardCharsets.UTF_8),
                 topic.valueSerde().serializer().serialize(topic.name(), trade)), callback);
     }
 
     private String serviceAuthorization() throws Exception {
         byte[] secret = DevKey.read(DevKey.ensure(dir));
-        return "Bearer " + new io.settlement.http.TokenMinter(secret, AppSettings.DEV_ISSUER, "settlement-api").service("test-service", Duration.ofHours(1));
+        return "Bearer " + new TokenMinter(secret, AppSettings.DEV_ISSUER, "settlement-api").service("test-service", Duration.ofHours(1));
     }
 
     /**
@@ -451,7 +475,7 @@ class ThreeBrokerClusterTest {
             }
             String asset = i % 2 == 0 ? "BTC" : "USDT";
             // the model takes a command once the cluster acknowledged it; a failed send is counted (and fails the test)
-            Topic<Long, io.settlement.avro.BalanceOperation> operations = TOPICS.balanceOperations();
+            Topic<Long, BalanceOperation> operations = TOPICS.balanceOperations();
             producer.send(new ProducerRecord<>(operations.name(), UserPartitioner.partitionOf(depositor, PARTITIONS),
                     operations.keySerde().serializer().serialize(operations.name(), depositor),
                     operations.valueSerde().serializer().serialize(operations.name(), commands.deposit(tag + "-d-" + i, depositor, asset, amount))),
