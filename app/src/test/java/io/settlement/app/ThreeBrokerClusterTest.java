@@ -515,7 +515,7 @@ class ThreeBrokerClusterTest {
         }
 
         private void lookup(int instance, SettlementApp app) {
-            long user = users.get((int) (System.nanoTime() % users.size()));
+            long user = users.get((int) Math.floorMod(System.nanoTime(), (long) users.size()));
             try {
                 HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(app.httpUrl() + "/api/v1/users/" + user + "/balances"))
                         .header("Authorization", serviceAuthorization()).timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.ofString());
