@@ -50,7 +50,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
-    private static final int NODE_ID = 1;
+    private static final int SINGLE_NODE_ID = 1;
     private static final String HOST = "127.0.0.1";
     /** How long topic creation may take before the broker counts as broken. */
     private static final long ADMIN_TIMEOUT_MS = 30_000;
@@ -66,14 +66,54 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private final Map<String, String> overrides;
     /** User name to password of a secured broker (with {@link #ADMIN_USER}); empty for a plaintext one. */
     private final Map<String, String> users;
+    private final int nodeId;
+    /** The static quorum ({@code id@host:port,...}) of a node of an {@link EmbeddedKafkaCluster}; null for a single node. */
+    private final String quorumVoters;
+    /** The cluster id every node of an {@link EmbeddedKafkaCluster} is formatted with; null for a single node (a fresh one). */
+    private final String clusterId;
     private KafkaRaftServer server;
 
     private EmbeddedKafkaBroker(Path dataDir, int brokerPort, int controllerPort, Map<String, String> overrides, Map<String, String> users) {
+        this(dataDir, brokerPort, controllerPort, overrides, users, SINGLE_NODE_ID, null, null);
+    }
+
+    private EmbeddedKafkaBroker(Path dataDir, int brokerPort, int controllerPort, Map<String, String> overrides, Map<String, String> users,
+            int nodeId, String quorumVoters, String clusterId) {
         this.dataDir = dataDir.toAbsolutePath().normalize();
         this.brokerPort = brokerPort;
         this.controllerPort = controllerPort;
         this.overrides = Map.copyOf(overrides);
         this.users = Map.copyOf(users);
+        this.nodeId = nodeId;
+        this.quorumVoters = quorumVoters;
+        this.clusterId = clusterId;
+    }
+
+    /**
+     * One node (broker and controller) of a multi-node cluster, not started: its id, its ports, the
+     * static quorum of every node's controller, the common cluster id. {@link EmbeddedKafkaCluster}
+     * builds these.
+     */
+    static EmbeddedKafkaBroker clusterNode(Path dataDir, int nodeId, int brokerPort, int controllerPort, String quorumVoters,
+            String clusterId, Map<String, String> overrides) {
+        return new EmbeddedKafkaBroker(dataDir, brokerPort, controllerPort, overrides, Map.of(), nodeId, quorumVoters, clusterId);
+    }
+
+    /** Starts this node (again, on the same data directory and ports, after {@link #close}). */
+    EmbeddedKafkaBroker start() {
+        return startup();
+    }
+
+    synchronized boolean isRunning() {
+        return server != null;
+    }
+
+    int nodeId() {
+        return nodeId;
+    }
+
+    static String host() {
+        return HOST;
     }
 
     /** Starts a broker on the given port (the controller on port + 1), keeping its data in {@code dataDir}. */
@@ -157,7 +197,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             // Returns once the broker is unfenced and listening.
             raftServer.startup();
             server = raftServer;
-            if (!formatted && users.isEmpty()) {
+            if (!formatted && users.isEmpty() && quorumVoters == null) {
                 completeDecidedTransactions();
             }
             log.info("Kafka broker up at {} in {} ms (formatted={}, data={})", bootstrapServers(),
@@ -199,14 +239,19 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private Map<String, Object> brokerConfig() {
         Map<String, Object> config = new HashMap<>();
         config.put("process.roles", "broker,controller");
-        config.put("node.id", String.valueOf(NODE_ID));
+        config.put("node.id", String.valueOf(nodeId));
         config.put("listeners", "PLAINTEXT://" + HOST + ":" + brokerPort + ",CONTROLLER://" + HOST + ":" + controllerPort);
         config.put("advertised.listeners", "PLAINTEXT://" + HOST + ":" + brokerPort);
         config.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
         config.put("inter.broker.listener.name", "PLAINTEXT");
         config.put("controller.listener.names", "CONTROLLER");
-        // A dynamic (KIP-853) quorum of one, as `kafka-storage format --standalone` sets up.
-        config.put("controller.quorum.bootstrap.servers", HOST + ":" + controllerPort);
+        if (quorumVoters == null) {
+            // A dynamic (KIP-853) quorum of one, as `kafka-storage format --standalone` sets up.
+            config.put("controller.quorum.bootstrap.servers", HOST + ":" + controllerPort);
+        } else {
+            // A node of a cluster: every node's controller is a voter of a static quorum.
+            config.put("controller.quorum.voters", quorumVoters);
+        }
         config.put("log.dirs", dataDir.toString());
         // One node: every internal topic has replication factor 1.
         config.put("offsets.topic.replication.factor", "1");
@@ -258,10 +303,25 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             return false;
         }
         Files.createDirectories(dataDir);
-        DynamicVoters voters = DynamicVoters.parse(NODE_ID + "@" + HOST + ":" + controllerPort + ":" + Uuid.randomUuid());
+        if (quorumVoters != null) {
+            // A static quorum needs no initial voter set in the log: the configuration names it.
+            new Formatter()
+                    .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
+                    .setNodeId(nodeId)
+                    .setClusterId(clusterId)
+                    .setReleaseVersion(MetadataVersion.latestProduction())
+                    .setUnstableFeatureVersionsEnabled(false)
+                    .setIgnoreFormatted(false)
+                    .setControllerListenerName("CONTROLLER")
+                    .setMetadataLogDirectory(config.metadataLogDir())
+                    .addDirectory(dataDir.toString())
+                    .run();
+            return true;
+        }
+        DynamicVoters voters = DynamicVoters.parse(SINGLE_NODE_ID + "@" + HOST + ":" + controllerPort + ":" + Uuid.randomUuid());
         new Formatter()
                 .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
-                .setNodeId(NODE_ID)
+                .setNodeId(SINGLE_NODE_ID)
                 .setClusterId(Uuid.randomUuid().toString())
                 .setReleaseVersion(MetadataVersion.latestProduction())
                 .setUnstableFeatureVersionsEnabled(false)
@@ -275,7 +335,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         return true;
     }
 
-    private static int freePort() {
+    static int freePort() {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
             socket.setReuseAddress(true);
             return socket.getLocalPort();
