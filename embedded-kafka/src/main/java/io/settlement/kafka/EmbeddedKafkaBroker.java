@@ -217,6 +217,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         config.put("share.coordinator.state.topic.replication.factor", "1");
         config.put("share.coordinator.state.topic.min.isr", "1");
         config.put("group.initial.rebalance.delay.ms", "0");
+        // Streams groups (group.protocol=streams) may set a 6 s session and 1.5 s heartbeat, as the app
+        // does at start (StreamsGroupTimeouts); Kafka's defaults refuse anything under 45 s and 5 s
+        // (docs/running.md, "Failover"). Static settings: a cluster sets them in server.properties.
+        config.put("group.streams.min.session.timeout.ms", "6000");
+        config.put("group.streams.min.heartbeat.interval.ms", "1500");
         config.put("num.partitions", "1");
         config.put("auto.create.topics.enable", "false");
         if (!users.isEmpty()) {
