@@ -141,6 +141,8 @@ public final class SettlementApp implements AutoCloseable {
         AbandonedTransactions abandoned = AbandonedTransactions.forStreams(settings.kafkaClientProperties(), settings.applicationId(),
                 String.valueOf(properties.getOrDefault(StreamsConfig.GROUP_PROTOCOL_CONFIG, "classic")));
         streams.setStateListener((newState, oldState) -> {
+            // Each rebalance in the log: after a start or a crash, one; more would mean the group timeouts are too tight.
+            log.info("Kafka Streams {} -> {}", oldState, newState);
             health.onChange(newState, oldState);
             abandoned.onStateChange(newState, oldState);
         });
