@@ -89,6 +89,8 @@ public final class AppSettings {
     public static final String NUM_STANDBY_REPLICAS = "num.standby.replicas";
     public static final String NUM_STREAM_THREADS = "num.stream.threads";
     public static final String COMMIT_INTERVAL_MS = "commit.interval.ms";
+    public static final String HANGING_TRANSACTIONS_THRESHOLD_MS = "hanging.transactions.threshold.ms";
+    public static final String HANGING_TRANSACTIONS_CHECK_INTERVAL_MS = "hanging.transactions.check.interval.ms";
     public static final String HTTP_HOST = ApiConfig.HTTP_HOST;
     public static final String HTTP_PORT = ApiConfig.HTTP_PORT;
     public static final String HTTP_ADVERTISED_HOST = ApiConfig.HTTP_ADVERTISED_HOST;
@@ -116,7 +118,13 @@ public final class AppSettings {
                     "Warm copies of each state store on other instances: fast failover, and lookups answered (marked stale) meanwhile.")
             .define(NUM_STREAM_THREADS, Type.INT, 1, Range.between(1, 1_000), Importance.MEDIUM, "Stream threads per instance.")
             .define(COMMIT_INTERVAL_MS, Type.INT, 100, Range.atLeast(1), Importance.MEDIUM,
-                    "How often the exactly-once transaction commits: the floor of a result's latency.");
+                    "How often the exactly-once transaction commits: the floor of a result's latency.")
+            .define(HANGING_TRANSACTIONS_THRESHOLD_MS, Type.LONG, 300_000L, Range.atLeast(1), Importance.MEDIUM,
+                    "A partition of the app's topics whose last stable offset stands behind its end offset longer than this has a "
+                            + "hanging transaction (metric and /health). At least the largest transaction.timeout.ms of any producer "
+                            + "writing these topics (Kafka's producer default 60 s, Kafka Streams' 10 s).")
+            .define(HANGING_TRANSACTIONS_CHECK_INTERVAL_MS, Type.LONG, 30_000L, Range.atLeast(0), Importance.LOW,
+                    "How often the hanging transaction check reads the partitions' offsets; 0 turns it off.");
 
     /** Every setting of the application, each declared once by its module. */
     public static final ConfigDef CONFIG_DEF = compose(APP_CONFIG, InternalRecordKeys.CONFIG_DEF, ApiConfig.CONFIG_DEF, SettlementConfig.CONFIG_DEF,
@@ -211,6 +219,15 @@ public final class AppSettings {
 
     public long commitIntervalMs() {
         return config.getInt(COMMIT_INTERVAL_MS);
+    }
+
+    public java.time.Duration hangingTransactionsThreshold() {
+        return java.time.Duration.ofMillis(config.getLong(HANGING_TRANSACTIONS_THRESHOLD_MS));
+    }
+
+    /** How often the hanging transaction check runs; zero when it is off. */
+    public java.time.Duration hangingTransactionsCheckInterval() {
+        return java.time.Duration.ofMillis(config.getLong(HANGING_TRANSACTIONS_CHECK_INTERVAL_MS));
     }
 
     public String httpHost() {

@@ -17,11 +17,15 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code settlement dev}: a real single-node Kafka broker in this process, the topics, the
  * topology and the HTTP API, with every byte of data under {@code ./data} so that a restart
- * (even after a kill) keeps balances. Ctrl-C stops it cleanly.
+ * (even after a kill) keeps balances. Ctrl-C stops it cleanly. One broker means one replica of
+ * every topic: {@code dev} is a development mode and never checks durability the way {@code run}
+ * does ({@link ClusterDurability}); it says so once in its log and in {@code /health}.
  */
 @Command(name = "dev", mixinStandardHelpOptions = true,
         description = "Run everything in one process on an embedded Kafka broker; data stays under --data-dir.")
@@ -42,6 +46,8 @@ final class DevCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
+
+    private static final Logger log = LoggerFactory.getLogger(DevCommand.class);
 
     @Override
     public Integer call() throws Exception {
@@ -74,6 +80,10 @@ final class DevCommand implements Callable<Integer> {
                 }
             }
             app = SettlementApp.start(settings);
+            log.info("Dev mode: one embedded broker, so every topic has one replica and a lost disk loses everything; "
+                    + "durability is not checked (run refuses such a cluster; docs/running.md)");
+            app.healthChecks().register(RunCommand.DURABILITY_COMPONENT,
+                    () -> io.settlement.sink.Health.up("NOT CHECKED (dev mode: one embedded broker, one replica per topic)"));
         } catch (RuntimeException e) {
             broker.close();
             throw e;

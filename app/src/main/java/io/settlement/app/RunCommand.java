@@ -14,12 +14,17 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import io.settlement.sink.Health;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code settlement run}: one instance against an external Kafka cluster, configured from
  * {@code config/*.properties} and {@code SETTLEMENT_*} environment variables. Start more
  * instances with the same {@code application.id} to scale out. It refuses to start when a topic
- * is missing or the user-keyed inputs are not co-partitioned.
+ * is missing or the user-keyed inputs are not co-partitioned, and when the cluster would not keep
+ * what settlement commits through a broker failure ({@link ClusterDurability}) unless told
+ * {@code --allow-unsafe-durability}.
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Run one instance against a Kafka cluster (bootstrap.servers from --config or SETTLEMENT_BOOTSTRAP_SERVERS).")
@@ -31,8 +36,18 @@ final class RunCommand implements Callable<Integer> {
             description = "Create missing topics with topic.partitions and topic.replication.factor before starting.")
     boolean createTopics;
 
+    @Option(names = "--allow-unsafe-durability",
+            description = "Start even when a topic has fewer than 3 replicas or min.insync.replicas below 2, or Kafka Streams "
+                    + "would create its internal topics so (one broker, a test). Logged at WARN and shown in /health.")
+    boolean allowUnsafeDurability;
+
     @Spec
     CommandSpec spec;
+
+    /** The {@code /health} component that shows the durability check's outcome. */
+    static final String DURABILITY_COMPONENT = "durability";
+
+    private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
 
     @Override
     public Integer call() throws Exception {
@@ -56,7 +71,9 @@ final class RunCommand implements Callable<Integer> {
                 }
             }
         }
+        Health durability = checkDurability(settings);
         SettlementApp app = SettlementApp.start(settings);
+        app.healthChecks().register(DURABILITY_COMPONENT, () -> durability);
         AtomicBoolean stopping = new AtomicBoolean();
         Thread hook = new Thread(() -> {
             stopping.set(true);
@@ -76,5 +93,27 @@ final class RunCommand implements Callable<Integer> {
         Runtime.getRuntime().removeShutdownHook(hook);
         app.close();
         return SettlementCli.EXIT_FAILED;
+    }
+
+    /**
+     * Refuses to start on a cluster that could lose committed settlements, unless the operator
+     * allowed it; the answer is what {@code /health} shows. Always UP: an operator who allowed it
+     * knows, and a health check that failed for ever would only be silenced.
+     */
+    private Health checkDurability(AppSettings settings) {
+        ClusterDurability.Report report;
+        try (Admin admin = Admin.create(settings.kafkaClientProperties())) {
+            report = ClusterDurability.check(admin, Topics.create(AvroSerdes.SINGLE_OBJECT).all(), settings);
+        }
+        if (report.safe()) {
+            log.info("Durability: SAFE ({})", report.summary());
+            return Health.up("SAFE (" + report.summary() + ")");
+        }
+        if (!allowUnsafeDurability) {
+            throw new ClusterDurability.UnsafeDurabilityException(report.refusal());
+        }
+        log.warn("Durability is UNSAFE, started anyway with --allow-unsafe-durability: a broker failure could lose committed "
+                + "settlements:{}", report.details());
+        return Health.up("UNSAFE (started with --allow-unsafe-durability: " + report.summary() + ")");
     }
 }

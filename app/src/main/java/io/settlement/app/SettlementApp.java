@@ -1,5 +1,6 @@
 package io.settlement.app;
 
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -9,9 +10,11 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.settlement.app.ops.CommittedResults;
 import io.settlement.app.ops.DeadLetterMeter;
+import io.settlement.app.ops.HangingTransactionWatch;
 import io.settlement.app.ops.ObservedProcessors;
 import io.settlement.app.ops.ResultCounter;
 import io.settlement.contract.AvroSerdes;
+import io.settlement.contract.InternalRecordKeys;
 import io.settlement.contract.Topics;
 import io.settlement.http.ApiSecurity;
 import io.settlement.http.CommandPublisher;
@@ -73,10 +76,13 @@ public final class SettlementApp implements AutoCloseable {
     private final HttpApi api;
     private final Sinks sinks;
     private final CommittedResults committedResults;
+    private final HealthChecks checks;
+    private final HangingTransactionWatch hangingTransactions;
     private boolean closed;
 
     private SettlementApp(AppSettings settings, Topics topics, int userPartitions, KafkaStreams streams,
-            StreamsStateTracker health, CommandPublisher publisher, HttpApi api, Sinks sinks, CommittedResults committedResults) {
+            StreamsStateTracker health, CommandPublisher publisher, HttpApi api, Sinks sinks, CommittedResults committedResults,
+            HealthChecks checks, HangingTransactionWatch hangingTransactions) {
         this.settings = settings;
         this.topics = topics;
         this.userPartitions = userPartitions;
@@ -86,6 +92,8 @@ public final class SettlementApp implements AutoCloseable {
         this.api = api;
         this.sinks = sinks;
         this.committedResults = committedResults;
+        this.checks = checks;
+        this.hangingTransactions = hangingTransactions;
     }
 
     /**
@@ -112,7 +120,8 @@ public final class SettlementApp implements AutoCloseable {
         settings.scyllaSinkSettings();
         settings.tigerBeetle();
         AvroSerdes avro = settings.wireFormat();
-        Topics topics = Topics.create(avro, settings.internalRecordKeys());
+        InternalRecordKeys internalKeys = settings.internalRecordKeys();
+        Topics topics = Topics.create(avro, internalKeys);
         int userPartitions;
         SettlementConfig config;
         try (Admin admin = Admin.create(settings.kafkaClientProperties())) {
@@ -125,6 +134,10 @@ public final class SettlementApp implements AutoCloseable {
         }
         prepareWireFormat(avro, topics);
         PrometheusMeterRegistry registry = meterRegistry();
+        // Records accepted without a tag during an upgrade's window (docs/running.md, "Upgrading"): zero once it is closed.
+        FunctionCounter.builder("settlement.internal.records.unsigned.accepted", internalKeys, InternalRecordKeys::unsignedAccepted)
+                .description("internal records without an authentication tag accepted under internal.record.unsigned.accepted.until")
+                .register(registry);
         HttpApiSettings httpSettings = HttpApiSettings.of(settings.httpHost(), settings.advertisedHost(), settings.httpPort());
         ApiSecurity security = settings.apiSecurity();
         Properties properties = streamsProperties(settings);
@@ -156,10 +169,18 @@ public final class SettlementApp implements AutoCloseable {
                 topics.results(), new ResultCounter(registry));
 
         HealthChecks checks = new HealthChecks().register(STREAMS_COMPONENT, () -> streamsHealth(health));
+        HangingTransactionWatch hangingTransactions = null;
+        if (!settings.hangingTransactionsCheckInterval().isZero()) {
+            hangingTransactions = HangingTransactionWatch.start(settings.kafkaClientProperties(), topics.all(),
+                    settings.applicationId() + "-", settings.hangingTransactionsThreshold(), settings.hangingTransactionsCheckInterval(),
+                    registry);
+            checks.register(HangingTransactionWatch.COMPONENT, hangingTransactions::health);
+        }
         Sinks sinks;
         try {
             sinks = Sinks.start(settings, topics, registry, checks);
         } catch (RuntimeException e) {
+            closeQuietly(hangingTransactions);
             committedResults.close();
             streams.close(CLOSE_TIMEOUT);
             throw e;
@@ -174,13 +195,15 @@ public final class SettlementApp implements AutoCloseable {
                     sinks.history(), proofs != null ? Optional.of(proofs) : sinks.liabilities());
         } catch (RuntimeException e) {
             sinks.close();
+            closeQuietly(hangingTransactions);
             committedResults.close();
             streams.close(CLOSE_TIMEOUT);
             publisher.close();
             throw new IllegalArgumentException("cannot start the HTTP API on " + settings.httpHost() + ":"
                     + settings.httpPort() + ": " + e.getMessage(), e);
         }
-        return new SettlementApp(settings, topics, userPartitions, streams, health, publisher, api, sinks, committedResults);
+        return new SettlementApp(settings, topics, userPartitions, streams, health, publisher, api, sinks, committedResults, checks,
+                hangingTransactions);
     }
 
     /**
@@ -232,6 +255,17 @@ public final class SettlementApp implements AutoCloseable {
         properties.put(StreamsConfig.producerPrefix(ObservedProcessors.METER_REGISTRY_CONFIG), registry);
     }
 
+    private static void closeQuietly(AutoCloseable closeable) {
+        if (closeable == null) {
+            return;
+        }
+        try {
+            closeable.close();
+        } catch (Exception e) {
+            log.warn("could not close {}: {}", closeable.getClass().getSimpleName(), e.toString());
+        }
+    }
+
     private static Health streamsHealth(StreamsStateTracker health) {
         String detail = health.state() + " since " + health.since();
         return health.isRunning() ? Health.up(detail) : Health.down(detail);
@@ -281,6 +315,11 @@ public final class SettlementApp implements AutoCloseable {
         return "http://" + host + ":" + api.port();
     }
 
+    /** The components {@code GET /health} reports; a command adds its own ({@code run}: the durability check). */
+    HealthChecks healthChecks() {
+        return checks;
+    }
+
     /** The sinks of this instance (on or off as configured). */
     Sinks sinks() {
         return sinks;
@@ -294,7 +333,7 @@ public final class SettlementApp implements AutoCloseable {
     }
 
     /**
-     * Stops the HTTP API, the sinks, the results metric's consumer, Kafka Streams and the command publisher. Local state stays on disk (no
+     * Stops the HTTP API, the sinks, the hanging transaction check, the results metric's consumer, Kafka Streams and the command publisher. Local state stays on disk (no
      * cleanup), so the next start on the same state dir resumes from it rather than from the changelogs.
      */
     @Override
@@ -306,6 +345,7 @@ public final class SettlementApp implements AutoCloseable {
         log.info("Stopping settlement instance");
         api.close();
         sinks.close();
+        closeQuietly(hangingTransactions);
         committedResults.close();
         if (!streams.close(CLOSE_TIMEOUT)) {
             log.warn("Kafka Streams did not stop within {}", CLOSE_TIMEOUT);

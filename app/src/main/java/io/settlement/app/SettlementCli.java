@@ -11,7 +11,8 @@ import picocli.CommandLine.Option;
 
 /**
  * The {@code settlement} command line: {@code dev} (everything in one process on an embedded
- * broker), {@code run} (against a Kafka cluster), {@code produce} (JSON lines to the input
+ * broker), {@code run} (against a Kafka cluster), {@code token} and {@code local-keys} (bearer tokens
+ * and keys for dev and a local stack), {@code produce} (JSON lines to the input
  * topics), {@code schema} (the ScyllaDB sink's CQL), {@code reconcile} (the balance stores
  * against TigerBeetle), and the tools for a bad day: {@code dlq} (list, show and replay dead
  * letters) and {@code sink} (un-halt a partition, reset offsets to a time); {@code liabilities} verifies a
@@ -20,7 +21,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "settlement", mixinStandardHelpOptions = true, version = "settlement-streams 0.1.0",
         description = "The settlement core of a crypto exchange, as one Kafka Streams application.",
-        subcommands = {DevCommand.class, RunCommand.class, TokenCommand.class, ProduceCommand.class, SchemaCommand.class, ReconcileSubcommand.class, LiabilitiesCommand.class, OrdersCommand.class,
+        subcommands = {DevCommand.class, RunCommand.class, TokenCommand.class, LocalKeysCommand.class, ProduceCommand.class, SchemaCommand.class, ReconcileSubcommand.class, LiabilitiesCommand.class, OrdersCommand.class,
                 DeadLetterCommand.class, SinkCommand.class, CommandLine.HelpCommand.class})
 public final class SettlementCli {
     public static final int EXIT_OK = 0;
@@ -36,6 +37,7 @@ public final class SettlementCli {
         CommandLine commandLine = new CommandLine(new SettlementCli());
         commandLine.setExecutionExceptionHandler((exception, cmd, parseResult) -> {
             if (exception instanceof IllegalArgumentException || exception instanceof TopicLayout.TopicLayoutException
+                    || exception instanceof ClusterDurability.UnsafeDurabilityException
                     || exception instanceof org.apache.kafka.common.config.ConfigException) {
                 cmd.getErr().println("settlement " + cmd.getCommandName() + ": " + exception.getMessage());
                 return EXIT_USAGE;

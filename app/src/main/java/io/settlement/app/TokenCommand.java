@@ -15,12 +15,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code settlement token}: prints a bearer token signed with the dev key that {@code dev}
- * generated under its data dir, for a user, a service or an operator. Production tokens come
- * from the identity provider; this only works against {@code dev}.
+ * {@code settlement token}: prints a bearer token for a user, a service or an operator, signed
+ * with the dev key that {@code dev} generated under its data dir, or with {@code --private-key}
+ * (RS256, for a {@code run} that verifies with the public half, such as the compose stack's, whose
+ * keys {@link LocalKeysCommand} makes). Production tokens come from the identity provider.
  */
 @Command(name = "token", mixinStandardHelpOptions = true,
-        description = "Print a bearer token for the dev API, signed with the key dev keeps under --data-dir.")
+        description = "Print a bearer token, signed with the key dev keeps under --data-dir, or with --private-key.")
 final class TokenCommand implements Callable<Integer> {
     static final Duration TTL_DEFAULT = Duration.ofHours(24);
     static final String SERVICE_DEFAULT = "wallet-service";
@@ -48,6 +49,11 @@ final class TokenCommand implements Callable<Integer> {
             description = "The data dir of dev, where its key is (default: ${DEFAULT-VALUE}).")
     Path dataDir;
 
+    @Option(names = "--private-key", paramLabel = "FILE",
+            description = "Sign RS256 with this PKCS#8 PEM private key (the compose stack's, local-keys), issuer auth.issuer, "
+                    + "instead of dev's key; for a run instance that verifies with its public half (auth.public.key.file).")
+    Path privateKey;
+
     @Option(names = "--ttl-hours", paramLabel = "HOURS", defaultValue = "24",
             description = "How long the token is valid (default: ${DEFAULT-VALUE}).")
     int ttlHours;
@@ -57,15 +63,10 @@ final class TokenCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Path keyFile = DevKey.fileUnder(dataDir);
-        if (!Files.exists(keyFile)) {
-            throw new IllegalArgumentException("no dev key at " + keyFile + ": start `dev` (with the same --data-dir) first");
-        }
         if (ttlHours <= 0 || ttlHours > 24 * 366) {
             throw new IllegalArgumentException("--ttl-hours must be 1.." + 24 * 366);
         }
-        AppSettings settings = config.load(AppSettings.DEV_DEFAULTS, Map.of(AppSettings.AUTH_HMAC_SECRET_FILE, keyFile.toString()));
-        TokenMinter minter = new TokenMinter(DevKey.read(keyFile), settings.authSettings().issuer(), settings.authSettings().audience());
+        TokenMinter minter = privateKey != null ? rsaMinter() : devMinter();
         Duration ttl = Duration.ofHours(ttlHours);
         String token;
         if (who.user != null) {
@@ -81,5 +82,27 @@ final class TokenCommand implements Callable<Integer> {
         spec.commandLine().getOut().println(token);
         spec.commandLine().getOut().flush();
         return SettlementCli.EXIT_OK;
+    }
+
+    private TokenMinter devMinter() throws IOException {
+        Path keyFile = DevKey.fileUnder(dataDir);
+        if (!Files.exists(keyFile)) {
+            throw new IllegalArgumentException("no dev key at " + keyFile + ": start `dev` (with the same --data-dir) first, "
+                    + "or sign with --private-key");
+        }
+        AppSettings settings = config.load(AppSettings.DEV_DEFAULTS, Map.of(AppSettings.AUTH_HMAC_SECRET_FILE, keyFile.toString()));
+        return new TokenMinter(DevKey.read(keyFile), settings.authSettings().issuer(), settings.authSettings().audience());
+    }
+
+    /** RS256 with the given key; the issuer and audience are run's settings, since run verifies these tokens. */
+    private TokenMinter rsaMinter() {
+        Map<String, String> settings = config.load(AppSettings.RUN_DEFAULTS, Map.of()).effective();
+        String issuer = settings.getOrDefault(AppSettings.AUTH_ISSUER, "").trim();
+        if (issuer.isEmpty()) {
+            throw new IllegalArgumentException("config key '" + AppSettings.AUTH_ISSUER + "' is not set (as "
+                    + AppSettings.environmentVariable(AppSettings.AUTH_ISSUER) + "): the iss the verifying instance expects");
+        }
+        return TokenMinter.rsa(LocalKeysCommand.readPrivateKey(privateKey), issuer,
+                settings.get(io.settlement.http.ApiConfig.AUTH_AUDIENCE));
     }
 }

@@ -58,6 +58,23 @@ class AppSettingsTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1 to 2 keys");
     }
 
+    @Test
+    void givenAnUpgradeWindowThatIsNotAnRfc3339Instant_whenRunReadsTheKeys_thenItIsRefusedNamingTheSetting() {
+        Map<String, String> set = Map.of("internal.record.keys", io.settlement.contract.InternalRecordKeys.generate(),
+                "internal.record.unsigned.accepted.until", "next tuesday");
+
+        assertThatThrownBy(() -> AppSettings.of(AppSettings.RUN_DEFAULTS, set).internalRecordKeys())
+                .hasMessageContaining("internal.record.unsigned.accepted.until").hasMessageContaining("RFC 3339");
+    }
+
+    @Test
+    void givenNoUpgradeWindow_whenRunReadsTheKeys_thenUntaggedRecordsAreNeverAccepted() {
+        AppSettings settings = AppSettings.of(AppSettings.RUN_DEFAULTS,
+                Map.of("internal.record.keys", io.settlement.contract.InternalRecordKeys.generate()));
+
+        assertThat(settings.internalRecordKeys().unsignedAcceptedUntil()).isNull();
+    }
+
     @TempDir
     Path dir;
 

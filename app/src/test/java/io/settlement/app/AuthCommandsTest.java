@@ -59,6 +59,38 @@ class AuthCommandsTest {
         assertThat(err3.toString()).contains("auth.issuer").contains("SETTLEMENT_AUTH_ISSUER");
     }
 
+    @Test
+    void localKeysMakeWhatComposeRunNeedsAndTokenSignsWithItsPrivateKey() throws Exception {
+        // given an empty shared directory, as the compose stack's volume starts
+        Path dir = Files.createTempDirectory("local-keys").resolve("auth");
+
+        // when local-keys runs twice (every `docker compose up` runs it)
+        assertThat(cli(new StringWriter(), new StringWriter(), "local-keys", "--dir", dir.toString(),
+                "--set", "auth.issuer=settlement-compose")).isEqualTo(SettlementCli.EXIT_OK);
+        String publicKey = Files.readString(dir.resolve(LocalKeysCommand.PUBLIC_KEY));
+        String internalKeys = Files.readString(dir.resolve(LocalKeysCommand.INTERNAL_KEYS));
+        assertThat(cli(new StringWriter(), new StringWriter(), "local-keys", "--dir", dir.toString(),
+                "--set", "auth.issuer=settlement-compose")).isEqualTo(SettlementCli.EXIT_OK);
+
+        // then the keys were made once and kept, the private ones readable by their owner only
+        assertThat(Files.readString(dir.resolve(LocalKeysCommand.PUBLIC_KEY))).isEqualTo(publicKey);
+        assertThat(Files.readString(dir.resolve(LocalKeysCommand.INTERNAL_KEYS))).isEqualTo(internalKeys);
+        assertThat(Files.getPosixFilePermissions(dir.resolve(LocalKeysCommand.PRIVATE_KEY))).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+        // and run's settings read them as compose passes them: the public key file and the key through ${file:...}
+        AppSettings run = AppSettings.of(AppSettings.RUN_DEFAULTS, java.util.Map.of(
+                "auth.public.key.file", dir.resolve(LocalKeysCommand.PUBLIC_KEY).toString(), "auth.issuer", "settlement-compose",
+                "internal.record.keys", "${file:" + dir.resolve(LocalKeysCommand.INTERNAL_KEYS) + ":internal.record.keys}"));
+        run.internalRecordKeys();
+        JwtAuthenticator authenticator = new JwtAuthenticator(run.authSettings());
+        // and the Prometheus token and a token signed with --private-key verify with the public key
+        assertThat(authenticator.authenticate("Bearer " + Files.readString(dir.resolve(LocalKeysCommand.METRICS_TOKEN)).trim()))
+                .isEqualTo(new Caller("prometheus", Caller.Role.SERVICE));
+        StringWriter out = new StringWriter();
+        assertThat(cli(out, new StringWriter(), "token", "--private-key", dir.resolve(LocalKeysCommand.PRIVATE_KEY).toString(),
+                "--set", "auth.issuer=settlement-compose", "--user", "42")).isEqualTo(SettlementCli.EXIT_OK);
+        assertThat(authenticator.authenticate("Bearer " + out.toString().trim())).isEqualTo(new Caller("42", Caller.Role.USER));
+    }
+
     private static String mint(Path dataDir, String... who) {
         StringWriter out = new StringWriter();
         String[] args = new String[who.length + 3];

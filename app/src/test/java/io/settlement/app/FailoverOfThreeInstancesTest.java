@@ -606,6 +606,8 @@ class FailoverOfThreeInstancesTest {
                 "--set", "auth.issuer=" + TOKEN_ISSUER,
                 // One key for the three instances: each authenticates the internal records the others write.
                 "--set", AppSettings.INTERNAL_RECORD_KEYS + "=" + INTERNAL_RECORD_KEY,
+                // One broker: every topic has one replica, which run refuses unless told.
+                "--allow-unsafe-durability",
                 // RocksDB memtables of 64 KB (the app's are 2 MB) so this small state flushes often: the killed
                 // instance comes back from flushed stores plus the changelog tail, the path a crash takes in
                 // production, and its balances must still equal the model.

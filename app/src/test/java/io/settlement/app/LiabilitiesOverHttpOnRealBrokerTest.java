@@ -166,6 +166,9 @@ class LiabilitiesOverHttpOnRealBrokerTest {
             String tx = "tx-" + user + "-" + id;
             expect202(post("/wallet/deposit", "{\"user_id\":" + user + ",\"currency\":\"BTC\",\"amount\":\"0.01\",\"transaction_id\":\"" + tx + "\"}"));
             expect202(post("/wallet/deposit/confirm", "{\"user_id\":" + user + ",\"transaction_id\":\"" + tx + "\"}"));
+            // The transfer is on another topic than the deposit: nothing orders the two but the wait for the confirmation.
+            await().atMost(WITHIN).untilAsserted(() -> assertThat(JSON.readTree(get("/api/v1/commands/DEPOSIT_CONFIRMED/" + tx + "?user_id=" + user,
+                    kafka.serviceAuthorization()).body()).get("status").asText()).isEqualTo("ACCEPTED"));
             expect202(post("/api/v1/transfers", "{\"request_id\":\"tr-" + user + "-" + id + "\",\"user_id\":" + user
                     + ",\"from_wallet\":\"FUNDING\",\"to_wallet\":\"SPOT\",\"asset\":\"BTC\",\"amount\":\"0.001\"}"));
         } catch (Exception e) {

@@ -47,8 +47,10 @@ class RunRefusesBadTopicLayoutTest {
         cli.setOut(new PrintWriter(new StringWriter(), true));
         int exitCode = cli.execute("run", "--set", "bootstrap.servers=" + kafka.bootstrapServers(),
                 "--set", "auth.jwks.url=https://idp.example.test/jwks.json", "--set", "auth.issuer=https://idp.example.test/",
-                "--set", AppSettings.INTERNAL_RECORD_KEYS + "=" + io.settlement.contract.InternalRecordKeys.generate(),
-                "--set", "state.dir=" + kafka.dir.resolve("refused"), "--set", "http.port=0");
+                "--set", "state.dir=" + kafka.dir.resolve("refused"), "--set", "http.port=0",
+                "--set", "internal.record.keys=" + DevInternalKey.ensure(kafka.dir),
+                // One broker cannot be durable; the layout check is what this test is about.
+                "--allow-unsafe-durability");
 
         // then it names the topics and their partition counts, and nothing started
         assertThat(exitCode).isEqualTo(SettlementCli.EXIT_USAGE);

@@ -89,6 +89,9 @@ class SinksAndReconcileOnRealBrokerTest {
                     + "\"transaction_id\":\"tx-" + user + "\"}").statusCode()).isEqualTo(202);
             assertThat(post("/wallet/deposit/confirm", "{\"user_id\":" + user + ",\"transaction_id\":\"tx-" + user + "\"}")
                     .statusCode()).isEqualTo(202);
+            // The transfer is on another topic than the deposit: nothing orders the two but the wait for the confirmation.
+            await().atMost(WITHIN).untilAsserted(() -> assertThat(JSON.readTree(get("/api/v1/commands/DEPOSIT_CONFIRMED/tx-" + user
+                    + "?user_id=" + user).body()).get("status").asText()).isEqualTo("ACCEPTED"));
             assertThat(post("/api/v1/transfers", "{\"request_id\":\"tr-" + user + "\",\"user_id\":" + user
                     + ",\"from_wallet\":\"FUNDING\",\"to_wallet\":\"SPOT\",\"asset\":\"BTC\",\"amount\":\"0.5\"}")
                     .statusCode()).isEqualTo(202);

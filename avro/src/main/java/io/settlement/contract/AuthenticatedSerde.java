@@ -18,6 +18,10 @@ import org.apache.kafka.common.serialization.Serializer;
  * names ({@code keyOf}: a leg's user id, a leg result's trade id), in the key serde's bytes. The
  * processors refuse a record whose key is not that one, so a signed value replayed under another
  * key moves nothing; a value copied to another topic does not verify.
+ *
+ * <p>A record with no tag at all (a version from before the tags wrote it) is accepted only while
+ * {@link InternalRecordKeys#UNSIGNED_ACCEPTED_UNTIL_CONFIG} allows, and only if its bytes are
+ * exactly one record ({@link #untagged}); a record whose tag does not verify is always refused.
  */
 public final class AuthenticatedSerde<K, V> implements Serde<V>, Serializer<V>, Deserializer<V> {
     private final Serde<V> inner;
@@ -49,29 +53,63 @@ public final class AuthenticatedSerde<K, V> implements Serde<V>, Serializer<V>, 
         if (data == null) {
             return null;
         }
+        String refusal;
         if (data.length <= InternalRecordKeys.TAG_BYTES) {
-            throw new UnauthenticatedRecordException("record on " + topic + " is too short to carry an authentication tag");
+            refusal = "record on " + topic + " is too short to carry an authentication tag";
+        } else {
+            int bodyLength = data.length - InternalRecordKeys.TAG_BYTES;
+            byte[] body = Arrays.copyOf(data, bodyLength);
+            byte[] tag = Arrays.copyOfRange(data, bodyLength, data.length);
+            // The key the tag covers is named by the value, so the value is read first (by the
+            // hardened reader, which bounds what it allocates) and trusted only once the tag verifies.
+            V value = null;
+            try {
+                value = inner.deserializer().deserialize(topic, body);
+                refusal = "record on " + topic + " is not authenticated by any configured " + InternalRecordKeys.KEYS_CONFIG
+                        + ": not written by this application, altered, or moved from another key or topic";
+            } catch (RetriableException e) {
+                throw e; // a transient failure outside the record: the handler stops the task, nothing is dead-lettered
+            } catch (RuntimeException e) {
+                // Without a readable value there is no key to verify the tag with: not authenticated.
+                refusal = "record on " + topic + " cannot be read without its authentication tag (" + e.getMessage()
+                        + "), so it is not authenticated";
+            }
+            if (value != null && keys.verify(topic, keySerializer.serialize(topic, keyOf.apply(value)), body, tag)) {
+                return value;
+            }
         }
-        int bodyLength = data.length - InternalRecordKeys.TAG_BYTES;
-        byte[] body = Arrays.copyOf(data, bodyLength);
-        byte[] tag = Arrays.copyOfRange(data, bodyLength, data.length);
-        // The key the tag covers is named by the value, so the value is read first (by the
-        // hardened reader, which bounds what it allocates) and trusted only once the tag verifies.
-        V value;
+        V untagged = untagged(topic, data);
+        if (untagged == null) {
+            throw new UnauthenticatedRecordException(refusal);
+        }
+        if (!keys.acceptUnsigned(topic)) {
+            throw new UnauthenticatedRecordException("record on " + topic + " has no authentication tag (written by a version "
+                    + "from before the tags, or by someone else) and " + (keys.unsignedAcceptedUntil() == null
+                    ? InternalRecordKeys.UNSIGNED_ACCEPTED_UNTIL_CONFIG + " is not set"
+                    : "the window for such records closed at " + keys.unsignedAcceptedUntil()));
+        }
+        return untagged;
+    }
+
+    /**
+     * The record {@code data} is when it carries no tag at all: all of its bytes are exactly one
+     * record, nothing left over; else null. A tagged record is never mistaken for one: the writer
+     * schema its header names fixes where its record ends (Avro binary is self-delimiting), so
+     * the 32 bytes of a tag, right or wrong, are always left over. Checked only after the tag did
+     * not verify, and only with a reader that can tell ({@link WholeRecordDeserializer}); with
+     * another, no record counts as untagged.
+     */
+    private V untagged(String topic, byte[] data) {
+        if (!(inner.deserializer() instanceof WholeRecordDeserializer<V> whole)) {
+            return null;
+        }
         try {
-            value = inner.deserializer().deserialize(topic, body);
+            return whole.deserializeWhole(topic, data);
         } catch (RetriableException e) {
-            throw e; // a transient failure outside the record: the handler stops the task, nothing is dead-lettered
-        } catch (RuntimeException e) {
-            // Without a readable value there is no key to verify the tag with: not authenticated.
-            throw new UnauthenticatedRecordException("record on " + topic + " cannot be read without its authentication tag ("
-                    + e.getMessage() + "), so it is not authenticated", e);
+            throw e;
+        } catch (RuntimeException notOneRecord) {
+            return null;
         }
-        if (value == null || !keys.verify(topic, keySerializer.serialize(topic, keyOf.apply(value)), body, tag)) {
-            throw new UnauthenticatedRecordException("record on " + topic + " is not authenticated by any configured "
-                    + InternalRecordKeys.KEYS_CONFIG + ": not written by this application, altered, or moved from another key or topic");
-        }
-        return value;
     }
 
     @Override

@@ -7,6 +7,7 @@ import java.util.Map;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
+import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.message.BadHeaderException;
 import org.apache.avro.message.BinaryMessageEncoder;
@@ -34,7 +35,7 @@ import org.apache.kafka.common.serialization.Serializer;
  * The datum readers are shared by every thread, as {@code BinaryMessageDecoder} shares its own;
  * each record gets its own decoder.
  */
-public final class SingleObjectSerde<T extends SpecificRecord> implements Serde<T>, Serializer<T>, Deserializer<T> {
+public final class SingleObjectSerde<T extends SpecificRecord> implements Serde<T>, Serializer<T>, WholeRecordDeserializer<T> {
     /** Marker (2 bytes) and writer-schema fingerprint (8 bytes, little-endian). */
     private static final int HEADER_BYTES = 10;
     private static final byte MARKER_0 = (byte) 0xC3;
@@ -83,6 +84,16 @@ public final class SingleObjectSerde<T extends SpecificRecord> implements Serde<
     /** Avro's header checks and messages, then the body from the array, bounds-checked. */
     @Override
     public T deserialize(String topic, byte[] data) {
+        return read(topic, data, false);
+    }
+
+    /** As {@link #deserialize}, and refused when bytes are left over after the record. */
+    @Override
+    public T deserializeWhole(String topic, byte[] data) {
+        return read(topic, data, true);
+    }
+
+    private T read(String topic, byte[] data, boolean whole) {
         if (data == null) {
             return null;
         }
@@ -99,7 +110,12 @@ public final class SingleObjectSerde<T extends SpecificRecord> implements Serde<
                 throw new MissingSchemaException("Cannot resolve schema for fingerprint: " + writerFingerprint);
             }
             try {
-                return writerReader.read(null, DecoderFactory.get().binaryDecoder(data, HEADER_BYTES, data.length - HEADER_BYTES, null));
+                BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(data, HEADER_BYTES, data.length - HEADER_BYTES, null);
+                T record = writerReader.read(null, decoder);
+                if (whole && !decoder.isEnd()) {
+                    throw new AvroRuntimeException("bytes left over after the record");
+                }
+                return record;
             } catch (IOException e) {
                 throw new AvroRuntimeException("Decoding datum failed", e);
             }

@@ -162,7 +162,9 @@ public final class RecoveryBench implements Callable<Integer> {
                 "--set", "auth.issuer=" + TOKEN_ISSUER,
                 "--set", "streams.main.consumer.group.instance.id=" + applicationId,
                 "--set", "streams.enable.transactional.statestores=" + transactional,
-                "--set", "streams." + FlushingStores.MEMTABLE_BYTES_CONFIG + "=" + memtableBytes);
+                "--set", "streams." + FlushingStores.MEMTABLE_BYTES_CONFIG + "=" + memtableBytes,
+                // The bench cluster has one replica per topic, which run refuses unless told.
+                "--allow-unsafe-durability");
         String base = "http://127.0.0.1:" + port;
         Path log = root.resolve("instance-" + variant + ".log");
         System.out.printf("%n[%s] transactional state stores %s, RocksDB memtables of %d MB; instance log %s%n", variant, transactional,

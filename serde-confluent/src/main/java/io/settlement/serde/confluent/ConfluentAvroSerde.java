@@ -44,7 +44,7 @@ import org.apache.kafka.common.serialization.Serializer;
  * cannot be reached is a {@link SchemaRegistryUnavailableException} instead: the record is
  * fine, so it must not be dead-lettered.
  */
-public final class ConfluentAvroSerde<T extends SpecificRecord> implements Serde<T>, Serializer<T>, Deserializer<T> {
+public final class ConfluentAvroSerde<T extends SpecificRecord> implements Serde<T>, Serializer<T>, io.settlement.contract.WholeRecordDeserializer<T> {
     /** The first byte of every record in the Confluent wire format. */
     public static final byte MAGIC_BYTE = 0;
     /** Magic byte plus the 4-byte schema id. */
@@ -138,11 +138,21 @@ public final class ConfluentAvroSerde<T extends SpecificRecord> implements Serde
 
     @Override
     public T deserialize(String topic, byte[] data) {
+        return read(topic, data, false);
+    }
+
+    /** As {@link #deserialize}; the Confluent wire format is always read whole, the single-object encoding here. */
+    @Override
+    public T deserializeWhole(String topic, byte[] data) {
+        return read(topic, data, true);
+    }
+
+    private T read(String topic, byte[] data, boolean whole) {
         if (data == null) {
             return null;
         }
         if (isSingleObject(data)) {
-            return internalFormat.deserialize(topic, data);
+            return whole ? internalFormat.deserializeWhole(topic, data) : internalFormat.deserialize(topic, data);
         }
         if (data.length < HEADER_BYTES) {
             throw new SerializationException("cannot decode " + type.getSimpleName() + " from " + topic + ": " + data.length

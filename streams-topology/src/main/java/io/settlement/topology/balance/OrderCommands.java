@@ -75,7 +75,7 @@ final class OrderCommands {
         }
         OwnedRecords.Found<Reservation> found = reservations.find(userId, order.getOrderId());
         if (found == null) {
-            return Outcome.rejected(Reason.UNKNOWN_ORDER, "no order " + order.getOrderId() + " of user " + userId + " (yet)");
+            return unknownOrder(userId, order.getOrderId());
         }
         Reservation reservation = found.value();
         if (reservation.isReleased()) {
@@ -87,7 +87,7 @@ final class OrderCommands {
         }
         Asset asset = assets.byId(reservation.assetId()).orElse(null);
         if (asset == null) {
-            return Outcome.rejected(Reason.UNKNOWN_ASSET, "asset id " + reservation.assetId() + " is no longer configured");
+            return assetGone(reservation);
         }
         long amount = reservation.remaining() - reservation.keptFor(order.getFilledTotal());
         Outcome posted = ledger.post(new Postings(asset).userToUser(userId, SPOT, FROZEN, SPOT, AVAILABLE, amount), step, events);
@@ -114,7 +114,7 @@ final class OrderCommands {
         }
         OwnedRecords.Found<Reservation> found = reservations.find(userId, order.getOrderId());
         if (found == null) {
-            return Outcome.rejected(Reason.UNKNOWN_ORDER, "no order " + order.getOrderId() + " of user " + userId + " (yet)");
+            return unknownOrder(userId, order.getOrderId());
         }
         Reservation reservation = found.value();
         if (!reservation.isReleased()) {
@@ -126,7 +126,7 @@ final class OrderCommands {
         }
         Asset asset = assets.byId(reservation.assetId()).orElse(null);
         if (asset == null) {
-            return Outcome.rejected(Reason.UNKNOWN_ASSET, "asset id " + reservation.assetId() + " is no longer configured");
+            return assetGone(reservation);
         }
         Outcome posted = ledger.post(new Postings(asset).userToUser(userId, SPOT, FROZEN, SPOT, AVAILABLE, reservation.remaining()),
                 step, events);
@@ -147,5 +147,14 @@ final class OrderCommands {
         if (found != null && found.value().awaitsFills()) {
             overdue.add(reservationKey, found.value(), nowMs);
         }
+    }
+
+    /** A release or close before the order's reservation: rejected without claiming its id (ResultRules), so a retry applies. */
+    private static Outcome unknownOrder(long userId, String orderId) {
+        return Outcome.rejected(Reason.UNKNOWN_ORDER, "no order " + orderId + " of user " + userId + " (yet)");
+    }
+
+    private static Outcome assetGone(Reservation reservation) {
+        return Outcome.rejected(Reason.UNKNOWN_ASSET, "asset id " + reservation.assetId() + " is no longer configured");
     }
 }

@@ -95,8 +95,29 @@ public final class SettlementDriver implements AutoCloseable {
     private int tradesSent;
 
     private SettlementDriver(SettlementConfig config, InternalRecordKeys keys) {
+        this(config, driverClock -> keys);
+    }
+
+    private SettlementDriver(SettlementConfig config, java.util.function.Function<java.time.Clock, InternalRecordKeys> keysOnDriverClock) {
         this.config = config;
-        this.topics = Topics.create(AvroSerdes.SINGLE_OBJECT, keys);
+        // What reads the wall clock outside the processors (the window for untagged records) reads the driver's.
+        java.time.Clock driverClock = new java.time.Clock() {
+            @Override
+            public Instant instant() {
+                return now;
+            }
+
+            @Override
+            public java.time.ZoneId getZone() {
+                return java.time.ZoneOffset.UTC;
+            }
+
+            @Override
+            public java.time.Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+        };
+        this.topics = Topics.create(AvroSerdes.SINGLE_OBJECT, keysOnDriverClock.apply(driverClock));
         StreamsBuilder builder = new StreamsBuilder();
         SettlementTopology.build(builder, topics, config);
         this.driver = new TopologyTestDriver(builder.build(), properties(), START);
@@ -134,6 +155,34 @@ public final class SettlementDriver implements AutoCloseable {
     /** A driver whose topology authenticates internal records with {@code keys} (the first signs what it writes). */
     public static SettlementDriver start(SettlementConfig config, InternalRecordKeys keys) {
         return new SettlementDriver(config, keys);
+    }
+
+    /**
+     * A driver whose topology accepts internal records without a tag while the driver's wall clock
+     * is before {@code until} (internal.record.unsigned.accepted.until): a rolling upgrade from a
+     * version that wrote them untagged.
+     */
+    public static SettlementDriver startAcceptingUntaggedUntil(SettlementConfig config, Instant until) {
+        return new SettlementDriver(config, clock -> InternalRecordKeys.parse(InternalRecordKeys.generate())
+                .withUnsignedAcceptedUntil(until, clock));
+    }
+
+    /**
+     * Sends a trade leg as a version from before the tags wrote it, keyed by its user: the Avro
+     * record alone, in {@code format} (any version from the schema history). Returns the answer, null if none.
+     */
+    public LegResult sendUntagged(TradeLeg leg, org.apache.kafka.common.serialization.Serializer<TradeLeg> format) {
+        int answered = legResults.size();
+        legsSent++;
+        String topic = topics.tradeLegs().name();
+        driver.createInputTopic(topic, new ByteArraySerializer(), new ByteArraySerializer())
+                .pipeInput(io.settlement.contract.UserPartitioner.keyBytes(leg.getUserId()), format.serialize(topic, leg), now);
+        drain();
+        LegResult answer = legResults.size() == answered ? null : legResults.get(legResults.size() - 1);
+        if (answer != null) {
+            answeredLegs.add(new AnsweredLeg(leg, answer));
+        }
+        return answer;
     }
 
     private static Properties properties() {
@@ -491,6 +540,14 @@ public final class SettlementDriver implements AutoCloseable {
             all.forEachRemaining(entry -> keys.add(entry.key));
         }
         return keys;
+    }
+
+    /**
+     * Counts a trade another instance received (one whose state is seeded into the store, as a
+     * previous version left it): the invariants then expect its one result too.
+     */
+    public void takeOverTrade() {
+        tradesSent++;
     }
 
     /** The number of trades sent through {@link #send(Bytes, Trade)}. */
