@@ -129,6 +129,8 @@ public final class SettlementApp implements AutoCloseable {
             userPartitions = layout.verify();
             config = settings.settlementConfig(userPartitions);
             layout.verifyCoordinatorInputs(TradeTopology.coordinatorPartitions(config));
+            // The streams protocol's session timeout is the group's, on the broker (docs/running.md, "Failover").
+            StreamsGroupTimeouts.apply(admin, streamsProperties(settings));
         }
         prepareWireFormat(avro, topics);
         PrometheusMeterRegistry registry = meterRegistry();
@@ -148,7 +150,15 @@ public final class SettlementApp implements AutoCloseable {
 
         StreamsStateTracker health = new StreamsStateTracker();
         KafkaStreams streams = new KafkaStreams(topology, properties);
-        streams.setStateListener(health);
+        // A crashed instance's open transaction is ended as soon as the group drops it (AbandonedTransactions).
+        AbandonedTransactions abandoned = AbandonedTransactions.forStreams(settings.kafkaClientProperties(), settings.applicationId(),
+                String.valueOf(properties.getOrDefault(StreamsConfig.GROUP_PROTOCOL_CONFIG, "classic")));
+        streams.setStateListener((newState, oldState) -> {
+            // Each rebalance in the log: after a start or a crash, one; more would mean the group timeouts are too tight.
+            log.info("Kafka Streams {} -> {}", oldState, newState);
+            health.onChange(newState, oldState);
+            abandoned.onStateChange(newState, oldState);
+        });
         streams.setGlobalStateRestoreListener(new RestoreProgress(registry));
         streams.setUncaughtExceptionHandler(new StreamsFailurePolicy());
         log.info("Starting settlement instance {} of {} ({} user partitions, state in {})",
@@ -228,6 +238,8 @@ public final class SettlementApp implements AutoCloseable {
         props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) settings.topicReplicationFactor());
         props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, settings.advertisedHost() + ":" + settings.httpPort());
         props.putAll(settings.streamsOverrides());
+        // After the overrides: a crashed instance's partitions move within seconds (docs/running.md, "Failover").
+        StreamsSettings.classicGroupTimeouts(props);
         return props;
     }
 

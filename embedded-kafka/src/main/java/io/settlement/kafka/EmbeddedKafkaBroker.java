@@ -57,6 +57,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     /** How long a restarted broker may take to settle its transactions before the check gives up. */
     private static final Duration REPAIR_TIMEOUT = Duration.ofSeconds(60);
 
+    /** How long the controller keeps a silent broker's session; bounds a restart after SIGKILL (see brokerConfig). */
+    static final int BROKER_SESSION_TIMEOUT_MS = 4_000;
+    static final int BROKER_HEARTBEAT_INTERVAL_MS = 500;
+
     /** The secured broker's own principal (inter-broker and controller traffic), its only super user. */
     public static final String ADMIN_USER = "admin";
 
@@ -253,6 +257,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             config.put("controller.quorum.voters", quorumVoters);
         }
         config.put("log.dirs", dataDir.toString());
+        // A restart after a SIGKILL: the controller (this process too) starts by giving every broker the
+        // metadata log shows unfenced (this one's killed incarnation) a fresh session, and refuses the new
+        // incarnation's registration (DuplicateBrokerRegistrationException, retried each heartbeat interval)
+        // until that session expires: broker.session.timeout.ms, 9 s by default, was 9-10 of the 12 s such a
+        // start took. 4 s with heartbeats every 0.5 s: the wait is about 5 s, and fencing the live broker
+        // still takes 4 s without one of eight heartbeats getting through (docs/running.md, "`dev` restarts after SIGKILL").
+        config.put("broker.session.timeout.ms", String.valueOf(BROKER_SESSION_TIMEOUT_MS));
+        config.put("broker.heartbeat.interval.ms", String.valueOf(BROKER_HEARTBEAT_INTERVAL_MS));
         // One node: every internal topic has replication factor 1.
         config.put("offsets.topic.replication.factor", "1");
         config.put("offsets.topic.num.partitions", "1");
@@ -262,6 +274,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         config.put("share.coordinator.state.topic.replication.factor", "1");
         config.put("share.coordinator.state.topic.min.isr", "1");
         config.put("group.initial.rebalance.delay.ms", "0");
+        // Streams groups (group.protocol=streams) may set a 6 s session and 1.5 s heartbeat, as the app
+        // does at start (StreamsGroupTimeouts); Kafka's defaults refuse anything under 45 s and 5 s
+        // (docs/running.md, "Failover"). Static settings: a cluster sets them in server.properties.
+        config.put("group.streams.min.session.timeout.ms", "6000");
+        config.put("group.streams.min.heartbeat.interval.ms", "1500");
         config.put("num.partitions", "1");
         config.put("auto.create.topics.enable", "false");
         if (!users.isEmpty()) {

@@ -40,7 +40,44 @@ public final class StreamsSettings {
     /** What lookups read: only state whose transaction committed. */
     public static final IsolationLevel INTERACTIVE_QUERY_ISOLATION = IsolationLevel.READ_COMMITTED;
 
+    /**
+     * How long the group waits for a member that stopped heartbeating (classic protocol): the part
+     * of a crash's stall spent noticing it. 6 s is the least a default broker accepts
+     * ({@code group.min.session.timeout.ms}); the consumer's own default, 45 s, left the partitions
+     * of a killed instance without an owner for 45 s.
+     */
+    public static final int SESSION_TIMEOUT_MS = 6_000;
+    /**
+     * Classic protocol heartbeats, from the consumer's background thread (processing does not delay
+     * them): four per session, so three can be lost or late before the member is dropped.
+     */
+    public static final int HEARTBEAT_INTERVAL_MS = 1_500;
+
     private StreamsSettings() {}
+
+    /**
+     * Sets the main consumer's session timeout and heartbeat interval ({@link #SESSION_TIMEOUT_MS},
+     * {@link #HEARTBEAT_INTERVAL_MS}) when the group uses the classic protocol and neither is set
+     * already (by {@code streams.*}, in any prefix form). With {@code group.protocol=streams} the
+     * group's timeouts are its configuration on the broker, and the consumer takes none of its own.
+     */
+    public static void classicGroupTimeouts(Properties props) {
+        Object protocol = props.getOrDefault(StreamsConfig.GROUP_PROTOCOL_CONFIG, "classic");
+        if (!"classic".equalsIgnoreCase(String.valueOf(protocol).trim())) {
+            return;
+        }
+        putUnlessSet(props, ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, SESSION_TIMEOUT_MS);
+        putUnlessSet(props, ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, HEARTBEAT_INTERVAL_MS);
+    }
+
+    private static void putUnlessSet(Properties props, String consumerKey, int value) {
+        for (String key : new String[] {consumerKey, StreamsConfig.consumerPrefix(consumerKey), StreamsConfig.mainConsumerPrefix(consumerKey)}) {
+            if (props.containsKey(key)) {
+                return;
+            }
+        }
+        props.put(StreamsConfig.mainConsumerPrefix(consumerKey), value);
+    }
 
     public static Properties base(String applicationId, String bootstrapServers, String stateDir) {
         Properties props = new Properties();
