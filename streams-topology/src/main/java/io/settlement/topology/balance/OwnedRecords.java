@@ -56,7 +56,11 @@ final class OwnedRecords<V> {
      * kept from before ids were scoped) another user's old record sits under the key it would get.
      */
     boolean taken(long userId, String id) {
-        return find(userId, id) != null || store.get(key(userId, id)) != null;
+        if (store.get(key(userId, id)) != null) {
+            return true;
+        }
+        V legacy = store.get(legacyPrefix + id);
+        return legacy != null && owner.applyAsLong(legacy) == userId;
     }
 
     /** Stores a new record under the user's scoped key and returns that key. */
