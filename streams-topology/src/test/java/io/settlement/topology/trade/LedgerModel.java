@@ -28,7 +28,9 @@ final class LedgerModel {
         final long reserved;
         long consumed;
         long released;
+        long rejected;
         boolean isReleased;
+        boolean closed;
 
         Order(long user, String asset, long reserved) {
             this.user = user;
@@ -38,6 +40,11 @@ final class LedgerModel {
 
         long remaining() {
             return reserved - consumed - released;
+        }
+
+        /** A released order closes when what its announced fills still need reaches zero. */
+        void closeIfDone() {
+            closed |= isReleased && remaining() == 0;
         }
     }
 
@@ -75,23 +82,26 @@ final class LedgerModel {
     }
 
     ResultStatus reserve(long user, String orderId, String asset, long amount) {
-        if (orders.containsKey(orderId) || spotAvailable(user, asset) < amount) {
+        if (orders.containsKey(user + "/" + orderId) || spotAvailable(user, asset) < amount) {
             return ResultStatus.REJECTED;
         }
         add(spot, user, asset, -amount);
         add(frozen, user, asset, amount);
-        orders.put(orderId, new Order(user, asset, amount));
+        orders.put(user + "/" + orderId, new Order(user, asset, amount));
         return ResultStatus.ACCEPTED;
     }
 
     ResultStatus release(long user, String orderId, long filledTotal) {
-        Order order = orders.get(orderId);
-        if (order == null || order.user != user || order.isReleased || filledTotal > order.reserved) {
+        Order order = orders.get(user + "/" + orderId);
+        if (order == null || order.isReleased || filledTotal > order.reserved) {
             return ResultStatus.REJECTED;
         }
-        long freed = order.reserved - Math.max(filledTotal, order.consumed);
-        order.released = freed;
+        // What the announced fills still need stays: filled_total minus the fills settled or rejected.
+        long kept = Math.max(0, Math.min(filledTotal - order.consumed - order.rejected, order.remaining()));
+        long freed = order.remaining() - kept;
+        order.released += freed;
         order.isReleased = true;
+        order.closeIfDone();
         add(frozen, user, order.asset, -freed);
         add(spot, user, order.asset, freed);
         return ResultStatus.ACCEPTED;
@@ -120,14 +130,25 @@ final class LedgerModel {
         return Expected.rejected(buyerDebit != null ? buyerDebit : sellerDebit);
     }
 
-    /** A refund goes back to where its debit came from: the order's reservation, or SPOT.available. */
+    /**
+     * A refund goes back into the order's reservation until the order is released (the fill
+     * counts as rejected, so the release does not wait for it); to SPOT.available after the
+     * release, or when it names no order.
+     */
     private void refund(TradeParty party, String asset, long amount) {
-        if (party.getOrderId() == null) {
-            add(spot, party.getUserId(), asset, amount);
+        Order order = party.getOrderId() == null ? null : orders.get(party.getUserId() + "/" + party.getOrderId());
+        if (order != null && !order.closed && !order.isReleased) {
+            order.consumed -= amount;
+            order.rejected += amount;
+            add(frozen, party.getUserId(), asset, amount);
             return;
         }
-        orders.get(party.getOrderId()).consumed -= amount;
-        add(frozen, party.getUserId(), asset, amount);
+        if (order != null && !order.closed) {
+            order.consumed -= amount;
+            order.released += amount;
+            order.closeIfDone();
+        }
+        add(spot, party.getUserId(), asset, amount);
     }
 
     /** Applies one debit leg; null when accepted, else the reason. */
@@ -140,17 +161,24 @@ final class LedgerModel {
             add(spot, user, asset, -amount);
             return null;
         }
-        Order order = orders.get(party.getOrderId());
-        if (order == null || order.user != user) {
+        Order order = orders.get(user + "/" + party.getOrderId());
+        if (order == null) {
             return Reason.UNKNOWN_ORDER;
         }
         if (!order.asset.equals(asset)) {
             return Reason.ASSET_MISMATCH;
         }
+        if (order.closed) {
+            return Reason.ORDER_CLOSED;
+        }
         if (amount > order.remaining()) {
+            if (!order.isReleased) {
+                order.rejected += amount; // counted in the filled_total the release will announce, never to settle
+            }
             return Reason.FILL_EXCEEDS_RESERVATION;
         }
         order.consumed += amount;
+        order.closeIfDone();
         add(frozen, user, asset, -amount);
         return null;
     }
