@@ -146,8 +146,6 @@ final class LiabilitiesCommand {
         @Option(names = "--proofs-dir", paramLabel = "DIR", description = "Also write every user's proof file, as DIR/<asset>/<user id>.json.")
         Path proofsDir;
 
-        /** What a snapshot id may be: what GET /api/v1/users/{id}/liabilities/{snapshot} accepts in its path. */
-        static final java.util.regex.Pattern SNAPSHOT_ID = java.util.regex.Pattern.compile("[A-Za-z0-9._:-]{1,64}");
         /** Users whose proofs go to the store in one call (the store writes them concurrently). */
         static final int STORE_BATCH_USERS = 1_000;
 
@@ -206,7 +204,7 @@ final class LiabilitiesCommand {
         static LiabilitiesSnapshot take(AppSettings settings, byte[] secret, String id, Optional<LiabilityProofs> store, PrintWriter out) {
             Instant time = Instant.now().truncatedTo(ChronoUnit.SECONDS);
             String snapshotId = id != null ? id : time.toString();
-            if (!SNAPSHOT_ID.matcher(snapshotId).matches()) {
+            if (!io.settlement.liabilities.LiabilitiesSnapshot.ID.matcher(snapshotId).matches()) {
                 throw new IllegalStateException("snapshot id \"" + snapshotId + "\" must be 1..64 characters of [A-Za-z0-9._:-], "
                         + "so that it can be named in a URL as it is");
             }

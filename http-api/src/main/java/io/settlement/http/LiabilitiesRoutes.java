@@ -19,7 +19,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.Function;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,8 +40,6 @@ import org.slf4j.LoggerFactory;
  */
 final class LiabilitiesRoutes {
     private static final Logger log = LoggerFactory.getLogger(LiabilitiesRoutes.class);
-    /** What a snapshot id may be (the CLI refuses any other): safe in a URL path segment as it is. */
-    static final Pattern SNAPSHOT_ID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
 
     private final Optional<LiabilityProofs> store;
     private final Assets assets;
@@ -74,7 +71,7 @@ final class LiabilitiesRoutes {
         Gatekeeper.caller(ctx).checkMayRead(userId);
         String snapshotId = ctx.pathParam("snapshot");
         Optional<String> asset = asset(ctx.queryParam("asset"));
-        if (!SNAPSHOT_ID.matcher(snapshotId).matches()) {
+        if (!io.settlement.liabilities.LiabilitiesSnapshot.ID.matcher(snapshotId).matches()) {
             // No snapshot can have such an id: the same answer as any unknown one.
             throw unknownSnapshot(snapshotId);
         }

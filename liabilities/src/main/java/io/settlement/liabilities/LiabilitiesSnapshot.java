@@ -14,6 +14,9 @@ import java.util.TreeMap;
  * users actually owed something.
  */
 public final class LiabilitiesSnapshot {
+    /** What a snapshot id may be: safe as it is in a URL path segment, so the snapshot command and the HTTP route accept the same ids. */
+    public static final java.util.regex.Pattern ID = java.util.regex.Pattern.compile("[A-Za-z0-9._:-]{1,64}");
+
     private final String snapshotId;
     private final Instant time;
     private final SortedMap<Integer, Long> cut;
