@@ -20,8 +20,10 @@ import org.apache.kafka.common.config.ConfigException;
  * @param orderFillGrace how long a released order keeps what its announced fills still need;
  *     then it closes and the rest returns to SPOT.available
  * @param userPartitions the partition count of the user-keyed topics, for the partition guard
+ * @param tradeProtocol how new trades settle (docs/trades.md); trades in flight finish as they began
  */
-public record SettlementConfig(Assets assets, Duration commandRetention, Duration purgeInterval, Duration orderFillGrace, int userPartitions) {
+public record SettlementConfig(Assets assets, Duration commandRetention, Duration purgeInterval, Duration orderFillGrace, int userPartitions,
+        TradeProtocol tradeProtocol) {
     public static final Duration COMMAND_RETENTION_DEFAULT = Duration.ofDays(7);
     public static final Duration PURGE_INTERVAL_DEFAULT = Duration.ofSeconds(5);
     public static final Duration ORDER_FILL_GRACE_DEFAULT = Duration.ofHours(1);
@@ -30,6 +32,15 @@ public record SettlementConfig(Assets assets, Duration commandRetention, Duratio
     public static final String COMMAND_RETENTION = "command.retention";
     public static final String PURGE_INTERVAL = "purge.interval";
     public static final String ORDER_FILL_GRACE = "order.fill.grace";
+    public static final String TRADE_PROTOCOL = "trade.protocol";
+
+    /** How a new trade settles. */
+    public enum TradeProtocol {
+        /** One leg from the coordinator; the buyer's task hands the trade to the seller's, whose answer comes back as the buyer's credit. */
+        CHAIN,
+        /** Both debits, then both credits, each answered to the coordinator: what versions before the chain spoke. */
+        TWO_PHASE
+    }
 
     /** The topology's settings: what they are, their defaults and what is valid. */
     public static final ConfigDef CONFIG_DEF = new ConfigDef()
@@ -44,7 +55,11 @@ public record SettlementConfig(Assets assets, Duration commandRetention, Duratio
             .define(ORDER_FILL_GRACE, Type.STRING, Durations.format(ORDER_FILL_GRACE_DEFAULT), Durations.atLeast(Duration.ZERO),
                     Importance.MEDIUM, "How long after its release an order may wait for its announced fills before it is listed "
                             + "as overdue (settlement orders overdue, metric overdue-orders-total). The order stays open and its fills "
-                            + "settle however late; an operator closes it with OrderClosed.");
+                            + "settle however late; an operator closes it with OrderClosed.")
+            .define(TRADE_PROTOCOL, Type.STRING, "chain", ConfigDef.CaseInsensitiveValidString.in("chain", "two-phase"), Importance.LOW,
+                    "How new trades settle: chain (three hops, one in-place step when both sides share a partition) or two-phase "
+                            + "(the protocol of versions before the chain). Only for a rolling upgrade from such a version: roll with "
+                            + "two-phase, then again without it. Trades in flight always finish in the protocol they began with.");
 
     public SettlementConfig {
         if (commandRetention.isNegative() || commandRetention.isZero()) {
@@ -59,6 +74,17 @@ public record SettlementConfig(Assets assets, Duration commandRetention, Duratio
         if (userPartitions <= 0) {
             throw new IllegalArgumentException("user partitions must be > 0");
         }
+        java.util.Objects.requireNonNull(tradeProtocol, "tradeProtocol");
+    }
+
+    /** Settings that settle new trades as a chain. */
+    public SettlementConfig(Assets assets, Duration commandRetention, Duration purgeInterval, Duration orderFillGrace, int userPartitions) {
+        this(assets, commandRetention, purgeInterval, orderFillGrace, userPartitions, TradeProtocol.CHAIN);
+    }
+
+    /** The same settings, settling new trades with {@code protocol}. */
+    public SettlementConfig withTradeProtocol(TradeProtocol protocol) {
+        return new SettlementConfig(assets, commandRetention, purgeInterval, orderFillGrace, userPartitions, protocol);
     }
 
     /**
@@ -70,7 +96,8 @@ public record SettlementConfig(Assets assets, Duration commandRetention, Duratio
     public static SettlementConfig fromConfig(Map<String, ?> values, int userPartitions) {
         AbstractConfig config = new AbstractConfig(CONFIG_DEF, values, false);
         return new SettlementConfig(Assets.parse(config.getString(ASSETS)), Durations.parse(config.getString(COMMAND_RETENTION)),
-                Durations.parse(config.getString(PURGE_INTERVAL)), Durations.parse(config.getString(ORDER_FILL_GRACE)), userPartitions);
+                Durations.parse(config.getString(PURGE_INTERVAL)), Durations.parse(config.getString(ORDER_FILL_GRACE)), userPartitions,
+                TradeProtocol.valueOf(config.getString(TRADE_PROTOCOL).toUpperCase(java.util.Locale.ROOT).replace('-', '_')));
     }
 
     private static ConfigDef.Validator assetSpec() {

@@ -60,6 +60,7 @@ public final class SettlementTopology {
         sink(outputs, topics.journal(), BalanceOutputs.JOURNAL);
         sink(outputs, topics.balanceEvents(), BalanceOutputs.BALANCE_EVENTS);
         sink(outputs, topics.legResults(), BalanceOutputs.LEG_RESULTS);
+        sink(outputs, topics.tradeLegs(), BalanceOutputs.TRADE_LEGS);
         sink(outputs, topics.deadLetters(), BalanceOutputs.DEAD_LETTERS);
     }
 

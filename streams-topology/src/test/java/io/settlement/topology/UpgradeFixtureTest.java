@@ -103,13 +103,15 @@ class UpgradeFixtureTest {
     }
 
     @Test
-    void givenTradeStatesOfSchemaVersions1To3_whenReadByToday_thenEachIsTheSameSettledTrade() {
+    void givenTradeStatesOfSchemaVersions1To4_whenReadByToday_thenEachIsTheSameSettledTrade() {
         SingleObjectSerde<TradeState> serde = new SingleObjectSerde<>(TradeState.class);
 
         for (String version : new String[] {"v1", "v2", "v3"}) {
             assertThat(serde.deserializeWhole("trades-changelog", fixture("trade-state-" + version + ".hex"))).as(version)
                     .isEqualTo(UpgradeFixtures.tradeState());
         }
+        assertThat(serde.deserializeWhole("trades-changelog", fixture("trade-state-v4.hex"))).as("v4, chained")
+                .isEqualTo(UpgradeFixtures.chainedTradeState());
     }
 
     @Test
@@ -137,6 +139,10 @@ class UpgradeFixtureTest {
                 .isEqualTo(UpgradeFixtures.legResult());
         assertThat(internal("trade-v", KEYS).deserialize(UpgradeFixtures.TRADES_BY_ID, fixture("trade-v1-tagged.hex")))
                 .isEqualTo(UpgradeFixtures.trade());
+        assertThat(internal("trade-leg", KEYS).deserialize(Topics.TRADE_LEGS, fixture("trade-leg-v3-tagged.hex")))
+                .isEqualTo(UpgradeFixtures.chainedLeg());
+        assertThat(internal("leg-result", KEYS).deserialize(Topics.LEG_RESULTS, fixture("leg-result-v3-tagged.hex")))
+                .isEqualTo(UpgradeFixtures.chainEnd());
     }
 
     private static String topicOf(String file) {

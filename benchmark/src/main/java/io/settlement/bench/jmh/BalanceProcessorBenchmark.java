@@ -118,7 +118,7 @@ public class BalanceProcessorBenchmark {
     public int tradeDebitLeg() {
         long user = nextUser();
         return process(user, new BalanceInput.Leg(
-                new TradeLeg("x" + sequence, user, TradeSide.BUYER, LegPhase.DEBIT, "USDT", 1L, 0L, null, now, "bench", "USDT", 1L, "BTC", 1L)));
+                new TradeLeg("x" + sequence, user, TradeSide.BUYER, LegPhase.DEBIT, "USDT", 1L, 0L, null, now, "bench", "USDT", 1L, "BTC", 1L, io.settlement.avro.ChainStep.NONE, null, null, null, null)));
     }
 
     /** Processes one command as its source would hand it on; returns how many records it forwarded. */

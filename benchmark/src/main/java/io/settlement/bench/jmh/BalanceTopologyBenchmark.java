@@ -128,7 +128,7 @@ public class BalanceTopologyBenchmark {
     @Benchmark
     public int tradeDebitLeg() {
         long user = nextUser();
-        legs.pipeInput(user, new TradeLeg("x" + sequence, user, TradeSide.BUYER, LegPhase.DEBIT, "USDT", 1L, 0L, null, now, "bench", "USDT", 1L, "BTC", 1L));
+        legs.pipeInput(user, new TradeLeg("x" + sequence, user, TradeSide.BUYER, LegPhase.DEBIT, "USDT", 1L, 0L, null, now, "bench", "USDT", 1L, "BTC", 1L, io.settlement.avro.ChainStep.NONE, null, null, null, null));
         return drain();
     }
 

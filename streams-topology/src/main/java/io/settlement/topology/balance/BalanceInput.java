@@ -1,6 +1,7 @@
 package io.settlement.topology.balance;
 
 import io.settlement.avro.BalanceOperation;
+import io.settlement.avro.ChainStep;
 import io.settlement.avro.CommandKind;
 import io.settlement.avro.LegResult;
 import io.settlement.avro.Reason;
@@ -182,7 +183,12 @@ public sealed interface BalanceInput permits BalanceInput.Operation, BalanceInpu
 
         /** Its answer to the trade coordinator, keyed by trade id. */
         public LegResult answer(ResultStatus status, Reason reason) {
-            return new LegResult(commandId(), leg.getUserId(), leg.getSide(), leg.getPhase(), status, reason);
+            return new LegResult(commandId(), leg.getUserId(), leg.getSide(), leg.getPhase(), status, reason, null);
+        }
+
+        /** Whether it is a step of a chained trade, which the balance tasks hand on rather than answer ({@link ChainedLegs}). */
+        public boolean chained() {
+            return leg.getChainStep() != ChainStep.NONE;
         }
     }
 }

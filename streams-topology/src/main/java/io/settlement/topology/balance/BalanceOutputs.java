@@ -9,6 +9,7 @@ public final class BalanceOutputs {
     public static final String JOURNAL = "balance-journal-sink";
     public static final String BALANCE_EVENTS = "balance-events-sink";
     public static final String LEG_RESULTS = "balance-leg-results-sink";
+    public static final String TRADE_LEGS = "balance-trade-legs-sink";
     public static final String DEAD_LETTERS = "balance-dead-letters-sink";
 
     private BalanceOutputs() {}

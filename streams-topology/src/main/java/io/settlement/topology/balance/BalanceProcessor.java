@@ -2,12 +2,14 @@ package io.settlement.topology.balance;
 
 import io.settlement.avro.BalanceEvent;
 import io.settlement.avro.BalanceOperation;
+import io.settlement.avro.ChainStep;
 import io.settlement.avro.CommandKind;
 import io.settlement.avro.Deposit;
 import io.settlement.avro.DepositCancelled;
 import io.settlement.avro.DepositConfirmed;
 import io.settlement.avro.DepositInitiated;
 import io.settlement.avro.JournalEntry;
+import io.settlement.avro.LegPhase;
 import io.settlement.avro.LegResult;
 import io.settlement.avro.OrderClosed;
 import io.settlement.avro.OrderReleased;
@@ -15,9 +17,11 @@ import io.settlement.avro.OrderReserved;
 import io.settlement.avro.Reason;
 import io.settlement.avro.ResultStatus;
 import io.settlement.avro.SettlementResult;
+import io.settlement.avro.TradeLeg;
 import io.settlement.avro.WithdrawCancelled;
 import io.settlement.avro.WithdrawConfirmed;
 import io.settlement.avro.WithdrawRequested;
+import io.settlement.contract.CommandKeys;
 import io.settlement.contract.Topics;
 import io.settlement.topology.ExpiryIndex;
 import io.settlement.topology.PartitionGuard;
@@ -143,29 +147,32 @@ public final class BalanceProcessor implements Processor<Long, BalanceInput, Obj
         if (recordKey != null && !guard.belongsOn(recordKey, metadata.partition())) {
             wrongPartitionSensor.record();
             forwardDeadLetter(deadLetters.wrongPartition(record, recordKey, metadata));
-            rejected(input, Reason.WRONG_PARTITION, deadLetters.wrongPartitionDetail(recordKey, metadata), commandTimeMs, nowMs);
+            rejected(record, input, Reason.WRONG_PARTITION, deadLetters.wrongPartitionDetail(recordKey, metadata), commandTimeMs, nowMs);
             return;
         }
         if (id.isEmpty()) {
-            rejected(input, Reason.MISSING_ID, "command id is missing", commandTimeMs, nowMs);
+            rejected(record, input, Reason.MISSING_ID, "command id is missing", commandTimeMs, nowMs);
             return;
         }
         if (recordKey == null || recordKey != userId || userId <= 0) {
-            rejected(input, Reason.INVALID_USER, "record key " + recordKey + " is not the command's user_id " + userId, commandTimeMs, nowMs);
+            rejected(record, input, Reason.INVALID_USER, "record key " + recordKey + " is not the command's user_id " + userId, commandTimeMs, nowMs);
             return;
         }
         String key = input.commandKey();
         byte[] fingerprint = fingerprints.of(input);
         RememberedCommand first = commands.get(key);
         if (first != null && ResultRules.claimsId(kind, first.reason())) {
-            if (!first.sameContent(fingerprint)) {
-                rejected(input, Reason.ID_CONFLICT, kind + " " + id + " was used before for another command", commandTimeMs, nowMs);
+            if (input instanceof BalanceInput.Leg leg && leg.chained()) {
+                // The chain went on from this leg's first application: answering again would hand it on twice.
+                forwardDeadLetter(deadLetters.repeatedLeg(record, metadata));
+            } else if (!first.sameContent(fingerprint)) {
+                rejected(record, input, Reason.ID_CONFLICT, kind + " " + id + " was used before for another command", commandTimeMs, nowMs);
             } else if (input.boundByRetention() && nowMs - first.processedAtMs() > retentionMs) {
-                rejected(input, Reason.REPLAY_AFTER_RETENTION, kind + " " + id + " was processed at "
+                rejected(record, input, Reason.REPLAY_AFTER_RETENTION, kind + " " + id + " was processed at "
                         + Instant.ofEpochMilli(first.processedAtMs()) + " (" + first.status() + "), longer ago than the retention of "
                         + config.commandRetention() + "; a replay changes nothing", commandTimeMs, nowMs);
             } else {
-                answer(input, first.status(), first.reason(), first.detail(), first.commandTimeMs(), first.processedAtMs());
+                answer(record, input, first.status(), first.reason(), first.detail(), first.commandTimeMs(), first.processedAtMs());
             }
             return;
         }
@@ -184,7 +191,7 @@ public final class BalanceProcessor implements Processor<Long, BalanceInput, Obj
         // (ResultRules) is replaced by whatever its retry or another command with the id comes to.
         ResultStatus status = outcome.accepted() ? ResultStatus.ACCEPTED : ResultStatus.REJECTED;
         commands.put(key, new RememberedCommand(fingerprint, commandTimeMs, nowMs, status, outcome.reason(), outcome.detail()));
-        answer(input, status, outcome.reason(), outcome.detail(), commandTimeMs, nowMs);
+        answer(record, input, status, outcome.reason(), outcome.detail(), commandTimeMs, nowMs);
     }
 
     /** Validates and applies an input through its handler. */
@@ -231,8 +238,8 @@ public final class BalanceProcessor implements Processor<Long, BalanceInput, Obj
         };
     }
 
-    private void rejected(BalanceInput input, Reason reason, String detail, long commandTimeMs, long nowMs) {
-        answer(input, ResultStatus.REJECTED, reason, detail, commandTimeMs, nowMs);
+    private void rejected(Record<Long, BalanceInput> record, BalanceInput input, Reason reason, String detail, long commandTimeMs, long nowMs) {
+        answer(record, input, ResultStatus.REJECTED, reason, detail, commandTimeMs, nowMs);
     }
 
     /**
@@ -240,16 +247,75 @@ public final class BalanceProcessor implements Processor<Long, BalanceInput, Obj
      * told to the observer), a trade leg with a LegResult on settlement.internal.leg-results (keyed
      * by its trade id; status and reason only).
      */
-    private void answer(BalanceInput input, ResultStatus status, Reason reason, String detail, long commandTimeMs, long timeMs) {
-        if (input instanceof BalanceInput.Leg leg) {
-            LegResult result = leg.answer(status, reason);
-            context.forward(new Record<>(result.getTradeId(), result, recordTimestamp), BalanceOutputs.LEG_RESULTS);
+    private void answer(Record<Long, BalanceInput> record, BalanceInput input, ResultStatus status, Reason reason, String detail,
+            long commandTimeMs, long timeMs) {
+        if (input instanceof BalanceInput.Leg leg && leg.chained()) {
+            handOn(record, leg.leg(), status, reason, timeMs);
+        } else if (input instanceof BalanceInput.Leg leg) {
+            forwardLegResult(leg.answer(status, reason));
         } else {
-            SettlementResult result = new SettlementResult(input.commandId(), input.kind(), input.userId(), status, reason, detail,
-                    Instant.ofEpochMilli(commandTimeMs), Instant.ofEpochMilli(timeMs));
-            context.forward(new Record<>(input.commandKey(), result, recordTimestamp), BalanceOutputs.RESULTS);
-            observer.resultWritten(result);
+            writeResult(input.commandKey(), new SettlementResult(input.commandId(), input.kind(), input.userId(), status, reason, detail,
+                    Instant.ofEpochMilli(commandTimeMs), Instant.ofEpochMilli(timeMs)));
         }
+    }
+
+    /**
+     * The next step of a chained trade after {@code leg} came to {@code status} (the table in
+     * {@link ChainedLegs}): a leg handed on, or the trade's result written here and the
+     * coordinator told. A CREDIT or REFUND refused (only a broken deployment refuses one) is told
+     * to the coordinator, which keeps the trade PENDING.
+     */
+    private void handOn(Record<Long, BalanceInput> record, TradeLeg leg, ResultStatus status, Reason reason, long nowMs) {
+        boolean accepted = status == ResultStatus.ACCEPTED;
+        switch (leg.getChainStep()) {
+            case FIRST -> {
+                if (accepted) {
+                    send(record, ChainedLegs.second(leg, nowMs));
+                } else {
+                    endTrade(leg, status, reason, ChainedLegs.refusedAtFirst(leg, reason, nowMs));
+                }
+            }
+            case SECOND -> {
+                if (leg.getPhase() == LegPhase.DEBIT) {
+                    send(record, accepted ? ChainedLegs.credit(leg, ChainStep.SECOND, nowMs) : ChainedLegs.lastRefund(leg, reason, nowMs));
+                } else if (accepted) {
+                    send(record, ChainedLegs.lastCredit(leg, nowMs));
+                } else {
+                    forwardLegResult(ChainedLegs.answer(leg, status, reason, null));
+                }
+            }
+            case LAST -> endTrade(leg, status, reason, accepted ? ChainedLegs.endedBy(leg, nowMs) : null);
+            default -> throw new IllegalStateException("not a chained leg: " + leg);
+        }
+    }
+
+    /**
+     * Applies the next leg of a chain here and now when its user lives on this partition (a trade
+     * between two users of one partition settles in one step), else sends it to that user's task.
+     */
+    private void send(Record<Long, BalanceInput> record, TradeLeg next) {
+        if (guard.belongsOn(next.getUserId(), metadata().partition())) {
+            settle(record.withKey(next.getUserId()).withValue(new BalanceInput.Leg(next)), new BalanceInput.Leg(next));
+        } else {
+            context.forward(new Record<>(next.getUserId(), next, recordTimestamp), BalanceOutputs.TRADE_LEGS);
+        }
+    }
+
+    /** Writes the trade's one result (when the step ended it) and tells the coordinator. */
+    private void endTrade(TradeLeg leg, ResultStatus status, Reason reason, SettlementResult tradeResult) {
+        if (tradeResult != null) {
+            writeResult(CommandKeys.of(CommandKind.TRADE, leg.getTradeId()), tradeResult);
+        }
+        forwardLegResult(ChainedLegs.answer(leg, status, reason, tradeResult));
+    }
+
+    private void writeResult(String key, SettlementResult result) {
+        context.forward(new Record<>(key, result, recordTimestamp), BalanceOutputs.RESULTS);
+        observer.resultWritten(result);
+    }
+
+    private void forwardLegResult(LegResult result) {
+        context.forward(new Record<>(result.getTradeId(), result, recordTimestamp), BalanceOutputs.LEG_RESULTS);
     }
 
     private void forwardDeadLetter(Record<byte[], byte[]> deadLetter) {

@@ -19,6 +19,8 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
 final class DeadLetters {
     /** The dead-letter reason of a CREDIT or REFUND that ends no accepted DEBIT. */
     static final String UNBACKED_LEG = "UNBACKED_LEG";
+    /** The dead-letter reason of a chained trade leg that was applied before. */
+    static final String REPEATED_LEG = "REPEATED_LEG";
     /** The dead-letter reason of a trade leg whose record key is not its user. */
     static final String LEG_KEY_MISMATCH = "LEG_KEY_MISMATCH";
 
@@ -50,6 +52,14 @@ final class DeadLetters {
         Headers headers = source(metadata);
         put(headers, DeadLetterHeaders.REASON, UNBACKED_LEG);
         put(headers, DeadLetterHeaders.MESSAGE, detail);
+        return new Record<>(keys.serialize(metadata.topic(), record.key()), record.value().valueBytes(topics, metadata.topic()), record.timestamp(), headers);
+    }
+
+    /** A chained leg applied before: the chain went on from its first application, so this copy moves nothing and goes nowhere. */
+    Record<byte[], byte[]> repeatedLeg(Record<Long, BalanceInput> record, RecordMetadata metadata) {
+        Headers headers = source(metadata);
+        put(headers, DeadLetterHeaders.REASON, REPEATED_LEG);
+        put(headers, DeadLetterHeaders.MESSAGE, "this leg of a chained trade was applied before; a copy of it changes nothing");
         return new Record<>(keys.serialize(metadata.topic(), record.key()), record.value().valueBytes(topics, metadata.topic()), record.timestamp(), headers);
     }
 

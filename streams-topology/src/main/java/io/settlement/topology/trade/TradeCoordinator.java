@@ -49,7 +49,7 @@ final class TradeCoordinator implements Processor<String, CoordinatorInput, Stri
     TradeCoordinator(Topics topics, SettlementConfig config) {
         this.topics = topics;
         this.config = config;
-        this.settlement = new TradeSettlement(config.assets(), config.commandRetention());
+        this.settlement = new TradeSettlement(config.assets(), config.commandRetention(), config.tradeProtocol());
     }
 
     @Override

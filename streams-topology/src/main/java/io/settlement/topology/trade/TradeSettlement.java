@@ -13,7 +13,9 @@ import io.settlement.avro.TradeParty;
 import io.settlement.avro.TradeSide;
 import io.settlement.avro.TradeState;
 import io.settlement.avro.TradeStatus;
+import io.settlement.avro.ChainStep;
 import io.settlement.topology.Assets;
+import io.settlement.topology.SettlementConfig.TradeProtocol;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,13 +23,16 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The two-phase settlement of one trade as a pure state machine: given
+ * The settlement of one trade as a pure state machine, chained or in two phases: given
  * the trade's recorded state and one input (the trade itself, or a balance task's answer to one
  * of its legs), it returns the next state, the legs to send and the results to emit. It has no
  * Kafka in it, so every transition is testable on its own; {@link TradeCoordinator} stores and
  * forwards what it returns.
  *
- * <p>Phase 1 sends both DEBIT legs. Both accepted: phase 2 sends both CREDIT legs, and the trade
+ * <p>Chained (the default for new trades): one leg to the buyer's task, which hands the trade
+ * on through the balance tasks; the coordinator hears once, at the end, with the result the last
+ * task wrote. Two phases (trades begun by older versions, or {@code trade.protocol=two-phase}):
+ * phase 1 sends both DEBIT legs. Both accepted: phase 2 sends both CREDIT legs, and the trade
  * is SETTLED once both are applied. A debit rejected: the other debit, once accepted, is
  * returned by a REFUND leg, and the trade is REJECTED (with the first failing leg's reason) once
  * nothing of it is left in CLEARING. A leg is sent only on its NOT_SENT -> SENT transition, so
@@ -39,10 +44,12 @@ final class TradeSettlement {
 
     private final Assets assets;
     private final Duration retention;
+    private final TradeProtocol protocol;
 
-    TradeSettlement(Assets assets, Duration retention) {
+    TradeSettlement(Assets assets, Duration retention, TradeProtocol protocol) {
         this.assets = assets;
         this.retention = retention;
+        this.protocol = protocol;
     }
 
     /**
@@ -105,11 +112,30 @@ final class TradeSettlement {
                     .build();
             return new Transition(state, List.of(), List.of(rejected), null);
         }
+        if (protocol == TradeProtocol.CHAIN) {
+            TradeState state = newState(trade, fingerprint, now).setChained(true).setBuyerDebit(LegProgress.SENT).build();
+            return new Transition(state, List.of(chainStart(state, now)), List.of(), null);
+        }
         TradeState state = newState(trade, fingerprint, now)
                 .setBuyerDebit(LegProgress.SENT)
                 .setSellerDebit(LegProgress.SENT)
                 .build();
         return new Transition(state, List.of(debit(state, TradeSide.BUYER, now), debit(state, TradeSide.SELLER, now)), List.of(), null);
+    }
+
+    /**
+     * The one leg a chained trade starts with: the buyer's DEBIT, carrying the seller's DEBIT for
+     * the buyer's task to hand on (docs/trades.md, "The chain").
+     */
+    static TradeLeg chainStart(TradeState state, Instant now) {
+        Trade trade = state.getTrade();
+        TradeLeg seller = debit(state, TradeSide.SELLER, now);
+        seller.setExecutedAt(trade.getExecutedAt());
+        TradeLeg buyer = debit(state, TradeSide.BUYER, now);
+        buyer.setChainStep(ChainStep.FIRST);
+        buyer.setCounterpart(seller);
+        buyer.setExecutedAt(trade.getExecutedAt());
+        return buyer;
     }
 
     private Transition onDuplicate(TradeState recorded, Trade trade, String fingerprint, Instant now) {
@@ -145,6 +171,9 @@ final class TradeSettlement {
             return Transition.anomaly(new Anomaly("LEG_USER_MISMATCH", "leg result names user " + answer.getUserId()
                     + " but the " + answer.getSide() + " of trade " + trade.getTradeId() + " is " + expectedUser));
         }
+        if (recorded.getChained()) {
+            return onChainEnd(recorded, answer, now);
+        }
         LegProgress progress = progress(recorded, answer.getSide(), answer.getPhase());
         LegProgress answered = answer.getStatus() == ResultStatus.ACCEPTED ? LegProgress.ACCEPTED : LegProgress.REJECTED;
         if (progress == answered) {
@@ -169,6 +198,59 @@ final class TradeSettlement {
             case CREDIT -> afterCredit(state, answered, now);
             case REFUND -> afterRefund(state, answered, now);
         };
+    }
+
+    /**
+     * A chained trade is answered once, by the task of its last step: with the trade's result,
+     * which that task already wrote (kept here for retries, and followed by the conflicts that
+     * waited for it), or with a refused CREDIT or REFUND (the trade stays PENDING, LEG_REFUSED).
+     */
+    private Transition onChainEnd(TradeState recorded, LegResult answer, Instant now) {
+        String tradeId = recorded.getTrade().getTradeId();
+        if (recorded.getStatus() != TradeStatus.PENDING || recorded.getReason() != null) {
+            return Transition.anomaly(new Anomaly("ALREADY_ANSWERED", "chained trade " + tradeId + " was already answered"));
+        }
+        SettlementResult result = answer.getTradeResult();
+        TradeState state = TradeState.newBuilder(recorded).setUpdatedAt(now).build();
+        if (result == null) {
+            if (answer.getStatus() == ResultStatus.ACCEPTED) {
+                return Transition.anomaly(new Anomaly("UNEXPECTED_LEG_RESULT", answer.getSide() + " " + answer.getPhase()
+                        + " of chained trade " + tradeId + " answered ACCEPTED without the trade's result"));
+            }
+            setProgress(state, answer.getSide(), answer.getPhase(), LegProgress.REJECTED);
+            state.setReason(answer.getReason() == null ? Reason.OTHER : answer.getReason());
+            return stuck(state, answer.getPhase().name());
+        }
+        if (!tradeId.equals(result.getCommandId()) || result.getKind() != CommandKind.TRADE) {
+            return Transition.anomaly(new Anomaly("UNEXPECTED_LEG_RESULT", "the answer to chained trade " + tradeId
+                    + " carries the result of " + result.getKind() + " " + result.getCommandId()));
+        }
+        boolean settled = result.getStatus() == ResultStatus.ACCEPTED;
+        recordChainProgress(state, settled, answer.getPhase());
+        List<SettlementResult> deferred = List.copyOf(state.getDeferredConflicts());
+        state.setStatus(settled ? TradeStatus.SETTLED : TradeStatus.REJECTED);
+        state.setReason(result.getReason());
+        state.setDetail(result.getDetail());
+        state.setResult(result);
+        state.setFinishedAt(now);
+        state.setDeferredConflicts(List.of());
+        return new Transition(state, List.of(), deferred, null);
+    }
+
+    /** What each leg of a chained trade came to, as its end tells: the view a trade lookup shows. */
+    private static void recordChainProgress(TradeState state, boolean settled, LegPhase lastPhase) {
+        if (settled) {
+            state.setBuyerDebit(LegProgress.ACCEPTED);
+            state.setSellerDebit(LegProgress.ACCEPTED);
+            state.setSellerCredit(LegProgress.ACCEPTED);
+            state.setBuyerCredit(LegProgress.ACCEPTED);
+        } else if (lastPhase == LegPhase.DEBIT) {
+            state.setBuyerDebit(LegProgress.REJECTED); // the first step was refused: nothing moved
+        } else {
+            state.setBuyerDebit(LegProgress.ACCEPTED);
+            state.setSellerDebit(LegProgress.REJECTED);
+            state.setBuyerRefund(LegProgress.ACCEPTED);
+        }
     }
 
     private Transition afterDebit(TradeState state, Instant now) {

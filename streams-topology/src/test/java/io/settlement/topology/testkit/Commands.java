@@ -5,6 +5,7 @@ import io.settlement.avro.Deposit;
 import io.settlement.avro.DepositCancelled;
 import io.settlement.avro.DepositConfirmed;
 import io.settlement.avro.DepositInitiated;
+import io.settlement.avro.ChainStep;
 import io.settlement.avro.LegPhase;
 import io.settlement.avro.OrderClosed;
 import io.settlement.avro.OrderReleased;
@@ -141,6 +142,6 @@ public final class Commands {
     public TradeLeg leg(String tradeId, long userId, TradeSide side, LegPhase phase, String asset, long amount, long fee, String orderId,
                         String paidAsset, long paidAmount, String receivedAsset, long receivedNet) {
         return new TradeLeg(tradeId, userId, side, phase, asset, amount, fee, orderId, clock.get(), "trade-digest-" + tradeId,
-                paidAsset, paidAmount, receivedAsset, receivedNet);
+                paidAsset, paidAmount, receivedAsset, receivedNet, ChainStep.NONE, null, null, null, null);
     }
 }

@@ -33,7 +33,7 @@ final class CoordinatorDriver implements AutoCloseable {
     static final Instant START = Instant.parse("2025-01-01T00:00:00Z");
 
     final Topics topics = Topics.create(AvroSerdes.SINGLE_OBJECT);
-    final SettlementConfig config = SettlementConfig.defaults(4);
+    final SettlementConfig config;
     final TopologyTestDriver driver;
     private final TestInputTopic<Bytes, Trade> trades;
     private final TestInputTopic<String, LegResult> legResults;
@@ -43,7 +43,9 @@ final class CoordinatorDriver implements AutoCloseable {
 
     private Instant now = START;
 
-    CoordinatorDriver() {
+    /** A coordinator that settles new trades with {@code protocol}. */
+    CoordinatorDriver(SettlementConfig.TradeProtocol protocol) {
+        config = SettlementConfig.defaults(4).withTradeProtocol(protocol);
         StreamsBuilder builder = new StreamsBuilder();
         TradeTopology.addTo(builder, topics, config, io.settlement.topology.ResultObserver.NONE);
         Properties props = new Properties();

@@ -22,6 +22,7 @@ import io.settlement.avro.TradeLeg;
 import io.settlement.avro.TradeSide;
 import io.settlement.avro.TradeState;
 import io.settlement.avro.TradeStatus;
+import io.settlement.topology.SettlementConfig;
 import io.settlement.topology.testkit.SettlementDriver;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -36,12 +37,13 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The coordinator's protocol through the real coordinator topology, with the test answering the
+ * The coordinator's two-phase protocol (trades begun by versions before the chain, and
+ * {@code trade.protocol=two-phase}) through the real coordinator topology, with the test answering the
  * legs the balance tasks would answer: every order of answers, every invalid trade, duplicates of
  * trades and of answers. End-to-end trades against the balance processor are in {@code TradeSettlementTest}.
  */
 class TradeCoordinatorTest {
-    private final CoordinatorDriver coordinator = new CoordinatorDriver();
+    private final CoordinatorDriver coordinator = new CoordinatorDriver(SettlementConfig.TradeProtocol.TWO_PHASE);
 
     @AfterEach
     void close() {

@@ -1,0 +1,102 @@
+package io.settlement.topology.balance;
+
+import io.settlement.avro.ChainStep;
+import io.settlement.avro.CommandKind;
+import io.settlement.avro.LegPhase;
+import io.settlement.avro.LegResult;
+import io.settlement.avro.Reason;
+import io.settlement.avro.ResultStatus;
+import io.settlement.avro.SettlementResult;
+import io.settlement.avro.TradeLeg;
+import java.time.Instant;
+
+/**
+ * The legs and the result of a chained trade (docs/trades.md, "The chain"), as the balance tasks
+ * make them from the leg they just applied. Every leg of a side keeps the side's whole terms (so
+ * its CREDIT or REFUND is checked against its DEBIT like any other, {@link DebitBacking}); only
+ * the phase, what it moves and its place in the chain change.
+ *
+ * <pre>
+ * FIRST  (buyer DEBIT)  accepted: SECOND to the seller's task;  refused: the trade ends REJECTED here
+ * SECOND (seller DEBIT) accepted: the seller's CREDIT in place; refused: LAST = the buyer's REFUND
+ * SECOND (seller CREDIT) applied: LAST = the buyer's CREDIT
+ * LAST   (buyer CREDIT or REFUND) applied: the trade's result, here, and the coordinator told
+ * </pre>
+ */
+final class ChainedLegs {
+    private ChainedLegs() {}
+
+    /** The seller's DEBIT, handed on by the buyer's task: it carries the buyer's DEBIT for the way back. */
+    static TradeLeg second(TradeLeg first, long nowMs) {
+        TradeLeg buyer = TradeLeg.newBuilder(first).setCounterpart(null).setChainStep(ChainStep.NONE).build();
+        return TradeLeg.newBuilder(first.getCounterpart())
+                .setChainStep(ChainStep.SECOND)
+                .setCounterpart(buyer)
+                .setExecutedAt(first.getExecutedAt())
+                .setCreatedAt(Instant.ofEpochMilli(nowMs))
+                .build();
+    }
+
+    /** The side's CREDIT, ending its DEBIT {@code debit}: what it receives, its fee to FEES. */
+    static TradeLeg credit(TradeLeg debit, ChainStep step, long nowMs) {
+        return TradeLeg.newBuilder(debit)
+                .setPhase(LegPhase.CREDIT)
+                .setAsset(debit.getReceivedAsset())
+                .setAmount(debit.getReceivedNet() + debit.getFee())
+                .setChainStep(step)
+                .setCreatedAt(Instant.ofEpochMilli(nowMs))
+                .build();
+    }
+
+    /** The buyer's CREDIT, the chain's LAST leg once the seller's side is done. */
+    static TradeLeg lastCredit(TradeLeg second, long nowMs) {
+        return withEnd(credit(second.getCounterpart(), ChainStep.LAST, nowMs), second);
+    }
+
+    /** The buyer's REFUND, the chain's LAST leg when the seller's DEBIT was refused, saying why. */
+    static TradeLeg lastRefund(TradeLeg second, Reason reason, long nowMs) {
+        TradeLeg debit = second.getCounterpart();
+        return TradeLeg.newBuilder(withEnd(debit, second))
+                .setPhase(LegPhase.REFUND)
+                .setAsset(debit.getPaidAsset())
+                .setAmount(debit.getPaidAmount())
+                .setChainStep(ChainStep.LAST)
+                .setTradeReason(reason == null ? Reason.OTHER : reason)
+                .setTradeDetail(refusedDetail(second, reason))
+                .setCreatedAt(Instant.ofEpochMilli(nowMs))
+                .build();
+    }
+
+    private static TradeLeg withEnd(TradeLeg leg, TradeLeg second) {
+        return TradeLeg.newBuilder(leg).setCounterpart(null).setExecutedAt(second.getExecutedAt()).build();
+    }
+
+    /** The trade's one result, written by the task whose step ended it (the buyer's: the result's user). */
+    static SettlementResult result(TradeLeg leg, ResultStatus status, Reason reason, String detail, long nowMs) {
+        Instant executedAt = leg.getExecutedAt() == null ? leg.getCreatedAt() : leg.getExecutedAt();
+        return new SettlementResult(leg.getTradeId(), CommandKind.TRADE, leg.getUserId(), status, reason, detail, executedAt,
+                Instant.ofEpochMilli(nowMs));
+    }
+
+    /** The result of a trade whose FIRST leg was refused: nothing of it moved. */
+    static SettlementResult refusedAtFirst(TradeLeg first, Reason reason, long nowMs) {
+        Reason why = reason == null ? Reason.OTHER : reason;
+        return result(first, ResultStatus.REJECTED, why, refusedDetail(first, why), nowMs);
+    }
+
+    /** The result a LAST leg ends its trade with: SETTLED after a CREDIT, the refusal's reason after a REFUND. */
+    static SettlementResult endedBy(TradeLeg last, long nowMs) {
+        return last.getPhase() == LegPhase.CREDIT
+                ? result(last, ResultStatus.ACCEPTED, null, null, nowMs)
+                : result(last, ResultStatus.REJECTED, last.getTradeReason(), last.getTradeDetail(), nowMs);
+    }
+
+    /** The answer to the coordinator: the trade's result when the step ended the trade, else the refusal. */
+    static LegResult answer(TradeLeg leg, ResultStatus status, Reason reason, SettlementResult tradeResult) {
+        return new LegResult(leg.getTradeId(), leg.getUserId(), leg.getSide(), leg.getPhase(), status, reason, tradeResult);
+    }
+
+    private static String refusedDetail(TradeLeg refused, Reason reason) {
+        return refused.getSide() + " " + refused.getPhase() + " leg rejected: " + (reason == null ? Reason.OTHER : reason);
+    }
+}
