@@ -3,6 +3,8 @@ package io.settlement.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.settlement.avro.BalanceEvent;
+import io.settlement.avro.JournalEntry;
+import io.settlement.contract.BalanceEvents;
 import io.settlement.avro.SettlementResult;
 import io.settlement.sink.tigerbeetle.StoreBalance;
 import io.settlement.topology.StoreNames;
@@ -95,10 +97,10 @@ final class Ledger {
     /**
      * The invariants (docs/topology.md): (1) no user bucket is negative; (2) per asset all accounts, system
      * included, sum to zero; (3) no command id has two different lasting results; and the latest
-     * balance event of every user account equals the store.
+     * balance of every user account in the journal (the entries' balances) equals the store.
      */
     static void assertInvariants(List<SettlementApp> instances, TopicTail<String, SettlementResult> results,
-            TopicTail<Long, BalanceEvent> events) {
+            TopicTail<Long, JournalEntry> journal) {
         Map<BalanceKey, Balance> balances = balances(instances);
         assertBalanceInvariants(balances);
 
@@ -111,7 +113,7 @@ final class Ledger {
         lasting.forEach((key, distinct) -> assertThat(distinct).as("distinct results of %s", key).hasSize(1));
 
         Map<String, BalanceEvent> latest = new HashMap<>();
-        for (BalanceEvent event : events.values()) {
+        for (BalanceEvent event : journal.values().stream().flatMap(entry -> BalanceEvents.of(entry).stream()).toList()) {
             latest.merge(event.getUserId() + "/" + event.getWallet() + "/" + event.getAssetId(), event,
                     (a, b) -> a.getSeq() >= b.getSeq() ? a : b);
         }

@@ -12,6 +12,7 @@ import io.settlement.avro.ResultStatus;
 import io.settlement.avro.SettlementResult;
 import io.settlement.avro.TransferRequest;
 import io.settlement.avro.Wallet;
+import io.settlement.contract.BalanceEvents;
 import io.settlement.contract.Topic;
 import io.settlement.contract.UserPartitioner;
 import io.settlement.topology.DeadLetterHeaders;
@@ -44,7 +45,7 @@ import picocli.CommandLine;
 
 /**
  * The app as {@code dev} and {@code run} start it ({@link SettlementApp#start}), on a real
- * single-node broker: commands in, results, journal and balance events out; the partition guard
+ * single-node broker: commands in, results and the journal (with the balances each entry left) out; the partition guard
  * on records a producer placed itself (the partitioning rule); unreadable records; the {@code produce} tool;
  * and a restart on the same state directory. Every scenario ends with the invariants
  * (docs/topology.md) over the instance's stores and the output topics.
@@ -59,7 +60,6 @@ class SettlementOnRealBrokerTest {
     private static KafkaProducer<byte[], byte[]> producer;
     private static TopicTail<String, SettlementResult> results;
     private static TopicTail<Long, JournalEntry> journal;
-    private static TopicTail<Long, BalanceEvent> events;
     private static TopicTail<byte[], byte[]> deadLetters;
 
     private final Commands commands = new Commands(Instant::now);
@@ -71,14 +71,13 @@ class SettlementOnRealBrokerTest {
         producer = kafka.producer();
         results = kafka.tail(kafka.topics.results());
         journal = kafka.tail(kafka.topics.journal());
-        events = kafka.tail(kafka.topics.balanceEvents());
         deadLetters = kafka.tail(kafka.topics.deadLetters());
         awaitRunning(app);
     }
 
     @AfterAll
     static void stopEverything() {
-        for (AutoCloseable closeable : new AutoCloseable[] {results, journal, events, deadLetters, producer, app, kafka}) {
+        for (AutoCloseable closeable : new AutoCloseable[] {results, journal, deadLetters, producer, app, kafka}) {
             try {
                 if (closeable != null) {
                     closeable.close();
@@ -93,7 +92,7 @@ class SettlementOnRealBrokerTest {
     void ledgerInvariantsHold() {
         awaitRunning(app);
         // The stores run ahead of what read_committed consumers see by up to one commit interval.
-        await().atMost(SETTLED_WITHIN).untilAsserted(() -> Ledger.assertInvariants(List.of(app), results, events));
+        await().atMost(SETTLED_WITHIN).untilAsserted(() -> Ledger.assertInvariants(List.of(app), results, journal));
     }
 
     @Test
@@ -392,7 +391,7 @@ class SettlementOnRealBrokerTest {
     }
 
     private static BalanceEvent latestEvent(long user, Wallet wallet, String asset) {
-        return events.values().stream()
+        return journal.values().stream().flatMap(entry -> BalanceEvents.of(entry).stream())
                 .filter(e -> e.getUserId() == user && e.getWallet() == wallet && e.getAsset().equals(asset))
                 .reduce((a, b) -> a.getSeq() >= b.getSeq() ? a : b).orElse(null);
     }

@@ -7,7 +7,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.settlement.avro.AccountType;
-import io.settlement.avro.BalanceEvent;
+import io.settlement.avro.JournalEntry;
 import io.settlement.avro.SettlementResult;
 import io.settlement.contract.UserPartitioner;
 import io.settlement.sink.scylla.ScyllaSinkService;
@@ -57,7 +57,7 @@ class SinksAndReconcileOnRealBrokerTest {
     private static RealBroker kafka;
     private static SettlementApp app;
     private static TopicTail<String, SettlementResult> results;
-    private static TopicTail<Long, BalanceEvent> events;
+    private static TopicTail<Long, JournalEntry> journal;
     private static int silentScyllaPort;
     private static int silentTigerBeetlePort;
     private static final List<Long> USERS = new ArrayList<>();
@@ -75,7 +75,7 @@ class SinksAndReconcileOnRealBrokerTest {
                 io.settlement.topology.SettlementConfig.ORDER_FILL_GRACE, "2s",
                 io.settlement.topology.SettlementConfig.PURGE_INTERVAL, "1s")));
         results = kafka.tail(kafka.topics.results());
-        events = kafka.tail(kafka.topics.balanceEvents());
+        journal = kafka.tail(kafka.topics.journal());
         SettlementOnRealBrokerTest.awaitRunning(app);
 
         // given users on every partition, each with 1.5 BTC deposited and confirmed, 0.5 moved to SPOT
@@ -104,7 +104,7 @@ class SinksAndReconcileOnRealBrokerTest {
 
     @AfterAll
     static void stopEverything() {
-        for (AutoCloseable closeable : new AutoCloseable[] {results, events, app, kafka}) {
+        for (AutoCloseable closeable : new AutoCloseable[] {results, journal, app, kafka}) {
             try {
                 if (closeable != null) {
                     closeable.close();
@@ -117,7 +117,7 @@ class SinksAndReconcileOnRealBrokerTest {
 
     @AfterEach
     void ledgerInvariantsHold() {
-        await().atMost(WITHIN).untilAsserted(() -> Ledger.assertInvariants(List.of(app), results, events));
+        await().atMost(WITHIN).untilAsserted(() -> Ledger.assertInvariants(List.of(app), results, journal));
     }
 
     @Test

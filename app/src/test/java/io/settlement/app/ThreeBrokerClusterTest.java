@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.settlement.avro.AccountType;
-import io.settlement.avro.BalanceEvent;
+import io.settlement.avro.JournalEntry;
 import io.settlement.avro.BalanceOperation;
 import io.settlement.avro.ResultStatus;
 import io.settlement.avro.SettlementResult;
@@ -96,7 +96,7 @@ class ThreeBrokerClusterTest {
     private static SettlementApp b;
     private static KafkaProducer<byte[], byte[]> producer;
     private static TopicTail<String, SettlementResult> results;
-    private static TopicTail<Long, BalanceEvent> events;
+    private static TopicTail<Long, JournalEntry> journal;
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -120,7 +120,7 @@ class ThreeBrokerClusterTest {
         props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         producer = new KafkaProducer<>(props);
         results = new TopicTail<>(cluster.allBootstrapServers(), TOPICS.results());
-        events = new TopicTail<>(cluster.allBootstrapServers(), TOPICS.balanceEvents());
+        journal = new TopicTail<>(cluster.allBootstrapServers(), TOPICS.journal());
         await().atMost(WITHIN).until(() -> a.health().isRunning() && b.health().isRunning()
                 && !a.streams().metadataForLocalThreads().iterator().next().activeTasks().isEmpty()
                 && !b.streams().metadataForLocalThreads().iterator().next().activeTasks().isEmpty());
@@ -133,7 +133,7 @@ class ThreeBrokerClusterTest {
 
     @AfterAll
     static void stopEverything() {
-        for (AutoCloseable closeable : new AutoCloseable[] {results, events, producer, a, b, cluster}) {
+        for (AutoCloseable closeable : new AutoCloseable[] {results, journal, producer, a, b, cluster}) {
             try {
                 if (closeable != null) {
                     closeable.close();
@@ -306,7 +306,7 @@ class ThreeBrokerClusterTest {
             trade.get("legs").properties().forEach(leg -> assertThat(leg.getValue().asText()).as("%s", trade).isNotEqualTo("SENT"));
         }
         // and the ledger's invariants hold over both instances' stores and the output topics
-        await().atMost(WITHIN).untilAsserted(() -> Ledger.assertInvariants(List.of(a, b), results, events));
+        await().atMost(WITHIN).untilAsserted(() -> Ledger.assertInvariants(List.of(a, b), results, journal));
         // and every balance equals the model of the commands: nothing lost, nothing applied twice
         Map<BalanceKey, Balance> balances = Ledger.balances(List.of(a, b));
         for (long user : users) {

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.tigerbeetle.AccountBatch;
 import com.tigerbeetle.TransferBatch;
 import io.settlement.avro.AccountType;
-import io.settlement.avro.BalanceEvent;
+import io.settlement.avro.JournalEntry;
 import io.settlement.avro.Bucket;
 import io.settlement.avro.ResultStatus;
 import io.settlement.avro.SettlementResult;
@@ -80,7 +80,7 @@ class TigerBeetleOnRealBrokerTest {
     private static SettlementApp app;
     private static KafkaProducer<byte[], byte[]> producer;
     private static TopicTail<String, SettlementResult> results;
-    private static TopicTail<Long, BalanceEvent> events;
+    private static TopicTail<Long, JournalEntry> journal;
     private static final List<Long> USERS = new ArrayList<>();
 
     private final Commands commands = new Commands(Instant::now);
@@ -92,7 +92,7 @@ class TigerBeetleOnRealBrokerTest {
         app = startApp();
         producer = kafka.producer();
         results = kafka.tail(kafka.topics.results());
-        events = kafka.tail(kafka.topics.balanceEvents());
+        journal = kafka.tail(kafka.topics.journal());
         Set<Integer> partitions = new HashSet<>();
         Map<Integer, Integer> perPartition = new HashMap<>();
         for (long user = RealTigerBeetle.owners(10_000); USERS.size() < 2 * PARTITIONS; user++) {
@@ -115,7 +115,7 @@ class TigerBeetleOnRealBrokerTest {
 
     @AfterAll
     static void stopEverything() {
-        for (AutoCloseable closeable : new AutoCloseable[] {results, events, producer, app, kafka}) {
+        for (AutoCloseable closeable : new AutoCloseable[] {results, journal, producer, app, kafka}) {
             try {
                 if (closeable != null) {
                     closeable.close();
@@ -131,7 +131,7 @@ class TigerBeetleOnRealBrokerTest {
 
     @AfterEach
     void invariantsHoldAndReconcileFindsNoDifference() {
-        await().atMost(WITHIN).untilAsserted(() -> Ledger.assertInvariants(List.of(app), results, events));
+        await().atMost(WITHIN).untilAsserted(() -> Ledger.assertInvariants(List.of(app), results, journal));
         // reconcile compares a still ledger: the sink may still be catching up, so ask until it agrees
         await().atMost(WITHIN).untilAsserted(() -> {
             Reconciled reconciled = reconcile();

@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.settlement.avro.AccountType;
-import io.settlement.avro.BalanceEvent;
+import io.settlement.avro.JournalEntry;
 import io.settlement.avro.Reason;
 import io.settlement.avro.ResultStatus;
 import io.settlement.avro.SettlementResult;
@@ -63,7 +63,7 @@ class TradesOnRealBrokerTest {
     private static SettlementApp app;
     private static KafkaProducer<byte[], byte[]> producer;
     private static TopicTail<String, SettlementResult> results;
-    private static TopicTail<Long, BalanceEvent> events;
+    private static TopicTail<Long, JournalEntry> journal;
 
     private final Commands commands = new Commands(Instant::now);
     private final HttpClient http = HttpClient.newHttpClient();
@@ -75,13 +75,13 @@ class TradesOnRealBrokerTest {
         app = SettlementApp.start(kafka.instanceSettings("instance-a", Map.of()));
         producer = kafka.producer();
         results = kafka.tail(kafka.topics.results());
-        events = kafka.tail(kafka.topics.balanceEvents());
+        journal = kafka.tail(kafka.topics.journal());
         SettlementOnRealBrokerTest.awaitRunning(app);
     }
 
     @AfterAll
     static void stopEverything() {
-        for (AutoCloseable closeable : new AutoCloseable[] {results, events, producer, app, kafka}) {
+        for (AutoCloseable closeable : new AutoCloseable[] {results, journal, producer, app, kafka}) {
             try {
                 if (closeable != null) {
                     closeable.close();
@@ -219,8 +219,8 @@ class TradesOnRealBrokerTest {
             assertThat(perTrade.keySet()).containsExactlyInAnyOrderElementsOf(tradeKeys);
             perTrade.forEach((key, count) -> assertThat(count).as("results of %s", key).isEqualTo(1));
         });
-        // and the invariants hold: no negative user bucket, every asset sums to zero, events match the stores
-        await().atMost(SETTLED_WITHIN).untilAsserted(() -> Ledger.assertInvariants(List.of(app), results, events));
+        // and the invariants hold: no negative user bucket, every asset sums to zero, the journal's balances match the stores
+        await().atMost(SETTLED_WITHIN).untilAsserted(() -> Ledger.assertInvariants(List.of(app), results, journal));
         Map<BalanceKey, Balance> balances = Ledger.balances(List.of(app));
         for (int asset : List.of(BTC, USDT)) {
             // CLEARING is drained; FEES holds exactly the settled trades' fees

@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.settlement.avro.BalanceEvent;
+import io.settlement.avro.JournalEntry;
 import io.settlement.avro.SettlementResult;
 import io.settlement.contract.UserPartitioner;
 import java.net.URI;
@@ -101,8 +101,8 @@ class TwoInstancesOnOneBrokerTest {
 
         // and the ledger invariants hold over both instances' stores
         try (TopicTail<String, SettlementResult> results = kafka.tail(kafka.topics.results());
-                TopicTail<Long, BalanceEvent> events = kafka.tail(kafka.topics.balanceEvents())) {
-            await().atMost(WITHIN).untilAsserted(() -> Ledger.assertInvariants(List.of(a, b), results, events));
+                TopicTail<Long, JournalEntry> journal = kafka.tail(kafka.topics.journal())) {
+            await().atMost(WITHIN).untilAsserted(() -> Ledger.assertInvariants(List.of(a, b), results, journal));
         }
     }
 

@@ -21,9 +21,10 @@ import org.apache.kafka.common.config.ConfigException;
  *     then it closes and the rest returns to SPOT.available
  * @param userPartitions the partition count of the user-keyed topics, for the partition guard
  * @param tradeProtocol how new trades settle (docs/trades.md); trades in flight finish as they began
+ * @param balanceEvents whether the engine also writes {@code balance.events} (each journal entry carries the balances they say)
  */
 public record SettlementConfig(Assets assets, Duration commandRetention, Duration purgeInterval, Duration orderFillGrace, int userPartitions,
-        TradeProtocol tradeProtocol) {
+        TradeProtocol tradeProtocol, boolean balanceEvents) {
     public static final Duration COMMAND_RETENTION_DEFAULT = Duration.ofDays(7);
     public static final Duration PURGE_INTERVAL_DEFAULT = Duration.ofSeconds(5);
     public static final Duration ORDER_FILL_GRACE_DEFAULT = Duration.ofHours(1);
@@ -33,6 +34,7 @@ public record SettlementConfig(Assets assets, Duration commandRetention, Duratio
     public static final String PURGE_INTERVAL = "purge.interval";
     public static final String ORDER_FILL_GRACE = "order.fill.grace";
     public static final String TRADE_PROTOCOL = "trade.protocol";
+    public static final String BALANCE_EVENTS = "balance.events.enabled";
 
     /** How a new trade settles. */
     public enum TradeProtocol {
@@ -59,7 +61,11 @@ public record SettlementConfig(Assets assets, Duration commandRetention, Duratio
             .define(TRADE_PROTOCOL, Type.STRING, "chain", ConfigDef.CaseInsensitiveValidString.in("chain", "two-phase"), Importance.LOW,
                     "How new trades settle: chain (three hops, one in-place step when both sides share a partition) or two-phase "
                             + "(the protocol of versions before the chain). Only for a rolling upgrade from such a version: roll with "
-                            + "two-phase, then again without it. Trades in flight always finish in the protocol they began with.");
+                            + "two-phase, then again without it. Trades in flight always finish in the protocol they began with.")
+            .define(BALANCE_EVENTS, Type.BOOLEAN, false, Importance.LOW,
+                    "Also write balance.events: one record per user account a step moved, with its balance after. Every journal "
+                            + "entry carries those balances (field balances), and the ScyllaDB sink reads them from there; turn this on "
+                            + "only for consumers of balance.events that cannot read the journal (it adds about one record per command).");
 
     public SettlementConfig {
         if (commandRetention.isNegative() || commandRetention.isZero()) {
@@ -79,12 +85,17 @@ public record SettlementConfig(Assets assets, Duration commandRetention, Duratio
 
     /** Settings that settle new trades as a chain. */
     public SettlementConfig(Assets assets, Duration commandRetention, Duration purgeInterval, Duration orderFillGrace, int userPartitions) {
-        this(assets, commandRetention, purgeInterval, orderFillGrace, userPartitions, TradeProtocol.CHAIN);
+        this(assets, commandRetention, purgeInterval, orderFillGrace, userPartitions, TradeProtocol.CHAIN, false);
     }
 
     /** The same settings, settling new trades with {@code protocol}. */
     public SettlementConfig withTradeProtocol(TradeProtocol protocol) {
-        return new SettlementConfig(assets, commandRetention, purgeInterval, orderFillGrace, userPartitions, protocol);
+        return new SettlementConfig(assets, commandRetention, purgeInterval, orderFillGrace, userPartitions, protocol, balanceEvents);
+    }
+
+    /** The same settings, writing balance.events or not. */
+    public SettlementConfig withBalanceEvents(boolean enabled) {
+        return new SettlementConfig(assets, commandRetention, purgeInterval, orderFillGrace, userPartitions, tradeProtocol, enabled);
     }
 
     /**
@@ -97,7 +108,8 @@ public record SettlementConfig(Assets assets, Duration commandRetention, Duratio
         AbstractConfig config = new AbstractConfig(CONFIG_DEF, values, false);
         return new SettlementConfig(Assets.parse(config.getString(ASSETS)), Durations.parse(config.getString(COMMAND_RETENTION)),
                 Durations.parse(config.getString(PURGE_INTERVAL)), Durations.parse(config.getString(ORDER_FILL_GRACE)), userPartitions,
-                TradeProtocol.valueOf(config.getString(TRADE_PROTOCOL).toUpperCase(java.util.Locale.ROOT).replace('-', '_')));
+                TradeProtocol.valueOf(config.getString(TRADE_PROTOCOL).toUpperCase(java.util.Locale.ROOT).replace('-', '_')),
+                config.getBoolean(BALANCE_EVENTS));
     }
 
     private static ConfigDef.Validator assetSpec() {

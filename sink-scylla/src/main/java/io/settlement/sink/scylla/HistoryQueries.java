@@ -55,22 +55,22 @@ public final class HistoryQueries {
     private static final List<String> WALLETS = Arrays.stream(Wallet.values()).map(Wallet::name).toList();
 
     private final CqlSession session;
-    private final String balanceEventsTopic;
+    private final List<String> historyTopics;
     private final HistoryWatermarks watermarks;
     private final PreparedStatement ledger;
     private final PreparedStatement changes;
     private final PreparedStatement asOf;
     private final PreparedStatement trades;
 
-    /** On the default topic names ({@code balance.events}). */
+    /** On the default topic names ({@code settlement.journal}, {@code balance.events}). */
     public HistoryQueries(CqlSession session, String keyspace) {
-        this(session, keyspace, Topics.BALANCE_EVENTS);
+        this(session, keyspace, List.of(Topics.JOURNAL, Topics.BALANCE_EVENTS));
     }
 
-    /** @param balanceEventsTopic the topic whose partitions' progress {@link #completeUntil()} reads */
-    public HistoryQueries(CqlSession session, String keyspace, String balanceEventsTopic) {
+    /** @param historyTopics the topics whose partitions' progress {@link #completeUntil()} reads: the journal and balance.events */
+    public HistoryQueries(CqlSession session, String keyspace, List<String> historyTopics) {
         this.session = session;
-        this.balanceEventsTopic = balanceEventsTopic;
+        this.historyTopics = List.copyOf(historyTopics);
         this.watermarks = new HistoryWatermarks(session, keyspace);
         String ledgerColumns = "user_id, wallet, asset, asset_id, seq, available, frozen, pending,"
                 + " delta_available, delta_frozen, delta_pending, event_type, cause_command_id, entry_id, created_at";
@@ -127,9 +127,20 @@ public final class HistoryQueries {
         return accounts;
     }
 
-    /** Up to when {@link #balancesAsOf} and {@link #changes} are complete ({@link HistoryWatermarks}); empty while unknown. */
+    /**
+     * Up to when {@link #balancesAsOf} and {@link #changes} are complete ({@link HistoryWatermarks}):
+     * the earliest over the history topics; empty while one is unknown.
+     */
     public Optional<Instant> completeUntil() {
-        return watermarks.completeUntil(session, balanceEventsTopic);
+        Instant least = null;
+        for (String topic : historyTopics) {
+            Optional<Instant> complete = watermarks.completeUntil(session, topic);
+            if (complete.isEmpty()) {
+                return Optional.empty();
+            }
+            least = least == null || complete.get().isBefore(least) ? complete.get() : least;
+        }
+        return Optional.ofNullable(least);
     }
 
     private static LedgerLine ledgerLine(Row row) {

@@ -217,14 +217,14 @@ public final class ScyllaSink implements ThreadedSink.Loop {
         Map<TopicPartition, Long> lastTimestamps = new LinkedHashMap<>();
         Map<TopicPartition, Integer> counts = new LinkedHashMap<>();
         Map<TopicPartition, Unreadable> unreadable = new LinkedHashMap<>();
-        Map<Integer, Instant> lastEventStamps = new LinkedHashMap<>();
+        Map<TopicPartition, Instant> lastStamps = new LinkedHashMap<>();
         List<RowWrite> writes = new ArrayList<>();
         for (TopicPartition partition : polled.partitions()) {
             for (ConsumerRecord<byte[], byte[]> record : polled.records(partition)) {
                 firstOffsets.putIfAbsent(partition, record.offset());
                 List<RowWrite> rows;
                 try {
-                    rows = rowsOf(record, lastEventStamps);
+                    rows = rowsOf(record, lastStamps);
                 } catch (RuntimeException e) {
                     unreadable.put(partition, new Unreadable(record.offset(), e.toString()));
                     break;
@@ -245,76 +245,85 @@ public final class ScyllaSink implements ThreadedSink.Loop {
         commit(() -> committedOffsets.commit(nextOffsets));
         counts.forEach((partition, count) -> meters.written(partition, lastTimestamps.get(partition), count));
         unreadable.forEach(this::halt);
-        recordProgress(lastEventStamps);
+        recordProgress(lastStamps);
     }
 
     /**
-     * After an idle poll: every assigned, unhalted partition of balance.events whose position is at
-     * its end (the last stable offset, under read_committed) is complete up to the moment before
-     * the end offsets were asked for. Asked of the broker, not taken from the last fetch, whose
-     * end offset may be older than the clock reading.
+     * After an idle poll: every assigned, unhalted partition of a history topic (the journal, whose
+     * entries carry the balances, and balance.events) whose position is at its end (the last stable
+     * offset, under read_committed) is complete up to the moment before the end offsets were asked
+     * for. Asked of the broker, not taken from the last fetch, whose end offset may be older than
+     * the clock reading.
      */
     private void recordReadToTheEnd() throws InterruptedException {
-        String topic = topics.balanceEvents().name();
+        List<String> history = historyTopics(topics);
         List<TopicPartition> partitions = consumer.assignment().stream()
-                .filter(partition -> partition.topic().equals(topic) && !halted.containsKey(partition))
+                .filter(partition -> history.contains(partition.topic()) && !halted.containsKey(partition))
                 .toList();
         if (partitions.isEmpty()) {
             return;
         }
         Instant before = clock.instant();
-        Map<Integer, Instant> atTheEnd = new LinkedHashMap<>();
+        Map<TopicPartition, Instant> atTheEnd = new LinkedHashMap<>();
         try {
             Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, Duration.ofMillis(settings.pollTimeoutMs()));
             for (TopicPartition partition : partitions) {
                 Long end = ends.get(partition);
                 if (end != null && consumer.position(partition, Duration.ofMillis(settings.pollTimeoutMs())) >= end) {
-                    atTheEnd.put(partition.partition(), before);
+                    atTheEnd.put(partition, before);
                 }
             }
         } catch (RuntimeException e) {
             // Progress only lags: readers wait for it, and the next idle poll asks again.
-            log.debug("End offsets of {} not read, progress not recorded this time: {}", topic, e.toString());
+            log.debug("End offsets of {} not read, progress not recorded this time: {}", history, e.toString());
             return;
         }
         recordProgress(atTheEnd);
     }
 
-    /** Writes the progress of balance.events partitions; on failure it lags (readers answer 503), nothing else. */
-    private void recordProgress(Map<Integer, Instant> progressAt) throws InterruptedException {
-        if (progressAt.isEmpty()) {
-            return;
-        }
-        String topic = topics.balanceEvents().name();
-        int partitions;
-        try {
-            partitions = consumer.partitionsFor(topic).size();
-        } catch (RuntimeException e) {
-            log.debug("Partitions of {} not known, progress not recorded this time: {}", topic, e.toString());
-            return;
-        }
-        if (partitions == 0) {
-            return;
-        }
-        CqlWriter.WriteReport outcome = writer.write(watermarks.record(topic, partitions, progressAt));
-        if (!outcome.succeeded()) {
-            log.warn("History progress not recorded ({}); reads as of recent instants wait for the next poll", outcome.lastError());
+    /** The topics the history tables are written from, whose progress says how far they are complete. */
+    static List<String> historyTopics(Topics topics) {
+        return List.of(topics.journal().name(), topics.balanceEvents().name());
+    }
+
+    /** Writes the progress of history topic partitions; on failure it lags (readers answer 503), nothing else. */
+    private void recordProgress(Map<TopicPartition, Instant> progressAt) throws InterruptedException {
+        Map<String, Map<Integer, Instant>> byTopic = new LinkedHashMap<>();
+        progressAt.forEach((partition, at) -> byTopic.computeIfAbsent(partition.topic(), topic -> new LinkedHashMap<>()).put(partition.partition(), at));
+        for (Map.Entry<String, Map<Integer, Instant>> topic : byTopic.entrySet()) {
+            int partitions;
+            try {
+                partitions = consumer.partitionsFor(topic.getKey()).size();
+            } catch (RuntimeException e) {
+                log.debug("Partitions of {} not known, progress not recorded this time: {}", topic.getKey(), e.toString());
+                continue;
+            }
+            if (partitions == 0) {
+                continue;
+            }
+            CqlWriter.WriteReport outcome = writer.write(watermarks.record(topic.getKey(), partitions, topic.getValue()));
+            if (!outcome.succeeded()) {
+                log.warn("History progress not recorded ({}); reads as of recent instants wait for the next poll", outcome.lastError());
+            }
         }
     }
 
-    private List<RowWrite> rowsOf(ConsumerRecord<byte[], byte[]> record, Map<Integer, Instant> lastEventStamps) {
+    private List<RowWrite> rowsOf(ConsumerRecord<byte[], byte[]> record, Map<TopicPartition, Instant> lastStamps) {
         if (record.value() == null) {
             throw new IllegalArgumentException("record has no value");
         }
         String topic = record.topic();
+        TopicPartition partition = new TopicPartition(topic, record.partition());
         if (topic.equals(topics.balanceEvents().name())) {
             BalanceEvent event = eventDecoder.deserialize(topic, record.headers(), record.value());
             List<RowWrite> rows = tables.forEvent(event);
-            lastEventStamps.put(record.partition(), event.getCreatedAt());
+            lastStamps.put(partition, event.getCreatedAt());
             return rows;
         }
         if (topic.equals(topics.journal().name())) {
-            return tables.forEntry(journalDecoder.deserialize(topic, record.headers(), record.value()));
+            JournalEntry entry = journalDecoder.deserialize(topic, record.headers(), record.value());
+            lastStamps.put(partition, entry.getCreatedAt());
+            return tables.forEntry(entry);
         }
         if (topic.equals(topics.results().name())) {
             return tables.forResult(resultDecoder.deserialize(topic, record.headers(), record.value()));

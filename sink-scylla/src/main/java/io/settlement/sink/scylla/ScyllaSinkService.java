@@ -75,7 +75,7 @@ public final class ScyllaSinkService extends ThreadedSink {
             }
             sink = new ScyllaSink(new KafkaConsumer<>(consumerProperties), topics, session, endpoint.keyspace(), settings, registry,
                     backoff());
-            history = new HistoryQueries(session, endpoint.keyspace(), topics.balanceEvents().name());
+            history = new HistoryQueries(session, endpoint.keyspace(), ScyllaSink.historyTopics(topics));
             liabilities = new ScyllaLiabilities(session, endpoint.keyspace());
             return sink;
         });

@@ -8,6 +8,7 @@ import io.settlement.avro.CommandKind;
 import io.settlement.avro.JournalEntry;
 import io.settlement.avro.Posting;
 import io.settlement.avro.SettlementResult;
+import io.settlement.contract.BalanceEvents;
 import io.settlement.contract.CommandKeys;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,13 +20,14 @@ import java.util.Optional;
  * so that every table ends the same whatever order the records arrive in and however often:
  *
  * <ul>
- *   <li>a {@link BalanceEvent} becomes a {@code balance_ledger} row, a {@code balance_as_of} row
+ *   <li>a {@link BalanceEvent} (from {@code balance.events}, or derived from a journal entry's
+ *       balances, {@link BalanceEvents#of}: the same rows either way) becomes a {@code balance_ledger} row, a {@code balance_as_of} row
  *       (the same change keyed by account, for reads as of an instant) and the {@code user_balances}
  *       row written {@code USING TIMESTAMP seq}, so the event with the highest seq wins;</li>
  *   <li>an INTERNAL_TRANSFER {@link JournalEntry} fills what moved in {@code user_transfers} (keyed by user and request id);
  *       a TRADE entry (one per leg, id {@code TRADE:<trade_id>/<SIDE>/<PHASE>}) fills its side's
  *       columns in {@code settled_trades} and the user's row in {@code trades_by_user}; the other
- *       entries are already in {@code balance_ledger} through their events;</li>
+ *       entries only add their balance rows;</li>
  *   <li>a {@link SettlementResult} becomes its {@code command_results} row and the outcome columns
  *       of {@code user_transfers} or {@code settled_trades}, all written with a timestamp that
  *       falls as {@code processed_at} rises ({@link #firstResultWins}): the first result of a key
@@ -114,14 +116,22 @@ public final class TableWrites {
                         event.getSeq(), event.getCreatedAt(), event.getSeq())));
     }
 
+    /**
+     * The rows of a journal entry: the balance history of each user account it moved (the same rows
+     * as its balance event, {@link BalanceEvents#of}; none for an entry written before balances
+     * were journaled, whose events carry them), and what a transfer or a trade leg moved.
+     */
     public List<RowWrite> forEntry(JournalEntry entry) {
+        List<RowWrite> writes = new ArrayList<>();
+        for (BalanceEvent event : BalanceEvents.of(entry)) {
+            writes.addAll(forEvent(event));
+        }
         if (entry.getKind() == CommandKind.INTERNAL_TRANSFER) {
-            return forTransferEntry(entry);
+            writes.addAll(forTransferEntry(entry));
+        } else if (entry.getKind() == CommandKind.TRADE) {
+            writes.addAll(forTradeEntry(entry));
         }
-        if (entry.getKind() == CommandKind.TRADE) {
-            return forTradeEntry(entry);
-        }
-        return List.of();
+        return writes;
     }
 
     public List<RowWrite> forResult(SettlementResult result) {

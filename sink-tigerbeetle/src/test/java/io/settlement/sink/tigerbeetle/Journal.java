@@ -34,7 +34,7 @@ final class Journal {
     }
 
     static JournalEntry entry(CommandKind kind, String commandId, long user, Posting... postings) {
-        return new JournalEntry(kind + ":" + commandId, commandId, kind, user, new ArrayList<>(List.of(postings)), AT);
+        return new JournalEntry(kind + ":" + commandId, commandId, kind, user, new ArrayList<>(List.of(postings)), AT, List.of());
     }
 
     static JournalEntry deposit(String id, long user, int asset, long amount) {
@@ -89,7 +89,7 @@ final class Journal {
 
     private static JournalEntry leg(String tradeId, String side, String phase, long user, Posting... postings) {
         return new JournalEntry("TRADE:" + tradeId + "/" + side + "/" + phase, tradeId, CommandKind.TRADE, user,
-                new ArrayList<>(List.of(postings)), AT);
+                new ArrayList<>(List.of(postings)), AT, List.of());
     }
 
     /** A DEBIT leg: from the order's reservation (SPOT.frozen), or SPOT.available without an order. */

@@ -21,6 +21,7 @@ import io.settlement.avro.TradeLeg;
 import io.settlement.avro.WithdrawCancelled;
 import io.settlement.avro.WithdrawConfirmed;
 import io.settlement.avro.WithdrawRequested;
+import io.settlement.contract.BalanceEvents;
 import io.settlement.contract.CommandKeys;
 import io.settlement.contract.Topics;
 import io.settlement.topology.ExpiryIndex;
@@ -45,9 +46,11 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * leg alike: checks it sits on the partition its key belongs on, answers a retry with its first
  * result, rejects a conflicting or expired one, lets its handler validate and apply it through
  * the {@link Ledger}, remembers the result, and emits it: a result to
- * {@code settlement.results} (a {@code LegResult} to {@code settlement.internal.leg-results} for
- * trade legs), the journal entry to {@code settlement.journal} and the touched accounts to
- * {@code balance.events}. Refused records are copied to {@code settlement.dlq}.
+ * {@code settlement.results} (for a leg of a chained trade, its next leg on
+ * {@code settlement.internal.trade-legs} or the trade's end; for a two-phase leg, a
+ * {@code LegResult} to {@code settlement.internal.leg-results}), the journal entry, with the
+ * balances it left, to {@code settlement.journal} (and, with {@code balance.events.enabled}, the
+ * events derived from it to {@code balance.events}). Refused records are copied to {@code settlement.dlq}.
  *
  * <p>Command ids are remembered for ever (a retry's digest and its first result), so an id that
  * moved money never applies twice however late it comes: within the retention a retry gets its
@@ -326,14 +329,15 @@ public final class BalanceProcessor implements Processor<Long, BalanceInput, Obj
         return context.recordMetadata().orElseThrow(() -> new IllegalStateException("a command without record metadata"));
     }
 
+    /** Writes the journal entry; with balance.events on, also the balance events derived from it. */
     @Override
     public void journalEntry(JournalEntry entry) {
         context.forward(new Record<>(entry.getUserId(), entry, recordTimestamp), BalanceOutputs.JOURNAL);
-    }
-
-    @Override
-    public void balanceChanged(BalanceEvent event) {
-        context.forward(new Record<>(event.getUserId(), event, recordTimestamp), BalanceOutputs.BALANCE_EVENTS);
+        if (config.balanceEvents()) {
+            for (BalanceEvent event : BalanceEvents.of(entry)) {
+                context.forward(new Record<>(event.getUserId(), event, recordTimestamp), BalanceOutputs.BALANCE_EVENTS);
+            }
+        }
     }
 
     /** The command kind of a balance operation: one kind per operation type. */

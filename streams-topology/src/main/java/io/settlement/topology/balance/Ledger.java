@@ -2,7 +2,7 @@ package io.settlement.topology.balance;
 
 import io.settlement.avro.Account;
 import io.settlement.avro.AccountType;
-import io.settlement.avro.BalanceEvent;
+import io.settlement.avro.BalanceAfter;
 import io.settlement.avro.Bucket;
 import io.settlement.avro.JournalEntry;
 import io.settlement.avro.Posting;
@@ -17,7 +17,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * The double-entry book of one balance task over the {@code balances} store. It checks a step's
  * {@link Postings} against the current balances (no user bucket may go negative, no amount may
  * overflow), and only if all of them fit, writes the new balances with their {@code seq}, and
- * hands one journal entry and one balance event per touched user account to {@link LedgerEvents}.
+ * hands one journal entry, with each user account it moved as it stands after, to {@link LedgerEvents}.
  * It is the only writer of balances. Not thread-safe: one instance per task.
  */
 public final class Ledger {
@@ -175,20 +175,21 @@ public final class Ledger {
     }
 
     private void write(Postings postings, Step step, LedgerEvents events) {
-        Instant at = Instant.ofEpochMilli(step.timeMs());
-        if (postings.size > 0) {
-            events.journalEntry(journalEntry(postings, step, at));
-        }
+        List<BalanceAfter> moved = new ArrayList<>(accounts);
         for (int a = 0; a < accounts; a++) {
-            boolean moved = available[a] != before[a].available() || frozen[a] != before[a].frozen() || pending[a] != before[a].pending();
-            Balance after = new Balance(available[a], frozen[a], pending[a], moved ? before[a].seq() + 1 : before[a].seq(), incoming[a]);
+            boolean changed = available[a] != before[a].available() || frozen[a] != before[a].frozen() || pending[a] != before[a].pending();
+            Balance after = new Balance(available[a], frozen[a], pending[a], changed ? before[a].seq() + 1 : before[a].seq(), incoming[a]);
             if (!isSystem(keys[a]) && (after.available() < 0 || after.frozen() < 0 || after.pending() < 0 || after.incoming() < 0)) {
                 throw new IllegalStateException("user balance about to go negative: " + keys[a] + " " + after);
             }
             balances.put(keys[a], after);
-            if (moved && !isSystem(keys[a])) {
-                events.balanceChanged(balanceEvent(keys[a], before[a], after, postings, step, at));
+            if (changed && !isSystem(keys[a])) {
+                moved.add(new BalanceAfter(keys[a].ownerId(), WALLET_OF_TYPE[keys[a].type().ordinal()], after.available(), after.frozen(),
+                        after.pending(), after.seq()));
             }
+        }
+        if (postings.size > 0) {
+            events.journalEntry(journalEntry(postings, step, Instant.ofEpochMilli(step.timeMs()), moved));
         }
         clear();
     }
@@ -201,24 +202,17 @@ public final class Ledger {
         accounts = 0;
     }
 
-    private static JournalEntry journalEntry(Postings postings, Step step, Instant at) {
+    private static JournalEntry journalEntry(Postings postings, Step step, Instant at, List<BalanceAfter> moved) {
         List<Posting> list = new ArrayList<>(postings.size);
         for (int i = 0; i < postings.size; i++) {
             list.add(new Posting(account(postings.debit[i], postings.debitBucket[i]), account(postings.credit[i], postings.creditBucket[i]),
                     postings.asset.code(), postings.asset.id(), postings.amount[i]));
         }
-        return new JournalEntry(step.entryId(), step.commandId(), step.kind(), step.userId(), list, at);
+        return new JournalEntry(step.entryId(), step.commandId(), step.kind(), step.userId(), list, at, moved);
     }
 
     private static Account account(BalanceKey key, Bucket bucket) {
         return new Account(key.ownerId(), key.type(), bucket);
-    }
-
-    private static BalanceEvent balanceEvent(BalanceKey key, Balance before, Balance after, Postings postings, Step step, Instant at) {
-        return new BalanceEvent(key.ownerId(), WALLET_OF_TYPE[key.type().ordinal()], postings.asset.code(), postings.asset.id(),
-                after.available(), after.frozen(), after.pending(), after.seq(),
-                after.available() - before.available(), after.frozen() - before.frozen(), after.pending() - before.pending(),
-                step.kind(), step.commandId(), step.entryId(), at);
     }
 
     static boolean isSystem(BalanceKey key) {

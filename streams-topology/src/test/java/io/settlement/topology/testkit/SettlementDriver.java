@@ -16,6 +16,7 @@ import io.settlement.avro.Trade;
 import io.settlement.avro.TradeLeg;
 import io.settlement.avro.TransferRequest;
 import io.settlement.contract.AvroSerdes;
+import io.settlement.contract.BalanceEvents;
 import io.settlement.contract.InternalRecordKeys;
 import io.settlement.contract.Topic;
 import io.settlement.contract.Topics;
@@ -83,7 +84,8 @@ public final class SettlementDriver implements AutoCloseable {
     private final List<SettlementResult> results = new ArrayList<>();
     private final List<String> resultKeys = new ArrayList<>();
     private final List<JournalEntry> journal = new ArrayList<>();
-    private final List<BalanceEvent> events = new ArrayList<>();
+    /** What balance.events received: nothing unless balance.events.enabled. */
+    private final List<BalanceEvent> topicEvents = new ArrayList<>();
     private final List<LegResult> legResults = new ArrayList<>();
     private final List<TradeLeg> coordinatorLegs = new ArrayList<>();
     /** Every leg sent by hand that got an answer, with it, in order: the CLEARING invariant's input. */
@@ -327,7 +329,7 @@ public final class SettlementDriver implements AutoCloseable {
             results.add(record.value);
         }
         journal.addAll(journalOut.readValuesToList());
-        events.addAll(eventsOut.readValuesToList());
+        topicEvents.addAll(eventsOut.readValuesToList());
         legResults.addAll(legResultsOut.readValuesToList());
         coordinatorLegs.addAll(legsOut.readValuesToList());
         deadLetters.addAll(deadLettersOut.readRecordsToList());
@@ -349,9 +351,10 @@ public final class SettlementDriver implements AutoCloseable {
         return journal;
     }
 
+    /** The balance events of the journal so far (BalanceEvents.of each entry): what the sink and balance.events see. */
     public List<BalanceEvent> events() {
         drain();
-        return events;
+        return journal.stream().flatMap(entry -> BalanceEvents.of(entry).stream()).toList();
     }
 
     public List<LegResult> legResults() {
@@ -433,6 +436,8 @@ public final class SettlementDriver implements AutoCloseable {
         }
         sumPerAsset.forEach((assetId, sum) -> assertThat(sum).as("sum over all accounts of asset %d", assetId).isZero());
         assertClearingHoldsWhatAcceptedLegsPutThere();
+        assertThat(topicEvents).as("balance.events: the journal's events when enabled, else nothing")
+                .isEqualTo(config.balanceEvents() ? events() : List.of());
         assertNoClosedOrderHoldsFunds();
 
         long tradeResults = results.stream().filter(r -> r.getKind() == CommandKind.TRADE).count();
