@@ -2,7 +2,6 @@ package io.settlement.app;
 
 import io.settlement.contract.AvroSerdes;
 import io.settlement.contract.Topics;
-import io.settlement.http.TokenMinter;
 import io.settlement.kafka.EmbeddedKafkaBroker;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -113,14 +112,6 @@ final class DevCommand implements Callable<Integer> {
         return stop(app, broker, hook);
     }
 
-    private byte[] readKey() {
-        try {
-            return DevKey.read(DevKey.fileUnder(dataDir));
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
     private static String rootMessage(Throwable e) {
         Throwable root = e;
         for (int depth = 0; root.getCause() != null && depth < 16; depth++) {
@@ -145,20 +136,13 @@ final class DevCommand implements Callable<Integer> {
         out.printf("  Streams      : %s, %d partitions per user-keyed topic, state in %s%n",
                 settings.applicationId(), app.userPartitions(), settings.stateDir().toAbsolutePath().normalize());
         out.printf("  Sinks        : %s (docs/running.md)%n", app.sinks().summary());
-        TokenMinter minter = new TokenMinter(readKey(), settings.authSettings().issuer(), settings.authSettings().audience());
-        out.printf("%nTokens (valid %d h; signed with %s; mint more with `token`, docs/security.md):%n",
-                TokenCommand.TTL_DEFAULT.toHours(), DevKey.fileUnder(dataDir));
-        out.printf("  export SERVICE=%s%n", minter.service(TokenCommand.SERVICE_DEFAULT, TokenCommand.TTL_DEFAULT));
-        out.printf("  export USER42=%s%n", minter.user(42, TokenCommand.TTL_DEFAULT));
-        out.printf("%nTry it (docs/running.md):%n");
-        out.printf("  curl -s -X POST %s/wallet/deposit -H \"Authorization: Bearer $SERVICE\" -d '{\"user_id\":42,\"currency\":\"BTC\",\"amount\":\"1.5\",\"transaction_id\":\"tx-1\"}'%n", url);
-        out.printf("  curl -s -X POST %s/wallet/deposit/confirm -H \"Authorization: Bearer $SERVICE\" -d '{\"user_id\":42,\"transaction_id\":\"tx-1\"}'%n", url);
-        out.printf("  curl -s -X POST %s/api/v1/transfers -H \"Authorization: Bearer $USER42\" -d '{\"request_id\":\"tr-1\",\"user_id\":42,\"from_wallet\":\"FUNDING\",\"to_wallet\":\"SPOT\",\"asset\":\"BTC\",\"amount\":\"0.5\"}'%n", url);
-        out.printf("  curl -s %s/api/v1/transfers/tr-1 -H \"Authorization: Bearer $USER42\"%n", url);
-        out.printf("  curl -s %s/api/v1/users/42/balances -H \"Authorization: Bearer $USER42\"%n", url);
-        out.printf("%nFeed commands as JSON lines (docs/produce.md):%n");
-        out.printf("  echo '{\"type\":\"Deposit\",\"command_id\":\"dep-1\",\"user_id\":7,\"asset\":\"USDT\",\"amount\":250000000}' "
-                + "| java -jar app/target/settlement-streams.jar produce --set bootstrap.servers=%s%n", broker.bootstrapServers());
+        out.printf("%nWalkthrough (docs/walkthrough.md, with the answer to each command; tokens are signed with %s):%n",
+                DevKey.fileUnder(dataDir));
+        int httpPort = java.net.URI.create(url).getPort();
+        for (String line : Walkthrough.forDev(Walkthrough.text(), "localhost:" + httpPort, broker.bootstrapServers(),
+                kafkaPort == 9092, dataDir, dataDir.equals(Path.of("data")))) {
+            out.println(line.isEmpty() ? "" : "  " + line);
+        }
         out.printf("%nCtrl-C stops; the data stays under %s (delete it to start over).%n", dataDir.toAbsolutePath().normalize());
         out.flush();
     }

@@ -162,7 +162,7 @@ final class LiabilitiesCommand {
             try {
                 if (endpoint.isEmpty()) {
                     out.println("liabilities: " + AppSettings.SCYLLA_CONTACT_POINTS + " is empty: the proofs are not stored and the HTTP API"
-                            + " cannot serve them (docs/liabilities.md, \"Where proofs are kept\")");
+                            + " cannot serve them (docs/liabilities.md, \"Where proofs are kept and served\")");
                     snapshot = take(settings, secret, snapshotId, Optional.empty(), out);
                 } else {
                     ScyllaEndpoint cql = endpoint.get();

@@ -19,7 +19,7 @@ import picocli.CommandLine.Model.CommandSpec;
  * ({@link StoreChangelog}: every partition, no running instance needed). Each holds frozen what
  * the matching engine said its fills would take; the operator finds out why the fills never came
  * and, when they never will, closes the order with an {@code OrderClosed} command
- * (docs/operations.md, "Overdue orders").
+ * (docs/operations.md, "An order is overdue").
  */
 @Command(name = "orders", mixinStandardHelpOptions = true, description = "Operator views of order reservations.",
         subcommands = {OrdersCommand.Overdue.class})

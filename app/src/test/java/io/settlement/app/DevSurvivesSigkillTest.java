@@ -48,8 +48,8 @@ import org.junit.jupiter.api.io.TempDir;
  * the embedded broker now completes such transactions as their coordinator decided them
  * ({@code HangingTransactions}, tested on its own in the embedded-kafka module). The test says in
  * how many starts that repair was needed. {@code mvn verify} runs {@value #DEFAULT_ROUNDS}
- * rounds; the soak runs more with {@code -Ddev.sigkill.rounds=N} (docs/running.md, "Reads,
- * failover and recovery").
+ * rounds; the soak runs more with {@code -Ddev.sigkill.rounds=N} (docs/running.md, "`dev`: the whole
+ * service on this machine").
  */
 class DevSurvivesSigkillTest {
     static final int DEFAULT_ROUNDS = 3;

@@ -230,13 +230,13 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                     log.info("A transaction is still open after the restart; its producer's next start or its timeout ends it: {}", finding);
                 } else {
                     log.warn("A transaction is open with no known outcome; read-committed readers of {} stop at offset {} until"
-                            + " it is ended by hand (kafka-transactions.sh; docs/running.md): {}", finding.partition(), finding.firstOffset(), finding);
+                            + " it is ended by hand (kafka-transactions.sh; docs/operations.md, \"A transaction hangs\"): {}", finding.partition(), finding.firstOffset(), finding);
                 }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (TimeoutException | RuntimeException e) {
-            log.error("Could not check the broker for transactions its restart left open; if a reader stalls, see docs/running.md", e);
+            log.error("Could not check the broker for transactions its restart left open; if a reader stalls, see docs/operations.md, \"A transaction hangs\"", e);
         }
     }
 
@@ -262,7 +262,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         // incarnation's registration (DuplicateBrokerRegistrationException, retried each heartbeat interval)
         // until that session expires: broker.session.timeout.ms, 9 s by default, was 9-10 of the 12 s such a
         // start took. 4 s with heartbeats every 0.5 s: the wait is about 5 s, and fencing the live broker
-        // still takes 4 s without one of eight heartbeats getting through (docs/running.md, "`dev` restarts after SIGKILL").
+        // still takes 4 s without one of eight heartbeats getting through (docs/running.md, "`dev`: the whole service on this machine").
         config.put("broker.session.timeout.ms", String.valueOf(BROKER_SESSION_TIMEOUT_MS));
         config.put("broker.heartbeat.interval.ms", String.valueOf(BROKER_HEARTBEAT_INTERVAL_MS));
         // One node: every internal topic has replication factor 1.

@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * those partitions for deleted, skips their markers and completes the transaction anyway. The
  * transaction then stays open on them for ever: read-committed consumers (Kafka Streams restoring
  * its stores) stop there, and the app never starts on that data directory (docs/running.md,
- * "dev killed while a transaction commits").
+ * "`dev`: the whole service on this machine"; on a cluster: docs/operations.md, "A transaction hangs").
  *
  * <p>What is safe to complete, and only that: an open transaction of producer P at epoch E on a
  * partition, whose transactional id's coordinator holds P at epoch E + 1 in state

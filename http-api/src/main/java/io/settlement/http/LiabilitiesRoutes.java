@@ -24,7 +24,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The proof of liabilities (docs/liabilities.md, "Fetching a proof over HTTP"):
+ * The proof of liabilities (docs/http-api.md, "GET /api/v1/users/{id}/liabilities/{snapshot}"):
  * <ul>
  *   <li>{@code GET /api/v1/liabilities}: every stored snapshot, newest first, each its published
  *       summary (root, total and leaf count per asset, the cut): no user data, so any token may read it;</li>

@@ -13,7 +13,7 @@ final class Views {
 
     record WalletBalance(String wallet, String asset, String available, String frozen, String pending, long seq) {}
 
-    /** The first result of any command, as the topology keeps it (docs/http-api.md, "Command status"). */
+    /** The first result of any command, as the topology keeps it (docs/http-api.md, "GET /api/v1/commands/{kind}/{id}"). */
     record CommandStatus(String key, String kind, String commandId, Long userId, String status, String reason,
                          String detail, String commandTime, String processedAt) {
         static CommandStatus pending(String key, String kind, String commandId) {
