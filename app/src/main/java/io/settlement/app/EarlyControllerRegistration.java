@@ -1,11 +1,11 @@
 package io.settlement.app;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.turbo.TurboFilter;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.IThrowableProxy;
+import ch.qos.logback.core.filter.Filter;
 import ch.qos.logback.core.spi.FilterReply;
 import java.util.concurrent.atomic.AtomicLong;
-import org.slf4j.Marker;
 
 /**
  * Keeps one known, harmless ERROR of the embedded broker's restart out of the user's log:
@@ -28,7 +28,7 @@ import org.slf4j.Marker;
  * <p>Only that logger, that request and that exception are dropped; any other error of
  * {@code ControllerApis}, and a registration failing for another reason, still shows.
  */
-public final class EarlyControllerRegistration extends TurboFilter {
+public final class EarlyControllerRegistration extends Filter<ILoggingEvent> {
     static final String LOGGER = "kafka.server.ControllerApis";
     static final String REQUEST = "apiKey=CONTROLLER_REGISTRATION";
     static final String EXCEPTION = "org.apache.kafka.common.errors.NotControllerException";
@@ -41,12 +41,14 @@ public final class EarlyControllerRegistration extends TurboFilter {
     }
 
     @Override
-    public FilterReply decide(Marker marker, Logger logger, Level level, String format, Object[] params, Throwable t) {
-        if (t == null || level != Level.ERROR || format == null || !LOGGER.equals(logger.getName()) || !format.contains(REQUEST)) {
+    public FilterReply decide(ILoggingEvent event) {
+        String format = event.getMessage();
+        if (event.getThrowableProxy() == null || event.getLevel() != Level.ERROR || format == null
+                || !LOGGER.equals(event.getLoggerName()) || !format.contains(REQUEST)) {
             return FilterReply.NEUTRAL;
         }
-        for (Throwable cause = t; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
-            if (EXCEPTION.equals(cause.getClass().getName())) {
+        for (IThrowableProxy cause = event.getThrowableProxy(); cause != null; cause = cause.getCause()) {
+            if (EXCEPTION.equals(cause.getClassName())) {
                 DROPPED.incrementAndGet();
                 return FilterReply.DENY;
             }

@@ -23,14 +23,19 @@ class EarlyControllerRegistrationTest {
         var refused = new CompletionException(new NotControllerException("The active controller appears to be node 1."));
         long before = EarlyControllerRegistration.dropped();
 
-        assertThat(filter.decide(null, controllerApis, Level.ERROR, MESSAGE, null, refused)).isEqualTo(FilterReply.DENY);
+        assertThat(decide(null, controllerApis, Level.ERROR, MESSAGE, null, refused)).isEqualTo(FilterReply.DENY);
         assertThat(EarlyControllerRegistration.dropped()).isEqualTo(before + 1);
         // another request, another exception, another logger or level: left alone
-        assertThat(filter.decide(null, controllerApis, Level.ERROR, MESSAGE.replace("CONTROLLER_REGISTRATION", "CREATE_TOPICS"), null, refused))
+        assertThat(decide(null, controllerApis, Level.ERROR, MESSAGE.replace("CONTROLLER_REGISTRATION", "CREATE_TOPICS"), null, refused))
                 .isEqualTo(FilterReply.NEUTRAL);
-        assertThat(filter.decide(null, controllerApis, Level.ERROR, MESSAGE, null, new CompletionException(new IllegalStateException("disk"))))
+        assertThat(decide(null, controllerApis, Level.ERROR, MESSAGE, null, new CompletionException(new IllegalStateException("disk"))))
                 .isEqualTo(FilterReply.NEUTRAL);
-        assertThat(filter.decide(null, context.getLogger("kafka.server.KafkaApis"), Level.ERROR, MESSAGE, null, refused)).isEqualTo(FilterReply.NEUTRAL);
-        assertThat(filter.decide(null, controllerApis, Level.WARN, MESSAGE, null, refused)).isEqualTo(FilterReply.NEUTRAL);
+        assertThat(decide(null, context.getLogger("kafka.server.KafkaApis"), Level.ERROR, MESSAGE, null, refused)).isEqualTo(FilterReply.NEUTRAL);
+        assertThat(decide(null, controllerApis, Level.WARN, MESSAGE, null, refused)).isEqualTo(FilterReply.NEUTRAL);
+    }
+
+    /** What the console appender's filter answers for an event logged so. */
+    private FilterReply decide(Object marker, ch.qos.logback.classic.Logger logger, Level level, String format, Object[] params, Throwable t) {
+        return filter.decide(new ch.qos.logback.classic.spi.LoggingEvent(getClass().getName(), logger, level, format, t, params));
     }
 }

@@ -22,15 +22,15 @@ class RetriedSequenceErrorsTest {
         long before = RetriedSequenceErrors.dropped();
 
         // when / then the retried rejection is dropped and counted
-        assertThat(filter.decide(null, replicaManager, Level.ERROR, "Error processing append operation", null, outOfOrder))
+        assertThat(decide(null, replicaManager, Level.ERROR, "Error processing append operation", null, outOfOrder))
                 .isEqualTo(FilterReply.DENY);
         assertThat(RetriedSequenceErrors.dropped()).isEqualTo(before + 1);
         // and any other exception, logger or level is left alone
-        assertThat(filter.decide(null, replicaManager, Level.ERROR, "Error processing append operation", null,
+        assertThat(decide(null, replicaManager, Level.ERROR, "Error processing append operation", null,
                 new IllegalStateException("disk"))).isEqualTo(FilterReply.NEUTRAL);
-        assertThat(filter.decide(null, other, Level.ERROR, "x", null, outOfOrder)).isEqualTo(FilterReply.NEUTRAL);
-        assertThat(filter.decide(null, replicaManager, Level.WARN, "x", null, outOfOrder)).isEqualTo(FilterReply.NEUTRAL);
-        assertThat(filter.decide(null, replicaManager, Level.ERROR, "x", null, null)).isEqualTo(FilterReply.NEUTRAL);
+        assertThat(decide(null, other, Level.ERROR, "x", null, outOfOrder)).isEqualTo(FilterReply.NEUTRAL);
+        assertThat(decide(null, replicaManager, Level.WARN, "x", null, outOfOrder)).isEqualTo(FilterReply.NEUTRAL);
+        assertThat(decide(null, replicaManager, Level.ERROR, "x", null, null)).isEqualTo(FilterReply.NEUTRAL);
     }
 
     @Test
@@ -40,9 +40,14 @@ class RetriedSequenceErrorsTest {
         String format = "Got error produce response with correlation id {} on topic-partition {}, retrying ({} attempts left). Error: {}";
 
         // when / then its retry after CONCURRENT_TRANSACTIONS is dropped, any other error is not
-        assertThat(filter.decide(null, sender, Level.WARN, format, new Object[] {623, "settlement.results-3", 2147483646, "CONCURRENT_TRANSACTIONS"}, null))
+        assertThat(decide(null, sender, Level.WARN, format, new Object[] {623, "settlement.results-3", 2147483646, "CONCURRENT_TRANSACTIONS"}, null))
                 .isEqualTo(FilterReply.DENY);
-        assertThat(filter.decide(null, sender, Level.WARN, format, new Object[] {623, "settlement.results-3", 2147483646, "NOT_LEADER_OR_FOLLOWER"}, null))
+        assertThat(decide(null, sender, Level.WARN, format, new Object[] {623, "settlement.results-3", 2147483646, "NOT_LEADER_OR_FOLLOWER"}, null))
                 .isEqualTo(FilterReply.NEUTRAL);
+    }
+
+    /** What the console appender's filter answers for an event logged so. */
+    private FilterReply decide(Object marker, ch.qos.logback.classic.Logger logger, Level level, String format, Object[] params, Throwable t) {
+        return filter.decide(new ch.qos.logback.classic.spi.LoggingEvent(getClass().getName(), logger, level, format, t, params));
     }
 }
