@@ -8,7 +8,9 @@ import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
 import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.message.BadHeaderException;
 import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.avro.message.MissingSchemaException;
@@ -27,7 +29,9 @@ import org.apache.kafka.common.serialization.Serializer;
  * newest. A record that cannot be read throws {@link SerializationException}, which the
  * streams runtime routes to the dead-letter topic.
  *
- * <p>Writing is Avro's {@code BinaryMessageEncoder}. Reading checks the header here and reads
+ * <p>Writing is Avro's {@code BinaryMessageEncoder}, or for the records every command writes
+ * ({@link RecordCoders}: results, journal entries) a hand-written coder that writes the same
+ * bytes and reads them back without Avro's per-field resolution. Reading checks the header here and reads
  * the body from the byte array with Avro's array-backed decoder, which refuses a string whose
  * length prefix claims more bytes than the record has left; Avro's {@code BinaryMessageDecoder}
  * reads through a stream decoder, which allocates the claimed length first (up to 2 GB for a
@@ -47,6 +51,9 @@ public final class SingleObjectSerde<T extends SpecificRecord> implements Serde<
     private final SpecificDatumReader<T> reader;
     /** Readers of the older published versions by fingerprint; each reads as the newest. */
     private final Map<Long, SpecificDatumReader<T>> olderReaders;
+    /** The hand-written coder of the current schema, for the records every command writes; else Avro's. */
+    private final RecordCoders.RecordCoder<T> coder;
+    private final byte[] header;
 
     public SingleObjectSerde(Class<T> type) {
         TrustedContract.install();
@@ -64,6 +71,9 @@ public final class SingleObjectSerde<T extends SpecificRecord> implements Serde<
             }
         }
         this.olderReaders = Map.copyOf(older);
+        this.coder = RecordCoders.of(type).orElse(null);
+        this.header = ByteBuffer.allocate(HEADER_BYTES).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .put(MARKER_0).put(MARKER_1).putLong(fingerprint).array();
     }
 
     @Override
@@ -72,6 +82,14 @@ public final class SingleObjectSerde<T extends SpecificRecord> implements Serde<
             return null;
         }
         try {
+            if (coder != null) {
+                java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(256);
+                out.write(header);
+                BinaryEncoder body = EncoderFactory.get().directBinaryEncoder(out, null);
+                coder.encode(data, body);
+                body.flush();
+                return out.toByteArray();
+            }
             ByteBuffer buffer = encoder.encode(data);
             byte[] bytes = new byte[buffer.remaining()];
             buffer.get(bytes);
@@ -111,7 +129,7 @@ public final class SingleObjectSerde<T extends SpecificRecord> implements Serde<
             }
             try {
                 BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(data, HEADER_BYTES, data.length - HEADER_BYTES, null);
-                T record = writerReader.read(null, decoder);
+                T record = coder != null && writerReader == reader ? coder.decode(decoder) : writerReader.read(null, decoder);
                 if (whole && !decoder.isEnd()) {
                     throw new AvroRuntimeException("bytes left over after the record");
                 }
