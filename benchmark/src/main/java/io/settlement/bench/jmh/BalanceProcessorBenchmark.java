@@ -87,7 +87,7 @@ public class BalanceProcessorBenchmark {
         now = Instant.now();
         for (long user : users) {
             for (String asset : new String[] {"USDT", "BTC"}) {
-                process(user, new BalanceInput.Operation(
+                process(user, BalanceInput.of(
                         new BalanceOperation("fund-" + asset + user, user, now, new Deposit(asset, BalanceTopologyBenchmark.FUNDS))));
                 process(user, new BalanceInput.Transfer(new TransferRequest("spot-" + asset + user, user, Wallet.FUNDING, Wallet.SPOT, asset,
                         BalanceTopologyBenchmark.FUNDS / 2, now)));
@@ -105,7 +105,7 @@ public class BalanceProcessorBenchmark {
     @Benchmark
     public int deposit() {
         long user = nextUser();
-        return process(user, new BalanceInput.Operation(new BalanceOperation("d" + sequence, user, now, new Deposit("USDT", 100L))));
+        return process(user, BalanceInput.of(new BalanceOperation("d" + sequence, user, now, new Deposit("USDT", 100L))));
     }
 
     @Benchmark

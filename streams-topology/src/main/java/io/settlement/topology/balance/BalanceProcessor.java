@@ -1,26 +1,15 @@
 package io.settlement.topology.balance;
 
 import io.settlement.avro.BalanceEvent;
-import io.settlement.avro.BalanceOperation;
 import io.settlement.avro.ChainStep;
 import io.settlement.avro.CommandKind;
-import io.settlement.avro.Deposit;
-import io.settlement.avro.DepositCancelled;
-import io.settlement.avro.DepositConfirmed;
-import io.settlement.avro.DepositInitiated;
 import io.settlement.avro.JournalEntry;
 import io.settlement.avro.LegPhase;
 import io.settlement.avro.LegResult;
-import io.settlement.avro.OrderClosed;
-import io.settlement.avro.OrderReleased;
-import io.settlement.avro.OrderReserved;
 import io.settlement.avro.Reason;
 import io.settlement.avro.ResultStatus;
 import io.settlement.avro.SettlementResult;
 import io.settlement.avro.TradeLeg;
-import io.settlement.avro.WithdrawCancelled;
-import io.settlement.avro.WithdrawConfirmed;
-import io.settlement.avro.WithdrawRequested;
 import io.settlement.contract.BalanceEvents;
 import io.settlement.contract.CommandKeys;
 import io.settlement.contract.Topics;
@@ -29,7 +18,6 @@ import io.settlement.topology.PartitionGuard;
 import io.settlement.topology.ResultObserver;
 import io.settlement.topology.SettlementConfig;
 import io.settlement.topology.StoreNames;
-import io.settlement.topology.balance.FundingCommands.HoldKind;
 import java.time.Instant;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -72,10 +60,8 @@ public final class BalanceProcessor implements Processor<Long, BalanceInput, Obj
 
     private ProcessorContext<Object, Object> context;
     private KeyValueStore<String, RememberedCommand> commands;
-    private FundingCommands funding;
     private OrderCommands orders;
-    private TransferCommands transfers;
-    private TradeLegCommands legs;
+    private BalanceInput.Handlers handlers;
     private DebitBacking debitBacking;
     private DeadLetters deadLetters;
     private Sensor wrongPartitionSensor;
@@ -101,13 +87,13 @@ public final class BalanceProcessor implements Processor<Long, BalanceInput, Obj
         KeyValueStore<String, Hold> holds = context.getStateStore(StoreNames.HOLDS);
         this.commands = context.getStateStore(StoreNames.COMMANDS);
         Ledger ledger = new Ledger(balances);
-        this.funding = new FundingCommands(config.assets(), ledger, holds);
+        FundingCommands funding = new FundingCommands(config.assets(), ledger, holds);
         ExpiryIndex graceEnds = new ExpiryIndex(context.getStateStore(StoreNames.ORDER_GRACE));
         OwnedRecords<Reservation> orderReservations = Reservation.owned(reservations);
         OverdueOrders overdue = new OverdueOrders(context.getStateStore(StoreNames.OVERDUE_ORDERS), context.metrics());
         this.orders = new OrderCommands(config.assets(), ledger, orderReservations, graceEnds, overdue, config.orderFillGrace());
-        this.transfers = new TransferCommands(config.assets(), ledger);
-        this.legs = new TradeLegCommands(config.assets(), ledger, orderReservations, overdue);
+        this.handlers = new BalanceInput.Handlers(funding, orders, new TransferCommands(config.assets(), ledger),
+                new TradeLegCommands(config.assets(), ledger, orderReservations, overdue));
         this.debitBacking = new DebitBacking(commands, fingerprints);
         this.deadLetters = new DeadLetters(topics, guard);
         this.wrongPartitionSensor = PartitionGuardMetrics.wrongPartitionSensor(context.metrics());
@@ -188,57 +174,13 @@ public final class BalanceProcessor implements Processor<Long, BalanceInput, Obj
                 forwardDeadLetter(deadLetters.unbackedLeg(record, metadata, unbacked));
                 return;
             }
-            outcome = apply(input, input.step(nowMs));
+            outcome = input.apply(handlers, input.step(nowMs), this);
         }
         // Remembered either way, so a lookup shows the answer; one that does not claim the id
         // (ResultRules) is replaced by whatever its retry or another command with the id comes to.
         ResultStatus status = outcome.accepted() ? ResultStatus.ACCEPTED : ResultStatus.REJECTED;
         commands.put(key, new RememberedCommand(fingerprint, commandTimeMs, nowMs, status, outcome.reason(), outcome.detail()));
         answer(record, input, status, outcome.reason(), outcome.detail(), commandTimeMs, nowMs);
-    }
-
-    /** Validates and applies an input through its handler. */
-    private Outcome apply(BalanceInput input, Step step) {
-        if (input instanceof BalanceInput.Operation operation) {
-            return applyOperation(operation.operation(), step);
-        } else if (input instanceof BalanceInput.Transfer transfer) {
-            return transfers.transfer(transfer.request(), step, this);
-        } else if (input instanceof BalanceInput.Leg leg) {
-            return legs.apply(leg.leg(), step, this);
-        }
-        throw new IllegalStateException("no handler for " + input);
-    }
-
-    private Outcome applyOperation(BalanceOperation command, Step step) {
-        long userId = command.getUserId();
-        Object operation = command.getOperation();
-        return switch (step.kind()) {
-            case DEPOSIT -> {
-                Deposit deposit = (Deposit) operation;
-                yield funding.deposit(userId, deposit.getAsset(), deposit.getAmount(), step, this);
-            }
-            case DEPOSIT_INITIATED -> {
-                DepositInitiated deposit = (DepositInitiated) operation;
-                yield funding.open(HoldKind.DEPOSIT, userId, deposit.getDepositId(), deposit.getAsset(), deposit.getAmount(), step, this);
-            }
-            case DEPOSIT_CONFIRMED -> funding.finish(HoldKind.DEPOSIT, userId, ((DepositConfirmed) operation).getDepositId(),
-                    Hold.State.CONFIRMED, step, this);
-            case DEPOSIT_CANCELLED -> funding.finish(HoldKind.DEPOSIT, userId, ((DepositCancelled) operation).getDepositId(),
-                    Hold.State.CANCELLED, step, this);
-            case WITHDRAW_REQUESTED -> {
-                WithdrawRequested withdrawal = (WithdrawRequested) operation;
-                yield funding.open(HoldKind.WITHDRAWAL, userId, withdrawal.getWithdrawalId(), withdrawal.getAsset(), withdrawal.getAmount(),
-                        step, this);
-            }
-            case WITHDRAW_CONFIRMED -> funding.finish(HoldKind.WITHDRAWAL, userId, ((WithdrawConfirmed) operation).getWithdrawalId(),
-                    Hold.State.CONFIRMED, step, this);
-            case WITHDRAW_CANCELLED -> funding.finish(HoldKind.WITHDRAWAL, userId, ((WithdrawCancelled) operation).getWithdrawalId(),
-                    Hold.State.CANCELLED, step, this);
-            case ORDER_RESERVED -> orders.reserve(userId, (OrderReserved) operation, step, this);
-            case ORDER_RELEASED -> orders.release(userId, (OrderReleased) operation, step, this);
-            case ORDER_CLOSED -> orders.close(userId, (OrderClosed) operation, step, this);
-            default -> throw new IllegalStateException("no handler for " + step.kind());
-        };
     }
 
     private void rejected(Record<Long, BalanceInput> record, BalanceInput input, Reason reason, String detail, long commandTimeMs, long nowMs) {
@@ -338,31 +280,5 @@ public final class BalanceProcessor implements Processor<Long, BalanceInput, Obj
                 context.forward(new Record<>(event.getUserId(), event, recordTimestamp), BalanceOutputs.BALANCE_EVENTS);
             }
         }
-    }
-
-    /** The command kind of a balance operation: one kind per operation type. */
-    public static CommandKind kindOf(Object operation) {
-        if (operation instanceof Deposit) {
-            return CommandKind.DEPOSIT;
-        } else if (operation instanceof DepositInitiated) {
-            return CommandKind.DEPOSIT_INITIATED;
-        } else if (operation instanceof DepositConfirmed) {
-            return CommandKind.DEPOSIT_CONFIRMED;
-        } else if (operation instanceof DepositCancelled) {
-            return CommandKind.DEPOSIT_CANCELLED;
-        } else if (operation instanceof WithdrawRequested) {
-            return CommandKind.WITHDRAW_REQUESTED;
-        } else if (operation instanceof WithdrawConfirmed) {
-            return CommandKind.WITHDRAW_CONFIRMED;
-        } else if (operation instanceof WithdrawCancelled) {
-            return CommandKind.WITHDRAW_CANCELLED;
-        } else if (operation instanceof OrderReserved) {
-            return CommandKind.ORDER_RESERVED;
-        } else if (operation instanceof OrderReleased) {
-            return CommandKind.ORDER_RELEASED;
-        } else if (operation instanceof OrderClosed) {
-            return CommandKind.ORDER_CLOSED;
-        }
-        throw new IllegalStateException("unknown balance operation " + operation);
     }
 }

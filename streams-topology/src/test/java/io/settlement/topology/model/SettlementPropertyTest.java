@@ -225,7 +225,7 @@ class SettlementPropertyTest {
         BalanceOperation op = (BalanceOperation) command;
         long user = op.getUserId();
         Object o = op.getOperation();
-        String key = io.settlement.topology.balance.BalanceProcessor.kindOf(o) + ":" + op.getUserId() + ":" + op.getCommandId();
+        String key = io.settlement.topology.balance.BalanceInput.of(op).kind() + ":" + op.getUserId() + ":" + op.getCommandId();
         return model.command(key, BalanceOperation.newBuilder(op).setCreatedAt(Instant.EPOCH).build(), expired, () -> {
             if (o instanceof io.settlement.avro.Deposit d) {
                 return model.deposit(user, d.getAsset(), d.getAmount());
