@@ -99,8 +99,9 @@ public final class HttpApi implements AutoCloseable {
         Lookups lookups = new Lookups(storeLookup, assets);
         CommandIntake intake = new CommandIntake(publisher, new RecentSubmissions(settings.recentSubmissionsMax()));
         HistoryRoutes historyRoutes = new HistoryRoutes(history, assets, json);
-        ApiV1Routes v1 = new ApiV1Routes(lookups, intake, historyRoutes, assets, json);
-        LegacyGatewayRoutes legacy = new LegacyGatewayRoutes(lookups, intake, assets, json);
+        V1Routes v1 = new V1Routes(lookups, intake, historyRoutes, assets, json);
+        WalletCompatRoutes walletCompat = new WalletCompatRoutes(intake, assets, json);
+        GatewayCompatRoutes gatewayCompat = new GatewayCompatRoutes(lookups, intake, assets, json);
         LiabilitiesRoutes liabilitiesRoutes = new LiabilitiesRoutes(liabilities, assets, json);
         KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(registry);
@@ -129,7 +130,8 @@ public final class HttpApi implements AutoCloseable {
             });
             config.routes.before(gatekeeper::check);
             v1.register(config.routes);
-            legacy.register(config.routes);
+            walletCompat.register(config.routes);
+            gatewayCompat.register(config.routes);
             historyRoutes.register(config.routes);
             liabilitiesRoutes.register(config.routes);
             config.routes.get("/health", ctx -> health(ctx, json, retryAfter, streams, health));
@@ -231,8 +233,8 @@ public final class HttpApi implements AutoCloseable {
         if (code == ErrorCode.UNAUTHENTICATED) {
             ctx.header("WWW-Authenticate", "Bearer");
         }
-        Object body = LegacyGatewayRoutes.isLegacy(ctx.path())
-                ? LegacyGatewayRoutes.ErrorEnvelope.of(code, message)
+        Object body = GatewayCompatRoutes.isGatewayPath(ctx.path())
+                ? GatewayCompatRoutes.ErrorEnvelope.of(code, message)
                 : new Views.Error(code.name(), message);
         Replies.json(ctx, json, code.httpStatus(), body);
     }
