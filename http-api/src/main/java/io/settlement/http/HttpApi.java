@@ -38,11 +38,14 @@ import org.slf4j.LoggerFactory;
  * KafkaStreams streams = new KafkaStreams(topology, props);
  * CommandPublisher publisher = KafkaCommandPublisher.create(Map.of("bootstrap.servers", bootstrap), topics);
  * HealthChecks health = new HealthChecks().register("scylla-sink", scyllaSink::health);
+ * ApiSecurity security = ApiSecurity.of(AuthSettings.jwks(jwksUrl, issuer, audience, Duration.ofSeconds(60)));
  * streams.start();
  * Optional<History> history = ...;  // the ScyllaDB sink's history adapted, or Optional.empty() when the sink is off
- * try (HttpApi api = HttpApi.start(settings, streams, topics, assets, publisher, health, registry, history)) { ... }
+ * try (HttpApi api = HttpApi.start(settings, streams, topics, assets, publisher, health, registry, security, history)) { ... }
  * }</pre>
- * {@code application.server} of the Kafka Streams config must be {@code settings.applicationServer()}:
+ * Without {@code history} (the eight-argument {@code start}) the history routes answer 503; the
+ * ten-argument {@code start} adds the {@code liabilities} the proof-of-liabilities routes read.
+ * {@code application.server} of the Kafka Streams config must be {@code settings.applicationServerConfig()}:
  * it is how the other instances reach this one. The API binds {@link KafkaStreamsMetrics} for
  * {@code streams} to {@code registry} (do not bind it twice) and reads {@code streams.state()} for
  * {@code /health}, so the app keeps its own state listener. {@link #close()} stops the server and
