@@ -48,7 +48,7 @@ import org.slf4j.LoggerFactory;
  * less, or is fenced exactly as the broker's timeout would fence it, and Kafka Streams recovers
  * from that by itself (its tasks are re-initialised). Needs DESCRIBE on the group and DESCRIBE and
  * WRITE on the application's transactional ids, which the application has anyway
- * ({@link ClusterAcls}). A failure is logged and leaves the broker's timeout to do the job.
+ * (docs/security.md, "A secured Kafka cluster"). A failure is logged and leaves the broker's timeout to do the job.
  */
 final class AbandonedTransactions {
     private static final Logger log = LoggerFactory.getLogger(AbandonedTransactions.class);

@@ -23,7 +23,7 @@ public enum ErrorCode {
     UNKNOWN_WALLET(400),
     /** A transfer from a wallet to itself. */
     SAME_WALLET(400),
-    /** The two sides of a legacy transfer name different assets. */
+    /** The two sides of a transfer on the original gateway's route name different assets. */
     ASSET_MISMATCH(400),
     /** The user id is missing, not an integer, or not > 0. */
     INVALID_USER_ID(400),

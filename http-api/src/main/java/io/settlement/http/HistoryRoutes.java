@@ -29,7 +29,7 @@ import java.util.regex.Pattern;
  * reads the same database.
  *
  * <p>By instant: {@code GET /api/v1/users/{id}/balances?as_of=<RFC 3339>} (routed here by
- * {@link ApiV1Routes} when {@code as_of} is given) and
+ * {@link V1Routes} when {@code as_of} is given) and
  * {@code GET /api/v1/users/{id}/balances/history?asset=BTC&from=&to=&limit=&cursor=}. Both refuse an
  * instant later than {@link History#completeUntil()} with {@code 503 HISTORY_NOT_CAUGHT_UP}: the
  * store may not have written the changes up to it yet, and a balance missing a change is wrong.

@@ -38,11 +38,14 @@ import org.slf4j.LoggerFactory;
  * KafkaStreams streams = new KafkaStreams(topology, props);
  * CommandPublisher publisher = KafkaCommandPublisher.create(Map.of("bootstrap.servers", bootstrap), topics);
  * HealthChecks health = new HealthChecks().register("scylla-sink", scyllaSink::health);
+ * ApiSecurity security = ApiSecurity.of(AuthSettings.jwks(jwksUrl, issuer, audience, Duration.ofSeconds(60)));
  * streams.start();
  * Optional<History> history = ...;  // the ScyllaDB sink's history adapted, or Optional.empty() when the sink is off
- * try (HttpApi api = HttpApi.start(settings, streams, topics, assets, publisher, health, registry, history)) { ... }
+ * try (HttpApi api = HttpApi.start(settings, streams, topics, assets, publisher, health, registry, security, history)) { ... }
  * }</pre>
- * {@code application.server} of the Kafka Streams config must be {@code settings.applicationServer()}:
+ * Without {@code history} (the eight-argument {@code start}) the history routes answer 503; the
+ * ten-argument {@code start} adds the {@code liabilities} the proof-of-liabilities routes read.
+ * {@code application.server} of the Kafka Streams config must be {@code settings.applicationServerConfig()}:
  * it is how the other instances reach this one. The API binds {@link KafkaStreamsMetrics} for
  * {@code streams} to {@code registry} (do not bind it twice) and reads {@code streams.state()} for
  * {@code /health}, so the app keeps its own state listener. {@link #close()} stops the server and
@@ -99,8 +102,9 @@ public final class HttpApi implements AutoCloseable {
         Lookups lookups = new Lookups(storeLookup, assets);
         CommandIntake intake = new CommandIntake(publisher, new RecentSubmissions(settings.recentSubmissionsMax()));
         HistoryRoutes historyRoutes = new HistoryRoutes(history, assets, json);
-        ApiV1Routes v1 = new ApiV1Routes(lookups, intake, historyRoutes, assets, json);
-        LegacyGatewayRoutes legacy = new LegacyGatewayRoutes(lookups, intake, assets, json);
+        V1Routes v1 = new V1Routes(lookups, intake, historyRoutes, assets, json);
+        WalletCompatRoutes walletCompat = new WalletCompatRoutes(intake, assets, json);
+        GatewayCompatRoutes gatewayCompat = new GatewayCompatRoutes(lookups, intake, assets, json);
         LiabilitiesRoutes liabilitiesRoutes = new LiabilitiesRoutes(liabilities, assets, json);
         KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(registry);
@@ -129,7 +133,8 @@ public final class HttpApi implements AutoCloseable {
             });
             config.routes.before(gatekeeper::check);
             v1.register(config.routes);
-            legacy.register(config.routes);
+            walletCompat.register(config.routes);
+            gatewayCompat.register(config.routes);
             historyRoutes.register(config.routes);
             liabilitiesRoutes.register(config.routes);
             config.routes.get("/health", ctx -> health(ctx, json, retryAfter, streams, health));
@@ -231,8 +236,8 @@ public final class HttpApi implements AutoCloseable {
         if (code == ErrorCode.UNAUTHENTICATED) {
             ctx.header("WWW-Authenticate", "Bearer");
         }
-        Object body = LegacyGatewayRoutes.isLegacy(ctx.path())
-                ? LegacyGatewayRoutes.ErrorEnvelope.of(code, message)
+        Object body = GatewayCompatRoutes.isGatewayPath(ctx.path())
+                ? GatewayCompatRoutes.ErrorEnvelope.of(code, message)
                 : new Views.Error(code.name(), message);
         Replies.json(ctx, json, code.httpStatus(), body);
     }

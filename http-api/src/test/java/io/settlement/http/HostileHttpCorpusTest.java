@@ -266,7 +266,7 @@ class HostileHttpCorpusTest {
                 new Case("ownership", "GET", "/api/v1/commands/TRADE/t-1", null, user, 403, "FORBIDDEN"),
                 new Case("ownership", "GET", "/metrics", null, user, 403, "FORBIDDEN"),
                 new Case("ownership", "POST", "/api/v1/transfers", transfer(Map.of("user_id", OTHER)), user, 403, "FORBIDDEN"),
-                new Case("ownership", "POST", "/api/v1/user/internal_transfer", legacyTransfer(OTHER), user, 403, "FORBIDDEN"),
+                new Case("ownership", "POST", "/api/v1/user/internal_transfer", gatewayTransfer(OTHER), user, 403, "FORBIDDEN"),
                 new Case("ownership", "POST", "/wallet/deposit", deposit(Map.of()), user, 403, "FORBIDDEN"),
                 new Case("ownership", "POST", "/wallet/deposit/confirm", "{\"user_id\":42,\"transaction_id\":\"tx-1\"}", user, 403, "FORBIDDEN"),
                 new Case("ownership", "POST", "/api/v1/transfers", transfer(Map.of()), operator, 403, "FORBIDDEN"),
@@ -380,7 +380,7 @@ class HostileHttpCorpusTest {
             cases.add(new Case("unreadable number", "POST", "/wallet/deposit/confirm",
                     "{\"user_id\":" + number + ",\"transaction_id\":\"tx-1\"}", service, 400, "INVALID_JSON"));
             cases.add(new Case("unreadable number", "POST", "/api/v1/user/internal_transfer",
-                    legacyTransfer(USER).replace("\"amount\":\"1\"", "\"amount\":" + number), user, 400, "INVALID_JSON"));
+                    gatewayTransfer(USER).replace("\"amount\":\"1\"", "\"amount\":" + number), user, 400, "INVALID_JSON"));
         }
         String repeatedAmount = transfer(Map.of()).replace("\"amount\":\"0.5\"", "\"amount\":\"1\",\"amount\":\"2\"");
         cases.add(new Case("repeated field", "POST", "/api/v1/transfers", repeatedAmount, user, 400, "INVALID_JSON"));
@@ -391,9 +391,9 @@ class HostileHttpCorpusTest {
         cases.add(new Case("repeated field", "POST", "/wallet/deposit/confirm",
                 "{\"user_id\":42,\"transaction_id\":\"tx-1\",\"transaction_id\":\"tx-2\"}", service, 400, "INVALID_JSON"));
         cases.add(new Case("repeated field", "POST", "/api/v1/user/internal_transfer",
-                legacyTransfer(USER).replace("\"amount\":\"1\"", "\"amount\":\"1\",\"amount\":\"2\""), user, 400, "INVALID_JSON"));
+                gatewayTransfer(USER).replace("\"amount\":\"1\"", "\"amount\":\"1\",\"amount\":\"2\""), user, 400, "INVALID_JSON"));
         cases.add(new Case("repeated field", "POST", "/api/v1/user/internal_transfer",
-                legacyTransfer(USER).replace("\"account_type\":\"spot\"", "\"account_type\":\"spot\",\"account_type\":\"funding\""),
+                gatewayTransfer(USER).replace("\"account_type\":\"spot\"", "\"account_type\":\"spot\",\"account_type\":\"funding\""),
                 user, 400, "INVALID_JSON"));
         return cases;
     }
@@ -498,7 +498,7 @@ class HostileHttpCorpusTest {
         return json(body);
     }
 
-    private static String legacyTransfer(long userId) {
+    private static String gatewayTransfer(long userId) {
         return "{\"from_account\":{\"account_type\":\"funding\",\"asset\":\"USDT\"},\"to_account\":{\"account_type\":\"spot\",\"user_id\":"
                 + userId + ",\"asset\":\"USDT\"},\"amount\":\"1\"}";
     }

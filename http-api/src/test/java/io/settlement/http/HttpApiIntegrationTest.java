@@ -173,7 +173,8 @@ class HttpApiIntegrationTest {
         fundSpot(ethSeller, "ETH", 5_000L);
 
         // when a trade with fees settles, one whose seller is short is refunded, and one whose
-        // buyer could not take what it buys is rejected at the buyer's debit (and ends)
+        // buyer could not take what it buys is rejected at the buyer's debit, where the chain ends
+        // (docs/trades.md, "The protocol: a chain": the seller's debit is never sent)
         sendTrade(trade("t-http-ok", "BTC", "USDT", 10_000_000L, 500_000_000L, buyer, 10_000L, seller, 1_000_000L));
         sendTrade(trade("t-http-short", "BTC", "USDT", 500_000_000L, 100_000_000L, buyer, 0, seller, 0));
         sendTrade(trade("t-http-overflow", "ETH", "USDT", 5_000L, 1_000_000L, whale, 0, ethSeller, 0));
@@ -196,7 +197,7 @@ class HttpApiIntegrationTest {
             Http.Reply overflow = awaitTrade(asked, "t-http-overflow", "REJECTED");
             assertThat(overflow.json().get("reason").asText()).isEqualTo("AMOUNT_OVERFLOW");
             assertThat(overflow.json().get("processed_at").asText()).isNotBlank();
-            assertLegs(overflow, "REJECTED", "ACCEPTED", "NOT_SENT", "NOT_SENT", "NOT_SENT", "ACCEPTED");
+            assertLegs(overflow, "REJECTED", "NOT_SENT", "NOT_SENT", "NOT_SENT", "NOT_SENT", "NOT_SENT");
         }
         Set<String> servedBy = new HashSet<>();
         for (String id : List.of("t-http-ok", "t-http-short", "t-http-overflow")) {

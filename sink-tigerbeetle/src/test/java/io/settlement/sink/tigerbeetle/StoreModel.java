@@ -9,11 +9,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Balance-store rows as the balance tasks keep them (BRIEF semantics): per task, user rows and
- * the task's own share of each system account (owner 0). Applies journal entries posting by
- * posting: credit adds, debit subtracts, in the bucket named. A stand-in for the topology's
- * stores until the balance processor is on main; it keeps the per-task system shares, which is
- * what reconcile must sum.
+ * Balance-store rows as the balance tasks keep them: per task, user rows and the task's own share
+ * of each system account (owner 0; docs/topology.md, "Orders and their fills"). Applies
+ * journal entries posting by posting: credit adds, debit subtracts, in the bucket named. This
+ * module's tests' stand-in for the topology's stores (the sink does not depend on the topology); it
+ * keeps the per-task system shares because reconcile must sum them to compare with TigerBeetle's
+ * one account per system account and asset.
  */
 final class StoreModel {
     private record Row(int task, long owner, io.settlement.avro.AccountType type, int asset) {}

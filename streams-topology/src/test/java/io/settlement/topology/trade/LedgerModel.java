@@ -9,9 +9,11 @@ import java.util.Map;
 
 /**
  * A sequential reference model of what the property test does to user balances: FUNDING and
- * SPOT available, SPOT frozen and the order reservations, by the rules of docs/topology.md and docs/trades.md
- * and 4 and the lead's decisions, written without looking at the processors. Trades apply their
- * buyer debit first, then the seller's (the order the coordinator sends them in).
+ * SPOT available, SPOT frozen and the order reservations. It follows the documented rules alone
+ * (docs/topology.md, "Accounts and postings" and "Orders and their fills"; docs/trades.md, "The
+ * protocol: a chain"), written without looking at the processors, so a processor that departs
+ * from the documents disagrees with it instead of agreeing by construction. Trades apply their
+ * buyer debit first, then the seller's (the order the chain sends them in).
  */
 final class LedgerModel {
     record Expected(ResultStatus status, Reason reason) {

@@ -3,10 +3,7 @@ package io.settlement.http;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
-import io.settlement.avro.BalanceOperation;
 import io.settlement.avro.CommandKind;
-import io.settlement.avro.DepositConfirmed;
-import io.settlement.avro.DepositInitiated;
 import io.settlement.avro.SettlementResult;
 import io.settlement.avro.Trade;
 import io.settlement.avro.TradeState;
@@ -22,10 +19,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The v1 routes (docs/http-api.md) and the PoC wallet routes: lookups over the stores and
- * the commands clients may submit (transfers, deposits).
+ * The {@code /api/v1/...} routes (docs/http-api.md): lookups over the stores and the transfers
+ * clients may submit. The history and liabilities routes of the same surface are
+ * {@link HistoryRoutes} and {@link LiabilitiesRoutes}; the wallet service's deposits are
+ * {@link WalletCompatRoutes}, and the original gateway's routes (two of them under
+ * {@code /api/v1/user/}) {@link GatewayCompatRoutes}.
  */
-final class ApiV1Routes {
+final class V1Routes {
     static final String IDEMPOTENCY_KEY_HEADER = "Idempotency-Key";
     /** {@code user_id:id} after the kind in a {@code KIND:user_id:id} key. */
     private static final Pattern USER_QUALIFIED = Pattern.compile("([0-9]{1,19}):(.+)");
@@ -36,7 +36,7 @@ final class ApiV1Routes {
     private final Assets assets;
     private final ObjectMapper json;
 
-    ApiV1Routes(Lookups lookups, CommandIntake intake, HistoryRoutes history, Assets assets, ObjectMapper json) {
+    V1Routes(Lookups lookups, CommandIntake intake, HistoryRoutes history, Assets assets, ObjectMapper json) {
         this.lookups = lookups;
         this.intake = intake;
         this.history = history;
@@ -51,8 +51,6 @@ final class ApiV1Routes {
         routes.get("/api/v1/commands/{kind}/{id}", this::commandByKind);
         routes.get("/api/v1/commands/{key}", this::commandByKey);
         routes.post("/api/v1/transfers", this::submitTransfer);
-        routes.post("/wallet/deposit", this::deposit);
-        routes.post("/wallet/deposit/confirm", this::confirmDeposit);
     }
 
     /** Names the user too, so the URL works for a service token as well as for the user's own. */
@@ -215,39 +213,8 @@ final class ApiV1Routes {
         Replies.json(ctx, json, 202, new Views.Accepted(requestId, "PENDING", transferStatusUrl(requestId, userId)));
     }
 
-    private void deposit(Context ctx) {
-        Gatekeeper.caller(ctx).checkService("a deposit");
-        RequestBody body = RequestBody.parse(json, ctx.body()).onlyFields("user_id", "currency", "amount", "transaction_id");
-        long userId = body.userId("user_id");
-        Asset asset = body.asset("currency", assets);
-        long amount = body.amount("amount", asset);
-        String transactionId = body.id("transaction_id");
-        BalanceOperation operation = new BalanceOperation(transactionId, userId, CommandIntake.now(),
-                new DepositInitiated(transactionId, asset.code(), amount));
-        submitDeposit(ctx, CommandKind.DEPOSIT_INITIATED, operation);
-    }
-
-    private void confirmDeposit(Context ctx) {
-        Gatekeeper.caller(ctx).checkService("a deposit confirmation");
-        RequestBody body = RequestBody.parse(json, ctx.body()).onlyFields("user_id", "transaction_id");
-        long userId = body.userId("user_id");
-        String transactionId = body.id("transaction_id");
-        BalanceOperation operation = new BalanceOperation(transactionId, userId, CommandIntake.now(),
-                new DepositConfirmed(transactionId));
-        submitDeposit(ctx, CommandKind.DEPOSIT_CONFIRMED, operation);
-    }
-
-    private void submitDeposit(Context ctx, CommandKind kind, BalanceOperation operation) {
-        CommandIntake.Submission outcome = intake.submitBalanceOperation(kind, operation);
-        String statusUrl = commandStatusUrl(kind, operation.getCommandId(), operation.getUserId());
-        ctx.header("Location", statusUrl);
-        acceptedHeaders(ctx, outcome, new WrittenCommand(kind, operation.getUserId(), operation.getCommandId()));
-        Replies.json(ctx, json, 202, new Views.DepositAccepted(operation.getCommandId(), operation.getCommandId(),
-                kind.name(), "PENDING", statusUrl));
-    }
-
     /** A 202's headers: the command's key (for read-your-writes lookups), and whether it was published before. */
-    private static void acceptedHeaders(Context ctx, CommandIntake.Submission outcome, WrittenCommand command) {
+    static void acceptedHeaders(Context ctx, CommandIntake.Submission outcome, WrittenCommand command) {
         ctx.header(WrittenCommand.RESPONSE_HEADER, command.key());
         if (outcome == CommandIntake.Submission.ALREADY_SUBMITTED) {
             ctx.header("Idempotent-Replayed", "true");

@@ -27,7 +27,7 @@ import java.util.Optional;
  * so they are decimal strings here too, in the shortest form ("9100", "0.5"). The balance shown
  * is the SPOT wallet (the original's trading account) unless {@code wallet=FUNDING} is asked.
  */
-final class LegacyGatewayRoutes {
+final class GatewayCompatRoutes {
     static final String PREFIX_BALANCE = "/api/user/";
     static final String PREFIX_TRANSFER = "/api/v1/user/";
 
@@ -59,14 +59,15 @@ final class LegacyGatewayRoutes {
     private final Assets assets;
     private final ObjectMapper json;
 
-    LegacyGatewayRoutes(Lookups lookups, CommandIntake intake, Assets assets, ObjectMapper json) {
+    GatewayCompatRoutes(Lookups lookups, CommandIntake intake, Assets assets, ObjectMapper json) {
         this.lookups = lookups;
         this.intake = intake;
         this.assets = assets;
         this.json = json;
     }
 
-    static boolean isLegacy(String path) {
+    /** Whether {@code path} is one of these routes' (its errors then take the original envelope). */
+    static boolean isGatewayPath(String path) {
         return path.startsWith(PREFIX_BALANCE) || path.startsWith(PREFIX_TRANSFER);
     }
 
@@ -114,7 +115,7 @@ final class LegacyGatewayRoutes {
             throw new ApiError(ErrorCode.SAME_WALLET, "from_account and to_account are both " + fromWallet);
         }
         Optional<String> clientRequestId = body.has("request_id") ? Optional.of(body.id("request_id")) : Optional.empty();
-        String requestId = CommandIntake.requestIdFor(clientRequestId, ApiV1Routes.idempotencyKey(ctx), userId);
+        String requestId = CommandIntake.requestIdFor(clientRequestId, V1Routes.idempotencyKey(ctx), userId);
         TransferRequest request = new TransferRequest(requestId, userId, fromWallet, toWallet, asset.code(), amount, CommandIntake.now());
         intake.submitTransfer(request);
         Replies.json(ctx, json, 200, Envelope.ok(new Transfer(requestId,
@@ -126,7 +127,7 @@ final class LegacyGatewayRoutes {
 
     private void transfer(Context ctx) {
         String requestId = RequestBody.checkLookupId(ctx.pathParam("request_id"), "request_id");
-        String key = CommandKeys.of(CommandKind.INTERNAL_TRANSFER, ApiV1Routes.lookupUser(ctx), requestId);
+        String key = CommandKeys.of(CommandKind.INTERNAL_TRANSFER, V1Routes.lookupUser(ctx), requestId);
         lookups.commandStatus(ctx, key,
                 result -> Replies.json(ctx, json, 200, Envelope.ok(view(requestId, result))),
                 () -> {

@@ -12,9 +12,9 @@ import org.apache.kafka.common.resource.ResourcePattern;
 import org.apache.kafka.common.resource.ResourceType;
 
 /**
- * The ACLs each principal needs on a cluster whose authorizer denies what no ACL allows
- * (docs/security.md lists them as {@code kafka-acls.sh} commands; the secured-cluster test
- * applies exactly these). The application reads and writes the contract's topics and owns
+ * The ACLs each principal needs on a cluster whose authorizer denies what no ACL allows, as
+ * docs/security.md ("A secured Kafka cluster") lists them as {@code kafka-acls.sh} commands; the
+ * secured-cluster test ({@link SecuredClusterTest}) applies exactly these and nothing more. The application reads and writes the contract's topics and owns
  * everything prefixed with its {@code application.id} (internal topics, its consumer group,
  * its transactional ids); a wallet service only writes {@code balance.operations}; a results
  * reader only reads {@code settlement.results} in its own group.
