@@ -127,8 +127,12 @@ public final class BenchCommand implements Callable<Integer> {
             json().writeValue(path.toFile(), report);
             printer.println("JSON report: " + path);
             Path chart = BenchChart.besides(path);
-            BenchChart.write(report, chart);
-            printer.println("Chart: " + chart);
+            try {
+                BenchChart.write(report, chart);
+                printer.println("Chart: " + chart);
+            } catch (IllegalArgumentException e) {
+                printer.println("Chart: not drawn, " + e.getMessage());
+            }
         }
         printer.println(report.verified() ? "VERIFIED" : "FAILED: " + String.join("; ", report.failures));
         return report.verified() ? 0 : 1;
