@@ -178,6 +178,10 @@ public final class BenchCommand implements Callable<Integer> {
             report.appendsPerCommand.forEach((run, appends) -> table.append(String.format(Locale.ROOT, "  %-18s %s%n", run,
                     TopicAppends.line(appends))));
         }
+        if (report.appendsPerTrade != null) {
+            table.append(String.format(Locale.ROOT, "appends per trade (%s: %d trades and nothing else; records and transaction markers, by topic):%n"
+                    + "  %s%n", report.appendsPerTrade.run(), report.appendsPerTrade.trades(), TopicAppends.line(report.appendsPerTrade.perTrade())));
+        }
         for (BenchReport.Verification verification : report.verifications) {
             table.append(String.format(Locale.ROOT, "verification %s: %s (%d results for %d commands incl. %d documented duplicates; "
                             + "%d accepted, %d rejected %s, %d of them unplanned; %d dead letters %s; invariants %s over %d accounts of %d users)%n",
