@@ -127,8 +127,12 @@ public final class BenchCommand implements Callable<Integer> {
             json().writeValue(path.toFile(), report);
             printer.println("JSON report: " + path);
             Path chart = BenchChart.besides(path);
-            BenchChart.write(report, chart);
-            printer.println("Chart: " + chart);
+            try {
+                BenchChart.write(report, chart);
+                printer.println("Chart: " + chart);
+            } catch (IllegalArgumentException e) {
+                printer.println("Chart: not drawn, " + e.getMessage());
+            }
         }
         printer.println(report.verified() ? "VERIFIED" : "FAILED: " + String.join("; ", report.failures));
         return report.verified() ? 0 : 1;
@@ -173,6 +177,10 @@ public final class BenchCommand implements Callable<Integer> {
             table.append("appends per command (records and transaction markers, by topic):\n");
             report.appendsPerCommand.forEach((run, appends) -> table.append(String.format(Locale.ROOT, "  %-18s %s%n", run,
                     TopicAppends.line(appends))));
+        }
+        if (report.appendsPerTrade != null) {
+            table.append(String.format(Locale.ROOT, "appends per trade (%s: %d trades and nothing else; records and transaction markers, by topic):%n"
+                    + "  %s%n", report.appendsPerTrade.run(), report.appendsPerTrade.trades(), TopicAppends.line(report.appendsPerTrade.perTrade())));
         }
         for (BenchReport.Verification verification : report.verifications) {
             table.append(String.format(Locale.ROOT, "verification %s: %s (%d results for %d commands incl. %d documented duplicates; "

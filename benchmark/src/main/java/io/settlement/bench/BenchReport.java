@@ -16,6 +16,16 @@ public final class BenchReport {
                                long deadLetters, Map<String, Long> deadLettersByReason, List<String> problems) {}
 
     /** A lookup load: closed ({@code pacedRate} 0: as fast as the clients go) or paced at {@code pacedRate} requests/s. */
+    /**
+     * The broker's appends per trade, measured over a phase that sent trades and nothing else
+     * ({@link TradingMix#tradesOnly}): by topic, largest first, {@code total} last ({@link TopicAppends}).
+     */
+    public record TradeAppends(String run, long trades, Map<String, Double> perTrade) {
+        public double total() {
+            return perTrade.getOrDefault("total", Double.NaN);
+        }
+    }
+
     public record HttpLoad(long requests, long errors, double seconds, double requestsPerSecond, long pacedRate, Latencies balanceLookups,
                            Latencies statusLookups) {}
 
@@ -25,6 +35,8 @@ public final class BenchReport {
     public final List<String> skipped = new ArrayList<>();
     /** Per full-speed run: appends (records and transaction markers) per command, by topic, and their total ({@link TopicAppends}). */
     public final Map<String, Map<String, Double>> appendsPerCommand = new LinkedHashMap<>();
+    /** Workload B's appends per trade, from its trades-only phase; null when not measured. */
+    public TradeAppends appendsPerTrade;
     public HttpLoad httpLoad;
     /** The same lookups paced at half of {@link #httpLoad}'s rate: the latency to hold against the target. */
     public HttpLoad httpLoadHalfPeak;

@@ -48,6 +48,10 @@ public final class BenchRun {
     static final int TRADERS_PER_USERS = 10;
     /** The most commands a warm-up sends. */
     static final int WARM_UP_MAX = 20_000;
+    /** The most trades workload B's trades-only phase sends (its appends per trade); a quarter of a run when that is fewer. */
+    static final int TRADES_ONLY_MAX = 5_000;
+    /** How often, at most, the end offsets are read while waiting for them to stop moving. */
+    private static final int SETTLE_READS_MAX = 50;
 
     private final BenchSettings settings;
     private final String nonce = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(2);
@@ -156,6 +160,12 @@ public final class BenchRun {
                         }
 
                         @Override
+                        public java.util.Optional<TradingMix.TradesOnly> tradesOnly() {
+                            return java.util.Optional.of(generator.tradesOnly("B trades only", "Bo", topics, settings.partitions(),
+                                    BenchRun.this::idPrefix, tradesOnlyCount(), Instant.now()));
+                        }
+
+                        @Override
                         public List<java.util.function.Supplier<Workload>> setUp() {
                             return List.of(
                                     () -> generator.fundingDeposits("B funding deposits", topics, settings.partitions(), idPrefix("Bd"), Instant.now()),
@@ -182,6 +192,11 @@ public final class BenchRun {
         /** Unmeasured phases before the runs, each answered before the next is sent. */
         default List<java.util.function.Supplier<Workload>> setUp() {
             return List.of();
+        }
+
+        /** Phases after the runs whose middle one sends trades only, to count appends per trade; empty when the workload has no trades. */
+        default java.util.Optional<TradingMix.TradesOnly> tradesOnly() {
+            return java.util.Optional.empty();
         }
     }
 
@@ -215,6 +230,12 @@ public final class BenchRun {
             RunReport steady = measure(name + " half-peak", cluster, sender, half, null, topics.results().name(), slotFromResultKey(half), rate, instance);
             report.runs.add(steady.withCeiling(ceiling));
             sent.add(half.prefix((int) steady.commands()));
+        }
+        if (peak.complete()) {
+            java.util.Optional<TradingMix.TradesOnly> tradesOnly = generator.tradesOnly();
+            if (tradesOnly.isPresent()) {
+                sent.addAll(tradesOnly(cluster, sender, topics, instance, tradesOnly.get()));
+            }
         }
         ResultScan.Verdict results = ResultScan.verify(cluster.bootstrapServers(), topics.results(), partitions, resultsFrom, sent);
         Invariants.Check invariants = Invariants.check(instance.streams());
@@ -270,6 +291,72 @@ public final class BenchRun {
                 topic -> TopicAppends.label(topic, applicationIds()));
         report.appendsPerCommand.put(run, perCommand);
         log.println("   appends per command: " + TopicAppends.line(perCommand));
+    }
+
+    /**
+     * The trades-only phases ({@link TradingMix#tradesOnly}), each answered before the next is sent;
+     * what the broker appended while the trades phase ran, once it settled, divided by its trades is
+     * the appends per trade. Returns what was sent, verified with the rest of the workload.
+     */
+    private List<Workload> tradesOnly(BenchCluster cluster, CommandSender sender, Topics topics, StreamsInstance instance,
+                                      TradingMix.TradesOnly phases) throws InterruptedException {
+        List<Workload> sent = new ArrayList<>();
+        boolean whole = true;
+        for (Workload phase : phases.before()) {
+            if (phase.size() > 0) {
+                RunReport done = measure(phase.name(), cluster, sender, phase, null, topics.results().name(), slotFromResultKey(phase), 0, instance);
+                sent.add(phase.prefix((int) done.commands()));
+                whole &= done.complete() && done.commands() == phase.size();
+            }
+        }
+        Workload trades = phases.trades();
+        TopicAppends.Ends before = whole ? settledEnds(cluster, instance) : null;
+        RunReport run = measure(trades.name(), cluster, sender, trades, null, topics.results().name(), slotFromResultKey(trades), 0, instance);
+        sent.add(trades.prefix((int) run.commands()));
+        whole &= run.complete() && run.commands() == trades.size();
+        TopicAppends.Ends after = before != null && whole ? settledEnds(cluster, instance) : null;
+        if (after != null && run.trades() > 0) {
+            Map<String, Double> perTrade = TopicAppends.perCommand(before, after, run.trades(), topic -> TopicAppends.label(topic, applicationIds()));
+            report.appendsPerTrade = new BenchReport.TradeAppends(trades.name(), run.trades(), perTrade);
+            log.println("   appends per trade: " + TopicAppends.line(perTrade));
+        } else {
+            log.println("   appends per trade not measured: a phase did not send all its commands or got no result for some");
+        }
+        if (!whole) {
+            return sent; // a release names an order whose trade may not have been sent
+        }
+        Workload releases = phases.after();
+        if (releases.size() > 0) {
+            RunReport done = measure(releases.name(), cluster, sender, releases, null, topics.results().name(), slotFromResultKey(releases), 0,
+                    instance);
+            sent.add(releases.prefix((int) done.commands()));
+        }
+        return sent;
+    }
+
+    /**
+     * The end offsets once nothing moves: trades in flight cleared (credit legs still travel after a
+     * trade's result), then every topic's end unchanged over a few commit intervals, so the last
+     * transactions' markers are in; null when they cannot be read.
+     */
+    private TopicAppends.Ends settledEnds(BenchCluster cluster, StreamsInstance instance) throws InterruptedException {
+        Invariants.check(instance.streams()); // waits, with a deadline, until no trade is in flight; verified later
+        TopicAppends.Ends last = appends(cluster);
+        for (int read = 0; last != null && read < SETTLE_READS_MAX; read++) {
+            Thread.sleep(3 * BenchStreams.COMMIT_INTERVAL_MS);
+            TopicAppends.Ends next = appends(cluster);
+            if (next == null || next.equals(last)) {
+                return next;
+            }
+            last = next;
+        }
+        log.println("   the end offsets still moved after " + SETTLE_READS_MAX + " reads; counting up to the last");
+        return last;
+    }
+
+    /** Trades of the trades-only phase: a quarter of a run, at most {@value #TRADES_ONLY_MAX}. */
+    private int tradesOnlyCount() {
+        return Math.max(1, Math.min(TRADES_ONLY_MAX, settings.commandsMax() / 4));
     }
 
     private List<String> applicationIds() {

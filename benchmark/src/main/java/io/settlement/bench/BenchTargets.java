@@ -23,6 +23,7 @@ public final class BenchTargets {
     static final double TRADE_P99_FACTOR = 3.5;
     static final double LOOKUP_P99_MS = 5.0;
     static final double SINK_ROWS_PER_SECOND = 43_500;
+    static final double APPENDS_PER_TRADE = 24;
 
     private BenchTargets() {}
 
@@ -44,6 +45,8 @@ public final class BenchTargets {
                     report.httpLoad.balanceLookups().p99Ms()), lookup.met());
         }
         targets.add(lookup);
+        targets.add(atMost("appends per trade <= 24 (B, a phase of trades only)",
+                Optional.ofNullable(report.appendsPerTrade).map(BenchReport.TradeAppends::total), APPENDS_PER_TRADE, "%.2f"));
         targets.add(atLeast("ScyllaDB sink >= 43,500 rows/s (C)", report.runs.stream().filter(r -> r.run().startsWith("C ")).findFirst()
                 .map(RunReport::sinkRowsPerSecond), SINK_ROWS_PER_SECOND, "%,.0f rows/s"));
         StringBuilder cpu = new StringBuilder();

@@ -12,6 +12,8 @@ import io.settlement.avro.TransferRequest;
 import io.settlement.avro.Wallet;
 import io.settlement.contract.Topics;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 
 /**
@@ -99,6 +101,7 @@ final class TradingMix {
 
     Workload generate(String name, Topics topics, int partitions, String idPrefix, int count, Instant createdAt) {
         CommandEncoder encoder = new CommandEncoder(topics, partitions, idPrefix);
+        Encoders all = Encoders.of(encoder);
         Instant now = createdAt;
         while (encoder.size() < count) {
             int roll = random.nextInt(100);
@@ -107,14 +110,63 @@ final class TradingMix {
             } else if (roll < MUST_REJECT_PERCENT + EXTRA_TRANSFER_PERCENT) {
                 transferBack(encoder, now);
             } else {
-                trade(encoder, now);
+                trade(all, now);
             }
         }
         // A trade's releases may overshoot the count by a few commands; the run sends them all.
         return new Workload(name, idPrefix, encoder.commands());
     }
 
-    private void trade(CommandEncoder encoder, Instant now) {
+    /**
+     * Trades and nothing else in one phase: {@code count} trades drawn like the mix's (the same
+     * traders, sizes, share with orders, fees), with what they need sent in phases of their own
+     * around it, each to be answered before the next is sent: the top-up deposits, the top-up
+     * transfers (after their deposits, so they do not race them), the orders' reservations, then
+     * the trades, then the releases. What the broker appends while the trades phase runs is the
+     * cost of trades alone.
+     *
+     * @param name the trades phase's name, the others' start with it
+     * @param tag what the phases' id prefixes are made of: {@code idPrefix} gets it with a letter per phase (none for the trades)
+     */
+    TradesOnly tradesOnly(String name, String tag, Topics topics, int partitions, java.util.function.UnaryOperator<String> idPrefix,
+                          int count, Instant createdAt) {
+        String[] names = {name + " top-up deposits", name + " top-up transfers", name + " reservations", name, name + " releases"};
+        String[] tags = {tag + "d", tag + "t", tag + "r", tag, tag + "l"};
+        CommandEncoder[] encoders = new CommandEncoder[names.length];
+        String[] prefixes = new String[names.length];
+        for (int phase = 0; phase < names.length; phase++) {
+            prefixes[phase] = idPrefix.apply(tags[phase]);
+            encoders[phase] = new CommandEncoder(topics, partitions, prefixes[phase]);
+        }
+        Encoders phases = new Encoders(encoders[0], encoders[1], encoders[2], encoders[3], encoders[4]);
+        for (int trade = 0; trade < count; trade++) {
+            trade(phases, createdAt);
+        }
+        List<Workload> workloads = new ArrayList<>();
+        for (int phase = 0; phase < names.length; phase++) {
+            workloads.add(new Workload(names[phase], prefixes[phase], encoders[phase].commands()));
+        }
+        return new TradesOnly(workloads.subList(0, 3), workloads.get(3), workloads.get(4));
+    }
+
+    /**
+     * The phases of {@link #tradesOnly}: {@code before} (top-up deposits, top-up transfers,
+     * reservations; any may be empty), {@code trades} (trades only), {@code after} (the releases).
+     */
+    record TradesOnly(List<Workload> before, Workload trades, Workload after) {}
+
+    /**
+     * Where a trade's commands go: all into one encoder (the mix), or each kind into a phase of
+     * its own ({@link #tradesOnly}).
+     */
+    private record Encoders(CommandEncoder deposits, CommandEncoder transfers, CommandEncoder reservations, CommandEncoder trades,
+                            CommandEncoder releases) {
+        static Encoders of(CommandEncoder one) {
+            return new Encoders(one, one, one, one, one);
+        }
+    }
+
+    private void trade(Encoders encoders, Instant now) {
         int buyer = random.nextInt(traders);
         int seller = (buyer + 1 + random.nextInt(traders - 1)) % traders;
         String base = BASES[random.nextInt(BASES.length)];
@@ -123,27 +175,29 @@ final class TradingMix {
         boolean withOrders = random.nextInt(100) < WITH_ORDERS_PERCENT;
         long buyerNeeds = withOrders ? quoteQty + random.nextLong(quoteQty / 2 + 1) : quoteQty;
         long sellerNeeds = withOrders ? baseQty + random.nextLong(baseQty / 2 + 1) : baseQty;
-        ensureSpot(encoder, buyer, QUOTE, buyerNeeds, now);
-        ensureSpot(encoder, seller, base, sellerNeeds, now);
+        ensureSpot(encoders.deposits(), encoders.transfers(), buyer, QUOTE, buyerNeeds, now);
+        ensureSpot(encoders.deposits(), encoders.transfers(), seller, base, sellerNeeds, now);
         String buyerOrder = null;
         String sellerOrder = null;
         if (withOrders) {
-            buyerOrder = "o" + encoder.nextId();
-            reserve(encoder, buyer, buyerOrder, QUOTE, buyerNeeds, now);
-            sellerOrder = "o" + encoder.nextId();
-            reserve(encoder, seller, sellerOrder, base, sellerNeeds, now);
+            buyerOrder = "o" + encoders.reservations().nextId();
+            reserve(encoders.reservations(), buyer, buyerOrder, QUOTE, buyerNeeds, now);
+            sellerOrder = "o" + encoders.reservations().nextId();
+            reserve(encoders.reservations(), seller, sellerOrder, base, sellerNeeds, now);
         } else {
             spot[slot(buyer, QUOTE)] -= buyerNeeds;
             spot[slot(seller, base)] -= sellerNeeds;
         }
+        CommandEncoder encoder = encoders.trades();
         String tradeId = encoder.nextId();
         encoder.trade(new Trade(tradeId, base + "/" + QUOTE, base, QUOTE, baseQty, quoteQty,
                 new TradeParty(firstTrader + buyer, buyerOrder, baseQty / FEE_DIVISOR),
                 new TradeParty(firstTrader + seller, sellerOrder, quoteQty / FEE_DIVISOR), now), PreparedCommand.Expected.ANY);
         if (withOrders) {
-            encoder.operation(new BalanceOperation(encoder.nextId(), firstTrader + buyer, now, new OrderReleased(buyerOrder, quoteQty)),
+            CommandEncoder releases = encoders.releases();
+            releases.operation(new BalanceOperation(releases.nextId(), firstTrader + buyer, now, new OrderReleased(buyerOrder, quoteQty)),
                     CommandKind.ORDER_RELEASED, PreparedCommand.Expected.ANY);
-            encoder.operation(new BalanceOperation(encoder.nextId(), firstTrader + seller, now, new OrderReleased(sellerOrder, baseQty)),
+            releases.operation(new BalanceOperation(releases.nextId(), firstTrader + seller, now, new OrderReleased(sellerOrder, baseQty)),
                     CommandKind.ORDER_RELEASED, PreparedCommand.Expected.ANY);
         }
     }
@@ -155,15 +209,15 @@ final class TradingMix {
     }
 
     /** Deposits and moves to SPOT what the trader will need, when the model says SPOT is short. */
-    private void ensureSpot(CommandEncoder encoder, int trader, String asset, long needed, Instant now) {
+    private void ensureSpot(CommandEncoder deposits, CommandEncoder transfers, int trader, String asset, long needed, Instant now) {
         int slot = slot(trader, asset);
         if (spot[slot] >= needed) {
             return;
         }
         long topUp = needed * TOP_UP_FACTOR;
-        encoder.operation(new BalanceOperation(encoder.nextId(), firstTrader + trader, now, new Deposit(asset, topUp)),
+        deposits.operation(new BalanceOperation(deposits.nextId(), firstTrader + trader, now, new Deposit(asset, topUp)),
                 CommandKind.DEPOSIT, PreparedCommand.Expected.ANY);
-        encoder.transfer(new TransferRequest(encoder.nextId(), firstTrader + trader, Wallet.FUNDING, Wallet.SPOT, asset, topUp, now),
+        transfers.transfer(new TransferRequest(transfers.nextId(), firstTrader + trader, Wallet.FUNDING, Wallet.SPOT, asset, topUp, now),
                 PreparedCommand.Expected.ANY);
         spot[slot] += topUp;
     }
@@ -174,7 +228,7 @@ final class TradingMix {
         String asset = random.nextBoolean() ? QUOTE : BASES[random.nextInt(BASES.length)];
         int slot = slot(trader, asset);
         if (spot[slot] <= 0) {
-            ensureSpot(encoder, trader, asset, 1 + random.nextLong(BASE_QTY_MAX), now);
+            ensureSpot(encoder, encoder, trader, asset, 1 + random.nextLong(BASE_QTY_MAX), now);
             return;
         }
         long amount = 1 + random.nextLong(Math.max(1, spot[slot] / 10));
@@ -206,7 +260,7 @@ final class TradingMix {
                 int seller = trader;
                 String base = BASES[random.nextInt(BASES.length)];
                 long baseQty = 1 + random.nextLong(BASE_QTY_MAX);
-                ensureSpot(encoder, seller, base, baseQty, now);
+                ensureSpot(encoder, encoder, seller, base, baseQty, now);
                 spot[slot(seller, base)] -= baseQty;
                 long broke = firstBrokeUser + brokeUsers++;
                 String tradeId = encoder.nextId();

@@ -46,7 +46,15 @@ class BenchSmokeTest {
         assertThat(table).contains("targets:", "single-step commands >= 0.40", "trades >= 0.10", "balance lookup p99 <= 5 ms");
         assertThat(table.lines().filter(line -> line.contains("ScyllaDB sink >= 43,500")).findFirst())
                 .hasValueSatisfying(line -> assertThat(line).contains("not measured in this run"));
-        assertThat(report.get("targets")).hasSize(7);
+        assertThat(report.get("targets")).hasSize(8);
+        // and B's appends per trade, from a phase of trades only (a quarter of a run: 500 trades), printed and in the JSON
+        assertThat(table).contains("appends per trade:", "appends per trade <= 24");
+        JsonNode perTrade = report.get("appendsPerTrade");
+        assertThat(perTrade.get("run").asText()).isEqualTo("B trades only");
+        assertThat(perTrade.get("trades").asLong()).isEqualTo(500);
+        assertThat(perTrade.get("perTrade").get("total").asDouble()).isPositive();
+        assertThat(report.get("verifications").get(1).get("workload").asText()).isEqualTo("B");
+        assertThat(report.get("verifications").get(1).get("ok").asBoolean()).isTrue();
         assertThat(report.get("targets").get(0).get("met").isBoolean()).isTrue();
         assertThat(report.get("httpLoadHalfPeak").get("pacedRate").asLong()).isPositive();
     }
