@@ -15,11 +15,11 @@ class MicroBenchmarksTest {
         BalanceTopologyBenchmark benchmark = new BalanceTopologyBenchmark();
         benchmark.start();
         try {
-            // when / then: each command comes out as at least its result (or leg result), a journal entry and a balance event
-            // (the whole topology may emit more on the five drained topics than the processor alone)
-            assertThat(benchmark.deposit()).isGreaterThanOrEqualTo(3);
-            assertThat(benchmark.transfer()).isGreaterThanOrEqualTo(4);
-            assertThat(benchmark.tradeDebitLeg()).isGreaterThanOrEqualTo(3);
+            // when / then: each command comes out as at least its result (or leg result) and its journal entry, which carries
+            // the balances (balance.events is off by default; the whole topology may emit more on the drained topics)
+            assertThat(benchmark.deposit()).isGreaterThanOrEqualTo(2);
+            assertThat(benchmark.transfer()).isGreaterThanOrEqualTo(2);
+            assertThat(benchmark.tradeDebitLeg()).isGreaterThanOrEqualTo(2);
         } finally {
             benchmark.stop();
         }
@@ -31,10 +31,10 @@ class MicroBenchmarksTest {
         BalanceProcessorBenchmark benchmark = new BalanceProcessorBenchmark();
         benchmark.start();
         try {
-            // when / then: the same outputs as through the whole topology
-            assertThat(benchmark.deposit()).isEqualTo(3);
-            assertThat(benchmark.transfer()).isEqualTo(4);
-            assertThat(benchmark.tradeDebitLeg()).isEqualTo(3);
+            // when / then: the same outputs as through the whole topology: the result (or leg result) and the journal entry
+            assertThat(benchmark.deposit()).isEqualTo(2);
+            assertThat(benchmark.transfer()).isEqualTo(2);
+            assertThat(benchmark.tradeDebitLeg()).isEqualTo(2);
         } finally {
             benchmark.stop();
         }
