@@ -61,6 +61,7 @@ public final class BalanceProcessor implements Processor<Long, BalanceInput, Obj
     private ProcessorContext<Object, Object> context;
     private KeyValueStore<String, RememberedCommand> commands;
     private OrderCommands orders;
+    private Ledger ledger;
     private BalanceInput.Handlers handlers;
     private DebitBacking debitBacking;
     private DeadLetters deadLetters;
@@ -86,7 +87,7 @@ public final class BalanceProcessor implements Processor<Long, BalanceInput, Obj
         KeyValueStore<String, Reservation> reservations = context.getStateStore(StoreNames.RESERVATIONS);
         KeyValueStore<String, Hold> holds = context.getStateStore(StoreNames.HOLDS);
         this.commands = context.getStateStore(StoreNames.COMMANDS);
-        Ledger ledger = new Ledger(balances);
+        this.ledger = new Ledger(balances);
         FundingCommands funding = new FundingCommands(config.assets(), ledger, holds);
         ExpiryIndex graceEnds = new ExpiryIndex(context.getStateStore(StoreNames.ORDER_GRACE));
         OwnedRecords<Reservation> orderReservations = Reservation.owned(reservations);
@@ -98,7 +99,10 @@ public final class BalanceProcessor implements Processor<Long, BalanceInput, Obj
         this.deadLetters = new DeadLetters(topics, guard);
         this.wrongPartitionSensor = PartitionGuardMetrics.wrongPartitionSensor(context.metrics());
         context.schedule(config.purgeInterval(), PunctuationType.WALL_CLOCK_TIME,
-                nowMs -> graceEnds.takeDue(nowMs, GRACE_ENDS_MAX, reservationKey -> orders.graceEnded(reservationKey, nowMs)));
+                nowMs -> {
+                    graceEnds.takeDue(nowMs, GRACE_ENDS_MAX, reservationKey -> orders.graceEnded(reservationKey, nowMs));
+                    ledger.flush();
+                });
     }
 
     @Override
@@ -114,6 +118,7 @@ public final class BalanceProcessor implements Processor<Long, BalanceInput, Obj
         } else {
             settle(record, input);
         }
+        ledger.flush();
     }
 
     /**

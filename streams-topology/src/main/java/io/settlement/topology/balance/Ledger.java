@@ -10,7 +10,9 @@ import io.settlement.avro.Reason;
 import io.settlement.avro.Wallet;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
@@ -18,7 +20,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * {@link Postings} against the current balances (no user bucket may go negative, no amount may
  * overflow), and only if all of them fit, writes the new balances with their {@code seq}, and
  * hands one journal entry, with each user account it moved as it stands after, to {@link LedgerEvents}.
- * It is the only writer of balances. Not thread-safe: one instance per task.
+ * It is the only writer of balances, and writes them when flushed ({@link #flush}). Not
+ * thread-safe: one instance per task.
  */
 public final class Ledger {
     /** A step touches at most two accounts per posting, and the accounts whose room it changes. */
@@ -27,6 +30,12 @@ public final class Ledger {
     private static final Wallet[] WALLET_OF_TYPE = walletOfType();
 
     private final KeyValueStore<BalanceKey, Balance> balances;
+    /**
+     * The balances the steps since the last {@link #flush} wrote, not yet in the store: the steps
+     * of one input (a chained trade's steps applied in place, a seller's debit and credit) often
+     * touch the same accounts, and each account then costs the store and its changelog one write.
+     */
+    private final Map<BalanceKey, Balance> written = new LinkedHashMap<>();
 
     // The working set of one step: the accounts it touches, before and after.
     private final BalanceKey[] keys = new BalanceKey[ACCOUNTS_MAX];
@@ -43,8 +52,24 @@ public final class Ledger {
 
     /** The balance of one account, zero if it never moved. */
     public Balance balance(BalanceKey key) {
-        Balance balance = balances.get(key);
+        Balance balance = written.get(key);
+        if (balance == null) {
+            balance = balances.get(key);
+        }
         return balance == null ? Balance.ZERO : balance;
+    }
+
+    /**
+     * Writes what the steps since the last flush changed into the store, each account once. The
+     * balance processor flushes after every input and every punctuation, inside the same
+     * transaction as the steps' other outputs.
+     */
+    public void flush() {
+        if (written.isEmpty()) {
+            return;
+        }
+        written.forEach(balances::put);
+        written.clear();
     }
 
     /**
@@ -182,7 +207,7 @@ public final class Ledger {
             if (!isSystem(keys[a]) && (after.available() < 0 || after.frozen() < 0 || after.pending() < 0 || after.incoming() < 0)) {
                 throw new IllegalStateException("user balance about to go negative: " + keys[a] + " " + after);
             }
-            balances.put(keys[a], after);
+            written.put(keys[a], after);
             if (changed && !isSystem(keys[a])) {
                 moved.add(new BalanceAfter(keys[a].ownerId(), WALLET_OF_TYPE[keys[a].type().ordinal()], after.available(), after.frozen(),
                         after.pending(), after.seq()));

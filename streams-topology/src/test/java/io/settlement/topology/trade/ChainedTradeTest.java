@@ -61,6 +61,22 @@ class ChainedTradeTest extends DriverTest {
     }
 
     @Test
+    void aTradeSettledInOneStepWritesEachAccountItMovedOnceToTheBalancesChangelog() {
+        // given both sides funded, and the changelog read so far
+        driver.fundSpot(ALICE, "USDT", QUOTE);
+        driver.fundSpot(BOB, "BTC", BASE);
+        var changelog = driver.testDriver().createOutputTopic("settlement-test-" + StoreNames.BALANCES + "-changelog",
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer(), new org.apache.kafka.common.serialization.ByteArrayDeserializer());
+        changelog.readRecordsToList();
+
+        // when a trade with fees on both sides settles in one step (four legs, each account touched twice)
+        driver.settle(trade("t-1", party(ALICE, 50_000), party(BOB, 30_000_000)));
+
+        // then each of the eight accounts is written once: both sides' SPOT of both assets, CLEARING and FEES of both
+        assertThat(changelog.readRecordsToList()).hasSize(8);
+    }
+
+    @Test
     void aSellerShortRejectsTheTradeWithItsReasonAndRefundsTheBuyer() {
         // given the seller holds less than the trade's base quantity
         driver.fundSpot(ALICE, "USDT", QUOTE);
