@@ -221,12 +221,16 @@ public final class BalanceProcessor implements Processor<Long, BalanceInput, Obj
             case FIRST -> {
                 if (accepted) {
                     send(record, ChainedLegs.second(leg, nowMs));
+                } else if (leg.getCounterpart().getOrderId() != null) {
+                    send(record, ChainedLegs.secondAfterRefusal(leg, reason, nowMs));
                 } else {
                     endTrade(leg, status, reason, ChainedLegs.refusedAtFirst(leg, reason, nowMs));
                 }
             }
             case SECOND -> {
-                if (leg.getPhase() == LegPhase.DEBIT) {
+                if (ChainedLegs.afterRefusal(leg)) {
+                    sellerAfterRefusal(record, leg, status, reason, nowMs);
+                } else if (leg.getPhase() == LegPhase.DEBIT) {
                     send(record, accepted ? ChainedLegs.credit(leg, ChainStep.SECOND, nowMs) : ChainedLegs.lastRefund(leg, reason, nowMs));
                 } else if (accepted) {
                     send(record, ChainedLegs.lastCredit(leg, nowMs));
@@ -236,6 +240,18 @@ public final class BalanceProcessor implements Processor<Long, BalanceInput, Obj
             }
             case LAST -> endTrade(leg, status, reason, accepted ? ChainedLegs.endedBy(leg, nowMs) : null);
             default -> throw new IllegalStateException("not a chained leg: " + leg);
+        }
+    }
+
+    /** The seller's steps after the buyer was refused: its DEBIT refunded at once, then the trade's result. */
+    private void sellerAfterRefusal(Record<Long, BalanceInput> record, TradeLeg leg, ResultStatus status, Reason reason, long nowMs) {
+        boolean accepted = status == ResultStatus.ACCEPTED;
+        if (leg.getPhase() == LegPhase.DEBIT && accepted) {
+            send(record, ChainedLegs.sellerRefund(leg, nowMs));
+        } else if (leg.getPhase() == LegPhase.REFUND && !accepted) {
+            forwardLegResult(ChainedLegs.answer(leg, status, reason, null));
+        } else {
+            endTrade(leg, status, reason, ChainedLegs.refusedAtBuyer(leg, nowMs));
         }
     }
 

@@ -8,20 +8,33 @@ import io.settlement.avro.Reason;
 import io.settlement.avro.ResultStatus;
 import io.settlement.avro.SettlementResult;
 import io.settlement.avro.TradeLeg;
+import io.settlement.avro.TradeSide;
 import java.time.Instant;
 
 /**
- * The legs and the result of a chained trade (docs/trades.md, "The chain"), as the balance tasks
+ * The legs and the result of a chained trade (docs/trades.md, "The protocol: a chain"), as the balance tasks
  * make them from the leg they just applied. Every leg of a side keeps the side's whole terms (so
  * its CREDIT or REFUND is checked against its DEBIT like any other, {@link DebitBacking}); only
  * the phase, what it moves and its place in the chain change.
  *
  * <pre>
- * FIRST  (buyer DEBIT)  accepted: SECOND to the seller's task;  refused: the trade ends REJECTED here
+ * FIRST  (buyer DEBIT)  accepted: SECOND to the seller's task
+ *                       refused:  the trade ends REJECTED here, or, when the seller named an order,
+ *                                 SECOND to the seller's task carrying the refusal
  * SECOND (seller DEBIT) accepted: the seller's CREDIT in place; refused: LAST = the buyer's REFUND
  * SECOND (seller CREDIT) applied: LAST = the buyer's CREDIT
  * LAST   (buyer CREDIT or REFUND) applied: the trade's result, here, and the coordinator told
+ *
+ * after a refused FIRST:
+ * SECOND (seller DEBIT) accepted: the seller's REFUND in place; refused: the trade's result, here
+ * SECOND (seller REFUND) applied: the trade's result, here
  * </pre>
+ *
+ * Why the seller still takes its DEBIT (and its REFUND) after the buyer was refused: the
+ * matching engine counts every fill of an order in the {@code filled_total} it announces at the
+ * release, so the order must see the fill and its failure, exactly as when both debits ran side
+ * by side (a refunded fill goes back into the reservation, or counts as rejected after the
+ * release), or the release would keep frozen what a fill that never comes still needs.
  */
 final class ChainedLegs {
     private ChainedLegs() {}
@@ -35,6 +48,32 @@ final class ChainedLegs {
                 .setExecutedAt(first.getExecutedAt())
                 .setCreatedAt(Instant.ofEpochMilli(nowMs))
                 .build();
+    }
+
+    /** The seller's DEBIT after the buyer's was refused, carrying the refusal: the seller's order must see its fill fail. */
+    static TradeLeg secondAfterRefusal(TradeLeg first, Reason reason, long nowMs) {
+        Reason why = reason == null ? Reason.OTHER : reason;
+        return TradeLeg.newBuilder(second(first, nowMs)).setTradeReason(why).setTradeDetail(refusedDetail(first, why)).build();
+    }
+
+    /** The seller's REFUND of its DEBIT, in place, after the buyer's was refused. */
+    static TradeLeg sellerRefund(TradeLeg second, long nowMs) {
+        return TradeLeg.newBuilder(second)
+                .setPhase(LegPhase.REFUND)
+                .setAsset(second.getPaidAsset())
+                .setAmount(second.getPaidAmount())
+                .setCreatedAt(Instant.ofEpochMilli(nowMs))
+                .build();
+    }
+
+    /** Whether a seller's leg follows a refused FIRST: it carries the buyer's refusal. */
+    static boolean afterRefusal(TradeLeg second) {
+        return second.getSide() == TradeSide.SELLER && second.getTradeReason() != null;
+    }
+
+    /** The result of a trade whose buyer was refused, written by the seller's task: the buyer's reason, the buyer as user. */
+    static SettlementResult refusedAtBuyer(TradeLeg second, long nowMs) {
+        return result(second.getCounterpart(), ResultStatus.REJECTED, second.getTradeReason(), second.getTradeDetail(), nowMs);
     }
 
     /** The side's CREDIT, ending its DEBIT {@code debit}: what it receives, its fee to FEES. */

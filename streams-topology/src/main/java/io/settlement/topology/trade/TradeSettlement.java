@@ -226,7 +226,7 @@ final class TradeSettlement {
                     + " carries the result of " + result.getKind() + " " + result.getCommandId()));
         }
         boolean settled = result.getStatus() == ResultStatus.ACCEPTED;
-        recordChainProgress(state, settled, answer.getPhase());
+        recordChainProgress(state, settled, answer.getSide(), answer.getPhase(), answer.getStatus());
         List<SettlementResult> deferred = List.copyOf(state.getDeferredConflicts());
         state.setStatus(settled ? TradeStatus.SETTLED : TradeStatus.REJECTED);
         state.setReason(result.getReason());
@@ -238,12 +238,19 @@ final class TradeSettlement {
     }
 
     /** What each leg of a chained trade came to, as its end tells: the view a trade lookup shows. */
-    private static void recordChainProgress(TradeState state, boolean settled, LegPhase lastPhase) {
+    private static void recordChainProgress(TradeState state, boolean settled, TradeSide lastSide, LegPhase lastPhase,
+            ResultStatus lastStatus) {
         if (settled) {
             state.setBuyerDebit(LegProgress.ACCEPTED);
             state.setSellerDebit(LegProgress.ACCEPTED);
             state.setSellerCredit(LegProgress.ACCEPTED);
             state.setBuyerCredit(LegProgress.ACCEPTED);
+        } else if (lastSide == TradeSide.SELLER) {
+            // the buyer was refused; the seller's order saw its fill: refused, or taken and refunded
+            state.setBuyerDebit(LegProgress.REJECTED);
+            boolean refunded = lastPhase == LegPhase.REFUND && lastStatus == ResultStatus.ACCEPTED;
+            state.setSellerDebit(refunded ? LegProgress.ACCEPTED : LegProgress.REJECTED);
+            state.setSellerRefund(refunded ? LegProgress.ACCEPTED : LegProgress.NOT_SENT);
         } else if (lastPhase == LegPhase.DEBIT) {
             state.setBuyerDebit(LegProgress.REJECTED); // the first step was refused: nothing moved
         } else {

@@ -18,6 +18,7 @@ import io.settlement.topology.SettlementConfig;
 import io.settlement.topology.StoreNames;
 import io.settlement.topology.testkit.DriverTest;
 import io.settlement.topology.testkit.SettlementDriver;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -112,6 +113,34 @@ class ChainedTradeTest extends DriverTest {
         assertThat(result.getDetail()).isEqualTo("BUYER DEBIT leg rejected: INSUFFICIENT_AVAILABLE");
         assertThat(driver.journal()).hasSize(journalBefore);
         assertThat(tradeState("t-1").getStatus()).isEqualTo(TradeStatus.REJECTED);
+    }
+
+    @Test
+    void aBuyerShortAgainstASellOrderLetsTheOrderSeeItsFillTakenAndRefundedSoItsReleaseWaitsForNothing() {
+        // given the buyer short, and a sell order of the whole base quantity
+        driver.fundSpot(ALICE, "USDT", QUOTE - 1);
+        driver.fundSpot(BOB, "BTC", BASE);
+        assertThat(driver.send(commands.orderReserved("r-1", BOB, "sell-1", "BTC", BASE)).getStatus()).isEqualTo(ResultStatus.ACCEPTED);
+        int journalBefore = driver.journal().size();
+
+        // when the trade names the sell order
+        SettlementResult result = driver.settle(trade("t-1", party(ALICE, 0), TradeParty.newBuilder().setUserId(BOB).setOrderId("sell-1").setFee(0).build()));
+
+        // then it is rejected for the buyer's reason, the seller's fill was taken from the order and refunded into it
+        assertThat(result.getReason()).isEqualTo(Reason.INSUFFICIENT_AVAILABLE);
+        assertThat(result.getUserId()).isEqualTo(ALICE);
+        assertThat(driver.journal().subList(journalBefore, driver.journal().size())).extracting(JournalEntry::getEntryId)
+                .containsExactly("TRADE:t-1/SELLER/DEBIT", "TRADE:t-1/SELLER/REFUND");
+        assertThat(driver.reservation(BOB, "sell-1").remaining()).isEqualTo(BASE);
+        TradeState state = tradeState("t-1");
+        assertThat(state.getStatus()).isEqualTo(TradeStatus.REJECTED);
+        assertThat(List.of(state.getBuyerDebit(), state.getSellerDebit(), state.getSellerRefund()))
+                .containsExactly(io.settlement.avro.LegProgress.REJECTED, io.settlement.avro.LegProgress.ACCEPTED, io.settlement.avro.LegProgress.ACCEPTED);
+
+        // and when the order is released with this fill in its total, nothing stays frozen for it
+        assertThat(driver.send(commands.orderReleased("rel-1", BOB, "sell-1", BASE)).getStatus()).isEqualTo(ResultStatus.ACCEPTED);
+        assertThat(driver.balance(BOB, SPOT, "BTC").frozen()).isZero();
+        assertThat(driver.balance(BOB, SPOT, "BTC").available()).isEqualTo(BASE);
     }
 
     @Test
