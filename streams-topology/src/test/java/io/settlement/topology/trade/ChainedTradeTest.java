@@ -28,10 +28,10 @@ import org.junit.jupiter.api.Test;
  * broker ({@code TradesOnRealBrokerTest}).
  */
 class ChainedTradeTest extends DriverTest {
-    static final long ALICE = 11;
-    static final long BOB = 22;
-    static final long BASE = 50_000_000;
-    static final long QUOTE = 30_000_000_000L;
+    private static final long ALICE = TradeSettlementTest.ALICE;
+    private static final long BOB = TradeSettlementTest.BOB;
+    private static final long BASE = TradeSettlementTest.BASE;
+    private static final long QUOTE = TradeSettlementTest.QUOTE;
 
     @Test
     void aTradeBetweenUsersOfOnePartitionSettlesInOneStepWithFourJournalEntriesAndNothingLeftInClearing() {
