@@ -3,6 +3,14 @@ package io.settlement.contract;
 import io.settlement.avro.Account;
 import io.settlement.avro.AccountType;
 import io.settlement.avro.BalanceAfter;
+import io.settlement.avro.BalanceOperation;
+import io.settlement.avro.Deposit;
+import io.settlement.avro.DepositCancelled;
+import io.settlement.avro.DepositConfirmed;
+import io.settlement.avro.DepositInitiated;
+import io.settlement.avro.OrderClosed;
+import io.settlement.avro.OrderReleased;
+import io.settlement.avro.OrderReserved;
 import io.settlement.avro.Bucket;
 import io.settlement.avro.CommandKind;
 import io.settlement.avro.JournalEntry;
@@ -10,7 +18,11 @@ import io.settlement.avro.Posting;
 import io.settlement.avro.Reason;
 import io.settlement.avro.ResultStatus;
 import io.settlement.avro.SettlementResult;
+import io.settlement.avro.TransferRequest;
 import io.settlement.avro.Wallet;
+import io.settlement.avro.WithdrawCancelled;
+import io.settlement.avro.WithdrawConfirmed;
+import io.settlement.avro.WithdrawRequested;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,8 +34,9 @@ import org.apache.avro.io.Decoder;
 import org.apache.avro.io.Encoder;
 
 /**
- * Hand-written Avro binary coders of the records every command writes: its
- * {@link SettlementResult} and its {@link JournalEntry}. Avro generates such coders only for
+ * Hand-written Avro binary coders of the records every command reads or writes: the
+ * {@link BalanceOperation} or {@link TransferRequest} it arrives as, its {@link SettlementResult}
+ * and its {@link JournalEntry}. Avro generates such coders only for
  * records without logical types, and these have {@code timestamp-millis} fields, so Avro writes
  * and reads them through its generic, per-field resolving path. Each coder writes exactly the
  * bytes Avro's writer writes for the record's current schema, and reads what it writes
@@ -40,7 +53,9 @@ final class RecordCoders {
 
     private static final Map<Class<?>, RecordCoder<?>> CODERS = Map.of(
             SettlementResult.class, new ResultCoder(),
-            JournalEntry.class, new JournalCoder());
+            JournalEntry.class, new JournalCoder(),
+            BalanceOperation.class, new OperationCoder(),
+            TransferRequest.class, new TransferCoder());
 
     private static final CommandKind[] KINDS = CommandKind.values();
     private static final ResultStatus[] STATUSES = ResultStatus.values();
@@ -142,6 +157,99 @@ final class RecordCoders {
                 }
             }
             return new JournalEntry(entryId, commandId, kind, userId, postings, createdAt, balances);
+        }
+    }
+
+    /** The operation's union branches, in the schema's order. */
+    private static final class OperationCoder implements RecordCoder<BalanceOperation> {
+        @Override
+        public void encode(BalanceOperation o, Encoder out) throws IOException {
+            out.writeString(o.getCommandId());
+            out.writeLong(o.getUserId());
+            out.writeLong(o.getCreatedAt().toEpochMilli());
+            Object op = o.getOperation();
+            if (op instanceof Deposit x) {
+                out.writeIndex(0);
+                out.writeString(x.getAsset());
+                out.writeLong(x.getAmount());
+            } else if (op instanceof DepositInitiated x) {
+                out.writeIndex(1);
+                out.writeString(x.getDepositId());
+                out.writeString(x.getAsset());
+                out.writeLong(x.getAmount());
+            } else if (op instanceof DepositConfirmed x) {
+                out.writeIndex(2);
+                out.writeString(x.getDepositId());
+            } else if (op instanceof DepositCancelled x) {
+                out.writeIndex(3);
+                out.writeString(x.getDepositId());
+            } else if (op instanceof WithdrawRequested x) {
+                out.writeIndex(4);
+                out.writeString(x.getWithdrawalId());
+                out.writeString(x.getAsset());
+                out.writeLong(x.getAmount());
+            } else if (op instanceof WithdrawConfirmed x) {
+                out.writeIndex(5);
+                out.writeString(x.getWithdrawalId());
+            } else if (op instanceof WithdrawCancelled x) {
+                out.writeIndex(6);
+                out.writeString(x.getWithdrawalId());
+            } else if (op instanceof OrderReserved x) {
+                out.writeIndex(7);
+                out.writeString(x.getOrderId());
+                out.writeString(x.getAsset());
+                out.writeLong(x.getAmount());
+            } else if (op instanceof OrderReleased x) {
+                out.writeIndex(8);
+                out.writeString(x.getOrderId());
+                out.writeLong(x.getFilledTotal());
+            } else if (op instanceof OrderClosed x) {
+                out.writeIndex(9);
+                out.writeString(x.getOrderId());
+            } else {
+                throw new AvroRuntimeException("not a balance operation: " + (op == null ? null : op.getClass()));
+            }
+        }
+
+        @Override
+        public BalanceOperation decode(Decoder in) throws IOException {
+            String commandId = in.readString();
+            long userId = in.readLong();
+            Instant createdAt = Instant.ofEpochMilli(in.readLong());
+            int branch = in.readIndex();
+            Object op = switch (branch) {
+                case 0 -> new Deposit(in.readString(), in.readLong());
+                case 1 -> new DepositInitiated(in.readString(), in.readString(), in.readLong());
+                case 2 -> new DepositConfirmed(in.readString());
+                case 3 -> new DepositCancelled(in.readString());
+                case 4 -> new WithdrawRequested(in.readString(), in.readString(), in.readLong());
+                case 5 -> new WithdrawConfirmed(in.readString());
+                case 6 -> new WithdrawCancelled(in.readString());
+                case 7 -> new OrderReserved(in.readString(), in.readString(), in.readLong());
+                case 8 -> new OrderReleased(in.readString(), in.readLong());
+                case 9 -> new OrderClosed(in.readString());
+                default -> throw new AvroRuntimeException("union branch " + branch + " of the balance operation");
+            };
+            return new BalanceOperation(commandId, userId, createdAt, op);
+        }
+    }
+
+    private static final class TransferCoder implements RecordCoder<TransferRequest> {
+        @Override
+        public void encode(TransferRequest t, Encoder out) throws IOException {
+            out.writeString(t.getRequestId());
+            out.writeLong(t.getUserId());
+            out.writeEnum(t.getFromWallet().ordinal());
+            out.writeEnum(t.getToWallet().ordinal());
+            out.writeString(t.getAsset());
+            out.writeLong(t.getAmount());
+            out.writeLong(t.getCreatedAt().toEpochMilli());
+        }
+
+        @Override
+        public TransferRequest decode(Decoder in) throws IOException {
+            return new TransferRequest(in.readString(), in.readLong(), WALLETS[in.readEnum()], WALLETS[in.readEnum()], in.readString(),
+                    in.readLong(), Instant.ofEpochMilli(in.readLong()));
         }
     }
 

@@ -7,6 +7,18 @@ import static org.quicktheories.QuickTheory.qt;
 import io.settlement.avro.Account;
 import io.settlement.avro.AccountType;
 import io.settlement.avro.BalanceAfter;
+import io.settlement.avro.BalanceOperation;
+import io.settlement.avro.Deposit;
+import io.settlement.avro.DepositCancelled;
+import io.settlement.avro.DepositConfirmed;
+import io.settlement.avro.DepositInitiated;
+import io.settlement.avro.OrderClosed;
+import io.settlement.avro.OrderReleased;
+import io.settlement.avro.OrderReserved;
+import io.settlement.avro.TransferRequest;
+import io.settlement.avro.WithdrawCancelled;
+import io.settlement.avro.WithdrawConfirmed;
+import io.settlement.avro.WithdrawRequested;
 import io.settlement.avro.Bucket;
 import io.settlement.avro.CommandKind;
 import io.settlement.avro.JournalEntry;
@@ -29,7 +41,8 @@ import org.quicktheories.core.Gen;
 import org.quicktheories.generators.SourceDSL;
 
 /**
- * The hand-written coders of results and journal entries write, byte for byte, what Avro's own
+ * The hand-written coders of the records every command reads or writes (balance operations of
+ * every kind, transfer requests, results, journal entries) write, byte for byte, what Avro's own
  * writer writes for random records (every field drawn: unicode strings, every enum symbol, null
  * and present union branches, empty and longer arrays, extreme longs), and read back both their
  * bytes and Avro's as the same record.
@@ -81,6 +94,37 @@ class RecordCodersTest {
                     return entry;
                 });
         qt().withExamples(2_000).forAll(entries).checkAssert(entry -> assertSameAsAvro(JournalEntry.class, entry));
+    }
+
+    @Test
+    void balanceOperationsOfEveryKindAreWrittenAsAvroWritesThemAndReadBack() {
+        Gen<Object> operations = SourceDSL.integers().between(0, 9).zip(TEXT, TEXT, ANY_LONG, (kind, id, asset, amount) -> switch (kind) {
+            case 0 -> new Deposit(asset, amount);
+            case 1 -> new DepositInitiated(id, asset, amount);
+            case 2 -> new DepositConfirmed(id);
+            case 3 -> new DepositCancelled(id);
+            case 4 -> new WithdrawRequested(id, asset, amount);
+            case 5 -> new WithdrawConfirmed(id);
+            case 6 -> new WithdrawCancelled(id);
+            case 7 -> new OrderReserved(id, asset, amount);
+            case 8 -> new OrderReleased(id, amount);
+            default -> new OrderClosed(id);
+        });
+        Gen<BalanceOperation> commands = TEXT.zip(ANY_LONG, TIME, operations, BalanceOperation::new);
+        qt().withExamples(2_000).forAll(commands).checkAssert(command -> assertSameAsAvro(BalanceOperation.class, command));
+    }
+
+    @Test
+    void transferRequestsAreWrittenAsAvroWritesThemAndReadBack() {
+        Gen<TransferRequest> transfers = TEXT.zip(ANY_LONG, enumOf(Wallet.values()), enumOf(Wallet.values()),
+                        (id, user, from, to) -> new TransferRequest(id, user, from, to, "", 0L, Instant.EPOCH))
+                .zip(TEXT, ANY_LONG, TIME, (t, asset, amount, createdAt) -> {
+                    t.setAsset(asset);
+                    t.setAmount(amount);
+                    t.setCreatedAt(createdAt);
+                    return t;
+                });
+        qt().withExamples(2_000).forAll(transfers).checkAssert(transfer -> assertSameAsAvro(TransferRequest.class, transfer));
     }
 
     @Test
