@@ -3,6 +3,7 @@ package io.settlement.sink.tigerbeetle;
 import com.tigerbeetle.TransferBatch;
 import io.settlement.sink.tigerbeetle.LedgerClient.AccountError;
 import io.settlement.sink.tigerbeetle.LedgerClient.Pending;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.common.TopicPartition;
 
@@ -23,7 +24,13 @@ final class LedgerRequest {
     LedgerRequest(List<JournalRecord> records, List<AccountsSent> accounts) {
         this.records = List.copyOf(records);
         this.accounts = List.copyOf(accounts);
-        this.entries = this.records.stream().filter(record -> record.mapped() != null).map(JournalRecord::mapped).toList();
+        List<MappedEntry> mapped = new ArrayList<>(this.records.size());
+        for (JournalRecord record : this.records) {
+            if (record.mapped() != null) {
+                mapped.add(record.mapped());
+            }
+        }
+        this.entries = mapped;
         this.transfers = entries.isEmpty() ? null : LedgerMapping.transferBatch(entries);
     }
 

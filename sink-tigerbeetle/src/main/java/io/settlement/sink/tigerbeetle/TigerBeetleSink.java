@@ -406,13 +406,21 @@ public final class TigerBeetleSink implements ThreadedSink.Loop {
             consumer.seek(partition, offset);
             forget(partition);
         });
-        decision.commits().forEach((partition, nextOffset) -> {
-            List<JournalRecord> done = request.records().stream()
-                    .filter(r -> r.partition().equals(partition) && r.offset() < nextOffset).toList();
-            if (!done.isEmpty()) {
-                meters.written(partition, done.get(done.size() - 1).timestamp(), done.size());
+        countWritten(decision.commits(), request);
+    }
+
+    /** Per committed partition: the records written and the last one's timestamp, for {@link SinkMeters}. */
+    private void countWritten(Map<TopicPartition, Long> commits, LedgerRequest request) {
+        Map<TopicPartition, long[]> written = new LinkedHashMap<>();
+        for (JournalRecord record : request.records()) {
+            Long nextOffset = commits.get(record.partition());
+            if (nextOffset != null && record.offset() < nextOffset) {
+                long[] countAndLast = written.computeIfAbsent(record.partition(), partition -> new long[2]);
+                countAndLast[0]++;
+                countAndLast[1] = record.timestamp();
             }
-        });
+        }
+        written.forEach((partition, countAndLast) -> meters.written(partition, countAndLast[1], (int) countAndLast[0]));
     }
 
     /** Drops what was read of {@code partition} and not sent: it was sought back (or is paused) and is read again. */
