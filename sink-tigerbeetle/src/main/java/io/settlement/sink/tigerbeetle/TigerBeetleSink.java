@@ -1,6 +1,5 @@
 package io.settlement.sink.tigerbeetle;
 
-import com.tigerbeetle.CreateAccountResult;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.settlement.avro.JournalEntry;
@@ -15,10 +14,8 @@ import io.settlement.sink.SinkMeters;
 import io.settlement.sink.ThreadedSink;
 import io.settlement.sink.tigerbeetle.CommitDecision.Attempt;
 import io.settlement.sink.tigerbeetle.CommitDecision.Decision;
-import io.settlement.sink.tigerbeetle.LedgerClient.AccountError;
 import io.settlement.sink.tigerbeetle.LedgerClient.Pending;
 import io.settlement.sink.tigerbeetle.LedgerClient.TransferError;
-import io.settlement.sink.tigerbeetle.LedgerRequest.AccountsSent;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -48,11 +45,12 @@ import org.slf4j.LoggerFactory;
  * as consumer group {@value #GROUP_ID} with {@code read_committed} and manual commits; produces
  * accounts and linked transfer chains in TigerBeetle (see {@link LedgerMapping}).
  *
- * <p>Every record is decoded and mapped as it is read; the chains go out in create_transfers
- * requests of at most {@code eventsPerRequestMax} transfers, never splitting a chain, each after
- * the accounts its chains touch that are not yet known to exist ({@code exists} is fine, any other
- * answer stops the sink: the account definitions disagree). Offsets are committed once TigerBeetle
- * answered, per partition up to the first entry it did not accept ({@link CommitDecision}). A
+ * <p>Every record is decoded and mapped as it is read, and the accounts its chain touches that are
+ * not yet known to exist are sent at once ({@link LedgerAccounts}; {@code exists} is fine, any
+ * other answer stops the sink: the account definitions disagree). The chains go out in
+ * create_transfers requests of at most {@code eventsPerRequestMax} transfers, never splitting a
+ * chain, each once every account request before it was answered. Offsets are committed once
+ * TigerBeetle answered, per partition up to the first entry it did not accept ({@link CommitDecision}). A
  * replayed entry ({@code exists}) counts as done. An entry TigerBeetle refuses, or a record that
  * cannot be read, halts its partition: the partition is paused at that entry, the entry is logged,
  * a metric counts it and {@link #state()} is DEGRADED until an operator restarts the sink; the
@@ -62,12 +60,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Reading and writing overlap, as TigerBeetle's client allows one request in flight: while
  * TigerBeetle works on one create_transfers request, the sink reads and maps the records of the
- * next, sends that request's new accounts (queued behind the transfers) and, once the next
- * transfers are out, commits the offsets of the request answered before. Only one
- * create_transfers request is out at a time and the next goes out only after the one before was
- * answered and acted on, so no entry is sent after an entry of its partition that TigerBeetle
- * refused or did not answer. Records read beyond one request wait for the next; they are dropped,
- * and read again, when their partition is rewound or revoked.
+ * next, sends their new accounts (queued behind the transfers) and, once the next transfers are
+ * out, commits the offsets of the request answered before. Only one create_transfers request is
+ * out at a time and the next goes out only after the one before was answered and acted on, so no
+ * entry is sent after an entry of its partition that TigerBeetle refused or did not answer.
+ * Records read beyond one request wait for the next; they are dropped, and read again, when their
+ * partition is rewound or revoked, or when an account request was not answered.
  */
 public final class TigerBeetleSink implements ThreadedSink.Loop {
     public static final String GROUP_ID = "settlement-sink-tigerbeetle";
@@ -86,14 +84,14 @@ public final class TigerBeetleSink implements ThreadedSink.Loop {
     private final LedgerClient ledger;
     private final TigerBeetleSinkSettings settings;
     private final LedgerRetries retries;
-    private final Set<LedgerId> knownAccounts;
+    private final LedgerAccounts accounts;
 
     /** Records read and not yet in a request, in offset order per partition, and their transfers. */
     private final Deque<JournalRecord> unsent = new ArrayDeque<>();
     private int unsentEvents;
     /** Partitions whose unreadable record is read and not yet acted on: nothing after it is read. */
     private final Set<TopicPartition> stoppedAtRead = new HashSet<>();
-    /** The request that goes out next: its accounts may be on their way, its transfers are not. */
+    /** The request that goes out next, taken from the unsent records once they fill one. */
     private LedgerRequest next;
     /** The request whose transfers TigerBeetle is working on. */
     private Sent inFlight;
@@ -106,7 +104,6 @@ public final class TigerBeetleSink implements ThreadedSink.Loop {
     private final Counter alreadyApplied;
     private final Counter disagreements;
     private final Counter unmappable;
-    private final Counter accountsCreated;
     private final SinkMeters meters;
 
     public TigerBeetleSink(Consumer<byte[], byte[]> consumer, Topic<Long, JournalEntry> journal, LedgerClient ledger,
@@ -117,14 +114,13 @@ public final class TigerBeetleSink implements ThreadedSink.Loop {
         this.decoder = journal.valueSerde().deserializer();
         this.ledger = ledger;
         this.settings = settings;
-        this.knownAccounts = boundedSet(settings.knownAccountsMax());
         String prefix = "settlement.sink.tigerbeetle.";
         this.applied = Counter.builder(prefix + "entries").tag("outcome", "applied").register(registry);
         this.alreadyApplied = Counter.builder(prefix + "entries").tag("outcome", "already_applied").register(registry);
         this.disagreements = Counter.builder(prefix + "halts").tag("reason", "disagrees").register(registry);
         this.unmappable = Counter.builder(prefix + "halts").tag("reason", "unmappable").register(registry);
         this.retries = new LedgerRetries(settings, backoff, loop::closing, Counter.builder(prefix + "retries").register(registry));
-        this.accountsCreated = Counter.builder(prefix + "accounts.created").register(registry);
+        this.accounts = new LedgerAccounts(ledger, retries, settings, Counter.builder(prefix + "accounts.created").register(registry));
         this.meters = new SinkMeters(registry, "tigerbeetle", consumer, halted);
         this.committedOffsets = new CommittedOffsets(consumer, Duration.ofMillis(settings.pollTimeoutMs()));
     }
@@ -201,7 +197,7 @@ public final class TigerBeetleSink implements ThreadedSink.Loop {
         read(records);
         boolean readAll = records.isEmpty();
         if (next == null && unsentEvents >= settings.eventsPerRequestMax()) {
-            // A full request: its accounts go out now, behind the transfers TigerBeetle is working on.
+            // A full request: its transfers are put together now, while TigerBeetle works on the ones out.
             next = prepare();
         }
         Map<TopicPartition, Long> commits = Map.of();
@@ -214,8 +210,9 @@ public final class TigerBeetleSink implements ThreadedSink.Loop {
                 next = prepare();
             }
             if (next != null) {
-                inFlight = send(next);
+                LedgerRequest request = next;
                 next = null;
+                inFlight = send(request);
             }
         }
         // After the next transfers went out: TigerBeetle works on them while Kafka commits.
@@ -236,22 +233,30 @@ public final class TigerBeetleSink implements ThreadedSink.Loop {
         meters.observeLag(consumer);
     }
 
-    /** Decodes and maps each partition's records in order, up to and including the first unreadable one. */
+    /**
+     * Decodes and maps each partition's records in order, up to and including the first unreadable
+     * one, and sends the accounts they need: TigerBeetle creates them while the sink reads on.
+     */
     private void read(ConsumerRecords<byte[], byte[]> records) {
+        List<JournalRecord> read = new ArrayList<>(records.count());
         for (TopicPartition partition : records.partitions()) {
             if (stoppedAtRead.contains(partition)) {
                 continue;
             }
             for (ConsumerRecord<byte[], byte[]> record : records.records(partition)) {
-                JournalRecord read = readOne(partition, record);
-                unsent.addLast(read);
-                unsentEvents += read.events();
-                if (read.unmappable() != null) {
+                JournalRecord one = readOne(partition, record);
+                read.add(one);
+                if (one.unmappable() != null) {
                     stoppedAtRead.add(partition);
                     break;
                 }
             }
         }
+        for (JournalRecord one : read) {
+            unsent.addLast(one);
+            unsentEvents += one.events();
+        }
+        accounts.sendFor(read);
     }
 
     private JournalRecord readOne(TopicPartition partition, ConsumerRecord<byte[], byte[]> record) {
@@ -275,7 +280,7 @@ public final class TigerBeetleSink implements ThreadedSink.Loop {
         return new JournalRecord(partition, record.offset(), record.timestamp(), entryId, null, EntryOutcome.unmappable(why));
     }
 
-    /** Takes the next request from the unsent records (as many whole chains as fit) and sends the accounts it needs. */
+    /** Takes the next request from the unsent records: as many whole chains as fit. */
     private LedgerRequest prepare() {
         List<JournalRecord> taken = new ArrayList<>();
         int events = 0;
@@ -289,68 +294,36 @@ public final class TigerBeetleSink implements ThreadedSink.Loop {
                     + settings.eventsPerRequestMax());
         }
         unsentEvents -= events;
-        return new LedgerRequest(taken, sendAccounts(taken));
-    }
-
-    /** Sends create_accounts for the accounts of {@code records} not yet known to exist, without waiting. */
-    private List<AccountsSent> sendAccounts(List<JournalRecord> records) {
-        Map<LedgerId, LedgerAccount> unknown = new LinkedHashMap<>();
-        for (JournalRecord record : records) {
-            if (record.mapped() == null) {
-                continue;
-            }
-            for (LedgerAccount account : record.mapped().accounts()) {
-                if (!knownAccounts.contains(account.id())) {
-                    unknown.putIfAbsent(account.id(), account);
-                }
-            }
-        }
-        List<AccountsSent> sent = new ArrayList<>();
-        for (List<LedgerAccount> request : TransferRequests.split(List.copyOf(unknown.values()), account -> 1,
-                settings.eventsPerRequestMax())) {
-            sent.add(new AccountsSent(request, ledger.sendAccounts(LedgerMapping.accountBatch(request))));
-        }
-        return sent;
+        return new LedgerRequest(taken);
     }
 
     /** A request whose transfers went out ({@code answer}), or could not because its accounts were not answered. */
     private record Sent(LedgerRequest request, Pending<List<TransferError>> answer, String unanswered) {}
 
-    /** Waits for the request's accounts, then sends its transfers without waiting. */
+    /** Waits for the accounts sent so far, then sends the request's transfers without waiting. */
     private Sent send(LedgerRequest request) {
-        Optional<String> unanswered = awaitAccounts(request);
-        if (unanswered.isPresent() || request.transfers() == null) {
-            return new Sent(request, null, unanswered.orElse(null));
+        Optional<String> unanswered = accounts.awaitSent();
+        if (unanswered.isPresent()) {
+            // The records read since may need accounts that were not created: they are read again.
+            rewindUnsent();
+            return new Sent(request, null, unanswered.get());
+        }
+        if (request.transfers() == null) {
+            return new Sent(request, null, null);
         }
         return new Sent(request, ledger.sendTransfers(request.transfers()), null);
     }
 
-    /**
-     * Waits for the accounts sent for the request. Returns why, if TigerBeetle did not answer;
-     * throws (stopping the sink) if it refused an account for any reason but {@code exists}.
-     */
-    private Optional<String> awaitAccounts(LedgerRequest request) {
-        for (AccountsSent sent : request.accountsSent()) {
-            Optional<List<AccountError>> answer = retries.call("create_accounts", sent.answer()::await,
-                    () -> ledger.createAccounts(LedgerMapping.accountBatch(sent.accounts())));
-            if (answer.isEmpty()) {
-                return Optional.of("create_accounts not answered");
-            }
-            int exists = 0;
-            for (AccountError error : answer.get()) {
-                if (error.result() == CreateAccountResult.Exists) {
-                    exists++;
-                    continue;
-                }
-                LedgerAccount refused = sent.accounts().get(error.index());
-                throw new IllegalStateException("TigerBeetle refused account " + refused.key() + " (id " + refused.id()
-                        + ", flags " + refused.flags() + "): " + error.result()
-                        + "; the account definitions disagree, stopping the sink");
-            }
-            accountsCreated.increment(sent.accounts().size() - exists);
-            sent.accounts().forEach(account -> knownAccounts.add(account.id()));
+    /** Seeks each partition with records read and not yet in a request back to the first of them, and drops them. */
+    private void rewindUnsent() {
+        Map<TopicPartition, Long> first = new LinkedHashMap<>();
+        for (JournalRecord record : unsent) {
+            first.putIfAbsent(record.partition(), record.offset());
         }
-        return Optional.empty();
+        first.forEach((partition, offset) -> {
+            consumer.seek(partition, offset);
+            forget(partition);
+        });
     }
 
     /** Waits for the request's answer and acts on it (halts, rewinds); returns the offsets to commit. */
@@ -442,15 +415,6 @@ public final class TigerBeetleSink implements ThreadedSink.Loop {
                 .findFirst()
                 .map(r -> r.mapped().entry().toString())
                 .orElse("(unreadable)");
-    }
-
-    private static Set<LedgerId> boundedSet(int max) {
-        return Collections.newSetFromMap(new LinkedHashMap<>(16, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<LedgerId, Boolean> eldest) {
-                return size() > max;
-            }
-        });
     }
 
     /**

@@ -274,14 +274,15 @@ class TigerBeetleSinkTest {
 
     @Test
     void whileTigerBeetleWorksOnARequestTheNextIsReadAndItsAccountsSentButNotItsTransfers() {
-        // given a limit of two transfers per request, and a journal of two requests, the second with new accounts
+        // given a limit of two transfers per request, and alice's two deposits out in one
         RecordingLedger recording = new RecordingLedger(ledger);
         sink = new TigerBeetleSink(consumer, JOURNAL, recording, new TigerBeetleSinkSettings(100, 2, 6, 1_000, 10_000, 1_000),
                 registry, waits::add);
-        journal(P0, Journal.deposit("d1", ALICE, BTC, 100), Journal.deposit("d2", ALICE, BTC, 100),
-                Journal.withdrawRequested("w1", ALICE, BTC, 30), Journal.transfer("t1", ALICE, AccountType.FUNDING, AccountType.SPOT, BTC, 20));
+        journal(P0, Journal.deposit("d1", ALICE, BTC, 100), Journal.deposit("d2", ALICE, BTC, 100));
+        sink.pollOnce();
 
-        // when the sink mirrors it
+        // when two entries with new accounts are read meanwhile, and the sink goes on
+        journal(P0, Journal.withdrawRequested("w1", ALICE, BTC, 30), Journal.transfer("t1", ALICE, AccountType.FUNDING, AccountType.SPOT, BTC, 20));
         mirror();
 
         // then the second request's accounts went out before the first answer was awaited, its transfers only after it
@@ -344,6 +345,47 @@ class TigerBeetleSinkTest {
         assertThat(ledger.transferRequestSizes).containsExactly(1, 1);
         assertThat(balance(ALICE, AccountType.FUNDING, Bucket.AVAILABLE)).isEqualTo(200);
         assertThat(committed(P0)).isEqualTo(2);
+        assertThat(sink.state()).isEqualTo(Status.UP);
+    }
+
+    @Test
+    void accountsNotAnsweredSendTheEntriesReadSinceBackToBeReadAgain() {
+        // given a limit of one transfer per request; alice's deposit is out, and TigerBeetle stops answering account requests
+        SwitchableLedger switchable = new SwitchableLedger(ledger);
+        sink = new TigerBeetleSink(consumer, JOURNAL, switchable, new TigerBeetleSinkSettings(100, 1, 6, 1_000, 10_000, 1_000),
+                registry, waits::add);
+        journal(P0, Journal.deposit("d1", ALICE, BTC, 100));
+        sink.pollOnce();
+        switchable.accountsAnswer = false;
+
+        // when bob's deposit (P1) and carol's (P0), whose accounts are new, are read meanwhile: one goes in the next
+        // request, the other waits for the one after
+        long carol = 9;
+        JournalEntry bobs = Journal.deposit("d2", BOB, BTC, 50);
+        JournalEntry carols = Journal.deposit("d3", carol, BTC, 70);
+        journal(P1, bobs);
+        journal(P0, carols);
+        mirror();
+
+        // then alice's deposit is committed; neither new deposit was sent, both partitions are read again from them
+        assertThat(committed(P0)).isEqualTo(1);
+        assertThat(committed(P1)).isNull();
+        assertThat(consumer.position(P0)).isEqualTo(1);
+        assertThat(consumer.position(P1)).isZero();
+        assertThat(ledger.transferCount()).isEqualTo(1);
+        assertThat(sink.problems()).singleElement().asString().contains("create_accounts");
+
+        // when TigerBeetle answers again and both are read again
+        switchable.accountsAnswer = true;
+        redeliver(P1, 0, bobs);
+        redeliver(P0, 1, carols);
+        mirror();
+
+        // then both are applied (their accounts were created first) and nothing halted
+        assertThat(balance(BOB, AccountType.FUNDING, Bucket.AVAILABLE)).isEqualTo(50);
+        assertThat(balance(carol, AccountType.FUNDING, Bucket.AVAILABLE)).isEqualTo(70);
+        assertThat(committed(P0)).isEqualTo(2);
+        assertThat(committed(P1)).isEqualTo(1);
         assertThat(sink.state()).isEqualTo(Status.UP);
     }
 
@@ -448,6 +490,38 @@ class TigerBeetleSinkTest {
         @Override
         public List<TransferError> createTransfers(com.tigerbeetle.TransferBatch batch) {
             calls.add("create_transfers");
+            return ledger.createTransfers(batch);
+        }
+
+        @Override
+        public List<LedgerBalance> lookupAccounts(List<LedgerId> ids) {
+            return ledger.lookupAccounts(ids);
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    /** The fake ledger, whose account requests can be made to go unanswered. */
+    static final class SwitchableLedger implements LedgerClient {
+        final FakeLedger ledger;
+        volatile boolean accountsAnswer = true;
+
+        SwitchableLedger(FakeLedger ledger) {
+            this.ledger = ledger;
+        }
+
+        @Override
+        public List<AccountError> createAccounts(com.tigerbeetle.AccountBatch batch) {
+            if (!accountsAnswer) {
+                throw new LedgerUnavailableException("create_accounts: no answer (test)", null);
+            }
+            return ledger.createAccounts(batch);
+        }
+
+        @Override
+        public List<TransferError> createTransfers(com.tigerbeetle.TransferBatch batch) {
             return ledger.createTransfers(batch);
         }
 
