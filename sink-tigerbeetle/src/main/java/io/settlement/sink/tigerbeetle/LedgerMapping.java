@@ -182,6 +182,11 @@ public final class LedgerMapping {
         if (problem.isPresent()) {
             throw new IllegalArgumentException("entry " + entry.getEntryId() + " cannot be mapped: " + problem.get());
         }
+        return mapChecked(entry);
+    }
+
+    /** As {@link #map}, for a caller that has just found no {@link #problem} (the sink: it checks every entry once). */
+    static MappedEntry mapChecked(JournalEntry entry) {
         List<Posting> postings = entry.getPostings();
         int code = transferCode(entry.getKind());
         LedgerId entryRef = entryRef(entry.getEntryId());

@@ -273,7 +273,7 @@ public final class TigerBeetleSink implements ThreadedSink.Loop {
         if (problem.isPresent()) {
             return unmappable(partition, record, entry.getEntryId(), problem.get());
         }
-        return new JournalRecord(partition, record.offset(), record.timestamp(), entry.getEntryId(), LedgerMapping.map(entry), null);
+        return new JournalRecord(partition, record.offset(), record.timestamp(), entry.getEntryId(), LedgerMapping.mapChecked(entry), null);
     }
 
     private static JournalRecord unmappable(TopicPartition partition, ConsumerRecord<byte[], byte[]> record, String entryId, String why) {
@@ -282,7 +282,7 @@ public final class TigerBeetleSink implements ThreadedSink.Loop {
 
     /** Takes the next request from the unsent records: as many whole chains as fit. */
     private LedgerRequest prepare() {
-        List<JournalRecord> taken = new ArrayList<>();
+        List<JournalRecord> taken = new ArrayList<>(Math.min(unsent.size(), settings.eventsPerRequestMax()));
         int events = 0;
         while (!unsent.isEmpty() && events + unsent.peekFirst().events() <= settings.eventsPerRequestMax()) {
             JournalRecord record = unsent.pollFirst();
