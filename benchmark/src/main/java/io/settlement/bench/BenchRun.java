@@ -532,9 +532,13 @@ public final class BenchRun {
         report.runs.add(run);
         report.environment.put("tigerbeetleCeilingTransfersPerSecond", drained.ceiling());
         report.environment.put("tigerbeetleSinkEventsPerRequest", drained.eventsPerRequest());
+        report.environment.put("tigerbeetleSinkTransferRequests", drained.requests());
+        report.environment.put("tigerbeetleSinkAccountsCreated", drained.accounts());
         log.printf("   %,d transfers (%,d entries) in %.2f s: %,.0f transfers/s; TigerBeetle's own benchmark: %,.0f transfers/s; "
-                        + "ratio %.3f (events per request %d)%n", drained.transfers(), drained.entries(), seconds, perSecond,
-                drained.ceiling(), run.ratioToCeiling(), drained.eventsPerRequest());
+                        + "ratio %.3f (events per request %d; %,d create_transfers requests, %,.0f transfers each; %,d accounts created)%n",
+                drained.transfers(), drained.entries(), seconds, perSecond, drained.ceiling(), run.ratioToCeiling(),
+                drained.eventsPerRequest(), drained.requests(), drained.transfers() / (double) Math.max(1, drained.requests()),
+                drained.accounts());
         if (!drained.complete()) {
             report.fail("T TigerBeetle sink: did not catch up within " + settings.resultTimeout() + " " + drained.problems());
         }

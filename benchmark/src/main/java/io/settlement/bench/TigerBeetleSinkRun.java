@@ -36,8 +36,13 @@ final class TigerBeetleSinkRun {
     /** Transfers of TigerBeetle's own benchmark: a few seconds here. */
     static final long CEILING_TRANSFERS = 500_000;
 
-    record Drained(long transfers, long entries, double seconds, boolean complete, int eventsPerRequest, double ceiling,
-                   List<String> problems) {}
+    /**
+     * @param eventsPerRequest the most transfers the client puts in one request (learnt from the cluster)
+     * @param requests         create_transfers requests the sink made
+     * @param accounts         accounts the sink created
+     */
+    record Drained(long transfers, long entries, double seconds, boolean complete, int eventsPerRequest, long requests,
+                   long accounts, double ceiling, List<String> problems) {}
 
     private TigerBeetleSinkRun() {}
 
@@ -68,8 +73,9 @@ final class TigerBeetleSinkRun {
                 }
                 double seconds = (System.nanoTime() - started) / 1e9;
                 long entries = (long) registry.get("settlement.sink.tigerbeetle.entries").tag("outcome", "applied").counter().count();
-                drained = new Drained(ledger.created.get(), entries, seconds, caughtUp, client.writesPerRequest(), Double.NaN,
-                        sink.problems());
+                long accounts = (long) registry.get("settlement.sink.tigerbeetle.accounts.created").counter().count();
+                drained = new Drained(ledger.created.get(), entries, seconds, caughtUp, client.writesPerRequest(),
+                        ledger.transferRequests.get(), accounts, Double.NaN, sink.problems());
             } finally {
                 sink.close();
                 thread.join(60_000);
@@ -78,13 +84,14 @@ final class TigerBeetleSinkRun {
         // One TigerBeetle server at a time: ours is stopped and deleted before the ceiling's starts.
         double ceiling = TigerBeetleProcess.benchmark(binary, dataDir.resolve("tigerbeetle-benchmark"), CEILING_TRANSFERS);
         return new Drained(drained.transfers(), drained.entries(), drained.seconds(), drained.complete(), drained.eventsPerRequest(),
-                ceiling, drained.problems());
+                drained.requests(), drained.accounts(), ceiling, drained.problems());
     }
 
-    /** Counts the transfers TigerBeetle created (sent minus refused). */
+    /** Counts the transfers TigerBeetle created (sent minus refused) and the create_transfers requests. */
     private static final class CountingLedger implements LedgerClient {
         private final LedgerClient ledger;
         final AtomicLong created = new AtomicLong();
+        final AtomicLong transferRequests = new AtomicLong();
 
         CountingLedger(LedgerClient ledger) {
             this.ledger = ledger;
@@ -97,7 +104,22 @@ final class TigerBeetleSinkRun {
 
         @Override
         public List<TransferError> createTransfers(TransferBatch transfers) {
-            List<TransferError> errors = ledger.createTransfers(transfers);
+            return counted(transfers, ledger.createTransfers(transfers));
+        }
+
+        @Override
+        public Pending<List<AccountError>> sendAccounts(AccountBatch accounts) {
+            return ledger.sendAccounts(accounts);
+        }
+
+        @Override
+        public Pending<List<TransferError>> sendTransfers(TransferBatch transfers) {
+            Pending<List<TransferError>> sent = ledger.sendTransfers(transfers);
+            return () -> counted(transfers, sent.await());
+        }
+
+        private List<TransferError> counted(TransferBatch transfers, List<TransferError> errors) {
+            transferRequests.incrementAndGet();
             created.addAndGet(transfers.getLength() - errors.size());
             return errors;
         }

@@ -182,6 +182,11 @@ public final class LedgerMapping {
         if (problem.isPresent()) {
             throw new IllegalArgumentException("entry " + entry.getEntryId() + " cannot be mapped: " + problem.get());
         }
+        return mapChecked(entry);
+    }
+
+    /** As {@link #map}, for a caller that has just found no {@link #problem} (the sink: it checks every entry once). */
+    static MappedEntry mapChecked(JournalEntry entry) {
         List<Posting> postings = entry.getPostings();
         int code = transferCode(entry.getKind());
         LedgerId entryRef = entryRef(entry.getEntryId());
@@ -201,9 +206,15 @@ public final class LedgerMapping {
         return new MappedEntry(entry, chain, List.copyOf(accounts.values()));
     }
 
-    /** The chains of the given entries, in order, as one create_transfers request. */
+    /**
+     * The chains of the given entries, in order, as one create_transfers request. Ids go in as
+     * their two halves, not as byte arrays: this runs for every transfer the sink writes.
+     */
     public static TransferBatch transferBatch(List<MappedEntry> entries) {
-        int events = entries.stream().mapToInt(MappedEntry::size).sum();
+        int events = 0;
+        for (MappedEntry entry : entries) {
+            events += entry.size();
+        }
         if (events > EVENTS_PER_REQUEST_MAX) {
             throw new IllegalStateException(events + " transfers exceed one request (" + EVENTS_PER_REQUEST_MAX + ")");
         }
@@ -211,14 +222,14 @@ public final class LedgerMapping {
         for (MappedEntry entry : entries) {
             for (LedgerTransfer transfer : entry.chain()) {
                 batch.add();
-                batch.setId(transfer.id().bytes());
-                batch.setDebitAccountId(transfer.debitAccountId().bytes());
-                batch.setCreditAccountId(transfer.creditAccountId().bytes());
+                batch.setId(transfer.id().leastSignificant(), transfer.id().mostSignificant());
+                batch.setDebitAccountId(transfer.debitAccountId().leastSignificant(), transfer.debitAccountId().mostSignificant());
+                batch.setCreditAccountId(transfer.creditAccountId().leastSignificant(), transfer.creditAccountId().mostSignificant());
                 batch.setAmount(transfer.amount());
                 batch.setLedger(transfer.ledger());
                 batch.setCode(transfer.code());
                 batch.setFlags(transfer.flags());
-                batch.setUserData128(transfer.entryRef().bytes());
+                batch.setUserData128(transfer.entryRef().leastSignificant(), transfer.entryRef().mostSignificant());
                 batch.setUserData64(transfer.userId());
                 batch.setUserData32(transfer.postingIndex());
             }
@@ -234,7 +245,7 @@ public final class LedgerMapping {
         AccountBatch batch = new AccountBatch(accounts.size());
         for (LedgerAccount account : accounts) {
             batch.add();
-            batch.setId(account.id().bytes());
+            batch.setId(account.id().leastSignificant(), account.id().mostSignificant());
             batch.setLedger(account.ledger());
             batch.setCode(account.code());
             batch.setFlags(account.flags());
@@ -244,14 +255,17 @@ public final class LedgerMapping {
         return batch;
     }
 
-    private static LedgerId hash(String text) {
-        MessageDigest sha256;
+    /** One digest per thread: looking SHA-256 up costs more than hashing an id, and this runs for every transfer. */
+    private static final ThreadLocal<MessageDigest> SHA_256 = ThreadLocal.withInitial(() -> {
         try {
-            sha256 = MessageDigest.getInstance("SHA-256");
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every Java platform has SHA-256", e);
         }
-        ByteBuffer digest = ByteBuffer.wrap(sha256.digest(text.getBytes(StandardCharsets.UTF_8)));
+    });
+
+    private static LedgerId hash(String text) {
+        ByteBuffer digest = ByteBuffer.wrap(SHA_256.get().digest(text.getBytes(StandardCharsets.UTF_8)));
         return new LedgerId(digest.getLong(), digest.getLong());
     }
 }

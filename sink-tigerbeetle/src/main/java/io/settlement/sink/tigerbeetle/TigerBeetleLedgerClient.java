@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +35,11 @@ import org.slf4j.LoggerFactory;
  * cluster refuses as {@code TooMuchData} is sent again in smaller slices (never splitting a linked
  * chain), and the smaller size is kept for later requests. Slices already answered are not sent
  * again; the answers are merged back into the indexes of the caller's request.
+ *
+ * <p>{@link #sendAccounts} and {@link #sendTransfers} hand a request to the client and return;
+ * the client queues it behind the ones sent before, and {@link Pending#await()} waits for its
+ * answer with the same deadline and errors as the waiting calls. A request larger than the size
+ * learnt so far, or one the cluster refuses as too large, goes the waiting way, in slices.
  */
 public final class TigerBeetleLedgerClient implements LedgerClient {
     private static final Logger log = LoggerFactory.getLogger(TigerBeetleLedgerClient.class);
@@ -49,6 +55,9 @@ public final class TigerBeetleLedgerClient implements LedgerClient {
     private static final class Limit {
         int eventsPerRequest = LedgerMapping.EVENTS_PER_REQUEST_MAX;
     }
+
+    /** A request handed to {@code client}: its reply, and the client, to tell a closed one from a replaced one. */
+    private record Sent<T>(Client client, CompletableFuture<T> reply) {}
 
     public TigerBeetleLedgerClient(long clusterId, List<String> replicaAddresses, long requestTimeoutMs) {
         if (replicaAddresses.isEmpty()) {
@@ -67,10 +76,8 @@ public final class TigerBeetleLedgerClient implements LedgerClient {
     public synchronized List<AccountError> createAccounts(AccountBatch accounts) {
         List<AccountError> errors = new ArrayList<>();
         sliced(writes, accounts.getLength(), index -> false, (from, to) -> {
-            CreateAccountResultBatch results = await("create_accounts", client().createAccountsAsync(slice(accounts, from, to)));
-            while (results.next()) {
-                errors.add(new AccountError(from + results.getIndex(), results.getResult()));
-            }
+            Sent<CreateAccountResultBatch> sent = send(client -> client.createAccountsAsync(slice(accounts, from, to)));
+            errors.addAll(accountErrors(await("create_accounts", sent), from));
         });
         return errors;
     }
@@ -82,11 +89,63 @@ public final class TigerBeetleLedgerClient implements LedgerClient {
             transfers.setPosition(index);
             return TransferFlags.hasLinked(transfers.getFlags());
         }, (from, to) -> {
-            CreateTransferResultBatch results = await("create_transfers", client().createTransfersAsync(slice(transfers, from, to)));
-            while (results.next()) {
-                errors.add(new TransferError(from + results.getIndex(), results.getResult()));
-            }
+            Sent<CreateTransferResultBatch> sent = send(client -> client.createTransfersAsync(slice(transfers, from, to)));
+            errors.addAll(transferErrors(await("create_transfers", sent), from));
         });
+        return errors;
+    }
+
+    @Override
+    public Pending<List<AccountError>> sendAccounts(AccountBatch accounts) {
+        Sent<CreateAccountResultBatch> sent;
+        synchronized (this) {
+            if (accounts.getLength() > writes.eventsPerRequest) {
+                return () -> createAccounts(accounts);
+            }
+            sent = send(client -> client.createAccountsAsync(accounts));
+        }
+        return () -> {
+            try {
+                return accountErrors(await("create_accounts", sent), 0);
+            } catch (TooMuchData e) {
+                // The cluster takes fewer events per request: the waiting call learns how many and sends slices.
+                return createAccounts(accounts);
+            }
+        };
+    }
+
+    @Override
+    public Pending<List<TransferError>> sendTransfers(TransferBatch transfers) {
+        Sent<CreateTransferResultBatch> sent;
+        synchronized (this) {
+            if (transfers.getLength() > writes.eventsPerRequest) {
+                return () -> createTransfers(transfers);
+            }
+            sent = send(client -> client.createTransfersAsync(transfers));
+        }
+        return () -> {
+            try {
+                return transferErrors(await("create_transfers", sent), 0);
+            } catch (TooMuchData e) {
+                // As in sendAccounts: learnt and sliced by the waiting call.
+                return createTransfers(transfers);
+            }
+        };
+    }
+
+    private static List<AccountError> accountErrors(CreateAccountResultBatch results, int first) {
+        List<AccountError> errors = new ArrayList<>(results.getLength());
+        while (results.next()) {
+            errors.add(new AccountError(first + results.getIndex(), results.getResult()));
+        }
+        return errors;
+    }
+
+    private static List<TransferError> transferErrors(CreateTransferResultBatch results, int first) {
+        List<TransferError> errors = new ArrayList<>(results.getLength());
+        while (results.next()) {
+            errors.add(new TransferError(first + results.getIndex(), results.getResult()));
+        }
         return errors;
     }
 
@@ -98,7 +157,7 @@ public final class TigerBeetleLedgerClient implements LedgerClient {
             for (LedgerId id : ids.subList(from, to)) {
                 request.add(id.bytes());
             }
-            AccountBatch accounts = await("lookup_accounts", client().lookupAccountsAsync(request));
+            AccountBatch accounts = await("lookup_accounts", send(client -> client.lookupAccountsAsync(request)));
             while (accounts.next()) {
                 found.add(new LedgerBalance(LedgerId.of(accounts.getId()), accounts.getLedger(), accounts.getCode(),
                         accounts.getFlags(), accounts.getDebitsPending(), accounts.getDebitsPosted(),
@@ -224,22 +283,30 @@ public final class TigerBeetleLedgerClient implements LedgerClient {
         return client;
     }
 
-    private <T> T await(String operation, CompletableFuture<T> reply) {
+    /** Hands a request to the client; what the client throws at once is the reply's failure, for {@link #await}. */
+    private synchronized <T> Sent<T> send(Function<Client, CompletableFuture<T>> request) {
+        Client used = client();
         try {
-            return reply.get(requestTimeoutMs, TimeUnit.MILLISECONDS);
+            return new Sent<>(used, request.apply(used));
+        } catch (RuntimeException e) {
+            return new Sent<>(used, CompletableFuture.failedFuture(e));
+        }
+    }
+
+    private <T> T await(String operation, Sent<T> sent) {
+        try {
+            return sent.reply().get(requestTimeoutMs, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             throw new LedgerUnavailableException(operation + ": no answer within " + requestTimeoutMs + " ms", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new LedgerUnavailableException(operation + ": interrupted", e);
         } catch (ExecutionException e) {
-            throw translate(operation, e.getCause());
-        } catch (ClientClosedException e) {
-            throw new IllegalStateException(operation + ": the TigerBeetle client is closed", e);
+            throw translate(operation, e.getCause(), sent.client());
         }
     }
 
-    private RuntimeException translate(String operation, Throwable cause) {
+    private RuntimeException translate(String operation, Throwable cause, Client sentOn) {
         if (cause instanceof RequestException request) {
             PacketStatus status = PacketStatus.fromValue(request.getStatus());
             switch (status) {
@@ -248,7 +315,7 @@ public final class TigerBeetleLedgerClient implements LedgerClient {
                 }
                 case ClientEvicted, ClientShutdown -> {
                     log.warn("{}: TigerBeetle client {}; reconnecting before the next request", operation, status);
-                    close();
+                    closeIfCurrent(sentOn);
                     return new LedgerUnavailableException(operation + ": " + status, cause);
                 }
                 default -> {
@@ -258,8 +325,23 @@ public final class TigerBeetleLedgerClient implements LedgerClient {
             }
         }
         if (cause instanceof ClientClosedException) {
+            if (replaced(sentOn)) {
+                // Sent before an eviction closed that client: a new one sends it again.
+                return new LedgerUnavailableException(operation + ": sent on a client closed since", cause);
+            }
             return new IllegalStateException(operation + ": the TigerBeetle client is closed", cause);
         }
         return new IllegalStateException(operation + ": unexpected client failure", cause);
+    }
+
+    /** Closes the client a request went out on if it is still the current one (another request's eviction may have replaced it). */
+    private synchronized void closeIfCurrent(Client sentOn) {
+        if (client == sentOn) {
+            close();
+        }
+    }
+
+    private synchronized boolean replaced(Client sentOn) {
+        return client != sentOn;
     }
 }

@@ -1,6 +1,5 @@
 package io.settlement.sink.tigerbeetle;
 
-import com.tigerbeetle.CreateAccountResult;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.settlement.avro.JournalEntry;
@@ -15,19 +14,24 @@ import io.settlement.sink.SinkMeters;
 import io.settlement.sink.ThreadedSink;
 import io.settlement.sink.tigerbeetle.CommitDecision.Attempt;
 import io.settlement.sink.tigerbeetle.CommitDecision.Decision;
-import io.settlement.sink.tigerbeetle.LedgerClient.AccountError;
+import io.settlement.sink.tigerbeetle.LedgerClient.Pending;
 import io.settlement.sink.tigerbeetle.LedgerClient.TransferError;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -41,19 +45,35 @@ import org.slf4j.LoggerFactory;
  * as consumer group {@value #GROUP_ID} with {@code read_committed} and manual commits; produces
  * accounts and linked transfer chains in TigerBeetle (see {@link LedgerMapping}).
  *
- * <p>Per poll: every record is decoded and mapped; the accounts the chains touch are created on
- * first sight ({@code exists} is fine, any other answer stops the sink: the account definitions
- * disagree); the chains go out in requests of at most {@code eventsPerRequestMax} transfers,
- * never splitting a chain; only then are offsets committed, per partition up to the first entry
- * TigerBeetle did not accept ({@link CommitDecision}). A replayed entry ({@code exists}) counts as
- * done. An entry TigerBeetle refuses, or a record that cannot be read, halts its partition: the
- * partition is paused at that entry, the entry is logged, a metric counts it and {@link #state()}
- * is DEGRADED until an operator restarts the sink; the other partitions go on. A request
- * TigerBeetle does not answer is retried with bounded exponential backoff, then its partitions are
- * rewound and read again on the next poll, so a sink whose ledger is down lags and loses nothing.
+ * <p>Every record is decoded and mapped as it is read, and the accounts its chain touches that are
+ * not yet known to exist are sent at once ({@link LedgerAccounts}; {@code exists} is fine, any
+ * other answer stops the sink: the account definitions disagree). The chains go out in
+ * create_transfers requests of at most {@code eventsPerRequestMax} transfers, never splitting a
+ * chain, each once every account request before it was answered. Offsets are committed once
+ * TigerBeetle answered, per partition up to the first entry it did not accept ({@link CommitDecision}). A
+ * replayed entry ({@code exists}) counts as done. An entry TigerBeetle refuses, or a record that
+ * cannot be read, halts its partition: the partition is paused at that entry, the entry is logged,
+ * a metric counts it and {@link #state()} is DEGRADED until an operator restarts the sink; the
+ * other partitions go on. A request TigerBeetle does not answer is retried with bounded
+ * exponential backoff, then its partitions are rewound and read again, so a sink whose ledger is
+ * down lags and loses nothing.
+ *
+ * <p>Reading and writing overlap, as TigerBeetle's client allows one request in flight: while
+ * TigerBeetle works on one create_transfers request, the sink reads and maps the records of the
+ * next, sends their new accounts (queued behind the transfers) and, once the next transfers are
+ * out, commits the offsets of the request answered before. Only one create_transfers request is
+ * out at a time and the next goes out only after the one before was answered and acted on, so no
+ * entry is sent after an entry of its partition that TigerBeetle refused or did not answer.
+ * Records read beyond one request wait for the next; they are dropped, and read again, when their
+ * partition is rewound or revoked, or when an account request was not answered.
  */
 public final class TigerBeetleSink implements ThreadedSink.Loop {
     public static final String GROUP_ID = "settlement-sink-tigerbeetle";
+    /**
+     * How long a poll waits for records while a request is out: the sink has its answer to act on,
+     * and an empty poll means it has read what there is for now.
+     */
+    static final Duration POLL_WHILE_WRITING = Duration.ofMillis(10);
 
     private static final Logger log = LoggerFactory.getLogger(TigerBeetleSink.class);
 
@@ -63,20 +83,27 @@ public final class TigerBeetleSink implements ThreadedSink.Loop {
     private final Deserializer<JournalEntry> decoder;
     private final LedgerClient ledger;
     private final TigerBeetleSinkSettings settings;
-    private final Backoff backoff;
-    private final Set<LedgerId> knownAccounts;
+    private final LedgerRetries retries;
+    private final LedgerAccounts accounts;
+
+    /** Records read and not yet in a request, in offset order per partition, and their transfers. */
+    private final Deque<JournalRecord> unsent = new ArrayDeque<>();
+    private int unsentEvents;
+    /** Partitions whose unreadable record is read and not yet acted on: nothing after it is read. */
+    private final Set<TopicPartition> stoppedAtRead = new HashSet<>();
+    /** The request that goes out next, taken from the unsent records once they fill one. */
+    private LedgerRequest next;
+    /** The request whose transfers TigerBeetle is working on. */
+    private Sent inFlight;
 
     private final Map<TopicPartition, Attempt> halted = new ConcurrentHashMap<>();
     /** What this sink committed per partition (for {@link #commitPastMarkers()}). */
     private final CommittedOffsets committedOffsets;
-    private volatile String ledgerProblem;
 
     private final Counter applied;
     private final Counter alreadyApplied;
     private final Counter disagreements;
     private final Counter unmappable;
-    private final Counter retries;
-    private final Counter accountsCreated;
     private final SinkMeters meters;
 
     public TigerBeetleSink(Consumer<byte[], byte[]> consumer, Topic<Long, JournalEntry> journal, LedgerClient ledger,
@@ -87,22 +114,25 @@ public final class TigerBeetleSink implements ThreadedSink.Loop {
         this.decoder = journal.valueSerde().deserializer();
         this.ledger = ledger;
         this.settings = settings;
-        this.backoff = backoff;
-        this.knownAccounts = boundedSet(settings.knownAccountsMax());
         String prefix = "settlement.sink.tigerbeetle.";
         this.applied = Counter.builder(prefix + "entries").tag("outcome", "applied").register(registry);
         this.alreadyApplied = Counter.builder(prefix + "entries").tag("outcome", "already_applied").register(registry);
         this.disagreements = Counter.builder(prefix + "halts").tag("reason", "disagrees").register(registry);
         this.unmappable = Counter.builder(prefix + "halts").tag("reason", "unmappable").register(registry);
-        this.retries = Counter.builder(prefix + "retries").register(registry);
-        this.accountsCreated = Counter.builder(prefix + "accounts.created").register(registry);
+        this.retries = new LedgerRetries(settings, backoff, loop::closing, Counter.builder(prefix + "retries").register(registry));
+        this.accounts = new LedgerAccounts(ledger, retries, settings, Counter.builder(prefix + "accounts.created").register(registry));
         this.meters = new SinkMeters(registry, "tigerbeetle", consumer, halted);
         this.committedOffsets = new CommittedOffsets(consumer, Duration.ofMillis(settings.pollTimeoutMs()));
     }
 
-    /** The consumer configuration the sink relies on: its group, committed reads, manual commits. */
+    /**
+     * The consumer configuration the sink relies on: its group, committed reads, manual commits,
+     * and polls of up to one full request of single-transfer entries.
+     */
     public static Map<String, Object> consumerProperties(String bootstrapServers) {
-        return SinkConsumers.properties(bootstrapServers, GROUP_ID);
+        Map<String, Object> properties = SinkConsumers.properties(bootstrapServers, GROUP_ID);
+        properties.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, LedgerMapping.EVENTS_PER_REQUEST_MAX);
+        return properties;
     }
 
     /** Consumes until {@link #close()}; a failure that stops the sink leaves it DOWN. */
@@ -147,6 +177,7 @@ public final class TigerBeetleSink implements ThreadedSink.Loop {
     /** The sink's own problems now (its database, halted partitions); none when it is well. */
     private List<String> ownProblems() {
         List<String> problems = new ArrayList<>();
+        String ledgerProblem = retries.problem();
         if (ledgerProblem != null) {
             problems.add("TigerBeetle: " + ledgerProblem);
         }
@@ -155,14 +186,45 @@ public final class TigerBeetleSink implements ThreadedSink.Loop {
         return problems;
     }
 
-    /** One poll, mirrored and committed. Package-private so tests can step the sink without a thread. */
+    /**
+     * One step: poll, send what is ready, commit what TigerBeetle answered. Package-private so tests
+     * can step the sink without a thread; a request sent in one step is acted on in a later one
+     * ({@link #busy()}).
+     */
     void pollOnce() {
-        ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(settings.pollTimeoutMs()));
-        if (!records.isEmpty()) {
-            mirror(records);
-        } else {
+        ConsumerRecords<byte[], byte[]> records = consumer.poll(
+                inFlight == null ? Duration.ofMillis(settings.pollTimeoutMs()) : POLL_WHILE_WRITING);
+        read(records);
+        boolean readAll = records.isEmpty();
+        if (next == null && unsentEvents >= settings.eventsPerRequestMax()) {
+            // A full request: its transfers are put together now, while TigerBeetle works on the ones out.
+            next = prepare();
+        }
+        Map<TopicPartition, Long> commits = Map.of();
+        if (inFlight != null && (next != null || readAll)) {
+            commits = finish(inFlight);
+            inFlight = null;
+        }
+        if (inFlight == null) {
+            if (next == null && !unsent.isEmpty()) {
+                next = prepare();
+            }
+            if (next != null) {
+                LedgerRequest request = next;
+                next = null;
+                inFlight = send(request);
+            }
+        }
+        // After the next transfers went out: TigerBeetle works on them while Kafka commits.
+        committedOffsets.commit(commits);
+        if (readAll && !busy()) {
             commitPastMarkers();
         }
+    }
+
+    /** Whether records are read and not yet answered for (in a request out, the next one, or not yet in one). */
+    boolean busy() {
+        return inFlight != null || next != null || !unsent.isEmpty();
     }
 
     /** After an idle poll: commits past transaction markers ({@link CommittedOffsets}), so live reconcile sees the journal's end. */
@@ -171,164 +233,131 @@ public final class TigerBeetleSink implements ThreadedSink.Loop {
         meters.observeLag(consumer);
     }
 
-    private record Candidate(TopicPartition partition, long offset, String entryId, MappedEntry mapped, EntryOutcome unmappable) {}
-
-    private void mirror(ConsumerRecords<byte[], byte[]> records) {
-        List<Candidate> candidates = read(records);
-        Map<Candidate, EntryOutcome> outcomes = new LinkedHashMap<>();
-        List<Candidate> mapped = new ArrayList<>();
-        for (Candidate candidate : candidates) {
-            if (candidate.unmappable() != null) {
-                outcomes.put(candidate, candidate.unmappable());
-            } else {
-                mapped.add(candidate);
-            }
-        }
-        Optional<String> accountsUnanswered = createAccounts(mapped);
-        for (List<Candidate> request : TransferRequests.split(mapped, candidate -> candidate.mapped().size(),
-                settings.eventsPerRequestMax())) {
-            // A partition that stopped at an entry sends nothing after it: later entries wait.
-            Map<TopicPartition, Long> stoppedAt = new LinkedHashMap<>();
-            outcomes.forEach((candidate, outcome) -> {
-                if (!outcome.status().accepted()) {
-                    stoppedAt.merge(candidate.partition(), candidate.offset(), Math::min);
-                }
-            });
-            List<Candidate> sendable = request.stream()
-                    .filter(c -> c.offset() < stoppedAt.getOrDefault(c.partition(), Long.MAX_VALUE))
-                    .toList();
-            if (sendable.isEmpty()) {
-                continue;
-            }
-            if (accountsUnanswered.isPresent()) {
-                sendable.forEach(c -> outcomes.put(c, EntryOutcome.unanswered(accountsUnanswered.get())));
-                continue;
-            }
-            List<MappedEntry> entries = sendable.stream().map(Candidate::mapped).toList();
-            Optional<List<TransferError>> answer = withRetry("create_transfers",
-                    () -> ledger.createTransfers(LedgerMapping.transferBatch(entries)));
-            if (answer.isEmpty()) {
-                sendable.forEach(c -> outcomes.put(c, EntryOutcome.unanswered("create_transfers not answered")));
-                continue;
-            }
-            List<EntryOutcome> attributed = TransferResults.attribute(entries, answer.get());
-            for (int i = 0; i < sendable.size(); i++) {
-                outcomes.put(sendable.get(i), attributed.get(i));
-            }
-        }
-        List<Attempt> attempts = new ArrayList<>();
-        for (Candidate candidate : candidates) {
-            EntryOutcome outcome = outcomes.get(candidate);
-            if (outcome != null) {
-                attempts.add(new Attempt(candidate.partition(), candidate.offset(), candidate.entryId(), outcome));
-            }
-        }
-        Decision decision = CommitDecision.decide(attempts);
-        act(decision, attempts, candidates);
-        decision.commits().forEach((partition, next) -> {
-            List<ConsumerRecord<byte[], byte[]>> done = records.records(partition).stream().filter(r -> r.offset() < next).toList();
-            if (!done.isEmpty()) {
-                meters.written(partition, done.get(done.size() - 1).timestamp(), done.size());
-            }
-        });
-    }
-
-    /** Decodes and maps each partition's records in order, up to and including the first unreadable one. */
-    private List<Candidate> read(ConsumerRecords<byte[], byte[]> records) {
-        List<Candidate> candidates = new ArrayList<>();
+    /**
+     * Decodes and maps each partition's records in order, up to and including the first unreadable
+     * one, and sends the accounts they need: TigerBeetle creates them while the sink reads on.
+     */
+    private void read(ConsumerRecords<byte[], byte[]> records) {
+        List<JournalRecord> read = new ArrayList<>(records.count());
         for (TopicPartition partition : records.partitions()) {
+            if (stoppedAtRead.contains(partition)) {
+                continue;
+            }
             for (ConsumerRecord<byte[], byte[]> record : records.records(partition)) {
-                Candidate candidate = readOne(partition, record);
-                candidates.add(candidate);
-                if (candidate.unmappable() != null) {
+                JournalRecord one = readOne(partition, record);
+                read.add(one);
+                if (one.unmappable() != null) {
+                    stoppedAtRead.add(partition);
                     break;
                 }
             }
         }
-        return candidates;
+        for (JournalRecord one : read) {
+            unsent.addLast(one);
+            unsentEvents += one.events();
+        }
+        accounts.sendFor(read);
     }
 
-    private Candidate readOne(TopicPartition partition, ConsumerRecord<byte[], byte[]> record) {
+    private JournalRecord readOne(TopicPartition partition, ConsumerRecord<byte[], byte[]> record) {
         if (record.value() == null) {
-            return new Candidate(partition, record.offset(), "?", null, EntryOutcome.unmappable("record has no value"));
+            return unmappable(partition, record, "?", "record has no value");
         }
         JournalEntry entry;
         try {
             entry = decoder.deserialize(record.topic(), record.headers(), record.value());
         } catch (RuntimeException e) {
-            return new Candidate(partition, record.offset(), "?", null, EntryOutcome.unmappable("cannot decode: " + e.getMessage()));
+            return unmappable(partition, record, "?", "cannot decode: " + e.getMessage());
         }
         Optional<String> problem = LedgerMapping.problem(entry);
         if (problem.isPresent()) {
-            return new Candidate(partition, record.offset(), entry.getEntryId(), null, EntryOutcome.unmappable(problem.get()));
+            return unmappable(partition, record, entry.getEntryId(), problem.get());
         }
-        return new Candidate(partition, record.offset(), entry.getEntryId(), LedgerMapping.map(entry), null);
+        return new JournalRecord(partition, record.offset(), record.timestamp(), entry.getEntryId(), LedgerMapping.mapChecked(entry), null);
     }
 
-    /**
-     * Creates the accounts not yet known to exist. Returns why, if TigerBeetle did not answer;
-     * throws (stopping the sink) if it refused an account for any reason but {@code exists}.
-     */
-    private Optional<String> createAccounts(List<Candidate> mapped) {
-        Map<LedgerId, LedgerAccount> unknown = new LinkedHashMap<>();
-        for (Candidate candidate : mapped) {
-            for (LedgerAccount account : candidate.mapped().accounts()) {
-                if (!knownAccounts.contains(account.id())) {
-                    unknown.putIfAbsent(account.id(), account);
-                }
-            }
-        }
-        List<LedgerAccount> accounts = List.copyOf(unknown.values());
-        for (List<LedgerAccount> request : TransferRequests.split(accounts, account -> 1, settings.eventsPerRequestMax())) {
-            Optional<List<AccountError>> answer = withRetry("create_accounts",
-                    () -> ledger.createAccounts(LedgerMapping.accountBatch(request)));
-            if (answer.isEmpty()) {
-                return Optional.of("create_accounts not answered");
-            }
-            int exists = 0;
-            for (AccountError error : answer.get()) {
-                if (error.result() == CreateAccountResult.Exists) {
-                    exists++;
-                    continue;
-                }
-                LedgerAccount refused = request.get(error.index());
-                throw new IllegalStateException("TigerBeetle refused account " + refused.key() + " (id " + refused.id()
-                        + ", flags " + refused.flags() + "): " + error.result()
-                        + "; the account definitions disagree, stopping the sink");
-            }
-            accountsCreated.increment(request.size() - exists);
-            request.forEach(account -> knownAccounts.add(account.id()));
-        }
-        return Optional.empty();
+    private static JournalRecord unmappable(TopicPartition partition, ConsumerRecord<byte[], byte[]> record, String entryId, String why) {
+        return new JournalRecord(partition, record.offset(), record.timestamp(), entryId, null, EntryOutcome.unmappable(why));
     }
 
-    private <T> Optional<T> withRetry(String operation, Supplier<T> call) {
-        long wait = settings.retryBackoffInitialMs();
-        for (int attempt = 1; attempt <= settings.retryAttemptsMax() && !loop.closing(); attempt++) {
-            try {
-                T answer = call.get();
-                ledgerProblem = null;
-                return Optional.of(answer);
-            } catch (LedgerUnavailableException e) {
-                ledgerProblem = operation + " attempt " + attempt + "/" + settings.retryAttemptsMax() + " failed: " + e.getMessage();
-                log.warn("TigerBeetle {}", ledgerProblem);
-                if (attempt == settings.retryAttemptsMax()) {
-                    break;
-                }
-                retries.increment();
-                try {
-                    backoff.pause(wait);
-                } catch (InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
-                wait = Math.min(settings.retryBackoffMaxMs(), wait * 2);
-            }
+    /** Takes the next request from the unsent records: as many whole chains as fit. */
+    private LedgerRequest prepare() {
+        List<JournalRecord> taken = new ArrayList<>(Math.min(unsent.size(), settings.eventsPerRequestMax()));
+        int events = 0;
+        while (!unsent.isEmpty() && events + unsent.peekFirst().events() <= settings.eventsPerRequestMax()) {
+            JournalRecord record = unsent.pollFirst();
+            taken.add(record);
+            events += record.events();
         }
-        return Optional.empty();
+        if (taken.isEmpty()) {
+            throw new IllegalStateException("a chain of " + unsent.peekFirst().events() + " transfers does not fit a request of "
+                    + settings.eventsPerRequestMax());
+        }
+        unsentEvents -= events;
+        return new LedgerRequest(taken);
     }
 
-    private void act(Decision decision, List<Attempt> attempts, List<Candidate> candidates) {
+    /** A request whose transfers went out ({@code answer}), or could not because its accounts were not answered. */
+    private record Sent(LedgerRequest request, Pending<List<TransferError>> answer, String unanswered) {}
+
+    /** Waits for the accounts sent so far, then sends the request's transfers without waiting. */
+    private Sent send(LedgerRequest request) {
+        Optional<String> unanswered = accounts.awaitSent();
+        if (unanswered.isPresent()) {
+            // The records read since may need accounts that were not created: they are read again.
+            rewindUnsent();
+            return new Sent(request, null, unanswered.get());
+        }
+        if (request.transfers() == null) {
+            return new Sent(request, null, null);
+        }
+        return new Sent(request, ledger.sendTransfers(request.transfers()), null);
+    }
+
+    /** Seeks each partition with records read and not yet in a request back to the first of them, and drops them. */
+    private void rewindUnsent() {
+        Map<TopicPartition, Long> first = new LinkedHashMap<>();
+        for (JournalRecord record : unsent) {
+            first.putIfAbsent(record.partition(), record.offset());
+        }
+        first.forEach((partition, offset) -> {
+            consumer.seek(partition, offset);
+            forget(partition);
+        });
+    }
+
+    /** Waits for the request's answer and acts on it (halts, rewinds); returns the offsets to commit. */
+    private Map<TopicPartition, Long> finish(Sent sent) {
+        LedgerRequest request = sent.request();
+        Iterator<EntryOutcome> entryOutcomes = transferOutcomes(sent).iterator();
+        List<Attempt> attempts = new ArrayList<>(request.records().size());
+        for (JournalRecord record : request.records()) {
+            EntryOutcome outcome = record.unmappable() != null ? record.unmappable() : entryOutcomes.next();
+            attempts.add(new Attempt(record.partition(), record.offset(), record.entryId(), outcome));
+        }
+        Decision decision = CommitDecision.decide(attempts);
+        act(decision, attempts, request);
+        return decision.commits();
+    }
+
+    /** One outcome per entry of the request, in order. */
+    private List<EntryOutcome> transferOutcomes(Sent sent) {
+        List<MappedEntry> entries = sent.request().entries();
+        if (sent.unanswered() != null) {
+            return Collections.nCopies(entries.size(), EntryOutcome.unanswered(sent.unanswered()));
+        }
+        if (entries.isEmpty()) {
+            return List.of();
+        }
+        Optional<List<TransferError>> answer = retries.call("create_transfers", sent.answer()::await,
+                () -> ledger.createTransfers(LedgerMapping.transferBatch(entries)));
+        if (answer.isEmpty()) {
+            return Collections.nCopies(entries.size(), EntryOutcome.unanswered("create_transfers not answered"));
+        }
+        return TransferResults.attribute(entries, answer.get());
+    }
+
+    private void act(Decision decision, List<Attempt> attempts, LedgerRequest request) {
         for (Attempt attempt : attempts) {
             switch (attempt.outcome().status()) {
                 case APPLIED -> applied.increment();
@@ -336,46 +365,68 @@ public final class TigerBeetleSink implements ThreadedSink.Loop {
                 default -> { }
             }
         }
-        if (!decision.commits().isEmpty()) {
-            committedOffsets.commit(decision.commits());
-        }
         decision.halts().forEach((partition, halt) -> {
             (halt.outcome().status() == EntryOutcome.Status.DISAGREES ? disagreements : unmappable).increment();
             log.error("Halting {} at offset {}, the ledgers may disagree: entry {} {}: {}; entry: {}", partition, halt.offset(),
-                    halt.entryId(), halt.outcome().status(), halt.outcome().detail(), describe(candidates, halt));
+                    halt.entryId(), halt.outcome().status(), halt.outcome().detail(), describe(request, halt));
             consumer.seek(partition, halt.offset());
             consumer.pause(List.of(partition));
             halted.put(partition, halt);
+            forget(partition);
         });
         decision.rewinds().forEach((partition, offset) -> {
             log.warn("TigerBeetle did not answer; reading {} again from offset {}", partition, offset);
             consumer.seek(partition, offset);
+            forget(partition);
         });
+        countWritten(decision.commits(), request);
     }
 
-    private static String describe(List<Candidate> candidates, Attempt halt) {
-        return candidates.stream()
-                .filter(c -> c.partition().equals(halt.partition()) && c.offset() == halt.offset() && c.mapped() != null)
+    /** Per committed partition: the records written and the last one's timestamp, for {@link SinkMeters}. */
+    private void countWritten(Map<TopicPartition, Long> commits, LedgerRequest request) {
+        Map<TopicPartition, long[]> written = new LinkedHashMap<>();
+        for (JournalRecord record : request.records()) {
+            Long nextOffset = commits.get(record.partition());
+            if (nextOffset != null && record.offset() < nextOffset) {
+                long[] countAndLast = written.computeIfAbsent(record.partition(), partition -> new long[2]);
+                countAndLast[0]++;
+                countAndLast[1] = record.timestamp();
+            }
+        }
+        written.forEach((partition, countAndLast) -> meters.written(partition, countAndLast[1], (int) countAndLast[0]));
+    }
+
+    /** Drops what was read of {@code partition} and not sent: it was sought back (or is paused) and is read again. */
+    private void forget(TopicPartition partition) {
+        for (Iterator<JournalRecord> it = unsent.iterator(); it.hasNext(); ) {
+            JournalRecord record = it.next();
+            if (record.partition().equals(partition)) {
+                unsentEvents -= record.events();
+                it.remove();
+            }
+        }
+        next = next == null ? null : next.without(partition);
+        stoppedAtRead.remove(partition);
+    }
+
+    private static String describe(LedgerRequest request, Attempt halt) {
+        return request.records().stream()
+                .filter(r -> r.partition().equals(halt.partition()) && r.offset() == halt.offset() && r.mapped() != null)
                 .findFirst()
-                .map(c -> c.mapped().entry().toString())
+                .map(r -> r.mapped().entry().toString())
                 .orElse("(unreadable)");
     }
 
-    private static Set<LedgerId> boundedSet(int max) {
-        return java.util.Collections.newSetFromMap(new LinkedHashMap<>(16, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<LedgerId, Boolean> eldest) {
-                return size() > max;
-            }
-        });
-    }
-
-    /** Forgets halts of partitions this instance no longer owns: their new owner halts at the same entry. */
+    /**
+     * Before partitions leave this instance: the request out is answered and, for revoked
+     * partitions, committed while they are still ours; what was read of them and not sent is
+     * dropped. Halts of partitions this instance no longer owns are forgotten: their new owner
+     * halts at the same entry.
+     */
     private final class RebalanceListener implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            partitions.forEach(halted::remove);
-            committedOffsets.forget(partitions);
+            leaving(partitions, true);
         }
 
         @Override
@@ -385,6 +436,19 @@ public final class TigerBeetleSink implements ThreadedSink.Loop {
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            // Another member may own them already: nothing of them is committed.
+            leaving(partitions, false);
+        }
+
+        private void leaving(Collection<TopicPartition> partitions, boolean commit) {
+            if (inFlight != null) {
+                Map<TopicPartition, Long> commits = finish(inFlight);
+                inFlight = null;
+                if (commit) {
+                    committedOffsets.commit(commits);
+                }
+            }
+            partitions.forEach(TigerBeetleSink.this::forget);
             partitions.forEach(halted::remove);
             committedOffsets.forget(partitions);
         }

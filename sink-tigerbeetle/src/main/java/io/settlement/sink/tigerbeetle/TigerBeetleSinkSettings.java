@@ -8,7 +8,7 @@ package io.settlement.sink.tigerbeetle;
  * @param retryAttemptsMax      attempts of one request before its entries count as unanswered
  * @param retryBackoffInitialMs wait before the second attempt; doubles per attempt
  * @param retryBackoffMaxMs     the longest wait between two attempts
- * @param knownAccountsMax      accounts remembered as created (older ones are created again: {@code exists})
+ * @param knownAccountsMax      accounts remembered as created, at most (at least half as many; older ones are created again: {@code exists})
  */
 public record TigerBeetleSinkSettings(long pollTimeoutMs, int eventsPerRequestMax, int retryAttemptsMax,
                                       long retryBackoffInitialMs, long retryBackoffMaxMs, int knownAccountsMax) {

@@ -3,6 +3,7 @@ package io.settlement.sink.tigerbeetle;
 import com.tigerbeetle.CreateTransferResult;
 import io.settlement.sink.tigerbeetle.LedgerClient.TransferError;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +25,10 @@ public final class TransferResults {
 
     /** One outcome per entry, in the order of {@code request}. */
     public static List<EntryOutcome> attribute(List<MappedEntry> request, List<TransferError> errors) {
+        if (errors.isEmpty()) {
+            // The common answer, every transfer created: no chain to look at.
+            return Collections.nCopies(request.size(), EntryOutcome.APPLIED);
+        }
         int events = request.stream().mapToInt(MappedEntry::size).sum();
         Map<Integer, CreateTransferResult> byIndex = new HashMap<>();
         for (TransferError error : errors) {

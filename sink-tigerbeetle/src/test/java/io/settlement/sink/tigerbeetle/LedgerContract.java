@@ -12,6 +12,7 @@ import io.settlement.avro.JournalEntry;
 import io.settlement.sink.tigerbeetle.EntryOutcome.Status;
 import io.settlement.sink.tigerbeetle.LedgerClient.AccountError;
 import io.settlement.sink.tigerbeetle.LedgerClient.LedgerBalance;
+import io.settlement.sink.tigerbeetle.LedgerClient.Pending;
 import io.settlement.sink.tigerbeetle.LedgerClient.TransferError;
 import io.settlement.sink.tigerbeetle.server.RealTigerBeetle;
 import java.math.BigInteger;
@@ -181,6 +182,55 @@ abstract class LedgerContract {
 
         // then every one was applied (the real client slices it as the cluster requires)
         assertThat(errors).isEmpty();
+        assertThat(balance(key(alice, AccountType.SPOT, Bucket.FROZEN))).isEqualTo(BigInteger.valueOf(LedgerMapping.EVENTS_PER_REQUEST_MAX));
+    }
+
+    @Test
+    void requestsSentWithoutWaitingAnswerAsTheWaitingCallsInTheOrderSent() {
+        // given alice has 100 in FUNDING
+        apply(Journal.deposit(id("d0"), alice, BTC, 100));
+        MappedEntry bobsDeposit = LedgerMapping.map(Journal.deposit(id("d1"), bob, BTC, 7));
+        MappedEntry move = LedgerMapping.map(Journal.transfer(id("t1"), alice, AccountType.FUNDING, AccountType.SPOT, BTC, 60));
+        MappedEntry overdraft = LedgerMapping.map(Journal.orderReserved(id("o1"), alice, BTC, 61));
+        Set<LedgerAccount> alicesAccounts = new LinkedHashSet<>(move.accounts());
+        alicesAccounts.addAll(overdraft.accounts());
+        ledger().createAccounts(LedgerMapping.accountBatch(alicesAccounts));
+
+        // when bob's accounts are sent, then alice's move and a reservation beyond it, before either answer is awaited
+        Pending<List<AccountError>> accounts = ledger().sendAccounts(LedgerMapping.accountBatch(bobsDeposit.accounts()));
+        Pending<List<TransferError>> transfers = ledger().sendTransfers(LedgerMapping.transferBatch(List.of(move, overdraft)));
+        List<AccountError> accountErrors = accounts.await();
+        List<TransferError> transferErrors = transfers.await();
+        // and bob's deposit is sent once its accounts were answered
+        List<TransferError> depositErrors = ledger().sendTransfers(LedgerMapping.transferBatch(List.of(bobsDeposit))).await();
+
+        // then each answers as the waiting call would: EXTERNAL existed, the reservation exceeds what the move left
+        assertThat(accountErrors).containsExactly(new AccountError(0, CreateAccountResult.Exists));
+        assertThat(transferErrors).containsExactly(new TransferError(1, CreateTransferResult.ExceedsCredits));
+        assertThat(depositErrors).isEmpty();
+        assertThat(balance(key(alice, AccountType.SPOT, Bucket.AVAILABLE))).isEqualTo(BigInteger.valueOf(60));
+        assertThat(balance(key(bob, AccountType.FUNDING, Bucket.AVAILABLE))).isEqualTo(BigInteger.valueOf(7));
+        // and sent again, the deposit answers exists
+        assertThat(ledger().sendTransfers(LedgerMapping.transferBatch(List.of(bobsDeposit))).await())
+                .containsExactly(new TransferError(0, CreateTransferResult.Exists));
+    }
+
+    @Test
+    void aRequestSentWithoutWaitingOfEventsPerRequestMaxTransfersIsApplied() {
+        // given alice has funds
+        apply(Journal.deposit(id("d0"), alice, BTC, 1_000_000),
+                Journal.transfer(id("t0"), alice, AccountType.FUNDING, AccountType.SPOT, BTC, 1_000_000));
+
+        // when one request sent without waiting carries EVENTS_PER_REQUEST_MAX single-transfer entries
+        List<MappedEntry> entries = new java.util.ArrayList<>();
+        for (int i = 0; i < LedgerMapping.EVENTS_PER_REQUEST_MAX; i++) {
+            entries.add(LedgerMapping.map(Journal.orderReserved(id("o" + i), alice, BTC, 1)));
+        }
+        ledger().createAccounts(LedgerMapping.accountBatch(entries.get(0).accounts()));
+        Pending<List<TransferError>> sent = ledger().sendTransfers(LedgerMapping.transferBatch(entries));
+
+        // then every one was applied (a cluster that takes fewer per request gets it in slices)
+        assertThat(sent.await()).isEmpty();
         assertThat(balance(key(alice, AccountType.SPOT, Bucket.FROZEN))).isEqualTo(BigInteger.valueOf(LedgerMapping.EVENTS_PER_REQUEST_MAX));
     }
 

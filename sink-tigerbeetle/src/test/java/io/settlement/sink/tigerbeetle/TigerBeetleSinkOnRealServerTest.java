@@ -116,6 +116,77 @@ class TigerBeetleSinkOnRealServerTest {
     }
 
     @Test
+    void aReplayCutIntoOtherRequestsAnswersExistsForEveryEntry(TigerBeetleProcess server) {
+        // given a mixed journal mirrored in requests of up to 8190 transfers
+        List<JournalEntry> journal = mixedJournal(6);
+        produce(journal);
+        startSink(server, TigerBeetleSink.GROUP_ID);
+        awaitCaughtUp(TigerBeetleSink.GROUP_ID);
+
+        // when it is mirrored again in requests of at most 7 transfers, each sent while the next is read
+        startSink(server, "replay-" + asset, new TigerBeetleSinkSettings(200, 7, 3, 100, 500, 1_000_000));
+        awaitCaughtUp("replay-" + asset);
+
+        // then every entry answered exists however the requests were cut, and nothing moved twice
+        assertThat(counter("entries", "outcome", "applied")).isEqualTo(journal.size());
+        assertThat(counter("entries", "outcome", "already_applied")).isEqualTo(journal.size());
+        assertThat(reconcile(server)).isEmpty();
+    }
+
+    @Test
+    void anEntryTigerBeetleRefusesHaltsOnlyItsPartitionWhileRequestsFollowOneAnother(TigerBeetleProcess server) throws Exception {
+        // given one user per partition, each with 40 entries; on P0 the 21st reserves more than the user's SPOT holds
+        long seller = firstUser;
+        long buyer = firstUser + 1;
+        List<JournalEntry> journal = new ArrayList<>();
+        int refusedOffset = 20;
+        for (int i = 0; i < 40; i++) {
+            String n = asset + "-" + i;
+            journal.add(i == refusedOffset ? Journal.orderReserved(n + "-o", seller, asset, 1_000_000)
+                    : Journal.deposit(n + "-s", seller, asset, 10));
+            journal.add(Journal.deposit(n + "-b", buyer, asset, 10));
+        }
+        journal.forEach(entry -> entryPartition.put(entry.getEntryId(), entry.getUserId() == seller ? 0 : 1));
+        produce(journal);
+
+        // when the sink mirrors it in requests of at most 8 transfers
+        TigerBeetleSink sink = startSink(server, TigerBeetleSink.GROUP_ID, new TigerBeetleSinkSettings(200, 8, 3, 100, 500, 1_000_000));
+
+        // then P1 is mirrored to its end, P0 is committed up to the refused entry and halted there
+        TopicPartition p0 = new TopicPartition(JOURNAL.name(), 0);
+        TopicPartition p1 = new TopicPartition(JOURNAL.name(), 1);
+        await().atMost(DEADLINE).untilAsserted(() -> {
+            Map<TopicPartition, OffsetAndMetadata> committed = committed(TigerBeetleSink.GROUP_ID);
+            assertThat(committed.get(p0)).isNotNull().extracting(OffsetAndMetadata::offset).isEqualTo((long) refusedOffset);
+            assertThat(committed.get(p1)).isNotNull().extracting(OffsetAndMetadata::offset).asInstanceOf(
+                    org.assertj.core.api.InstanceOfAssertFactories.LONG).isGreaterThanOrEqualTo(40L);
+        });
+        assertThat(sink.state()).isEqualTo(Status.DEGRADED);
+        assertThat(sink.problems()).singleElement().asString().contains(asset + "-20-o").contains("ExceedsCredits");
+        // and TigerBeetle holds every deposit of the buyer, and of the seller those before the refused entry (and at
+        // most the 7 transfers that shared the refused entry's request: they answer exists when P0 is read again)
+        try (TigerBeetleLedgerClient ledger = RealTigerBeetle.client(server)) {
+            assertThat(postedBalance(ledger, buyer)).isEqualTo(400);
+            assertThat(postedBalance(ledger, seller)).isBetween(10L * refusedOffset, 10L * (refusedOffset + 7));
+        }
+
+        // when both users deposit again
+        long p1Before = committed(TigerBeetleSink.GROUP_ID).get(p1).offset();
+        List<JournalEntry> more = List.of(Journal.deposit(asset + "-more-s", seller, asset, 10), Journal.deposit(asset + "-more-b", buyer, asset, 10));
+        more.forEach(entry -> entryPartition.put(entry.getEntryId(), entry.getUserId() == seller ? 0 : 1));
+        produce(more);
+
+        // then P1 goes on and the halted P0 stays where it is
+        await().atMost(DEADLINE).until(() -> committed(TigerBeetleSink.GROUP_ID).get(p1).offset() > p1Before);
+        assertThat(committed(TigerBeetleSink.GROUP_ID).get(p0).offset()).isEqualTo(refusedOffset);
+    }
+
+    long postedBalance(TigerBeetleLedgerClient ledger, long owner) {
+        LedgerId id = LedgerMapping.accountId(new LedgerAccountKey(owner, AccountType.FUNDING, asset, io.settlement.avro.Bucket.AVAILABLE));
+        return ledger.lookupAccounts(List.of(id)).get(0).postedBalance().longValueExact();
+    }
+
+    @Test
     void tigerBeetleKilledMidStreamAndStartedAgainLosesNothingAndAppliesNothingTwice(TigerBeetleProcess server) {
         // given the sink mirroring the first half of a journal
         List<JournalEntry> journal = mixedJournal(10);
@@ -227,10 +298,14 @@ class TigerBeetleSinkOnRealServerTest {
     }
 
     TigerBeetleSink startSink(TigerBeetleProcess server, String group) {
+        return startSink(server, group, FAST_RETRIES);
+    }
+
+    TigerBeetleSink startSink(TigerBeetleProcess server, String group, TigerBeetleSinkSettings settings) {
         Map<String, Object> properties = new HashMap<>(TigerBeetleSink.consumerProperties(broker.bootstrapServers()));
         properties.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         TigerBeetleLedgerClient ledger = new TigerBeetleLedgerClient(server.clusterId(), List.of(server.address()), 1_000);
-        TigerBeetleSink sink = new TigerBeetleSink(new KafkaConsumer<>(properties), JOURNAL, ledger, FAST_RETRIES, registry,
+        TigerBeetleSink sink = new TigerBeetleSink(new KafkaConsumer<>(properties), JOURNAL, ledger, settings, registry,
                 Thread::sleep);
         Thread thread = new Thread(sink, "tigerbeetle-sink-" + group);
         thread.start();
