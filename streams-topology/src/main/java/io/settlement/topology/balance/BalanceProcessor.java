@@ -194,8 +194,9 @@ public final class BalanceProcessor implements Processor<Long, BalanceInput, Obj
 
     /**
      * Answers an input: a command with its result on settlement.results (keyed by its command key,
-     * told to the observer), a trade leg with a LegResult on settlement.internal.leg-results (keyed
-     * by its trade id; status and reason only).
+     * told to the observer), a leg of a chained trade by its next step ({@link #handOn}), a
+     * two-phase leg with a LegResult on settlement.internal.leg-results (keyed by its trade id;
+     * status and reason only).
      */
     private void answer(Record<Long, BalanceInput> record, BalanceInput input, ResultStatus status, Reason reason, String detail,
             long commandTimeMs, long timeMs) {
