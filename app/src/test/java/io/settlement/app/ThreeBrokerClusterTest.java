@@ -67,12 +67,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Settlement on a real replicated cluster when a broker dies: three KRaft nodes in this JVM
- * ({@link EmbeddedKafkaCluster}), every topic — the contract's, Kafka Streams' internal ones, the
+ * Settlement on a real replicated cluster when a broker crashes: three KRaft nodes, each in a JVM
+ * of its own ({@link EmbeddedKafkaCluster}), every topic — the contract's, Kafka Streams' internal ones, the
  * cluster's offsets and transaction state — with replication factor 3 and min.insync.replicas 2,
  * two instances of the app ({@link SettlementApp#start}) sharing the work. Deposits and trades
- * flow in at a steady rate while one node is stopped without controlled shutdown and later
- * started again: the one leading the most partitions, or the one that is at once the active
+ * flow in at a steady rate while one node is killed with SIGKILL and later started again (it
+ * recovers its logs, as after a real crash): the one leading the most partitions, or the one that is at once the active
  * controller and the coordinator of every transaction. Nothing acknowledged may be lost or doubled:
  * exactly one result per command, every trade settled, balances equal to a model of the
  * commands. The test prints how long results and balance lookups stopped.
@@ -252,6 +252,8 @@ class ThreeBrokerClusterTest {
             int sentBeforeKill = load.sent();
             Instant killedAt = Instant.now();
             cluster.kill(victim);
+            assertThat(cluster.dataDir(victim).resolve(EmbeddedKafkaCluster.CLEAN_SHUTDOWN_FILE))
+                    .as("a killed node leaves no clean-shutdown marker: its next start recovers its logs").doesNotExist();
             System.out.printf("ThreeBrokerClusterTest[%s]: killed node %d at %s, %d commands sent before%n",
                     tag, victim, killedAt, sentBeforeKill);
             chosen.whileDown().run();
