@@ -38,6 +38,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.function.UnaryOperator;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.KafkaException;
@@ -112,6 +113,15 @@ public final class SettlementApp implements AutoCloseable {
      * ScyllaDB sink's tables: for the tests, which have a real broker but no database.
      */
     static SettlementApp start(AppSettings configured, LiabilityProofs proofs) {
+        return start(configured, proofs, UnaryOperator.identity());
+    }
+
+    /**
+     * As {@link #start(AppSettings, LiabilityProofs)}, the topics' serdes replaced by {@code wire}:
+     * for the rolling-upgrade test, whose instance of the previous version writes the internal
+     * records in that version's encodings.
+     */
+    static SettlementApp start(AppSettings configured, LiabilityProofs proofs, UnaryOperator<Topics> wire) {
         AppSettings settings = configured.httpPort() != 0 ? configured
                 // application.server must name the real port, so an ephemeral port is chosen now.
                 : configured.with(Map.of(AppSettings.HTTP_PORT, String.valueOf(freePort(configured.httpHost()))));
@@ -121,7 +131,7 @@ public final class SettlementApp implements AutoCloseable {
         settings.tigerBeetle();
         AvroSerdes avro = settings.wireFormat();
         InternalRecordKeys internalKeys = settings.internalRecordKeys();
-        Topics topics = Topics.create(avro, internalKeys);
+        Topics topics = wire.apply(Topics.create(avro, internalKeys));
         int userPartitions;
         SettlementConfig config;
         try (Admin admin = Admin.create(settings.kafkaClientProperties())) {

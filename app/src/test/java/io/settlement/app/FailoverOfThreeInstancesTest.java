@@ -76,11 +76,14 @@ class FailoverOfThreeInstancesTest {
     static final long SCALE_BTC = 100_000_000L;
     static final long SCALE_USDT = 1_000_000L;
     /**
-     * The rebalance protocol: {@code classic} (the default) or {@code streams} (KIP-1071), from
-     * {@code -Dfailover.group.protocol}. With {@code streams} the broker runs the assignment, so the
-     * standbys and the session timeout are the group's settings on the broker.
+     * The rebalance protocol: {@code classic} here, {@code streams} (KIP-1071) in
+     * {@link FailoverOnStreamsProtocolTest}. With {@code streams} the broker runs the assignment, so
+     * the standbys and the session timeout are the group's settings on the broker.
      */
-    static final String GROUP_PROTOCOL = System.getProperty("failover.group.protocol", "classic");
+    String groupProtocol() {
+        return "classic";
+    }
+
     static final ObjectMapper JSON = new ObjectMapper();
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
 
@@ -96,7 +99,7 @@ class FailoverOfThreeInstancesTest {
         // The embedded broker lowers the streams group bounds as docs/running.md asks of a cluster
         // (EmbeddedKafkaBroker); the group's own timeouts are set by run itself. The standbys are a
         // group setting with this protocol.
-        kafka = GROUP_PROTOCOL.equals("streams")
+        kafka = groupProtocol().equals("streams")
                 ? RealBroker.startWithTopics("failover", Map.of("group.streams.num.standby.replicas", "1"))
                 : RealBroker.startWithTopics("failover");
         dir = Files.createTempDirectory("failover");
@@ -197,13 +200,13 @@ class FailoverOfThreeInstancesTest {
             }
             model.assertConserved(USERS);
             // and every user was answered throughout
-            System.out.printf("failover of 1 of 3 instances (" + GROUP_PROTOCOL + " protocol): longest gap without a balance answer %d ms (user %d), "
+            System.out.printf("failover of 1 of 3 instances (" + groupProtocol() + " protocol): longest gap without a balance answer %d ms (user %d), "
                             + "survivors answered every user from an active replica %d ms after the SIGKILL, restarted instance ready %d ms after it; "
                             + "lookups %d (stale %d, unanswered %d: %s), the longest gap ended %d ms after the SIGKILL; commands %d, trades %d%n",
                     lookups.longestGapMs(), lookups.longestGapUser(), takeoverMs, rejoinMs, lookups.answers.get(), lookups.stale.get(),
                     lookups.failures.get(), lookups.failuresByReason, (lookups.longestGapEndNs.get() - killNs) / 1_000_000,
                     commands.size(), load.trades.get());
-            System.out.printf("failover of 1 of 3 instances (" + GROUP_PROTOCOL + " protocol): commands sent after the SIGKILL %d, "
+            System.out.printf("failover of 1 of 3 instances (" + groupProtocol() + " protocol): commands sent after the SIGKILL %d, "
                             + "on the killed instance's user partitions %s: %d; longest wait for a result there %d ms (%s, sent %d ms after the SIGKILL), "
                             + "p99 %d ms; anywhere %d ms (%s); waits there in 1 s steps after the send: %s%n",
                     anywhere.count(), deadPartitions, stall.count(), stall.longestMs(), stall.command(), stall.sentAfterKillMs(),
@@ -612,13 +615,13 @@ class FailoverOfThreeInstancesTest {
                 // instance comes back from flushed stores plus the changelog tail, the path a crash takes in
                 // production, and its balances must still equal the model.
                 "--set", "streams." + FlushingStores.MEMTABLE_BYTES_CONFIG + "=65536"));
-        if (GROUP_PROTOCOL.equals("streams")) {
+        if (groupProtocol().equals("streams")) {
             args.addAll(List.of("--set", "streams.group.protocol=streams"));
         } else {
             // Static membership, as docs/running.md advises; the session and heartbeat are run's defaults.
             args.addAll(List.of("--set", AppSettings.GROUP_INSTANCE_ID + "=failover-" + i));
         }
-        instances[i] = ForkedApp.start("instance-" + i + "-" + GROUP_PROTOCOL, Path.of("target", "failover-logs"), args);
+        instances[i] = ForkedApp.start("instance-" + i + "-" + groupProtocol(), Path.of("target", "failover-logs"), args);
     }
 
     /** Waits until instance {@code i} answers {@code /health/ready}, then counts it live for the load and the lookups. */
