@@ -14,7 +14,7 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 
 /**
- * The topic contract with producers and consumers (README.md, "The topic contract"), as typed values.
+ * The topic contract with producers and consumers (docs/topics.md), as typed values.
  * User-keyed topics are keyed by the user id as an 8-byte big-endian long; results by
  * {@link CommandKeys}; trades by anything (the coordinator re-keys them by trade id). The
  * dead-letter topic keeps each bad record's original key and value bytes.

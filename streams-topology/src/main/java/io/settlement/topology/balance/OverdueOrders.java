@@ -32,7 +32,7 @@ final class OverdueOrders {
         store.put(reservationKey, reservation);
         becameOverdue.record(1.0, nowMs);
         LOG.warn("Order {} of user {} was released at {} and its fill grace has ended, but announced fills of {} (minor units of asset id {}) "
-                        + "never settled; it keeps them frozen until they do or an operator closes it (docs/operations.md, \"Overdue orders\")",
+                        + "never settled; it keeps them frozen until they do or an operator closes it (docs/operations.md, \"An order is overdue\")",
                 reservationKey, reservation.userId(), java.time.Instant.ofEpochMilli(reservation.releasedAtMs()), reservation.remaining(),
                 reservation.assetId());
     }
