@@ -19,6 +19,10 @@ import io.settlement.contract.Topics;
 import io.settlement.contract.UserPartitioner;
 import io.settlement.http.TokenMinter;
 import io.settlement.kafka.EmbeddedKafkaCluster;
+import io.settlement.sink.tigerbeetle.ReconcileCommand;
+import io.settlement.sink.tigerbeetle.server.RealTigerBeetle;
+import io.settlement.sink.tigerbeetle.server.TigerBeetleProcess;
+import io.settlement.topology.SettlementConfig;
 import io.settlement.topology.balance.Balance;
 import io.settlement.topology.balance.BalanceKey;
 import io.settlement.topology.testkit.Commands;
@@ -65,6 +69,7 @@ import org.apache.kafka.common.utils.Bytes;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Settlement on a real replicated cluster when a broker crashes: three KRaft nodes, each in a JVM
@@ -72,18 +77,22 @@ import org.junit.jupiter.api.Test;
  * cluster's offsets and transaction state — with replication factor 3 and min.insync.replicas 2,
  * two instances of the app ({@link SettlementApp#start}) sharing the work. Deposits and trades
  * flow in at a steady rate while one node is killed with SIGKILL and later started again (it
- * recovers its logs, as after a real crash): the one leading the most partitions, or the one that is at once the active
- * controller and the coordinator of every transaction. Nothing acknowledged may be lost or doubled:
- * exactly one result per command, every trade settled, balances equal to a model of the
- * commands. The test prints how long results and balance lookups stopped.
+ * recovers its logs, as after a real crash): the one leading the most partitions, or the one that
+ * is at once the active controller and the coordinator of every transaction. Nothing acknowledged
+ * may be lost or doubled: exactly one result per command, every trade settled, balances equal to a
+ * model of the commands, and TigerBeetle, fed by the instances' sinks, equal to the balances
+ * ({@code reconcile}). The test prints how long results and balance lookups stopped.
  */
+@ExtendWith(RealTigerBeetle.class)
 class ThreeBrokerClusterTest {
     /** Generous: a loaded machine makes fencing a broker, electing leaders and rebalancing slow. */
     private static final Duration WITHIN = Duration.ofSeconds(120);
     private static final int PARTITIONS = RealBroker.PARTITIONS;
     private static final int USERS_PER_PARTITION = 4;
-    private static final int BTC = 1;
-    private static final int USDT = 2;
+    /** Asset ids of their own: the JVM's one TigerBeetle is shared with other tests, and a ledger is an asset. */
+    private static final int BTC = 11;
+    private static final int USDT = 12;
+    private static final String ASSETS = "BTC:" + BTC + ":8,USDT:" + USDT + ":6";
     private static final long FUNDED_BTC = 10_00000000L;        // 10 BTC into SPOT
     private static final long FUNDED_USDT = 100_000_000000L;    // 100 000 USDT into SPOT
     /** One deposit and one trade per tick: enough load to have work in flight at every instant, little enough for 2 shared cores. */
@@ -91,6 +100,7 @@ class ThreeBrokerClusterTest {
 
     private static Path dir;
     private static EmbeddedKafkaCluster cluster;
+    private static TigerBeetleProcess ledger;
     private static final Topics TOPICS = Topics.create(AvroSerdes.SINGLE_OBJECT);
     private static SettlementApp a;
     private static SettlementApp b;
@@ -104,7 +114,8 @@ class ThreeBrokerClusterTest {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     @BeforeAll
-    static void startClusterAndTwoInstances() throws Exception {
+    static void startClusterAndTwoInstances(TigerBeetleProcess tigerBeetle) throws Exception {
+        ledger = tigerBeetle;
         dir = Files.createTempDirectory("three-brokers");
         cluster = EmbeddedKafkaCluster.start(dir.resolve("kafka"), 3, Map.of());
         try (Admin admin = cluster.admin()) {
@@ -126,9 +137,13 @@ class ThreeBrokerClusterTest {
                 && !b.streams().metadataForLocalThreads().iterator().next().activeTasks().isEmpty());
     }
 
-    /** As {@code run} is configured for production: replication factor 3 for every topic the app creates. */
+    /**
+     * As {@code run} is configured for production: replication factor 3 for every topic the app
+     * creates, and the journal mirrored into TigerBeetle by each instance's sink.
+     */
     private static AppSettings settings(String instance) {
-        return RealBroker.instanceSettings(cluster.allBootstrapServers(), dir, instance, Map.of(AppSettings.TOPIC_REPLICATION_FACTOR, "3"));
+        return RealBroker.instanceSettings(cluster.allBootstrapServers(), dir, instance, Map.of(AppSettings.TOPIC_REPLICATION_FACTOR, "3",
+                SettlementConfig.ASSETS, ASSETS, AppSettings.TIGERBEETLE_ADDRESSES, ledger.address()));
     }
 
     @AfterAll
@@ -327,6 +342,13 @@ class ThreeBrokerClusterTest {
             assertThat(balances.get(new BalanceKey(BalanceKey.SYSTEM_OWNER, AccountType.FEES, asset)).available())
                     .as("FEES of asset %d", asset).isEqualTo(feesBefore.get(asset) + model.fees(asset));
         }
+        // and the TigerBeetle sink's ledger equals the stores: every journal entry mirrored once, across the outage
+        await().atMost(WITHIN).untilAsserted(() -> {
+            Reconciled reconciled = Reconciled.run(List.of("bootstrap.servers=" + cluster.allBootstrapServers(), "assets=" + ASSETS,
+                    "tigerbeetle.addresses=" + ledger.address(), "tigerbeetle.request.timeout.ms=5000"));
+            assertThat(reconciled.exitCode()).as(reconciled.out()).isEqualTo(ReconcileCommand.EXIT_AGREE);
+            assertThat(reconciled.out()).contains(" 0 difference(s)");
+        });
         System.out.printf("ThreeBrokerClusterTest[" + tag + "]: %d commands (%d trades) under load; longest gap without a result %d ms,"
                         + " without an answered balance lookup on instance a %d ms, on b %d ms%n",
                 loadKeys.size(), trades, load.longestResultGap().toMillis(), load.longestLookupGap(0).toMillis(),

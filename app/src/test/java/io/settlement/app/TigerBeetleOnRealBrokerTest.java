@@ -28,8 +28,6 @@ import io.settlement.sink.tigerbeetle.TigerBeetleSinkService;
 import io.settlement.sink.tigerbeetle.server.RealTigerBeetle;
 import io.settlement.sink.tigerbeetle.server.TigerBeetleProcess;
 import io.settlement.topology.testkit.Commands;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -54,7 +52,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
-import picocli.CommandLine;
 
 /**
  * End to end with the real TigerBeetle server: commands through the real topology on the
@@ -346,18 +343,9 @@ class TigerBeetleOnRealBrokerTest {
         return batch;
     }
 
-    private record Reconciled(int exitCode, String out) {}
-
     private static Reconciled reconcile(String... options) {
-        StringWriter out = new StringWriter();
-        CommandLine cli = SettlementCli.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(out, true));
-        List<String> args = new ArrayList<>(List.of("reconcile", "--set", "bootstrap.servers=" + kafka.bootstrapServers(),
-                "--set", "tigerbeetle.addresses=" + server.address(), "--set", "tigerbeetle.request.timeout.ms=5000"));
-        args.addAll(List.of(options));
-        int exitCode = cli.execute(args.toArray(String[]::new));
-        return new Reconciled(exitCode, out.toString());
+        return Reconciled.run(List.of("bootstrap.servers=" + kafka.bootstrapServers(), "tigerbeetle.addresses=" + server.address(),
+                "tigerbeetle.request.timeout.ms=5000"), options);
     }
 
     private static String sinkHealth() throws Exception {
