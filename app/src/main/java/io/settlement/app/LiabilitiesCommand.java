@@ -167,7 +167,7 @@ final class LiabilitiesCommand {
                 } else {
                     ScyllaEndpoint cql = endpoint.get();
                     try (CqlSession session = cql.openSession()) {
-                        if (settings.scyllaSinkSettings().applySchema()) {
+                        if (settings.scyllaConfig().applySchema()) {
                             SchemaApplier.apply(session, cql);
                         }
                         snapshot = take(settings, secret, snapshotId, Optional.of(new ScyllaLiabilities(session, cql.keyspace())), out);

@@ -8,8 +8,7 @@ import io.settlement.sink.tigerbeetle.LedgerUnavailableException;
 import io.settlement.sink.tigerbeetle.LiveReconciler;
 import io.settlement.sink.tigerbeetle.ReconcileCommand;
 import io.settlement.sink.tigerbeetle.StoreBalance;
-import io.settlement.sink.tigerbeetle.TigerBeetleLedgerClient;
-import io.settlement.sink.tigerbeetle.TigerBeetleSettings;
+import io.settlement.sink.tigerbeetle.TigerBeetleConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -66,7 +65,7 @@ final class ReconcileSubcommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         AppSettings settings = config.load(AppSettings.RUN_DEFAULTS, Map.of());
-        TigerBeetleSettings cluster = null;
+        TigerBeetleConfig cluster = null;
         if (!storeOnly) {
             cluster = settings.tigerBeetle().orElseThrow(() -> new IllegalArgumentException("config key '"
                     + AppSettings.TIGERBEETLE_ADDRESSES + "' is not set (in a config file, or as "
@@ -89,8 +88,7 @@ final class ReconcileSubcommand implements Callable<Integer> {
             out.flush();
             return SettlementCli.EXIT_OK;
         }
-        try (LedgerClient ledger = new TigerBeetleLedgerClient(cluster.clusterId(), cluster.resolvedAddresses(),
-                cluster.requestTimeoutMs())) {
+        try (LedgerClient ledger = cluster.client()) {
             ByteArrayOutputStream report = new ByteArrayOutputStream();
             ReconcileCommand.Reconciliation outcome;
             try (PrintStream printed = new PrintStream(report, true, StandardCharsets.UTF_8)) {
@@ -112,10 +110,9 @@ final class ReconcileSubcommand implements Callable<Integer> {
         }
     }
 
-    private int live(AppSettings settings, TigerBeetleSettings cluster, PrintWriter out, PrintWriter err) {
+    private int live(AppSettings settings, TigerBeetleConfig cluster, PrintWriter out, PrintWriter err) {
         try (Admin admin = Admin.create(settings.kafkaClientProperties());
-             LedgerClient ledger = new TigerBeetleLedgerClient(cluster.clusterId(), cluster.resolvedAddresses(),
-                     cluster.requestTimeoutMs())) {
+             LedgerClient ledger = cluster.client()) {
             LiveReconciler.Report report = new LiveReconciler(LiveReconcile.sources(settings, Topics.create(AvroSerdes.SINGLE_OBJECT),
                     admin), ledger, Thread::sleep).check(LiveReconcile.SINK_WAIT);
             report.differences().forEach(difference -> out.println("DIFFERENCE " + difference));

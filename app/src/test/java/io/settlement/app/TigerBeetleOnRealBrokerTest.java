@@ -23,8 +23,8 @@ import io.settlement.sink.tigerbeetle.LedgerId;
 import io.settlement.sink.tigerbeetle.LedgerMapping;
 import io.settlement.sink.tigerbeetle.ReconcileCommand;
 import io.settlement.sink.tigerbeetle.TigerBeetleLedgerClient;
-import io.settlement.sink.tigerbeetle.TigerBeetleSettings;
-import io.settlement.sink.tigerbeetle.TigerBeetleSinkService;
+import io.settlement.sink.tigerbeetle.TigerBeetleConfig;
+import io.settlement.sink.tigerbeetle.TigerBeetleSink;
 import io.settlement.sink.tigerbeetle.server.RealTigerBeetle;
 import io.settlement.sink.tigerbeetle.server.TigerBeetleProcess;
 import io.settlement.topology.testkit.Commands;
@@ -107,8 +107,8 @@ class TigerBeetleOnRealBrokerTest {
     private static SettlementApp startApp() {
         SettlementApp started = SettlementApp.start(kafka.instanceSettings("instance-a", Map.of(
                 AppSettings.TIGERBEETLE_ADDRESSES, server.address(),
-                TigerBeetleSettings.REQUEST_TIMEOUT_MS, "1000",
-                TigerBeetleSettings.RECONCILE_INTERVAL_MS, "2000")));
+                TigerBeetleConfig.REQUEST_TIMEOUT_MS, "1000",
+                TigerBeetleConfig.RECONCILE_INTERVAL_MS, "2000")));
         SettlementOnRealBrokerTest.awaitRunning(started);
         return started;
     }
@@ -364,7 +364,7 @@ class TigerBeetleOnRealBrokerTest {
         HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(app.httpUrl() + "/health"))
                 .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
         JsonNode health = JSON.readTree(response.body());
-        return health.get("components").get(TigerBeetleSinkService.NAME).get("detail").asText();
+        return health.get("components").get(TigerBeetleSink.NAME).get("detail").asText();
     }
 
     private static Trade trade(String id, long buyer, String buyOrder, long buyerFee, long seller, String sellOrder, long sellerFee,
