@@ -13,7 +13,7 @@ import io.settlement.sink.LiabilityProofs;
 import io.settlement.sink.scylla.ScyllaEndpoint;
 import io.settlement.sink.scylla.ScyllaLiabilities;
 import io.settlement.sink.scylla.SchemaApplier;
-import io.settlement.sink.tigerbeetle.StoreBalance;
+import io.settlement.sink.tigerbeetle.reconcile.StoreBalance;
 import java.util.ArrayList;
 import java.util.Optional;
 import io.settlement.topology.Asset;

@@ -11,8 +11,8 @@ import io.settlement.avro.JournalEntry;
 import io.settlement.avro.SettlementResult;
 import io.settlement.contract.UserPartitioner;
 import io.settlement.sink.scylla.ScyllaSink;
-import io.settlement.sink.tigerbeetle.ReconcileCommand;
-import io.settlement.sink.tigerbeetle.StoreBalance;
+import io.settlement.sink.tigerbeetle.reconcile.ReconciliationPrinter;
+import io.settlement.sink.tigerbeetle.reconcile.StoreBalance;
 import io.settlement.sink.tigerbeetle.TigerBeetleConfig;
 import io.settlement.sink.tigerbeetle.TigerBeetleSink;
 import io.settlement.topology.balance.Balance;
@@ -210,7 +210,7 @@ class SinksAndReconcileOnRealBrokerTest {
                 "--set", "tigerbeetle.addresses=127.0.0.1:" + silentTigerBeetlePort, "--set", "tigerbeetle.request.timeout.ms=300");
 
         // then it says so and exits 3, not 0 (agree) nor 1 (differences)
-        assertThat(exitCode).isEqualTo(ReconcileCommand.EXIT_UNAVAILABLE);
+        assertThat(exitCode).isEqualTo(ReconciliationPrinter.EXIT_UNAVAILABLE);
         assertThat(out.toString()).contains("TigerBeetle did not answer");
     }
 

@@ -11,6 +11,8 @@ import io.settlement.contract.Topic;
 import io.settlement.contract.Topics;
 import io.settlement.kafka.EmbeddedKafkaBroker;
 import io.settlement.sink.Health.Status;
+import io.settlement.sink.tigerbeetle.reconcile.BalanceDifference;
+import io.settlement.sink.tigerbeetle.reconcile.Reconciler;
 import io.settlement.sink.tigerbeetle.server.RealTigerBeetle;
 import io.settlement.sink.tigerbeetle.server.TigerBeetleProcess;
 import java.nio.file.Path;

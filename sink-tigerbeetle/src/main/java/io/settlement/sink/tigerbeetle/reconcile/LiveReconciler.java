@@ -1,6 +1,8 @@
-package io.settlement.sink.tigerbeetle;
+package io.settlement.sink.tigerbeetle.reconcile;
 
 import io.settlement.retry.RetryPolicy;
+import io.settlement.sink.tigerbeetle.LedgerAccountKey;
+import io.settlement.sink.tigerbeetle.LedgerClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
