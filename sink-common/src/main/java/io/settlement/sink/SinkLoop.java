@@ -253,9 +253,10 @@ public abstract class SinkLoop implements Sink {
             throw e;
         }
         consumer = made;
-        writer = opened;
         meters = new SinkMeters(registry, meterTag, made, halted);
         committedOffsets = new CommittedOffsets(made, pollTimeout);
+        // Published last (volatile): a thread that sees the writer or started sees the rest.
+        writer = opened;
         started = true;
     }
 
@@ -391,7 +392,7 @@ public abstract class SinkLoop implements Sink {
     @Override
     public final Progress progress() {
         Writer now = writer;
-        return now == null || meters == null ? new Progress(0, 0, unit) : new Progress(meters.lagRecords(), now.written(), unit);
+        return now == null ? new Progress(0, 0, unit) : new Progress(meters.lagRecords(), now.written(), unit);
     }
 
     /** Stops after the poll under way (what was not written stays uncommitted) and releases the writer; idempotent. */
