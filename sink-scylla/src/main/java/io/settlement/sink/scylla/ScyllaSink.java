@@ -58,18 +58,19 @@ public final class ScyllaSink extends SinkLoop {
      */
     public ScyllaSink(Map<String, Object> consumerProperties, Topics topics, ScyllaEndpoint endpoint, ScyllaConfig config,
                       MeterRegistry registry) {
-        this(kafkaConsumers(consumerProperties), topics, endpoint, config, registry, null, Clock.systemUTC());
+        this(kafkaConsumers(consumerProperties), topics, endpoint, config, registry == null ? new SimpleMeterRegistry() : registry,
+                null, Clock.systemUTC());
     }
 
     /** As above, with the consumer, the pauses and the clock of "read to its end" progress given (tests). */
     ScyllaSink(Supplier<Consumer<byte[], byte[]>> consumers, Topics topics, ScyllaEndpoint endpoint, ScyllaConfig config,
                MeterRegistry registry, RetryPolicy.Pause pause, Clock clock) {
         super(NAME, "scylla", "rows", topicNames(topics), Duration.ofMillis(config.pollTimeoutMs()), config.retries(),
-                registry == null ? new SimpleMeterRegistry() : registry, consumers, pause);
+                registry, consumers, pause);
         this.topics = topics;
         this.endpoint = endpoint;
         this.config = config;
-        this.registry = registry == null ? new SimpleMeterRegistry() : registry;
+        this.registry = registry;
         this.clock = clock;
     }
 
