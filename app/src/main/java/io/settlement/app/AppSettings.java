@@ -10,8 +10,7 @@ import io.settlement.serde.confluent.ConfluentSerdeConfig;
 import io.settlement.serde.confluent.WireFormats;
 import io.settlement.sink.scylla.ScyllaConfig;
 import io.settlement.sink.scylla.ScyllaEndpoint;
-import io.settlement.sink.scylla.ScyllaSinkSettings;
-import io.settlement.sink.tigerbeetle.TigerBeetleSettings;
+import io.settlement.sink.tigerbeetle.TigerBeetleConfig;
 import io.settlement.topology.Assets;
 import io.settlement.topology.SettlementConfig;
 import java.io.IOException;
@@ -52,7 +51,7 @@ import org.apache.kafka.common.config.provider.FileConfigProvider;
  * what it means), by the module that uses it: the app's own ({@link #APP_CONFIG}), the topology's
  * ({@link SettlementConfig#CONFIG_DEF}), the HTTP API's ({@link ApiConfig#CONFIG_DEF}), the wire
  * format's ({@link ConfluentSerdeConfig#CONFIG_DEF}) and each sink's ({@link ScyllaConfig#CONFIG_DEF},
- * {@link TigerBeetleSettings#CONFIG_DEF}); {@link #CONFIG_DEF} composes them, every value is checked
+ * {@link TigerBeetleConfig#CONFIG_DEF}); {@link #CONFIG_DEF} composes them, every value is checked
  * against it at load, and docs/configuration.md is generated from it ({@link ConfigurationDocs}).
  * Keys are lower case words separated by dots, as Kafka's own.
  *
@@ -97,7 +96,7 @@ public final class AppSettings {
     public static final String AUTH_HMAC_SECRET_FILE = ApiConfig.AUTH_HMAC_SECRET_FILE;
     public static final String AUTH_ISSUER = ApiConfig.AUTH_ISSUER;
     public static final String SCYLLA_CONTACT_POINTS = ScyllaConfig.CONTACT_POINTS;
-    public static final String TIGERBEETLE_ADDRESSES = TigerBeetleSettings.ADDRESSES;
+    public static final String TIGERBEETLE_ADDRESSES = TigerBeetleConfig.ADDRESSES;
     public static final String INTERNAL_RECORD_KEYS = InternalRecordKeys.KEYS_CONFIG;
 
     /** The issuer of the tokens {@code dev} and {@code token} mint. */
@@ -128,7 +127,7 @@ public final class AppSettings {
 
     /** Every setting of the application, each declared once by its module. */
     public static final ConfigDef CONFIG_DEF = compose(APP_CONFIG, InternalRecordKeys.CONFIG_DEF, ApiConfig.CONFIG_DEF, SettlementConfig.CONFIG_DEF,
-            ConfluentSerdeConfig.CONFIG_DEF, ScyllaConfig.CONFIG_DEF, TigerBeetleSettings.CONFIG_DEF);
+            ConfluentSerdeConfig.CONFIG_DEF, ScyllaConfig.CONFIG_DEF, TigerBeetleConfig.CONFIG_DEF);
 
     /** The defaults of {@code run}: those of {@link #CONFIG_DEF} (a production-like cluster); no overrides. */
     public static final Map<String, String> RUN_DEFAULTS = Map.of();
@@ -321,13 +320,13 @@ public final class AppSettings {
     }
 
     /** The ScyllaDB sink's limits ({@code scylla.*}, docs/scylla.md). */
-    public ScyllaSinkSettings scyllaSinkSettings() {
-        return checked(() -> ScyllaConfig.sinkSettings(values));
+    public ScyllaConfig scyllaConfig() {
+        return checked(() -> ScyllaConfig.from(values));
     }
 
     /** The TigerBeetle cluster, or empty when {@code tigerbeetle.addresses} is empty (the sink is off). */
-    public Optional<TigerBeetleSettings> tigerBeetle() {
-        return checked(() -> TigerBeetleSettings.fromConfig(values));
+    public Optional<TigerBeetleConfig> tigerBeetle() {
+        return checked(() -> Optional.of(TigerBeetleConfig.from(values)).filter(TigerBeetleConfig::configured));
     }
 
     /** How bearer tokens are verified ({@code auth.*}, docs/security.md). */

@@ -3,7 +3,7 @@ package io.settlement.app;
 import io.settlement.http.ApiConfig;
 import io.settlement.serde.confluent.ConfluentSerdeConfig;
 import io.settlement.sink.scylla.ScyllaConfig;
-import io.settlement.sink.tigerbeetle.TigerBeetleSettings;
+import io.settlement.sink.tigerbeetle.TigerBeetleConfig;
 import io.settlement.topology.SettlementConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -35,7 +35,7 @@ public final class ConfigurationDocs {
             new Section("Settlement (`streams-topology`)", SettlementConfig.CONFIG_DEF),
             new Section("Avro wire format (`serde-confluent`)", ConfluentSerdeConfig.CONFIG_DEF),
             new Section("ScyllaDB sink (`sink-scylla`)", ScyllaConfig.CONFIG_DEF),
-            new Section("TigerBeetle sink (`sink-tigerbeetle`)", TigerBeetleSettings.CONFIG_DEF));
+            new Section("TigerBeetle sink (`sink-tigerbeetle`)", TigerBeetleConfig.CONFIG_DEF));
 
     private ConfigurationDocs() {}
 

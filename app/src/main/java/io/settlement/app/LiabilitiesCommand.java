@@ -13,7 +13,7 @@ import io.settlement.sink.LiabilityProofs;
 import io.settlement.sink.scylla.ScyllaEndpoint;
 import io.settlement.sink.scylla.ScyllaLiabilities;
 import io.settlement.sink.scylla.SchemaApplier;
-import io.settlement.sink.tigerbeetle.StoreBalance;
+import io.settlement.sink.tigerbeetle.reconcile.StoreBalance;
 import java.util.ArrayList;
 import java.util.Optional;
 import io.settlement.topology.Asset;
@@ -167,7 +167,7 @@ final class LiabilitiesCommand {
                 } else {
                     ScyllaEndpoint cql = endpoint.get();
                     try (CqlSession session = cql.openSession()) {
-                        if (settings.scyllaSinkSettings().applySchema()) {
+                        if (settings.scyllaConfig().applySchema()) {
                             SchemaApplier.apply(session, cql);
                         }
                         snapshot = take(settings, secret, snapshotId, Optional.of(new ScyllaLiabilities(session, cql.keyspace())), out);

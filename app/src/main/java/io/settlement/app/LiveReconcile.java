@@ -5,10 +5,9 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.settlement.contract.Topics;
 import io.settlement.sink.tigerbeetle.LedgerClient;
-import io.settlement.sink.tigerbeetle.LiveReconciler;
-import io.settlement.sink.tigerbeetle.StoreBalance;
-import io.settlement.sink.tigerbeetle.TigerBeetleLedgerClient;
-import io.settlement.sink.tigerbeetle.TigerBeetleSettings;
+import io.settlement.sink.tigerbeetle.reconcile.LiveReconciler;
+import io.settlement.sink.tigerbeetle.reconcile.StoreBalance;
+import io.settlement.sink.tigerbeetle.TigerBeetleConfig;
 import io.settlement.sink.tigerbeetle.TigerBeetleSink;
 import java.time.Duration;
 import java.util.HashMap;
@@ -51,16 +50,16 @@ final class LiveReconcile implements AutoCloseable {
 
     /** The TigerBeetle client, created on first use. */
     private static final class LazyLedger implements AutoCloseable {
-        private final TigerBeetleSettings cluster;
+        private final TigerBeetleConfig cluster;
         private LedgerClient client;
 
-        LazyLedger(TigerBeetleSettings cluster) {
+        LazyLedger(TigerBeetleConfig cluster) {
             this.cluster = cluster;
         }
 
         synchronized LedgerClient get() {
             if (client == null) {
-                client = new TigerBeetleLedgerClient(cluster.clusterId(), cluster.resolvedAddresses(), cluster.requestTimeoutMs());
+                client = cluster.client();
             }
             return client;
         }
@@ -131,7 +130,7 @@ final class LiveReconcile implements AutoCloseable {
     }
 
     /** Starts the periodic check, or returns null when the cluster's reconcile interval is 0. */
-    static LiveReconcile startPeriodic(AppSettings settings, Topics topics, TigerBeetleSettings cluster, MeterRegistry registry) {
+    static LiveReconcile startPeriodic(AppSettings settings, Topics topics, TigerBeetleConfig cluster, MeterRegistry registry) {
         long interval = cluster.reconcileIntervalMs();
         if (interval <= 0) {
             return null;

@@ -127,7 +127,7 @@ public final class SettlementApp implements AutoCloseable {
                 : configured.with(Map.of(AppSettings.HTTP_PORT, String.valueOf(freePort(configured.httpHost()))));
         // Sink settings are checked now, so a typo stops the start before anything runs.
         settings.scyllaEndpoint();
-        settings.scyllaSinkSettings();
+        settings.scyllaConfig();
         settings.tigerBeetle();
         AvroSerdes avro = settings.wireFormat();
         InternalRecordKeys internalKeys = settings.internalRecordKeys();

@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "settlement", mixinStandardHelpOptions = true, version = "settlement-streams 0.1.0",
         description = "The settlement core of a crypto exchange, as one Kafka Streams application.",
-        subcommands = {DevCommand.class, RunCommand.class, TokenCommand.class, LocalKeysCommand.class, ProduceCommand.class, SchemaCommand.class, ReconcileSubcommand.class, LiabilitiesCommand.class, OrdersCommand.class,
+        subcommands = {DevCommand.class, RunCommand.class, TokenCommand.class, LocalKeysCommand.class, ProduceCommand.class, SchemaCommand.class, ReconcileCommand.class, LiabilitiesCommand.class, OrdersCommand.class,
                 DeadLetterCommand.class, SinkCommand.class, CommandLine.HelpCommand.class})
 public final class SettlementCli {
     public static final int EXIT_OK = 0;

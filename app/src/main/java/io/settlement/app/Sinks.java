@@ -6,19 +6,14 @@ import io.settlement.http.HealthChecks;
 import io.settlement.sink.Health;
 import io.settlement.sink.History;
 import io.settlement.sink.LiabilityProofs;
-import io.settlement.sink.scylla.ScyllaLiabilities;
 import io.settlement.sink.SinkConsumers;
 import io.settlement.sink.SinkRunner;
-import io.settlement.sink.scylla.HistoryQueries;
+import io.settlement.sink.scylla.ScyllaConfig;
 import io.settlement.sink.scylla.ScyllaEndpoint;
-import io.settlement.sink.scylla.ScyllaHistory;
+import io.settlement.sink.scylla.ScyllaLiabilities;
 import io.settlement.sink.scylla.ScyllaSink;
-import io.settlement.sink.scylla.ScyllaSinkService;
-import io.settlement.sink.scylla.ScyllaSinkSettings;
-import io.settlement.sink.tigerbeetle.TigerBeetleSettings;
+import io.settlement.sink.tigerbeetle.TigerBeetleConfig;
 import io.settlement.sink.tigerbeetle.TigerBeetleSink;
-import io.settlement.sink.tigerbeetle.TigerBeetleSinkService;
-import io.settlement.sink.tigerbeetle.TigerBeetleSinkSettings;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -35,11 +30,13 @@ import java.util.Optional;
  * sink share its consumer group, so each output partition is written by one of them.
  */
 final class Sinks implements AutoCloseable {
+    private final ScyllaSink scyllaSink;
     private final SinkRunner scylla;
     private final SinkRunner tigerBeetle;
     private final LiveReconcile liveReconcile;
 
-    private Sinks(SinkRunner scylla, SinkRunner tigerBeetle, LiveReconcile liveReconcile) {
+    private Sinks(ScyllaSink scyllaSink, SinkRunner scylla, SinkRunner tigerBeetle, LiveReconcile liveReconcile) {
+        this.scyllaSink = scyllaSink;
         this.scylla = scylla;
         this.tigerBeetle = tigerBeetle;
         this.liveReconcile = liveReconcile;
@@ -53,22 +50,23 @@ final class Sinks implements AutoCloseable {
      */
     static Sinks start(AppSettings settings, Topics topics, MeterRegistry registry, HealthChecks checks) {
         Optional<ScyllaEndpoint> endpoint = settings.scyllaEndpoint();
-        ScyllaSinkSettings scyllaSettings = settings.scyllaSinkSettings();
-        Optional<TigerBeetleSettings> ledger = settings.tigerBeetle();
+        ScyllaConfig scyllaConfig = settings.scyllaConfig();
+        Optional<TigerBeetleConfig> ledger = settings.tigerBeetle();
 
-        SinkRunner scylla = endpoint.map(cql -> SinkRunner.start(new ScyllaSinkService(
+        ScyllaSink scyllaSink = endpoint.map(cql -> new ScyllaSink(
                 consumerProperties(settings, ScyllaSink.consumerProperties(settings.bootstrapServers())),
-                topics, cql, scyllaSettings, registry))).orElse(null);
-        SinkRunner tigerBeetle = ledger.map(cluster -> SinkRunner.start(new TigerBeetleSinkService(
+                topics, cql, scyllaConfig, registry)).orElse(null);
+        SinkRunner scylla = scyllaSink == null ? null : SinkRunner.start(scyllaSink);
+        SinkRunner tigerBeetle = ledger.map(cluster -> SinkRunner.start(new TigerBeetleSink(
                 consumerProperties(settings, TigerBeetleSink.consumerProperties(settings.bootstrapServers())),
-                topics, cluster, TigerBeetleSinkSettings.defaults(), registry))).orElse(null);
+                topics, cluster, registry))).orElse(null);
 
-        checks.register(ScyllaSinkService.NAME, scylla != null ? scylla::health : () -> off(AppSettings.SCYLLA_CONTACT_POINTS));
-        checks.register(TigerBeetleSinkService.NAME, tigerBeetle != null ? tigerBeetle::health
+        checks.register(ScyllaSink.NAME, scylla != null ? scylla::health : () -> off(AppSettings.SCYLLA_CONTACT_POINTS));
+        checks.register(TigerBeetleSink.NAME, tigerBeetle != null ? tigerBeetle::health
                 : () -> off(AppSettings.TIGERBEETLE_ADDRESSES));
         // Reconcile while traffic flows, next to the sink it checks.
         LiveReconcile live = ledger.map(cluster -> LiveReconcile.startPeriodic(settings, topics, cluster, registry)).orElse(null);
-        return new Sinks(scylla, tigerBeetle, live);
+        return new Sinks(scyllaSink, scylla, tigerBeetle, live);
     }
 
     /** The health of a sink that is not configured: healthy (nothing is wrong), and saying so. */
@@ -76,20 +74,13 @@ final class Sinks implements AutoCloseable {
         return Health.up("OFF: not configured (" + key + " is empty)");
     }
 
-    /** The ScyllaDB history reads, once the ScyllaDB sink runs; empty when it is off or still starting. */
-    Optional<HistoryQueries> scyllaHistory() {
-        if (scylla == null || !scylla.started()) {
-            return Optional.empty();
-        }
-        return Optional.of(((ScyllaSinkService) scylla.sink()).history());
-    }
-
     /**
      * The history the HTTP API serves ({@code GET /api/v1/users/{id}/ledger} and {@code .../trades}):
      * the ScyllaDB sink's tables when it is configured (503 while it is starting), none when it is off.
      */
     Optional<History> history() {
-        return scylla == null ? Optional.empty() : Optional.of(new ScyllaHistory(this::scyllaHistory));
+        return scyllaSink == null ? Optional.empty() : Optional.of(History.whenReady(scyllaSink::history,
+                "the ScyllaDB sink is not connected yet (GET /health shows its state)"));
     }
 
     /**
@@ -98,8 +89,7 @@ final class Sinks implements AutoCloseable {
      * writes, on the sink's session (503 while it is starting); none when the sink is off.
      */
     Optional<LiabilityProofs> liabilities() {
-        return scylla == null ? Optional.empty() : Optional.of(ScyllaLiabilities.lazy(() -> scylla.started()
-                ? Optional.of(((ScyllaSinkService) scylla.sink()).liabilities()) : Optional.empty()));
+        return scyllaSink == null ? Optional.empty() : Optional.of(ScyllaLiabilities.lazy(scyllaSink::liabilities));
     }
 
     /** One line for people: which sinks are on, and how to turn the others on. */

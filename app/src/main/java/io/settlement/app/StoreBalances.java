@@ -1,6 +1,6 @@
 package io.settlement.app;
 
-import io.settlement.sink.tigerbeetle.StoreBalance;
+import io.settlement.sink.tigerbeetle.reconcile.StoreBalance;
 import io.settlement.topology.StoreNames;
 import io.settlement.topology.balance.Balance;
 import io.settlement.topology.balance.BalanceKey;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.settlement.contract.AvroSerdes;
 import io.settlement.sink.scylla.ScyllaEndpoint;
-import io.settlement.sink.tigerbeetle.TigerBeetleSettings;
+import io.settlement.sink.tigerbeetle.TigerBeetleConfig;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -216,8 +216,8 @@ class AppSettingsTest {
             assertThat(point.getPort()).isEqualTo(9042);
         });
         assertThat(scylla.localDatacenter()).isEqualTo("datacenter1");
-        assertThat(settings.scyllaSinkSettings().applySchema()).isTrue();
-        assertThat(settings.tigerBeetle()).hasValue(new TigerBeetleSettings(0, List.of("tigerbeetle:3000"), 5_000));
+        assertThat(settings.scyllaConfig().applySchema()).isTrue();
+        assertThat(settings.tigerBeetle()).hasValue(TigerBeetleConfig.defaults().withCluster(0, List.of("tigerbeetle:3000"), 5_000));
     }
 
     @Test
@@ -245,8 +245,8 @@ class AppSettingsTest {
         assertThat(settings.scyllaEndpoint().orElseThrow().contactPoints()).extracting(point -> point.getHostString() + ":" + point.getPort())
                 .containsExactly("10.1.0.1:9043", "10.1.0.2:9042");
         assertThat(settings.scyllaEndpoint().orElseThrow().replication()).contains("NetworkTopologyStrategy");
-        assertThat(settings.scyllaSinkSettings().inFlightRequestsMax()).isEqualTo(64);
-        assertThat(settings.tigerBeetle()).hasValue(new TigerBeetleSettings(7, List.of("10.0.0.1:3000", "10.0.0.2:3000"), 5_000));
+        assertThat(settings.scyllaConfig().inFlightRequestsMax()).isEqualTo(64);
+        assertThat(settings.tigerBeetle()).hasValue(TigerBeetleConfig.defaults().withCluster(7, List.of("10.0.0.1:3000", "10.0.0.2:3000"), 5_000));
     }
 
     @Test

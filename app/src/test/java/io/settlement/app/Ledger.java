@@ -6,7 +6,7 @@ import io.settlement.avro.BalanceEvent;
 import io.settlement.avro.JournalEntry;
 import io.settlement.contract.BalanceEvents;
 import io.settlement.avro.SettlementResult;
-import io.settlement.sink.tigerbeetle.StoreBalance;
+import io.settlement.sink.tigerbeetle.reconcile.StoreBalance;
 import io.settlement.topology.StoreNames;
 import io.settlement.topology.balance.Balance;
 import io.settlement.topology.balance.BalanceKey;

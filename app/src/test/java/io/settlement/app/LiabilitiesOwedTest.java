@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.settlement.avro.AccountType;
-import io.settlement.sink.tigerbeetle.StoreBalance;
+import io.settlement.sink.tigerbeetle.reconcile.StoreBalance;
 import io.settlement.topology.Assets;
 import java.util.List;
 import java.util.Map;

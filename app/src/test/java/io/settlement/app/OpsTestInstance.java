@@ -6,7 +6,7 @@ import io.settlement.avro.SettlementResult;
 import io.settlement.contract.Topic;
 import io.settlement.contract.Topics;
 import io.settlement.contract.UserPartitioner;
-import io.settlement.sink.tigerbeetle.TigerBeetleSettings;
+import io.settlement.sink.tigerbeetle.TigerBeetleConfig;
 import io.settlement.topology.testkit.Commands;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -62,7 +62,7 @@ public final class OpsTestInstance implements AutoCloseable {
         try {
             app = SettlementApp.start(kafka.instanceSettings(name, Map.of(
                     AppSettings.TIGERBEETLE_ADDRESSES, "127.0.0.1:" + silentTigerBeetlePort,
-                    TigerBeetleSettings.REQUEST_TIMEOUT_MS, "300")));
+                    TigerBeetleConfig.REQUEST_TIMEOUT_MS, "300")));
         } catch (RuntimeException e) {
             kafka.close();
             throw e;

@@ -10,11 +10,11 @@ import io.settlement.avro.AccountType;
 import io.settlement.avro.JournalEntry;
 import io.settlement.avro.SettlementResult;
 import io.settlement.contract.UserPartitioner;
-import io.settlement.sink.scylla.ScyllaSinkService;
-import io.settlement.sink.tigerbeetle.ReconcileCommand;
-import io.settlement.sink.tigerbeetle.StoreBalance;
-import io.settlement.sink.tigerbeetle.TigerBeetleSettings;
-import io.settlement.sink.tigerbeetle.TigerBeetleSinkService;
+import io.settlement.sink.scylla.ScyllaSink;
+import io.settlement.sink.tigerbeetle.reconcile.ReconciliationPrinter;
+import io.settlement.sink.tigerbeetle.reconcile.StoreBalance;
+import io.settlement.sink.tigerbeetle.TigerBeetleConfig;
+import io.settlement.sink.tigerbeetle.TigerBeetleSink;
 import io.settlement.topology.balance.Balance;
 import io.settlement.topology.balance.BalanceKey;
 import java.io.IOException;
@@ -70,7 +70,7 @@ class SinksAndReconcileOnRealBrokerTest {
         app = SettlementApp.start(kafka.instanceSettings("sinks", Map.of(
                 AppSettings.SCYLLA_CONTACT_POINTS, "127.0.0.1:" + silentScyllaPort,
                 AppSettings.TIGERBEETLE_ADDRESSES, "127.0.0.1:" + silentTigerBeetlePort,
-                TigerBeetleSettings.REQUEST_TIMEOUT_MS, "300",
+                TigerBeetleConfig.REQUEST_TIMEOUT_MS, "300",
                 // A short fill grace, so an order whose announced fill never comes is overdue within the test.
                 io.settlement.topology.SettlementConfig.ORDER_FILL_GRACE, "2s",
                 io.settlement.topology.SettlementConfig.PURGE_INTERVAL, "1s")));
@@ -132,11 +132,11 @@ class SinksAndReconcileOnRealBrokerTest {
             assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
             assertThat(health.get("status").asText()).isEqualTo("DEGRADED");
             assertThat(health.get("streams").asText()).isEqualTo("RUNNING");
-            JsonNode scylla = health.get("components").get(ScyllaSinkService.NAME);
+            JsonNode scylla = health.get("components").get(ScyllaSink.NAME);
             assertThat(scylla.get("healthy").asBoolean()).isFalse();
             assertThat(scylla.get("detail").asText()).startsWith("STARTING: cannot start against ScyllaDB [127.0.0.1:"
                     + silentScyllaPort + "]").endsWith("retrying");
-            JsonNode tigerBeetle = health.get("components").get(TigerBeetleSinkService.NAME);
+            JsonNode tigerBeetle = health.get("components").get(TigerBeetleSink.NAME);
             assertThat(tigerBeetle.get("healthy").asBoolean()).isFalse();
             assertThat(tigerBeetle.get("detail").asText()).startsWith("DEGRADED").contains("TigerBeetle: create_accounts")
                     .contains("no answer within 300 ms");
@@ -210,7 +210,7 @@ class SinksAndReconcileOnRealBrokerTest {
                 "--set", "tigerbeetle.addresses=127.0.0.1:" + silentTigerBeetlePort, "--set", "tigerbeetle.request.timeout.ms=300");
 
         // then it says so and exits 3, not 0 (agree) nor 1 (differences)
-        assertThat(exitCode).isEqualTo(ReconcileCommand.EXIT_UNAVAILABLE);
+        assertThat(exitCode).isEqualTo(ReconciliationPrinter.EXIT_UNAVAILABLE);
         assertThat(out.toString()).contains("TigerBeetle did not answer");
     }
 

@@ -21,10 +21,10 @@ import io.settlement.sink.tigerbeetle.LedgerAccount;
 import io.settlement.sink.tigerbeetle.LedgerAccountKey;
 import io.settlement.sink.tigerbeetle.LedgerId;
 import io.settlement.sink.tigerbeetle.LedgerMapping;
-import io.settlement.sink.tigerbeetle.ReconcileCommand;
+import io.settlement.sink.tigerbeetle.reconcile.ReconciliationPrinter;
 import io.settlement.sink.tigerbeetle.TigerBeetleLedgerClient;
-import io.settlement.sink.tigerbeetle.TigerBeetleSettings;
-import io.settlement.sink.tigerbeetle.TigerBeetleSinkService;
+import io.settlement.sink.tigerbeetle.TigerBeetleConfig;
+import io.settlement.sink.tigerbeetle.TigerBeetleSink;
 import io.settlement.sink.tigerbeetle.server.RealTigerBeetle;
 import io.settlement.sink.tigerbeetle.server.TigerBeetleProcess;
 import io.settlement.topology.testkit.Commands;
@@ -104,8 +104,8 @@ class TigerBeetleOnRealBrokerTest {
     private static SettlementApp startApp() {
         SettlementApp started = SettlementApp.start(kafka.instanceSettings("instance-a", Map.of(
                 AppSettings.TIGERBEETLE_ADDRESSES, server.address(),
-                TigerBeetleSettings.REQUEST_TIMEOUT_MS, "1000",
-                TigerBeetleSettings.RECONCILE_INTERVAL_MS, "2000")));
+                TigerBeetleConfig.REQUEST_TIMEOUT_MS, "1000",
+                TigerBeetleConfig.RECONCILE_INTERVAL_MS, "2000")));
         SettlementOnRealBrokerTest.awaitRunning(started);
         return started;
     }
@@ -132,7 +132,7 @@ class TigerBeetleOnRealBrokerTest {
         // reconcile compares a still ledger: the sink may still be catching up, so ask until it agrees
         await().atMost(WITHIN).untilAsserted(() -> {
             Reconciled reconciled = reconcile();
-            assertThat(reconciled.exitCode()).as(reconciled.out()).isEqualTo(ReconcileCommand.EXIT_AGREE);
+            assertThat(reconciled.exitCode()).as(reconciled.out()).isEqualTo(ReconciliationPrinter.EXIT_AGREE);
             assertThat(reconciled.out()).contains(" 0 difference(s)");
         });
     }
@@ -200,7 +200,7 @@ class TigerBeetleOnRealBrokerTest {
         try (Traffic traffic = new Traffic("mixed", USERS)) {
             await().atMost(WITHIN).until(() -> traffic.sent() > 20);
             Reconciled live = reconcile("--live");
-            assertThat(live.exitCode()).as(live.out()).isEqualTo(ReconcileCommand.EXIT_AGREE);
+            assertThat(live.exitCode()).as(live.out()).isEqualTo(ReconciliationPrinter.EXIT_AGREE);
             assertThat(live.out()).contains("in flight, 0 difference(s)");
         }
         // and (after each test) the sink has mirrored it all: reconcile finds no difference
@@ -210,7 +210,7 @@ class TigerBeetleOnRealBrokerTest {
     @Order(2)
     void oneAccountChangedInTigerBeetleIsExactlyOneDifferenceAndExitCodeOne() throws Exception {
         // given the ledgers agree
-        await().atMost(WITHIN).until(() -> reconcile().exitCode() == ReconcileCommand.EXIT_AGREE);
+        await().atMost(WITHIN).until(() -> reconcile().exitCode() == ReconciliationPrinter.EXIT_AGREE);
         long user = USERS.get(0);
         LedgerAccount spot = LedgerMapping.account(new LedgerAccountKey(user, AccountType.SPOT, 1, Bucket.AVAILABLE));
         // an account no store row names (so only the user's side shows), unflagged so it may go negative
@@ -225,7 +225,7 @@ class TigerBeetleOnRealBrokerTest {
 
             // then reconcile names exactly that account, off by one, and exits 1
             Reconciled reconciled = reconcile();
-            assertThat(reconciled.exitCode()).as(reconciled.out()).isEqualTo(ReconcileCommand.EXIT_DIFFERENT);
+            assertThat(reconciled.exitCode()).as(reconciled.out()).isEqualTo(ReconciliationPrinter.EXIT_DIFFERENT);
             assertThat(reconciled.out().lines().filter(line -> line.startsWith("DIFFERENCE"))).singleElement()
                     .satisfies(line -> assertThat(line).contains("user " + user + " SPOT.AVAILABLE asset 1").contains("differs by 1"));
             assertThat(reconciled.out()).contains(" 1 difference(s)");
@@ -234,7 +234,7 @@ class TigerBeetleOnRealBrokerTest {
             try (Traffic traffic = new Traffic("changed", USERS.subList(1, USERS.size()))) {
                 await().atMost(WITHIN).until(() -> traffic.sent() > 20);
                 Reconciled live = reconcile("--live");
-                assertThat(live.exitCode()).as(live.out()).isEqualTo(ReconcileCommand.EXIT_DIFFERENT);
+                assertThat(live.exitCode()).as(live.out()).isEqualTo(ReconciliationPrinter.EXIT_DIFFERENT);
                 assertThat(live.out().lines().filter(line -> line.startsWith("DIFFERENCE"))).singleElement()
                         .satisfies(line -> assertThat(line).contains("user " + user + " SPOT.AVAILABLE asset 1").contains("differs by 1"));
                 await().atMost(WITHIN).untilAsserted(() -> assertThat(metrics()).contains("settlement_reconcile_differences 1.0"));
@@ -352,7 +352,7 @@ class TigerBeetleOnRealBrokerTest {
         HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(app.httpUrl() + "/health"))
                 .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
         JsonNode health = JSON.readTree(response.body());
-        return health.get("components").get(TigerBeetleSinkService.NAME).get("detail").asText();
+        return health.get("components").get(TigerBeetleSink.NAME).get("detail").asText();
     }
 
     private static Trade trade(String id, long buyer, String buyOrder, long buyerFee, long seller, String sellOrder, long sellerFee,

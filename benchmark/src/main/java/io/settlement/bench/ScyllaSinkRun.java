@@ -2,10 +2,9 @@ package io.settlement.bench;
 
 import io.settlement.contract.Topics;
 import io.settlement.sink.Health;
+import io.settlement.sink.scylla.ScyllaConfig;
 import io.settlement.sink.scylla.ScyllaEndpoint;
 import io.settlement.sink.scylla.ScyllaSink;
-import io.settlement.sink.scylla.ScyllaSinkService;
-import io.settlement.sink.scylla.ScyllaSinkSettings;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.HashMap;
@@ -22,7 +21,7 @@ import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * Workload C: the ScyllaDB sink ({@link ScyllaSinkService}, what the app runs) drains every
+ * Workload C: the ScyllaDB sink ({@link ScyllaSink}, what the app runs) drains every
  * output the settlement runs wrote so far (journal, balance events, results) into the CQL
  * endpoint, from a fresh consumer group, and the benchmark measures its rows/s: rows written
  * from the start until the group's committed offsets reach the topics' ends.
@@ -45,7 +44,7 @@ final class ScyllaSinkRun {
             Map<TopicPartition, Long> ends = ends(admin, List.of(topics.journal().name(), topics.balanceEvents().name(),
                     topics.results().name()));
             long started = System.nanoTime();
-            try (ScyllaSinkService sink = ScyllaSinkService.start(consumer, topics, endpoint, ScyllaSinkSettings.defaults(), null)) {
+            try (ScyllaSink sink = ScyllaSink.start(consumer, topics, endpoint, ScyllaConfig.defaults(), null)) {
                 long deadline = started + timeout.toNanos();
                 boolean caughtUp = false;
                 while (System.nanoTime() < deadline && sink.health().status() != Health.Status.DOWN) {

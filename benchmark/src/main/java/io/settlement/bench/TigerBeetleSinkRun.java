@@ -9,7 +9,7 @@ import io.settlement.sink.tigerbeetle.LedgerClient;
 import io.settlement.sink.tigerbeetle.LedgerId;
 import io.settlement.sink.tigerbeetle.TigerBeetleLedgerClient;
 import io.settlement.sink.tigerbeetle.TigerBeetleSink;
-import io.settlement.sink.tigerbeetle.TigerBeetleSinkSettings;
+import io.settlement.sink.tigerbeetle.TigerBeetleConfig;
 import io.settlement.sink.tigerbeetle.server.TigerBeetleProcess;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -56,11 +56,10 @@ final class TigerBeetleSinkRun {
              TigerBeetleLedgerClient client = new TigerBeetleLedgerClient(server.clusterId(), List.of(server.address()), 30_000)) {
             Map<TopicPartition, Long> ends = ScyllaSinkRun.ends(admin, List.of(topics.journal().name()));
             CountingLedger ledger = new CountingLedger(client);
-            TigerBeetleSink sink = new TigerBeetleSink(new KafkaConsumer<>(consumer), topics.journal(), ledger,
-                    TigerBeetleSinkSettings.defaults(), registry, Thread::sleep);
-            Thread thread = new Thread(sink, "bench-tigerbeetle-sink");
+            TigerBeetleSink sink = new TigerBeetleSink(() -> new KafkaConsumer<>(consumer), topics.journal(),
+                    "TigerBeetle " + server.address(), () -> ledger, TigerBeetleConfig.defaults(), registry, null);
             long started = System.nanoTime();
-            thread.start();
+            sink.start();
             try {
                 long deadline = started + timeout.toNanos();
                 boolean caughtUp = false;
@@ -78,7 +77,6 @@ final class TigerBeetleSinkRun {
                         ledger.transferRequests.get(), accounts, Double.NaN, sink.problems());
             } finally {
                 sink.close();
-                thread.join(60_000);
             }
         }
         // One TigerBeetle server at a time: ours is stopped and deleted before the ceiling's starts.
@@ -129,9 +127,9 @@ final class TigerBeetleSinkRun {
             return ledger.lookupAccounts(ids);
         }
 
+        /** The client is the caller's: it closes it. */
         @Override
         public void close() {
-            ledger.close();
         }
     }
 }

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * A user's history as a history store (the ScyllaDB sink's {@code balance_ledger},
@@ -12,8 +13,8 @@ import java.util.Optional;
  * between the HTTP API and a history store.
  * It lives here, beside the sinks, so that both sides depend on it and neither on the other: the
  * ScyllaDB sink implements it ({@code ScyllaHistory}), the HTTP API reads through it, and the app
- * passes the sink's when a database is configured and none otherwise (the routes then answer
- * {@code 503 HISTORY_UNAVAILABLE}).
+ * passes the sink's when a database is configured ({@link #whenReady}: 503 while it starts) and
+ * none otherwise (the routes then answer {@code 503 HISTORY_UNAVAILABLE}).
  *
  * <p>Amounts are minor units ({@code long}); the routes format them at the asset's scale. A
  * cursor is opaque: the API hands back exactly what a page's {@link Page#next()} held, after
@@ -92,6 +93,43 @@ public interface History {
     record UserTrade(long userId, String tradeId, String side, String paidAsset, Long paidQty, String receivedAsset,
                      Long receivedQty, Long fee, Long refundedQty, Instant debitedAt, Instant creditedAt,
                      Instant refundedAt, String status) {}
+
+    /**
+     * A store that may not be there yet (a sink still starting): every read goes to what {@code store}
+     * holds now, and while it holds nothing it is an {@link UnavailableException}.
+     */
+    static History whenReady(Supplier<Optional<History>> store, String notReady) {
+        return new History() {
+            private History now() {
+                return store.get().orElseThrow(() -> new UnavailableException(notReady, null));
+            }
+
+            @Override
+            public Page<LedgerLine> ledger(long userId, int assetId, int limit, String cursor) {
+                return now().ledger(userId, assetId, limit, cursor);
+            }
+
+            @Override
+            public Page<UserTrade> trades(long userId, int limit, String cursor) {
+                return now().trades(userId, limit, cursor);
+            }
+
+            @Override
+            public Optional<Instant> completeUntil() {
+                return now().completeUntil();
+            }
+
+            @Override
+            public List<AccountBalance> balancesAsOf(long userId, List<Integer> assetIds, Instant asOf) {
+                return now().balancesAsOf(userId, assetIds, asOf);
+            }
+
+            @Override
+            public Page<LedgerLine> changes(long userId, int assetId, Instant from, Instant to, int limit, String cursor) {
+                return now().changes(userId, assetId, from, to, limit, cursor);
+            }
+        };
+    }
 
     /** The cursor is not one the query issued (or not one for this user and asset). */
     final class InvalidCursorException extends RuntimeException {

@@ -36,6 +36,13 @@ public final class SinkConsumers {
         return properties;
     }
 
+    /** As {@link #properties(String, String)}, with polls of at most {@code maxPollRecords}. */
+    public static Map<String, Object> properties(String bootstrapServers, String groupId, int maxPollRecords) {
+        Map<String, Object> properties = properties(bootstrapServers, groupId);
+        properties.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
+        return properties;
+    }
+
     public static Map<String, Object> properties(String bootstrapServers, String groupId) {
         Map<String, Object> properties = new LinkedHashMap<>();
         properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);

@@ -1,5 +1,6 @@
 package io.settlement.sink;
 
+import io.settlement.retry.RetryPolicy;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -13,10 +14,8 @@ import org.slf4j.LoggerFactory;
  * with its progress: {@code UP, lag 0, rows written 1284}.
  */
 public final class SinkRunner implements AutoCloseable {
-    /** The wait after the first failed start; it doubles per failure. */
-    static final long START_BACKOFF_INITIAL_MS = 1_000;
-    /** The longest wait between two starts. */
-    static final long START_BACKOFF_MAX_MS = 30_000;
+    /** Starts are tried until one succeeds, 1 s after the first failure, doubling up to 30 s between two. */
+    static final RetryPolicy START_RETRIES = RetryPolicy.unbounded(1_000, 30_000);
     /** How long {@link #close()} waits for a start under way to give up. */
     static final long START_ABANDON_TIMEOUT_MS = 10_000;
 
@@ -64,7 +63,7 @@ public final class SinkRunner implements AutoCloseable {
     }
 
     private void startUntilRunning() {
-        long backoffMs = START_BACKOFF_INITIAL_MS;
+        int failures = 0;
         while (closing.getCount() > 0) {
             try {
                 sink.start();
@@ -82,16 +81,17 @@ public final class SinkRunner implements AutoCloseable {
                     return;
                 }
                 startProblem = e.toString();
-                log.warn("{} could not start against {}: {}; trying again in {} ms", sink.name(), sink.target(), e.toString(), backoffMs);
+                failures++;
+                log.warn("{} could not start against {}: {}; trying again in {} ms", sink.name(), sink.target(), e.toString(),
+                        START_RETRIES.pauseMsAfter(failures));
             }
             try {
-                if (closing.await(backoffMs, TimeUnit.MILLISECONDS)) {
+                if (closing.await(START_RETRIES.pauseMsAfter(failures), TimeUnit.MILLISECONDS)) {
                     return;
                 }
             } catch (InterruptedException e) {
                 return;
             }
-            backoffMs = Math.min(backoffMs * 2, START_BACKOFF_MAX_MS);
         }
     }
 

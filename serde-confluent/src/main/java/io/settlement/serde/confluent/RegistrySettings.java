@@ -1,5 +1,6 @@
 package io.settlement.serde.confluent;
 
+import io.settlement.retry.RetryPolicy;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -65,10 +66,11 @@ public record RegistrySettings(List<URI> urls, Optional<String> basicAuthUserInf
         return new RegistrySettings(urls, basicAuthUserInfo, connectTimeout, requestTimeout, attemptsMax, backoffInitial, backoffMax);
     }
 
-    /** The pause before attempt {@code attempt + 1} (attempt counts from 1). */
-    Duration backoffAfter(int attempt) {
-        long millis = backoffInitial.toMillis() << Math.min(attempt - 1, 20);
-        return Duration.ofMillis(Math.min(millis, backoffMax.toMillis()));
+    /** How a call is retried: {@code attemptsMax} attempts, the pause doubling from {@code backoffInitial} up to {@code backoffMax}. */
+    RetryPolicy retries() {
+        // A maximum below the first pause caps every pause, that one too.
+        long maxMs = backoffMax.toMillis();
+        return new RetryPolicy(attemptsMax, Math.min(backoffInitial.toMillis(), maxMs), maxMs);
     }
 
     /** Never prints the password. */

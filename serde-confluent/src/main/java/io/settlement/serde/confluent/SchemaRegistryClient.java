@@ -3,6 +3,7 @@ package io.settlement.serde.confluent;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.settlement.retry.RetryPolicy;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -124,7 +125,8 @@ public final class SchemaRegistryClient {
         long startedAt = System.nanoTime();
         Exception lastFailure = null;
         String lastUrl = null;
-        for (int attempt = 1; attempt <= settings.attemptsMax(); attempt++) {
+        RetryPolicy retries = settings.retries();
+        for (int attempt = 1; attempt <= retries.attemptsMax(); attempt++) {
             URI base = settings.urls().get((attempt - 1) % settings.urls().size());
             lastUrl = base + path;
             try {
@@ -143,8 +145,8 @@ public final class SchemaRegistryClient {
                 Thread.currentThread().interrupt();
                 throw new SchemaRegistryUnavailableException("interrupted while trying to " + purpose + " at " + lastUrl, e);
             }
-            if (attempt < settings.attemptsMax()) {
-                Duration pause = settings.backoffAfter(attempt);
+            if (retries.retriesAfter(attempt)) {
+                Duration pause = Duration.ofMillis(retries.pauseMsAfter(attempt));
                 log.warn("schema registry: attempt {}/{} to {} at {} failed ({}); retrying in {} ms", attempt,
                         settings.attemptsMax(), purpose, lastUrl, describe(lastFailure), pause.toMillis());
                 pause(pause, purpose, lastUrl);

@@ -1,5 +1,6 @@
 package io.settlement.sink.scylla;
 
+import io.settlement.retry.RetryPolicy;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.common.config.AbstractConfig;
@@ -10,11 +11,24 @@ import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
 
 /**
- * Every {@code scylla.*} setting of the ScyllaDB sink, declared once: where the database is
- * ({@link ScyllaEndpoint}) and the sink's limits ({@link ScyllaSinkSettings}). docs/configuration.md
- * is generated from {@link #CONFIG_DEF}.
+ * Every {@code scylla.*} setting of the ScyllaDB sink, declared once ({@link #CONFIG_DEF}, from
+ * which docs/configuration.md is generated): where the database is ({@link #endpoint}, a
+ * {@link ScyllaEndpoint}) and, as this record, the sink's limits ({@link #from}).
+ *
+ * @param pollTimeoutMs         how long one consumer poll waits for records
+ * @param inFlightRequestsMax   requests sent and not yet answered, at most (the driver refuses more
+ *                              than 1024 per connection; ScyllaDB sheds load above its own limits)
+ * @param statementsPerBatchMax upserts sent as one unlogged batch, at most (over at most
+ *                              {@link ScyllaWriter#PARTITIONS_PER_BATCH_MAX} partitions on the same replicas)
+ * @param retryAttemptsMax      attempts of a failed request within one poll; after that the poll's
+ *                              records are read again (the sink never skips one)
+ * @param retryBackoffInitialMs wait before the second attempt; doubles per attempt and per failed poll
+ * @param retryBackoffMaxMs     the longest wait
+ * @param applySchema           create the keyspace and tables (IF NOT EXISTS) when the sink starts
  */
-public final class ScyllaConfig {
+public record ScyllaConfig(long pollTimeoutMs, int inFlightRequestsMax, int statementsPerBatchMax,
+                           int retryAttemptsMax, long retryBackoffInitialMs, long retryBackoffMaxMs,
+                           boolean applySchema) {
     public static final String CONTACT_POINTS = "scylla.contact.points";
     public static final String LOCAL_DATACENTER = "scylla.local.datacenter";
     public static final String KEYSPACE = "scylla.keyspace";
@@ -29,7 +43,15 @@ public final class ScyllaConfig {
     public static final String RETRY_BACKOFF_INITIAL_MS = "scylla.retry.backoff.initial.ms";
     public static final String RETRY_BACKOFF_MAX_MS = "scylla.retry.backoff.max.ms";
 
-    private static final ScyllaSinkSettings DEFAULTS = ScyllaSinkSettings.defaults();
+    /** The driver's default limit of requests on one connection. */
+    public static final int DRIVER_REQUESTS_PER_CONNECTION_MAX = 1024;
+
+    /**
+     * Defaults: 256 requests in flight, batches of up to 16 upserts over up to 10 partitions (a few KB, far
+     * below the 50 KB batch limit), 5 attempts 200 ms..5 s apart: a poll's worst case stays far
+     * inside the consumer's five-minute {@code max.poll.interval.ms}.
+     */
+    private static final ScyllaConfig DEFAULTS = new ScyllaConfig(500, 256, 16, 5, 200, 5_000, true);
 
     /** The ScyllaDB sink's settings: what they are, their defaults and what is valid. */
     public static final ConfigDef CONFIG_DEF = new ConfigDef()
@@ -51,7 +73,7 @@ public final class ScyllaConfig {
             .define(POLL_TIMEOUT_MS, Type.LONG, DEFAULTS.pollTimeoutMs(), Range.atLeast(1), Importance.LOW,
                     "How long one consumer poll waits for records.")
             .define(IN_FLIGHT_REQUESTS_MAX, Type.INT, DEFAULTS.inFlightRequestsMax(),
-                    Range.between(1, ScyllaSinkSettings.DRIVER_REQUESTS_PER_CONNECTION_MAX), Importance.LOW,
+                    Range.between(1, DRIVER_REQUESTS_PER_CONNECTION_MAX), Importance.LOW,
                     "Requests sent and not yet answered, at most.")
             .define(STATEMENTS_PER_BATCH_MAX, Type.INT, DEFAULTS.statementsPerBatchMax(), Range.atLeast(1), Importance.LOW,
                     "Upserts sent as one unlogged batch, at most (over at most 10 partitions stored on the same replicas).")
@@ -62,7 +84,32 @@ public final class ScyllaConfig {
             .define(RETRY_BACKOFF_MAX_MS, Type.LONG, DEFAULTS.retryBackoffMaxMs(), Range.atLeast(0), Importance.LOW,
                     "The longest wait between two attempts.");
 
-    private ScyllaConfig() {}
+    public ScyllaConfig {
+        if (pollTimeoutMs <= 0 || statementsPerBatchMax <= 0 || retryAttemptsMax <= 0 || retryBackoffInitialMs < 0
+                || retryBackoffMaxMs < retryBackoffInitialMs) {
+            throw new IllegalArgumentException("invalid ScyllaDB sink settings: pollTimeoutMs " + pollTimeoutMs
+                    + ", statementsPerBatchMax " + statementsPerBatchMax + ", retryAttemptsMax " + retryAttemptsMax
+                    + ", retryBackoffInitialMs " + retryBackoffInitialMs + ", retryBackoffMaxMs " + retryBackoffMaxMs);
+        }
+        if (inFlightRequestsMax <= 0 || inFlightRequestsMax > DRIVER_REQUESTS_PER_CONNECTION_MAX) {
+            throw new IllegalArgumentException(IN_FLIGHT_REQUESTS_MAX + " must be 1.." + DRIVER_REQUESTS_PER_CONNECTION_MAX);
+        }
+    }
+
+    /** The defaults of every limit. */
+    public static ScyllaConfig defaults() {
+        return DEFAULTS;
+    }
+
+    public ScyllaConfig withRetryBackoff(long initialMs, long maxMs) {
+        return new ScyllaConfig(pollTimeoutMs, inFlightRequestsMax, statementsPerBatchMax, retryAttemptsMax,
+                initialMs, maxMs, applySchema);
+    }
+
+    /** How a failed request is sent again, and how long the sink pauses after polls it could not write. */
+    public RetryPolicy retries() {
+        return new RetryPolicy(retryAttemptsMax, retryBackoffInitialMs, retryBackoffMaxMs);
+    }
 
     /**
      * The database {@code values} name ({@link #CONFIG_DEF}'s keys; others are ignored), or empty
@@ -86,14 +133,14 @@ public final class ScyllaConfig {
     }
 
     /**
-     * The sink's limits in {@code values}.
+     * The sink's limits in {@code values} ({@link #CONFIG_DEF}'s keys; others are ignored).
      *
      * @throws ConfigException for a value that is not valid
      */
-    public static ScyllaSinkSettings sinkSettings(Map<String, ?> values) {
+    public static ScyllaConfig from(Map<String, ?> values) {
         AbstractConfig config = new AbstractConfig(CONFIG_DEF, values, false);
         try {
-            return new ScyllaSinkSettings(config.getLong(POLL_TIMEOUT_MS), config.getInt(IN_FLIGHT_REQUESTS_MAX),
+            return new ScyllaConfig(config.getLong(POLL_TIMEOUT_MS), config.getInt(IN_FLIGHT_REQUESTS_MAX),
                     config.getInt(STATEMENTS_PER_BATCH_MAX), config.getInt(RETRY_ATTEMPTS_MAX), config.getLong(RETRY_BACKOFF_INITIAL_MS),
                     config.getLong(RETRY_BACKOFF_MAX_MS), config.getBoolean(APPLY_SCHEMA));
         } catch (IllegalArgumentException e) {

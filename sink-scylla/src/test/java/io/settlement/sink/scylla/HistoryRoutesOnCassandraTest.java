@@ -66,8 +66,8 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * The HTTP history routes end to end: real output records of the topology written by the real
- * sink into a real Cassandra, read back by {@link HistoryQueries} behind the HTTP API's
- * {@link History}, through a real HTTP client. The adapter ({@link ScyllaHistory}) maps the
+ * sink into a real Cassandra, read back by {@link ScyllaHistory} as the HTTP API's
+ * {@link History}, through a real HTTP client. It maps the
  * sink's pages and the driver's failures onto the interface, as the app's does.
  *
  * <p>Reads by instant run over a second, seeded random history of users {@value #FIRST_RANDOM_USER}..
@@ -124,7 +124,7 @@ class HistoryRoutesOnCassandraTest {
         streams = new KafkaStreams(builder.build(), props); // never started: the history routes do not use it
         api = HttpApi.start(HttpApiSettings.of(HOST, HOST, freePort()), streams, Topics.create(AvroSerdes.SINGLE_OBJECT),
                 Assets.defaults(), new NoCommands(), new HealthChecks(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
-                ApiSecurity.of(AuthSettings.hmac(SECRET, "settlement-test", "settlement-api")), Optional.of(new ScyllaHistory(() -> Optional.of(new HistoryQueries(sink.session, sink.keyspace)))),
+                ApiSecurity.of(AuthSettings.hmac(SECRET, "settlement-test", "settlement-api")), Optional.of(new ScyllaHistory(sink.session, sink.keyspace)),
                 Optional.of(ScyllaLiabilities.lazy(() -> Optional.of(new ScyllaLiabilities(sink.session, sink.keyspace)))));
     }
 

@@ -62,7 +62,7 @@ class ScyllaSinkRecoveryTest {
     private static final AtomicLong EVENTS_PRODUCED = new AtomicLong();
     private static final AtomicLong RECORDS_PRODUCED = new AtomicLong();
 
-    ScyllaSinkService service;
+    ScyllaSink service;
     SettlementScenario scenario;
 
     @BeforeAll
@@ -166,16 +166,16 @@ class ScyllaSinkRecoveryTest {
         System.out.printf("[scylla sink] %d rows (%d records) in %.2f s from the first write = %.0f rows/s"
                         + " (session, schema and group join before it: %.2f s), in flight max %d, batch max %d%n",
                 rows, RECORDS_PRODUCED.get(), seconds,
-                rows / seconds, startSeconds, ScyllaSinkSettings.defaults().inFlightRequestsMax(),
-                ScyllaSinkSettings.defaults().statementsPerBatchMax());
+                rows / seconds, startSeconds, ScyllaConfig.defaults().inFlightRequestsMax(),
+                ScyllaConfig.defaults().statementsPerBatchMax());
         assertThat(count("measure.balance_ledger")).isEqualTo(eventsOnTopic);
     }
 
-    private ScyllaSinkService startSink(String group, String keyspace) {
+    private ScyllaSink startSink(String group, String keyspace) {
         Map<String, Object> consumer = new HashMap<>(ScyllaSink.consumerProperties(broker.bootstrapServers()));
         consumer.put(ConsumerConfig.GROUP_ID_CONFIG, group);
-        ScyllaSinkSettings settings = ScyllaSinkSettings.defaults().withRetryBackoff(50, 500);
-        return ScyllaSinkService.start(consumer, TOPICS, server.endpoint(keyspace), settings, new SimpleMeterRegistry());
+        ScyllaConfig config = ScyllaConfig.defaults().withRetryBackoff(50, 500);
+        return ScyllaSink.start(consumer, TOPICS, server.endpoint(keyspace), config, new SimpleMeterRegistry());
     }
 
     /**

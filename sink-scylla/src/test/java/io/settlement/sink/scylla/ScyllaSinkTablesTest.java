@@ -16,9 +16,9 @@ import io.settlement.avro.SettlementResult;
 import io.settlement.avro.Wallet;
 import io.settlement.contract.CommandKeys;
 import io.settlement.sink.Health.Status;
-import io.settlement.sink.scylla.HistoryQueries.LedgerLine;
-import io.settlement.sink.scylla.HistoryQueries.Page;
-import io.settlement.sink.scylla.HistoryQueries.UserTrade;
+import io.settlement.sink.History.LedgerLine;
+import io.settlement.sink.History.Page;
+import io.settlement.sink.History.UserTrade;
 import io.settlement.topology.balance.Balance;
 import io.settlement.topology.balance.BalanceKey;
 import java.time.Duration;
@@ -267,7 +267,7 @@ class ScyllaSinkTablesTest {
         scenario = new SettlementScenario().everyKindOfRow().deposits(24, 2);
         newSink();
         sink.deliver(scenario.journal(), scenario.events(), scenario.results());
-        HistoryQueries history = new HistoryQueries(sink.session, sink.keyspace);
+        ScyllaHistory history = new ScyllaHistory(sink.session, sink.keyspace);
         int btc = scenario.driver.asset("BTC").id();
 
         // when alice's BTC ledger is read 5 lines at a time
@@ -293,13 +293,13 @@ class ScyllaSinkTablesTest {
         assertThat(ids).hasSize(expected.size());
 
         // and alice's trades list the trade
-        Page<UserTrade> trades = history.tradesByUser(ALICE, 50, null);
+        Page<UserTrade> trades = history.trades(ALICE, 50, null);
         assertThat(trades.rows()).extracting(UserTrade::tradeId).containsExactly(TRADE_ID);
         assertThat(trades.next()).isEmpty();
     }
 
     private UserTrade onlyTrade(long userId) {
-        List<UserTrade> trades = new HistoryQueries(sink.session, sink.keyspace).tradesByUser(userId, 10, null).rows();
+        List<UserTrade> trades = new ScyllaHistory(sink.session, sink.keyspace).trades(userId, 10, null).rows();
         assertThat(trades).hasSize(1);
         return trades.get(0);
     }

@@ -45,9 +45,7 @@ final class SinkOnMockConsumer implements AutoCloseable {
     SinkOnMockConsumer(CassandraServer server, String keyspace) {
         this.keyspace = keyspace;
         ScyllaEndpoint endpoint = server.endpoint(keyspace);
-        this.session = endpoint.openSession();
-        SchemaApplier.apply(session, endpoint);
-        this.sink = new ScyllaSink(consumer, topics, session, keyspace, ScyllaSinkSettings.defaults(),
+        this.sink = new ScyllaSink(() -> consumer, topics, endpoint, ScyllaConfig.defaults(),
                 new SimpleMeterRegistry(), millis -> { }, new Clock() {
                     @Override
                     public ZoneId getZone() {
@@ -64,9 +62,11 @@ final class SinkOnMockConsumer implements AutoCloseable {
                         return now;
                     }
                 });
-        sink.topicNames().forEach(topic -> consumer.updatePartitions(topic,
+        sink.connect();
+        this.session = endpoint.openSession();
+        ScyllaSink.topicNames(topics).forEach(topic -> consumer.updatePartitions(topic,
                 List.of(new PartitionInfo(topic, 0, null, new org.apache.kafka.common.Node[0], new org.apache.kafka.common.Node[0]))));
-        List<TopicPartition> partitions = sink.topicNames().stream().map(topic -> new TopicPartition(topic, 0)).toList();
+        List<TopicPartition> partitions = ScyllaSink.topicNames(topics).stream().map(topic -> new TopicPartition(topic, 0)).toList();
         consumer.assign(partitions);
         Map<TopicPartition, Long> beginning = new HashMap<>();
         partitions.forEach(partition -> beginning.put(partition, 0L));
@@ -123,6 +123,7 @@ final class SinkOnMockConsumer implements AutoCloseable {
 
     @Override
     public void close() {
+        sink.close();
         session.close();
     }
 }

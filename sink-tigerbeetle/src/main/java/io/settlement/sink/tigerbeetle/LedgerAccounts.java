@@ -32,7 +32,7 @@ final class LedgerAccounts {
     private final Set<LedgerId> onTheirWay = new HashSet<>();
     private final Deque<Sent> sent = new ArrayDeque<>();
 
-    LedgerAccounts(LedgerClient ledger, LedgerRetries retries, TigerBeetleSinkSettings settings, Counter created) {
+    LedgerAccounts(LedgerClient ledger, LedgerRetries retries, TigerBeetleConfig settings, Counter created) {
         this.ledger = ledger;
         this.retries = retries;
         this.accountsPerRequestMax = settings.eventsPerRequestMax();

@@ -1,7 +1,7 @@
 package io.settlement.sink.tigerbeetle;
 
 import io.micrometer.core.instrument.Counter;
-import io.settlement.sink.Backoff;
+import io.settlement.retry.RetryPolicy;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -10,23 +10,23 @@ import org.slf4j.LoggerFactory;
 
 /**
  * How the TigerBeetle sink waits for an answer: a request TigerBeetle did not answer
- * ({@link LedgerUnavailableException}) is sent again after a pause that doubles per attempt, up to
- * {@code retryAttemptsMax} attempts; then it counts as unanswered. Every id is deterministic, so
+ * ({@link LedgerUnavailableException}) is sent again as the sink's {@link RetryPolicy} says (a pause
+ * that doubles per attempt, up to {@code retryAttemptsMax} attempts); then it counts as unanswered. Every id is deterministic, so
  * sending a request again is safe. Remembers the last failure as the sink's problem until an
  * answer comes.
  */
 final class LedgerRetries {
     private static final Logger log = LoggerFactory.getLogger(LedgerRetries.class);
 
-    private final TigerBeetleSinkSettings settings;
-    private final Backoff backoff;
+    private final RetryPolicy policy;
+    private final RetryPolicy.Pause pause;
     private final BooleanSupplier closing;
     private final Counter retries;
     private volatile String problem;
 
-    LedgerRetries(TigerBeetleSinkSettings settings, Backoff backoff, BooleanSupplier closing, Counter retries) {
-        this.settings = settings;
-        this.backoff = backoff;
+    LedgerRetries(RetryPolicy policy, RetryPolicy.Pause pause, BooleanSupplier closing, Counter retries) {
+        this.policy = policy;
+        this.pause = pause;
         this.closing = closing;
         this.retries = retries;
     }
@@ -46,26 +46,24 @@ final class LedgerRetries {
      * request already sent) and the later ones {@code again} (sending it again).
      */
     <T> Optional<T> call(String operation, Supplier<T> first, Supplier<T> again) {
-        long wait = settings.retryBackoffInitialMs();
-        for (int attempt = 1; attempt <= settings.retryAttemptsMax() && !closing.getAsBoolean(); attempt++) {
+        for (int attempt = 1; attempt <= policy.attemptsMax() && !closing.getAsBoolean(); attempt++) {
             try {
                 T answer = (attempt == 1 ? first : again).get();
                 problem = null;
                 return Optional.of(answer);
             } catch (LedgerUnavailableException e) {
-                problem = operation + " attempt " + attempt + "/" + settings.retryAttemptsMax() + " failed: " + e.getMessage();
+                problem = operation + " attempt " + attempt + "/" + policy.attemptsMax() + " failed: " + e.getMessage();
                 log.warn("TigerBeetle {}", problem);
-                if (attempt == settings.retryAttemptsMax()) {
+                if (!policy.retriesAfter(attempt)) {
                     break;
                 }
                 retries.increment();
                 try {
-                    backoff.pause(wait);
+                    policy.pauseAfter(attempt, pause);
                 } catch (InterruptedException interrupted) {
                     Thread.currentThread().interrupt();
                     break;
                 }
-                wait = Math.min(settings.retryBackoffMaxMs(), wait * 2);
             }
         }
         return Optional.empty();

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.settlement.avro.AccountType;
 import io.settlement.avro.JournalEntry;
+import io.settlement.sink.tigerbeetle.reconcile.BalanceDifference;
+import io.settlement.sink.tigerbeetle.reconcile.LiveReconciler;
+import io.settlement.sink.tigerbeetle.reconcile.StoreBalance;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -8,6 +8,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.settlement.avro.AccountType;
 import io.settlement.avro.Bucket;
 import io.settlement.avro.JournalEntry;
+import io.settlement.sink.tigerbeetle.reconcile.BalanceDifference;
+import io.settlement.sink.tigerbeetle.reconcile.Reconciler;
+import io.settlement.sink.tigerbeetle.reconcile.ReconciliationPrinter;
+import io.settlement.sink.tigerbeetle.reconcile.StoreBalance;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.math.BigInteger;
@@ -148,24 +152,24 @@ class ReconcilerTest {
 
     @Test
     void theCommandPrintsDifferencesAndExitsNonZeroOnlyWhenThereAreAny() {
-        ReconcileCommand command = new ReconcileCommand(ledger);
+        ReconciliationPrinter command = new ReconciliationPrinter(ledger);
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(printed, true, StandardCharsets.UTF_8);
 
         // when the ledgers agree, the exit code is 0
-        assertThat(command.run(stores.rows(), out).exitCode()).isEqualTo(ReconcileCommand.EXIT_AGREE);
+        assertThat(command.run(stores.rows(), out).exitCode()).isEqualTo(ReconciliationPrinter.EXIT_AGREE);
 
         // when one differs, it is printed and the exit code is 1
         List<StoreBalance> rows = new ArrayList<>(stores.rows());
         rows.add(new StoreBalance(9, AccountType.FUNDING, BTC, 1, 0, 0));
-        ReconcileCommand.Reconciliation outcome = command.run(rows, out);
-        assertThat(outcome.exitCode()).isEqualTo(ReconcileCommand.EXIT_DIFFERENT);
+        ReconciliationPrinter.Reconciliation outcome = command.run(rows, out);
+        assertThat(outcome.exitCode()).isEqualTo(ReconciliationPrinter.EXIT_DIFFERENT);
         assertThat(outcome.differences()).hasSize(1);
         assertThat(printed.toString(StandardCharsets.UTF_8)).contains("DIFFERENCE user 9 FUNDING.AVAILABLE asset 1: store 1, TigerBeetle (no account)");
 
         // when TigerBeetle does not answer, the exit code says so
         ledger.failNext(1);
-        assertThat(command.run(rows, out).exitCode()).isEqualTo(ReconcileCommand.EXIT_UNAVAILABLE);
+        assertThat(command.run(rows, out).exitCode()).isEqualTo(ReconciliationPrinter.EXIT_UNAVAILABLE);
     }
 
     @Test

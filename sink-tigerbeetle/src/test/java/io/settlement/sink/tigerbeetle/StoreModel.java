@@ -3,6 +3,7 @@ package io.settlement.sink.tigerbeetle;
 import io.settlement.avro.Bucket;
 import io.settlement.avro.JournalEntry;
 import io.settlement.avro.Posting;
+import io.settlement.sink.tigerbeetle.reconcile.StoreBalance;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

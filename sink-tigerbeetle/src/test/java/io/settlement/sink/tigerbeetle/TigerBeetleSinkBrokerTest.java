@@ -42,7 +42,6 @@ class TigerBeetleSinkBrokerTest {
     Path dataDir;
     EmbeddedKafkaBroker broker;
     TigerBeetleSink sink;
-    Thread sinkThread;
 
     @BeforeEach
     void startBroker() {
@@ -54,7 +53,6 @@ class TigerBeetleSinkBrokerTest {
     void stopEverything() throws InterruptedException {
         if (sink != null) {
             sink.close();
-            sinkThread.join(DEADLINE.toMillis());
         }
         broker.close();
     }
@@ -82,10 +80,9 @@ class TigerBeetleSinkBrokerTest {
         FakeLedger ledger = new FakeLedger();
 
         // when the sink runs with its real consumer
-        sink = new TigerBeetleSink(new KafkaConsumer<>(TigerBeetleSink.consumerProperties(broker.bootstrapServers())),
-                JOURNAL, ledger, TigerBeetleSinkSettings.defaults(), new SimpleMeterRegistry(), Thread::sleep);
-        sinkThread = new Thread(sink, "tigerbeetle-sink");
-        sinkThread.start();
+        sink = new TigerBeetleSink(() -> new KafkaConsumer<>(TigerBeetleSink.consumerProperties(broker.bootstrapServers())),
+                JOURNAL, "a fake ledger", () -> ledger, TigerBeetleConfig.defaults(), new SimpleMeterRegistry(), null);
+        sink.start();
 
         // then the group's committed offsets stop at alice's refused entry, and pass bob's deposit to the end of his
         // partition (0: the deposit, 1: its commit marker, 2: the aborted deposit, 3: its abort marker)

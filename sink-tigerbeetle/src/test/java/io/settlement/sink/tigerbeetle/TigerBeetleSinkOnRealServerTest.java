@@ -11,6 +11,8 @@ import io.settlement.contract.Topic;
 import io.settlement.contract.Topics;
 import io.settlement.kafka.EmbeddedKafkaBroker;
 import io.settlement.sink.Health.Status;
+import io.settlement.sink.tigerbeetle.reconcile.BalanceDifference;
+import io.settlement.sink.tigerbeetle.reconcile.Reconciler;
 import io.settlement.sink.tigerbeetle.server.RealTigerBeetle;
 import io.settlement.sink.tigerbeetle.server.TigerBeetleProcess;
 import java.nio.file.Path;
@@ -46,7 +48,7 @@ class TigerBeetleSinkOnRealServerTest {
     static final Topic<Long, JournalEntry> JOURNAL = Topics.create(AvroSerdes.SINGLE_OBJECT).journal();
     static final int PARTITIONS = 2;
     static final Duration DEADLINE = Duration.ofSeconds(120);
-    static final TigerBeetleSinkSettings FAST_RETRIES = new TigerBeetleSinkSettings(200, LedgerMapping.EVENTS_PER_REQUEST_MAX,
+    static final TigerBeetleConfig FAST_RETRIES = TigerBeetleConfig.defaults().withLimits(200, LedgerMapping.EVENTS_PER_REQUEST_MAX,
             3, 100, 500, 1_000_000);
     private static int nextAsset = 100 + new Random().nextInt(1_000_000);
 
@@ -124,7 +126,7 @@ class TigerBeetleSinkOnRealServerTest {
         awaitCaughtUp(TigerBeetleSink.GROUP_ID);
 
         // when it is mirrored again in requests of at most 7 transfers, each sent while the next is read
-        startSink(server, "replay-" + asset, new TigerBeetleSinkSettings(200, 7, 3, 100, 500, 1_000_000));
+        startSink(server, "replay-" + asset, TigerBeetleConfig.defaults().withLimits(200, 7, 3, 100, 500, 1_000_000));
         awaitCaughtUp("replay-" + asset);
 
         // then every entry answered exists however the requests were cut, and nothing moved twice
@@ -150,7 +152,7 @@ class TigerBeetleSinkOnRealServerTest {
         produce(journal);
 
         // when the sink mirrors it in requests of at most 8 transfers
-        TigerBeetleSink sink = startSink(server, TigerBeetleSink.GROUP_ID, new TigerBeetleSinkSettings(200, 8, 3, 100, 500, 1_000_000));
+        TigerBeetleSink sink = startSink(server, TigerBeetleSink.GROUP_ID, TigerBeetleConfig.defaults().withLimits(200, 8, 3, 100, 500, 1_000_000));
 
         // then P1 is mirrored to its end, P0 is committed up to the refused entry and halted there
         TopicPartition p0 = new TopicPartition(JOURNAL.name(), 0);
@@ -301,19 +303,13 @@ class TigerBeetleSinkOnRealServerTest {
         return startSink(server, group, FAST_RETRIES);
     }
 
-    TigerBeetleSink startSink(TigerBeetleProcess server, String group, TigerBeetleSinkSettings settings) {
+    TigerBeetleSink startSink(TigerBeetleProcess server, String group, TigerBeetleConfig settings) {
         Map<String, Object> properties = new HashMap<>(TigerBeetleSink.consumerProperties(broker.bootstrapServers()));
         properties.put(ConsumerConfig.GROUP_ID_CONFIG, group);
-        TigerBeetleLedgerClient ledger = new TigerBeetleLedgerClient(server.clusterId(), List.of(server.address()), 1_000);
-        TigerBeetleSink sink = new TigerBeetleSink(new KafkaConsumer<>(properties), JOURNAL, ledger, settings, registry,
-                Thread::sleep);
-        Thread thread = new Thread(sink, "tigerbeetle-sink-" + group);
-        thread.start();
-        running.add(ledger);
-        running.add(() -> {
-            sink.close();
-            thread.join(DEADLINE.toMillis());
-        });
+        TigerBeetleSink sink = new TigerBeetleSink(() -> new KafkaConsumer<>(properties), JOURNAL, "TigerBeetle " + server.address(),
+                () -> new TigerBeetleLedgerClient(server.clusterId(), List.of(server.address()), 1_000), settings, registry, null);
+        sink.start();
+        running.add(sink::close);
         return sink;
     }
 

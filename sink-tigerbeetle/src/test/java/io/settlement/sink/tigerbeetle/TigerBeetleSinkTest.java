@@ -54,13 +54,20 @@ class TigerBeetleSinkTest {
         ledger = new FakeLedger();
         registry = new SimpleMeterRegistry();
         waits = new ArrayList<>();
-        sink = sinkWith(TigerBeetleSinkSettings.defaults());
+        sink = sinkWith(TigerBeetleConfig.defaults());
         consumer.assign(List.of(P0, P1));
         consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L));
     }
 
-    TigerBeetleSink sinkWith(TigerBeetleSinkSettings settings) {
-        return new TigerBeetleSink(consumer, JOURNAL, ledger, settings, registry, waits::add);
+    TigerBeetleSink sinkWith(TigerBeetleConfig settings) {
+        return sinkOn(ledger, settings);
+    }
+
+    /** A sink on the test's consumer and this ledger, connected and not running: the test steps it or runs it. */
+    TigerBeetleSink sinkOn(LedgerClient ledger, TigerBeetleConfig settings) {
+        TigerBeetleSink sink = new TigerBeetleSink(() -> consumer, JOURNAL, "a fake ledger", () -> ledger, settings, registry, waits::add);
+        sink.connect();
+        return sink;
     }
 
     void journal(TopicPartition partition, JournalEntry... entries) {
@@ -81,9 +88,18 @@ class TigerBeetleSinkTest {
     void mirror() {
         int steps = 0;
         do {
-            sink.pollOnce();
+            step();
             assertThat(++steps).as("steps until the sink has answered for every record").isLessThan(100);
         } while (sink.busy());
+    }
+
+    /** One poll of the sink. */
+    void step() {
+        try {
+            sink.pollOnce();
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
     }
 
     Long committed(TopicPartition partition) {
@@ -227,7 +243,7 @@ class TigerBeetleSinkTest {
     @Test
     void whenRetriesRunOutNothingIsCommittedAndThePartitionIsReadAgain() {
         // given TigerBeetle does not answer the account creation nor any retry
-        TigerBeetleSinkSettings settings = TigerBeetleSinkSettings.defaults();
+        TigerBeetleConfig settings = TigerBeetleConfig.defaults();
         ledger.failNext(settings.retryAttemptsMax());
         JournalEntry deposit = Journal.deposit("d1", ALICE, BTC, 100);
         journal(P0, deposit);
@@ -256,7 +272,7 @@ class TigerBeetleSinkTest {
     @Test
     void requestsStayWithinTheLimitAndNeverSplitAChain() {
         // given a limit of three transfers per request and chains of 1, 2, 2, 1 and 2 transfers
-        sink = sinkWith(new TigerBeetleSinkSettings(100, 3, 6, 1_000, 10_000, 1_000));
+        sink = sinkWith(TigerBeetleConfig.defaults().withLimits(100, 3, 6, 1_000, 10_000, 1_000));
         journal(P0, Journal.deposit("d1", ALICE, BTC, 100), Journal.tradeCredit("x1", "BUYER", ALICE, BTC, 10, 1),
                 Journal.tradeCredit("x2", "BUYER", ALICE, BTC, 10, 1), Journal.deposit("d2", ALICE, BTC, 1),
                 Journal.tradeCredit("x3", "BUYER", ALICE, BTC, 10, 1));
@@ -276,10 +292,9 @@ class TigerBeetleSinkTest {
     void whileTigerBeetleWorksOnARequestTheNextIsReadAndItsAccountsSentButNotItsTransfers() {
         // given a limit of two transfers per request, and alice's two deposits out in one
         RecordingLedger recording = new RecordingLedger(ledger);
-        sink = new TigerBeetleSink(consumer, JOURNAL, recording, new TigerBeetleSinkSettings(100, 2, 6, 1_000, 10_000, 1_000),
-                registry, waits::add);
+        sink = sinkOn(recording, TigerBeetleConfig.defaults().withLimits(100, 2, 6, 1_000, 10_000, 1_000));
         journal(P0, Journal.deposit("d1", ALICE, BTC, 100), Journal.deposit("d2", ALICE, BTC, 100));
-        sink.pollOnce();
+        step();
 
         // when two entries with new accounts are read meanwhile, and the sink goes on
         journal(P0, Journal.withdrawRequested("w1", ALICE, BTC, 30), Journal.transfer("t1", ALICE, AccountType.FUNDING, AccountType.SPOT, BTC, 20));
@@ -298,9 +313,9 @@ class TigerBeetleSinkTest {
     @Test
     void aRefusalInTheRequestOutHaltsOnlyItsPartitionAndItsEntriesReadSinceAreNotSent() {
         // given a limit of two transfers per request; alice's reservation TigerBeetle refuses is out
-        sink = sinkWith(new TigerBeetleSinkSettings(100, 2, 6, 1_000, 10_000, 1_000));
+        sink = sinkWith(TigerBeetleConfig.defaults().withLimits(100, 2, 6, 1_000, 10_000, 1_000));
         journal(P0, Journal.orderReserved("o1", ALICE, BTC, 30));
-        sink.pollOnce();
+        step();
         assertThat(sink.busy()).isTrue();
 
         // when alice's next deposit and bob's are read while it is out, then the answer comes
@@ -322,14 +337,14 @@ class TigerBeetleSinkTest {
     @Test
     void anEntryReadWhileTheOneBeforeIsUnansweredIsNotSentButReadAgainAfterIt() {
         // given a limit of one transfer per request; alice's first deposit is out, her second read for the next request
-        sink = sinkWith(new TigerBeetleSinkSettings(100, 1, 6, 1_000, 10_000, 1_000));
+        sink = sinkWith(TigerBeetleConfig.defaults().withLimits(100, 1, 6, 1_000, 10_000, 1_000));
         JournalEntry[] deposits = {Journal.deposit("d1", ALICE, BTC, 100), Journal.deposit("d2", ALICE, BTC, 100)};
         journal(P0, deposits);
-        sink.pollOnce();
+        step();
 
         // when TigerBeetle answers neither the first request nor any retry
-        ledger.failNext(TigerBeetleSinkSettings.defaults().retryAttemptsMax());
-        sink.pollOnce();
+        ledger.failNext(TigerBeetleConfig.defaults().retryAttemptsMax());
+        step();
 
         // then nothing was applied or committed, and P0 is read again from the first deposit
         assertThat(ledger.transferCount()).isZero();
@@ -352,10 +367,9 @@ class TigerBeetleSinkTest {
     void accountsNotAnsweredSendTheEntriesReadSinceBackToBeReadAgain() {
         // given a limit of one transfer per request; alice's deposit is out, and TigerBeetle stops answering account requests
         SwitchableLedger switchable = new SwitchableLedger(ledger);
-        sink = new TigerBeetleSink(consumer, JOURNAL, switchable, new TigerBeetleSinkSettings(100, 1, 6, 1_000, 10_000, 1_000),
-                registry, waits::add);
+        sink = sinkOn(switchable, TigerBeetleConfig.defaults().withLimits(100, 1, 6, 1_000, 10_000, 1_000));
         journal(P0, Journal.deposit("d1", ALICE, BTC, 100));
-        sink.pollOnce();
+        step();
         switchable.accountsAnswer = false;
 
         // when bob's deposit (P1) and carol's (P0), whose accounts are new, are read meanwhile: one goes in the next
@@ -406,7 +420,7 @@ class TigerBeetleSinkTest {
             }
         };
         consumer = subscribed;
-        sink = sinkWith(TigerBeetleSinkSettings.defaults());
+        sink = sinkWith(TigerBeetleConfig.defaults());
         // and alice's deposit on P0 and bob's on P1 in the request out
         subscribed.schedulePollTask(() -> {
             subscribed.rebalance(List.of(P0, P1));
@@ -433,7 +447,7 @@ class TigerBeetleSinkTest {
         ledger.putAccount(new LedgerAccountKey(ALICE, AccountType.FUNDING, BTC, Bucket.AVAILABLE), 0);
         MockConsumer<byte[], byte[]> subscribed = new MockConsumer<>("earliest");
         consumer = subscribed;
-        sink = sinkWith(TigerBeetleSinkSettings.defaults());
+        sink = sinkWith(TigerBeetleConfig.defaults());
         subscribed.schedulePollTask(() -> {
             subscribed.rebalance(List.of(P0));
             subscribed.updateBeginningOffsets(Map.of(P0, 0L));

@@ -1,5 +1,6 @@
-package io.settlement.sink.tigerbeetle;
+package io.settlement.sink.tigerbeetle.reconcile;
 
+import io.settlement.sink.tigerbeetle.LedgerAccountKey;
 import java.math.BigInteger;
 
 /**

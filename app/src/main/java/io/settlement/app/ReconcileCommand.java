@@ -5,11 +5,10 @@ import io.settlement.contract.AvroSerdes;
 import io.settlement.contract.Topics;
 import io.settlement.sink.tigerbeetle.LedgerClient;
 import io.settlement.sink.tigerbeetle.LedgerUnavailableException;
-import io.settlement.sink.tigerbeetle.LiveReconciler;
-import io.settlement.sink.tigerbeetle.ReconcileCommand;
-import io.settlement.sink.tigerbeetle.StoreBalance;
-import io.settlement.sink.tigerbeetle.TigerBeetleLedgerClient;
-import io.settlement.sink.tigerbeetle.TigerBeetleSettings;
+import io.settlement.sink.tigerbeetle.reconcile.LiveReconciler;
+import io.settlement.sink.tigerbeetle.reconcile.ReconciliationPrinter;
+import io.settlement.sink.tigerbeetle.reconcile.StoreBalance;
+import io.settlement.sink.tigerbeetle.TigerBeetleConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -29,21 +28,21 @@ import picocli.CommandLine.Spec;
  * {@code settlement reconcile}: compares the balance stores of a deployment with TigerBeetle
  * (docs/topology.md, "Invariants", 5). The stores' side is read from their changelog
  * ({@link StoreBalances}: every partition, no running instance needed); TigerBeetle's through
- * {@code lookup_accounts}; {@link ReconcileCommand} compares them and prints every difference.
+ * {@code lookup_accounts}; {@link ReconciliationPrinter} compares them and prints every difference.
  * Without {@code --live}, run it when the TigerBeetle sink has caught up and no commands flow, or the
  * differences are lag; with {@code --live} ({@link LiveReconciler}) it tells lag from differences
  * on a running system.
  * With {@code --pushgateway} it also pushes the outcome as metrics ({@link ReconcileMetrics}) for
  * the alert on differences (docs/operations.md).
  *
- * <p>Exit codes: {@value ReconcileCommand#EXIT_AGREE} the ledgers agree,
- * {@value ReconcileCommand#EXIT_DIFFERENT} differences, 2 bad usage or configuration (no
+ * <p>Exit codes: {@value ReconciliationPrinter#EXIT_AGREE} the ledgers agree,
+ * {@value ReconciliationPrinter#EXIT_DIFFERENT} differences, 2 bad usage or configuration (no
  * {@code tigerbeetle.addresses}, no changelog for {@code application.id}),
- * {@value ReconcileCommand#EXIT_UNAVAILABLE} a side could not be read (TigerBeetle or Kafka did not answer).
+ * {@value ReconciliationPrinter#EXIT_UNAVAILABLE} a side could not be read (TigerBeetle or Kafka did not answer).
  */
 @Command(name = "reconcile", mixinStandardHelpOptions = true,
         description = "Compare every balance of the state stores with TigerBeetle; print each difference.")
-final class ReconcileSubcommand implements Callable<Integer> {
+final class ReconcileCommand implements Callable<Integer> {
     @Mixin
     SettlementCli.ConfigOptions config;
 
@@ -66,7 +65,7 @@ final class ReconcileSubcommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         AppSettings settings = config.load(AppSettings.RUN_DEFAULTS, Map.of());
-        TigerBeetleSettings cluster = null;
+        TigerBeetleConfig cluster = null;
         if (!storeOnly) {
             cluster = settings.tigerBeetle().orElseThrow(() -> new IllegalArgumentException("config key '"
                     + AppSettings.TIGERBEETLE_ADDRESSES + "' is not set (in a config file, or as "
@@ -81,7 +80,7 @@ final class ReconcileSubcommand implements Callable<Integer> {
         } catch (IllegalStateException | KafkaException e) {
             err.println("settlement reconcile: cannot read the balance stores' changelog: " + e.getMessage());
             err.flush();
-            return ReconcileCommand.EXIT_UNAVAILABLE;
+            return ReconciliationPrinter.EXIT_UNAVAILABLE;
         }
         if (storeOnly) {
             rows.forEach(row -> out.println("STORE " + row));
@@ -89,16 +88,15 @@ final class ReconcileSubcommand implements Callable<Integer> {
             out.flush();
             return SettlementCli.EXIT_OK;
         }
-        try (LedgerClient ledger = new TigerBeetleLedgerClient(cluster.clusterId(), cluster.resolvedAddresses(),
-                cluster.requestTimeoutMs())) {
+        try (LedgerClient ledger = cluster.client()) {
             ByteArrayOutputStream report = new ByteArrayOutputStream();
-            ReconcileCommand.Reconciliation outcome;
+            ReconciliationPrinter.Reconciliation outcome;
             try (PrintStream printed = new PrintStream(report, true, StandardCharsets.UTF_8)) {
-                outcome = new ReconcileCommand(ledger).run(rows, printed);
+                outcome = new ReconciliationPrinter(ledger).run(rows, printed);
             }
             out.print(report.toString(StandardCharsets.UTF_8));
             out.flush();
-            if (pushgateway != null && outcome.exitCode() != ReconcileCommand.EXIT_UNAVAILABLE) {
+            if (pushgateway != null && outcome.exitCode() != ReconciliationPrinter.EXIT_UNAVAILABLE) {
                 try {
                     ReconcileMetrics.push(pushgateway, outcome.differences().size(), java.time.Instant.now());
                     out.println("reconcile: pushed " + ReconcileMetrics.NAMES + " to " + pushgateway);
@@ -112,30 +110,29 @@ final class ReconcileSubcommand implements Callable<Integer> {
         }
     }
 
-    private int live(AppSettings settings, TigerBeetleSettings cluster, PrintWriter out, PrintWriter err) {
+    private int live(AppSettings settings, TigerBeetleConfig cluster, PrintWriter out, PrintWriter err) {
         try (Admin admin = Admin.create(settings.kafkaClientProperties());
-             LedgerClient ledger = new TigerBeetleLedgerClient(cluster.clusterId(), cluster.resolvedAddresses(),
-                     cluster.requestTimeoutMs())) {
+             LedgerClient ledger = cluster.client()) {
             LiveReconciler.Report report = new LiveReconciler(LiveReconcile.sources(settings, Topics.create(AvroSerdes.SINGLE_OBJECT),
                     admin), ledger, Thread::sleep).check(LiveReconcile.SINK_WAIT);
             report.differences().forEach(difference -> out.println("DIFFERENCE " + difference));
             out.println(report.summary());
             out.flush();
             if (!report.sinkCaughtUp()) {
-                return ReconcileCommand.EXIT_UNAVAILABLE;
+                return ReconciliationPrinter.EXIT_UNAVAILABLE;
             }
-            return report.differences().isEmpty() ? ReconcileCommand.EXIT_AGREE : ReconcileCommand.EXIT_DIFFERENT;
+            return report.differences().isEmpty() ? ReconciliationPrinter.EXIT_AGREE : ReconciliationPrinter.EXIT_DIFFERENT;
         } catch (LedgerUnavailableException e) {
             out.println("reconcile: TigerBeetle did not answer: " + e.getMessage());
             out.flush();
-            return ReconcileCommand.EXIT_UNAVAILABLE;
+            return ReconciliationPrinter.EXIT_UNAVAILABLE;
         } catch (IllegalStateException | KafkaException e) {
             err.println("settlement reconcile --live: " + e.getMessage());
             err.flush();
-            return ReconcileCommand.EXIT_UNAVAILABLE;
+            return ReconciliationPrinter.EXIT_UNAVAILABLE;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return ReconcileCommand.EXIT_UNAVAILABLE;
+            return ReconciliationPrinter.EXIT_UNAVAILABLE;
         }
     }
 }

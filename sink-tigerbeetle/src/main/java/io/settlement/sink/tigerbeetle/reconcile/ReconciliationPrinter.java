@@ -1,18 +1,22 @@
-package io.settlement.sink.tigerbeetle;
+package io.settlement.sink.tigerbeetle.reconcile;
 
+import io.settlement.sink.tigerbeetle.LedgerClient;
+import io.settlement.sink.tigerbeetle.LedgerUnavailableException;
+import io.settlement.sink.tigerbeetle.TigerBeetleLedgerClient;
 import java.io.PrintStream;
 import java.util.Collection;
 import java.util.List;
 
 /**
- * The {@code reconcile} subcommand's work, ready for the app's CLI to call: given the store rows
- * (fetched by the app from the HTTP API or by interactive queries) and a {@link LedgerClient}
+ * Reconciles and prints: the work of {@code settlement reconcile} (the app's {@code ReconcileCommand}),
+ * ready for it to call: given the store rows (fetched by the app from the HTTP API or by
+ * interactive queries) and a {@link LedgerClient}
  * (a {@link TigerBeetleLedgerClient} in production), prints every difference, one per line, and a
  * summary, and returns the differences with the exit code: {@value #EXIT_AGREE} when the ledgers
  * agree, {@value #EXIT_DIFFERENT} when they do not, {@value #EXIT_UNAVAILABLE} when TigerBeetle did
  * not answer.
  */
-public final class ReconcileCommand {
+public final class ReconciliationPrinter {
     public static final int EXIT_AGREE = 0;
     public static final int EXIT_DIFFERENT = 1;
     public static final int EXIT_UNAVAILABLE = 3;
@@ -21,7 +25,7 @@ public final class ReconcileCommand {
 
     private final Reconciler reconciler;
 
-    public ReconcileCommand(LedgerClient ledger) {
+    public ReconciliationPrinter(LedgerClient ledger) {
         this.reconciler = new Reconciler(ledger);
     }
 

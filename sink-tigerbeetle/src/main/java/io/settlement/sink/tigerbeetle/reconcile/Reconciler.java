@@ -1,8 +1,13 @@
-package io.settlement.sink.tigerbeetle;
+package io.settlement.sink.tigerbeetle.reconcile;
 
 import com.tigerbeetle.AccountFlags;
 import io.settlement.avro.Bucket;
+import io.settlement.sink.tigerbeetle.LedgerAccount;
+import io.settlement.sink.tigerbeetle.LedgerAccountKey;
 import io.settlement.sink.tigerbeetle.LedgerClient.LedgerBalance;
+import io.settlement.sink.tigerbeetle.LedgerClient;
+import io.settlement.sink.tigerbeetle.LedgerId;
+import io.settlement.sink.tigerbeetle.LedgerMapping;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Collection;

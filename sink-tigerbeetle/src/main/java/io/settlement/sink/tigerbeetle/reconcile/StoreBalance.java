@@ -1,4 +1,4 @@
-package io.settlement.sink.tigerbeetle;
+package io.settlement.sink.tigerbeetle.reconcile;
 
 import io.settlement.avro.AccountType;
 

@@ -1,6 +1,8 @@
-package io.settlement.sink.tigerbeetle;
+package io.settlement.sink.tigerbeetle.reconcile;
 
-import io.settlement.sink.Backoff;
+import io.settlement.retry.RetryPolicy;
+import io.settlement.sink.tigerbeetle.LedgerAccountKey;
+import io.settlement.sink.tigerbeetle.LedgerClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -70,9 +72,9 @@ public final class LiveReconciler {
     private final Sources sources;
     private final Reconciler reconciler;
     /** Waits between two looks at the sink's progress. */
-    private final Backoff pause;
+    private final RetryPolicy.Pause pause;
 
-    public LiveReconciler(Sources sources, LedgerClient ledger, Backoff pause) {
+    public LiveReconciler(Sources sources, LedgerClient ledger, RetryPolicy.Pause pause) {
         this.sources = sources;
         this.reconciler = new Reconciler(ledger);
         this.pause = pause;

@@ -16,8 +16,8 @@ import java.util.function.Function;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
-/** How {@link CqlWriter} cuts a poll's upserts into unlogged batches (the statements themselves play no part). */
-class CqlWriterBatchesTest {
+/** How {@link ScyllaWriter} cuts a poll's upserts into unlogged batches (the statements themselves play no part). */
+class ScyllaWriterBatchesTest {
     /** A write's replica group is encoded in its table name here: "g<group>". */
     private static final Function<RowWrite, Object> GROUP_OF_TABLE = write -> write.table().substring(0, 2);
 
@@ -30,7 +30,7 @@ class CqlWriterBatchesTest {
                             .map(code -> new RowWrite("g" + code % 3 + (code / 3 % 2 == 0 ? "ledger" : "balances"), (long) code / 6, null))
                             .toList();
 
-                    List<List<RowWrite>> batches = CqlWriter.batches(writes, GROUP_OF_TABLE, statementsMax);
+                    List<List<RowWrite>> batches = ScyllaWriter.batches(writes, GROUP_OF_TABLE, statementsMax);
 
                     Map<RowWrite, Integer> seen = new IdentityHashMap<>();
                     batches.forEach(batch -> batch.forEach(write -> seen.merge(write, 1, Integer::sum)));
@@ -39,7 +39,7 @@ class CqlWriterBatchesTest {
                     for (List<RowWrite> batch : batches) {
                         assertThat(batch).isNotEmpty().hasSizeLessThanOrEqualTo(statementsMax);
                         assertThat(batch.stream().map(RowWrite::partition).distinct().count())
-                                .isLessThanOrEqualTo(CqlWriter.PARTITIONS_PER_BATCH_MAX);
+                                .isLessThanOrEqualTo(ScyllaWriter.PARTITIONS_PER_BATCH_MAX);
                         assertThat(batch.stream().map(GROUP_OF_TABLE).distinct().count()).isEqualTo(1);
                     }
                     // a partition's writes follow each other, in their order, across batches of its group
@@ -59,7 +59,7 @@ class CqlWriterBatchesTest {
                             Set<Object> partitions = new HashSet<>();
                             batch.forEach(write -> partitions.add(write.partition()));
                             assertThat(batch.size() == statementsMax
-                                    || partitions.size() == CqlWriter.PARTITIONS_PER_BATCH_MAX && !partitions.contains(next.partition()))
+                                    || partitions.size() == ScyllaWriter.PARTITIONS_PER_BATCH_MAX && !partitions.contains(next.partition()))
                                     .as("batch %d is full", i).isTrue();
                         }
                     }
@@ -70,13 +70,13 @@ class CqlWriterBatchesTest {
     void aThousandSingleRowPartitionsOnOneNodeAreAHundredRequests() {
         List<RowWrite> writes = IntStream.range(0, 1_000).mapToObj(user -> new RowWrite("g0ledger", (long) user, null)).toList();
 
-        assertThat(CqlWriter.batches(writes, GROUP_OF_TABLE, 16)).hasSize(100).allMatch(batch -> batch.size() == 10);
+        assertThat(ScyllaWriter.batches(writes, GROUP_OF_TABLE, 16)).hasSize(100).allMatch(batch -> batch.size() == 10);
     }
 
     @Test
     void withoutReplicaKnowledgeOnlyAPartitionsOwnWritesShareABatch() {
         List<RowWrite> writes = List.of(new RowWrite("t", 1L, null), new RowWrite("t", 2L, null), new RowWrite("t", 1L, null));
 
-        assertThat(CqlWriter.batches(writes, RowWrite::partition, 16)).extracting(List::size).containsExactly(2, 1);
+        assertThat(ScyllaWriter.batches(writes, RowWrite::partition, 16)).extracting(List::size).containsExactly(2, 1);
     }
 }
