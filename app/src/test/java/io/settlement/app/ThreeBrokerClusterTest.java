@@ -19,7 +19,7 @@ import io.settlement.contract.Topics;
 import io.settlement.contract.UserPartitioner;
 import io.settlement.http.TokenMinter;
 import io.settlement.kafka.EmbeddedKafkaCluster;
-import io.settlement.sink.tigerbeetle.ReconcileCommand;
+import io.settlement.sink.tigerbeetle.reconcile.ReconciliationPrinter;
 import io.settlement.sink.tigerbeetle.server.RealTigerBeetle;
 import io.settlement.sink.tigerbeetle.server.TigerBeetleProcess;
 import io.settlement.topology.SettlementConfig;
@@ -346,7 +346,7 @@ class ThreeBrokerClusterTest {
         await().atMost(WITHIN).untilAsserted(() -> {
             Reconciled reconciled = Reconciled.run(List.of("bootstrap.servers=" + cluster.allBootstrapServers(), "assets=" + ASSETS,
                     "tigerbeetle.addresses=" + ledger.address(), "tigerbeetle.request.timeout.ms=5000"));
-            assertThat(reconciled.exitCode()).as(reconciled.out()).isEqualTo(ReconcileCommand.EXIT_AGREE);
+            assertThat(reconciled.exitCode()).as(reconciled.out()).isEqualTo(ReconciliationPrinter.EXIT_AGREE);
             assertThat(reconciled.out()).contains(" 0 difference(s)");
         });
         System.out.printf("ThreeBrokerClusterTest[" + tag + "]: %d commands (%d trades) under load; longest gap without a result %d ms,"
