@@ -17,6 +17,7 @@ import io.settlement.contract.AvroSerdes;
 import io.settlement.contract.InternalRecordKeys;
 import io.settlement.contract.Topics;
 import io.settlement.http.ApiSecurity;
+import io.settlement.kafka.LocalPorts;
 import io.settlement.http.CommandPublisher;
 import io.settlement.http.HealthChecks;
 import io.settlement.http.HttpApi;
@@ -29,9 +30,7 @@ import io.settlement.topology.SettlementConfig;
 import io.settlement.topology.SettlementTopology;
 import io.settlement.topology.StreamsSettings;
 import io.settlement.topology.trade.TradeTopology;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -281,10 +280,10 @@ public final class SettlementApp implements AutoCloseable {
     }
 
     private static int freePort(String host) {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(host))) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalArgumentException("no free port on http.host " + host + ": " + e.getMessage(), e);
+        try {
+            return LocalPorts.freePort(host);
+        } catch (UncheckedIOException e) {
+            throw new IllegalArgumentException("http.host " + host + ": " + e.getMessage(), e);
         }
     }
 

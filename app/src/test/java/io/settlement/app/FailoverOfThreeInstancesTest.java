@@ -1,5 +1,6 @@
 package io.settlement.app;
 
+import io.settlement.testsupport.FreePorts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -101,7 +102,7 @@ class FailoverOfThreeInstancesTest {
                 : RealBroker.startWithTopics("failover");
         dir = Files.createTempDirectory("failover");
         for (int i = 0; i < 3; i++) {
-            ports[i] = ForkedApp.freePort();
+            ports[i] = FreePorts.freePort();
             start(i);
         }
         for (int i = 0; i < 3; i++) {

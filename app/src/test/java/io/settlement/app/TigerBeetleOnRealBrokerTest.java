@@ -26,7 +26,7 @@ import io.settlement.sink.tigerbeetle.TigerBeetleLedgerClient;
 import io.settlement.sink.tigerbeetle.TigerBeetleSettings;
 import io.settlement.sink.tigerbeetle.TigerBeetleSinkService;
 import io.settlement.sink.tigerbeetle.server.RealTigerBeetle;
-import io.settlement.sink.tigerbeetle.server.TigerBeetleProcess;
+import io.settlement.testsupport.TigerBeetleProcess;
 import io.settlement.topology.testkit.Commands;
 import java.io.PrintWriter;
 import java.io.StringWriter;

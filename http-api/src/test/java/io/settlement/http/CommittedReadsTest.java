@@ -3,6 +3,7 @@ package io.settlement.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.settlement.testsupport.FreePorts;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.settlement.kafka.EmbeddedKafkaBroker;
 import io.settlement.topology.StreamsSettings;
@@ -122,7 +123,7 @@ class CommittedReadsTest {
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
         assertThat(props.get(StreamsConfig.TRANSACTIONAL_STATE_STORES_CONFIG)).isEqualTo(true);
 
-        HttpApiSettings settings = HttpApiSettings.of("127.0.0.1", "127.0.0.1", ApiInstance.freePort());
+        HttpApiSettings settings = HttpApiSettings.of("127.0.0.1", "127.0.0.1", FreePorts.freePort());
         Set<String> seen = ConcurrentHashMap.newKeySet();
         AtomicBoolean reading = new AtomicBoolean(true);
         try (KafkaStreams streams = new KafkaStreams(builder.build(props), props);

@@ -12,7 +12,7 @@ import io.settlement.contract.Topics;
 import io.settlement.kafka.EmbeddedKafkaBroker;
 import io.settlement.sink.Health.Status;
 import io.settlement.sink.tigerbeetle.server.RealTigerBeetle;
-import io.settlement.sink.tigerbeetle.server.TigerBeetleProcess;
+import io.settlement.testsupport.TigerBeetleProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
