@@ -13,6 +13,7 @@ import io.settlement.contract.Topics;
 import io.settlement.topology.SettlementConfig;
 import io.settlement.topology.StreamsSettings;
 import io.settlement.topology.balance.BalanceInput;
+import io.settlement.topology.balance.BalanceOutput;
 import io.settlement.topology.balance.BalanceProcessor;
 import io.settlement.topology.balance.BalanceStores;
 import java.io.IOException;
@@ -59,7 +60,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 3)
 public class BalanceProcessorBenchmark {
     private Path stateDir;
-    private MockProcessorContext<Object, Object> context;
+    private MockProcessorContext<Void, BalanceOutput<?, ?>> context;
     private BalanceProcessor processor;
     private final List<StateStore> stores = new ArrayList<>();
     private long[] users;
