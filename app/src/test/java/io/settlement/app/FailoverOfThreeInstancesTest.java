@@ -1,5 +1,6 @@
 package io.settlement.app;
 
+import io.settlement.contract.InternalRecordKeys;
 import io.settlement.testsupport.FreePorts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -606,7 +607,7 @@ class FailoverOfThreeInstancesTest {
                 "--set", "auth.public.key.file=" + writePublicKey(),
                 "--set", "auth.issuer=" + TOKEN_ISSUER,
                 // One key for the three instances: each authenticates the internal records the others write.
-                "--set", AppSettings.INTERNAL_RECORD_KEYS + "=" + INTERNAL_RECORD_KEY,
+                "--set", InternalRecordKeys.KEYS_CONFIG + "=" + INTERNAL_RECORD_KEY,
                 // One broker: every topic has one replica, which run refuses unless told.
                 "--allow-unsafe-durability",
                 // RocksDB memtables of 64 KB (the app's are 2 MB) so this small state flushes often: the killed

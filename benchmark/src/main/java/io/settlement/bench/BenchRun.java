@@ -30,7 +30,7 @@ import io.settlement.http.ApiSecurity;
 import io.settlement.http.AuthSettings;
 import io.settlement.http.HttpApi;
 import io.settlement.http.TokenMinter;
-import io.settlement.http.HttpApiSettings;
+import io.settlement.http.HttpApiConfig;
 import io.settlement.http.KafkaCommandPublisher;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
@@ -132,7 +132,7 @@ public final class BenchRun {
         Properties properties = BenchStreams.properties(applicationIds().get(1), cluster.bootstrapServers(),
                 stateDir("settlement"), settings.streamThreads(), topics.deadLetters().name());
         properties.putAll(settings.streamsOverrides());
-        HttpApiSettings http = HttpApiSettings.of("127.0.0.1", "127.0.0.1", FreePorts.freePort());
+        HttpApiConfig http = HttpApiConfig.of("127.0.0.1", "127.0.0.1", FreePorts.freePort());
         if (settings.httpRequestsMax() > 0) {
             // The API answers a key locally only when its active host is this instance's application.server.
             properties.put(StreamsConfig.APPLICATION_SERVER_CONFIG, http.applicationServerConfig());
@@ -547,7 +547,7 @@ public final class BenchRun {
     }
 
     /** The HTTP lookup load against this instance's API, for users and commands the workloads left behind. */
-    private void httpLoad(BenchCluster cluster, StreamsInstance instance, Topics topics, SettlementConfig config, HttpApiSettings http)
+    private void httpLoad(BenchCluster cluster, StreamsInstance instance, Topics topics, SettlementConfig config, HttpApiConfig http)
             throws InterruptedException {
         List<Long> users = new ArrayList<>();
         List<String> commandKeys = new ArrayList<>();

@@ -31,13 +31,13 @@ final class ApiInstance implements AutoCloseable {
 
     final Topics topics;
     final KafkaStreams streams;
-    final HttpApiSettings settings;
+    final HttpApiConfig settings;
     final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     final HealthChecks health = new HealthChecks();
     final CommandPublisher publisher;
     HttpApi api;
 
-    private ApiInstance(Topics topics, KafkaStreams streams, HttpApiSettings settings, CommandPublisher publisher) {
+    private ApiInstance(Topics topics, KafkaStreams streams, HttpApiConfig settings, CommandPublisher publisher) {
         this.topics = topics;
         this.streams = streams;
         this.settings = settings;
@@ -52,7 +52,7 @@ final class ApiInstance implements AutoCloseable {
     /** As {@link #create(EmbeddedKafkaBroker, Path, int)}, with Kafka Streams settings added over the defaults. */
     static ApiInstance create(EmbeddedKafkaBroker broker, Path stateDir, int userPartitions, Map<String, Object> streamsOverrides) {
         Topics topics = Topics.create(AvroSerdes.SINGLE_OBJECT);
-        HttpApiSettings settings = HttpApiSettings.of(HOST, HOST, FreePorts.freePort());
+        HttpApiConfig settings = HttpApiConfig.of(HOST, HOST, FreePorts.freePort());
         StreamsBuilder builder = new StreamsBuilder();
         SettlementTopology.build(builder, topics, new SettlementConfig(Assets.defaults(),
                 SettlementConfig.COMMAND_RETENTION_DEFAULT, SettlementConfig.PURGE_INTERVAL_DEFAULT,

@@ -286,7 +286,7 @@ class HistoryRoutesTest {
     }
 
     private HttpApi start(Optional<History> store) {
-        HttpApiSettings settings = HttpApiSettings.of(ApiInstance.HOST, ApiInstance.HOST, FreePorts.freePort());
+        HttpApiConfig settings = HttpApiConfig.of(ApiInstance.HOST, ApiInstance.HOST, FreePorts.freePort());
         return HttpApi.start(settings, streams, Topics.create(AvroSerdes.SINGLE_OBJECT), Assets.defaults(), new NoPublisher(),
                 new HealthChecks(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), TestTokens.SECURITY, store);
     }

@@ -927,7 +927,7 @@ class HttpApiIntegrationTest {
     /** A third HttpApi over a running instance's streams, not itself an application.server: it always forwards. */
     static final class ApiOnStreams implements AutoCloseable {
         final HttpApi api;
-        final HttpApiSettings settings = HttpApiSettings.of(ApiInstance.HOST, ApiInstance.HOST, FreePorts.freePort());
+        final HttpApiConfig settings = HttpApiConfig.of(ApiInstance.HOST, ApiInstance.HOST, FreePorts.freePort());
 
         ApiOnStreams(KafkaStreams streams, CommandPublisher publisher) {
             api = HttpApi.start(settings, streams, Topics.create(io.settlement.contract.AvroSerdes.SINGLE_OBJECT),

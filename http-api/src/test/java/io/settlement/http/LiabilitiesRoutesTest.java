@@ -181,7 +181,7 @@ class LiabilitiesRoutesTest {
     }
 
     private HttpApi start(Optional<LiabilityProofs> proofs) {
-        HttpApiSettings settings = HttpApiSettings.of(ApiInstance.HOST, ApiInstance.HOST, FreePorts.freePort());
+        HttpApiConfig settings = HttpApiConfig.of(ApiInstance.HOST, ApiInstance.HOST, FreePorts.freePort());
         return HttpApi.start(settings, streams, Topics.create(AvroSerdes.SINGLE_OBJECT), Assets.defaults(),
                 new HistoryRoutesTest.NoPublisher(), new HealthChecks(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
                 TestTokens.SECURITY, Optional.empty(), proofs);

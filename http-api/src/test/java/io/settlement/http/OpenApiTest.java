@@ -64,7 +64,7 @@ class OpenApiTest {
             public void close() {
             }
         };
-        api = HttpApi.start(HttpApiSettings.of(ApiInstance.HOST, ApiInstance.HOST, FreePorts.freePort()), streams, topics,
+        api = HttpApi.start(HttpApiConfig.of(ApiInstance.HOST, ApiInstance.HOST, FreePorts.freePort()), streams, topics,
                 Assets.defaults(), publisher, new HealthChecks(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), TestTokens.SECURITY);
     }
 

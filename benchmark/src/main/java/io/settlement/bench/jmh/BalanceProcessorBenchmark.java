@@ -11,7 +11,6 @@ import io.settlement.bench.BenchFiles;
 import io.settlement.contract.AvroSerdes;
 import io.settlement.contract.Topics;
 import io.settlement.topology.SettlementConfig;
-import io.settlement.topology.StreamsSettings;
 import io.settlement.topology.balance.BalanceInput;
 import io.settlement.topology.balance.BalanceOutput;
 import io.settlement.topology.balance.BalanceProcessor;
@@ -74,7 +73,7 @@ public class BalanceProcessorBenchmark {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        Properties properties = StreamsSettings.base("balance-processor-benchmark", "unused:9092", stateDir.toString());
+        Properties properties = SettlementConfig.streamsProperties("balance-processor-benchmark", "unused:9092", stateDir.toString());
         context = new MockProcessorContext<>(properties, new TaskId(0, 0), stateDir.toFile());
         for (StoreBuilder<?> builder : BalanceStores.builders()) {
             StateStore store = builder.withLoggingDisabled().build();

@@ -26,7 +26,7 @@ import io.settlement.http.ApiSecurity;
 import io.settlement.http.AuthSettings;
 import io.settlement.http.HttpApi;
 import io.settlement.http.TokenMinter;
-import io.settlement.http.HttpApiSettings;
+import io.settlement.http.HttpApiConfig;
 import io.settlement.topology.Asset;
 import io.settlement.liabilities.InclusionProof;
 import io.settlement.liabilities.LiabilitiesSnapshot;
@@ -121,7 +121,7 @@ class HistoryRoutesOnCassandraTest {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, HOST + ":1");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         streams = new KafkaStreams(builder.build(), props); // never started: the history routes do not use it
-        api = HttpApi.start(HttpApiSettings.of(HOST, HOST, FreePorts.freePort()), streams, Topics.create(AvroSerdes.SINGLE_OBJECT),
+        api = HttpApi.start(HttpApiConfig.of(HOST, HOST, FreePorts.freePort()), streams, Topics.create(AvroSerdes.SINGLE_OBJECT),
                 Assets.defaults(), new NoCommands(), new HealthChecks(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
                 ApiSecurity.of(AuthSettings.hmac(SECRET, "settlement-test", "settlement-api")), Optional.of(new ScyllaHistory(() -> Optional.of(new HistoryQueries(sink.session, sink.keyspace)))),
                 Optional.of(ScyllaLiabilities.lazy(() -> Optional.of(new ScyllaLiabilities(sink.session, sink.keyspace)))));
