@@ -76,7 +76,7 @@ public final class BenchRun {
         report.environment.put("loadAverage1mAtStart", OS.getSystemLoadAverage());
         report.environment.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
         report.environment.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
-        report.environment.put("settings", settings.toString());
+        report.environment.put("settings", settings.forReport());
         try (BenchCluster cluster = BenchCluster.open(settings.bootstrapServers(), settings.dataDir(), settings.brokerInOwnProcess())) {
             report.environment.put("kafka", cluster.description());
             String prefix = cluster.embedded() ? "" : "bench-" + nonce + ".";
