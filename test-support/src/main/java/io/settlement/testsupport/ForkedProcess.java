@@ -32,11 +32,13 @@ public final class ForkedProcess implements AutoCloseable {
     /** Where this start's output begins in the log (earlier starts appended to the same file come before). */
     private final long logStart;
 
-    private ForkedProcess(String name, Process process, Path log, long logStart) {
+    /** Starts {@code builder}, whose output is appended to {@code log}. */
+    private ForkedProcess(String name, ProcessBuilder builder, Path log) throws IOException {
+        Files.createDirectories(log.toAbsolutePath().getParent());
+        this.logStart = Files.exists(log) ? Files.size(log) : 0;
         this.name = name;
-        this.process = process;
         this.log = log;
-        this.logStart = logStart;
+        this.process = builder.start();
     }
 
     /** This JVM's {@code java} binary, for a child JVM. */
@@ -50,15 +52,13 @@ public final class ForkedProcess implements AutoCloseable {
      * @param name a name for messages, e.g. {@code "cassandra"}
      */
     public static ForkedProcess start(String name, List<String> command, Path directory, Path log) {
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        if (directory != null) {
+            builder.directory(directory.toFile());
+        }
         try {
-            Files.createDirectories(log.toAbsolutePath().getParent());
-            long logStart = Files.exists(log) ? Files.size(log) : 0;
-            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-            if (directory != null) {
-                builder.directory(directory.toFile());
-            }
-            return new ForkedProcess(name, builder.start(), log, logStart);
+            return new ForkedProcess(name, builder, log);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + name + ": " + command, e);
         }

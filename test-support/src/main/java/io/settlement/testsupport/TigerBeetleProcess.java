@@ -40,10 +40,13 @@ public final class TigerBeetleProcess implements AutoCloseable {
     private final boolean development;
     private ForkedProcess process;
 
-    private TigerBeetleProcess(Path binary, Path dataFile, int port, boolean development) {
+    /** A server of {@code binary} on a new data file in {@code dir} and a free port; not formatted or started yet. */
+    private TigerBeetleProcess(Path binary, Path dir, boolean development) throws IOException {
+        Files.createDirectories(dir);
+        this.dataFile = dir.resolve("0_0.tigerbeetle");
+        Files.deleteIfExists(dataFile);
+        this.port = FreePorts.freePort();
         this.binary = binary;
-        this.dataFile = dataFile;
-        this.port = port;
         this.development = development;
     }
 
@@ -82,10 +85,7 @@ public final class TigerBeetleProcess implements AutoCloseable {
      */
     public static TigerBeetleProcess formatAndStart(Path binary, Path dir, boolean development) {
         try {
-            Files.createDirectories(dir);
-            Path dataFile = dir.resolve("0_0.tigerbeetle");
-            Files.deleteIfExists(dataFile);
-            TigerBeetleProcess server = new TigerBeetleProcess(binary, dataFile, FreePorts.freePort(), development);
+            TigerBeetleProcess server = new TigerBeetleProcess(binary, dir, development);
             server.format();
             // A JVM that ends without closing the server (a crashed test run) must not leave 1.4 GB running.
             Runtime.getRuntime().addShutdownHook(new Thread(server::close, "tigerbeetle-stop"));

@@ -23,32 +23,16 @@ public sealed interface BalanceOutput<K, V> {
     record Result(String key, SettlementResult value) implements BalanceOutput<String, SettlementResult> {}
 
     /** To settlement.journal, keyed by the entry's user. */
-    record Journal(Long key, JournalEntry value) implements BalanceOutput<Long, JournalEntry> {
-        Journal(JournalEntry entry) {
-            this(entry.getUserId(), entry);
-        }
-    }
+    record Journal(Long key, JournalEntry value) implements BalanceOutput<Long, JournalEntry> {}
 
     /** To balance.events, keyed by the event's user. */
-    record Event(Long key, BalanceEvent value) implements BalanceOutput<Long, BalanceEvent> {
-        Event(BalanceEvent event) {
-            this(event.getUserId(), event);
-        }
-    }
+    record Event(Long key, BalanceEvent value) implements BalanceOutput<Long, BalanceEvent> {}
 
     /** To settlement.internal.leg-results, keyed by the trade id. */
-    record LegAnswer(String key, LegResult value) implements BalanceOutput<String, LegResult> {
-        LegAnswer(LegResult result) {
-            this(result.getTradeId(), result);
-        }
-    }
+    record LegAnswer(String key, LegResult value) implements BalanceOutput<String, LegResult> {}
 
     /** To settlement.internal.trade-legs, keyed by the next leg's user. */
-    record NextLeg(Long key, TradeLeg value) implements BalanceOutput<Long, TradeLeg> {
-        NextLeg(TradeLeg leg) {
-            this(leg.getUserId(), leg);
-        }
-    }
+    record NextLeg(Long key, TradeLeg value) implements BalanceOutput<Long, TradeLeg> {}
 
     /** To settlement.dlq: the refused record's original key and value bytes (its headers ride on the record). */
     record DeadLetter(byte[] key, byte[] value) implements BalanceOutput<byte[], byte[]> {}

@@ -264,7 +264,7 @@ public final class BalanceProcessor implements Processor<Long, BalanceInput, Voi
         if (guard.belongsOn(next.getUserId(), metadata().partition())) {
             settle(record.withKey(next.getUserId()).withValue(new BalanceInput.Leg(next)), new BalanceInput.Leg(next));
         } else {
-            forward(new BalanceOutput.NextLeg(next), BalanceOutputs.TRADE_LEGS);
+            forward(new BalanceOutput.NextLeg(next.getUserId(), next), BalanceOutputs.TRADE_LEGS);
         }
     }
 
@@ -282,7 +282,7 @@ public final class BalanceProcessor implements Processor<Long, BalanceInput, Voi
     }
 
     private void forwardLegResult(LegResult result) {
-        forward(new BalanceOutput.LegAnswer(result), BalanceOutputs.LEG_RESULTS);
+        forward(new BalanceOutput.LegAnswer(result.getTradeId(), result), BalanceOutputs.LEG_RESULTS);
     }
 
     private void forwardDeadLetter(Record<byte[], byte[]> deadLetter) {
@@ -301,10 +301,10 @@ public final class BalanceProcessor implements Processor<Long, BalanceInput, Voi
     /** Writes the journal entry; with balance.events on, also the balance events derived from it. */
     @Override
     public void journalEntry(JournalEntry entry) {
-        forward(new BalanceOutput.Journal(entry), BalanceOutputs.JOURNAL);
+        forward(new BalanceOutput.Journal(entry.getUserId(), entry), BalanceOutputs.JOURNAL);
         if (config.balanceEvents()) {
             for (BalanceEvent event : BalanceEvents.of(entry)) {
-                forward(new BalanceOutput.Event(event), BalanceOutputs.BALANCE_EVENTS);
+                forward(new BalanceOutput.Event(event.getUserId(), event), BalanceOutputs.BALANCE_EVENTS);
             }
         }
     }
