@@ -101,12 +101,16 @@ public final class ReferenceLedger {
         addAvailable(SYSTEM, wallet, asset, amount);
     }
 
+    /** Adds {@code delta} to the account; a booking that throws leaves it as it was. */
     private void book(Account account, Buckets delta) {
-        Buckets after = accounts.compute(account, (key, before) -> (before == null ? Buckets.ZERO : before).plus(delta));
-        if (!negativeUserBuckets && account.owner() != SYSTEM
-                && (after.available() < 0 || after.frozen() < 0 || after.pending() < 0)) {
-            throw new IllegalStateException("model account " + account + " would be negative: " + after);
-        }
+        accounts.compute(account, (key, before) -> {
+            Buckets after = (before == null ? Buckets.ZERO : before).plus(delta);
+            if (!negativeUserBuckets && account.owner() != SYSTEM
+                    && (after.available() < 0 || after.frozen() < 0 || after.pending() < 0)) {
+                throw new IllegalStateException("model account " + account + " would be negative: " + after);
+            }
+            return after;
+        });
     }
 
     public Buckets buckets(long owner, String wallet, String asset) {
