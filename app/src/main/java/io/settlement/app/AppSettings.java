@@ -3,7 +3,7 @@ package io.settlement.app;
 import io.settlement.contract.AvroSerdes;
 import io.settlement.contract.InternalRecordKeys;
 import io.settlement.contract.Topics;
-import io.settlement.http.ApiConfig;
+import io.settlement.http.HttpApiConfig;
 import io.settlement.http.ApiSecurity;
 import io.settlement.http.AuthSettings;
 import io.settlement.serde.confluent.ConfluentSerdeConfig;
@@ -15,8 +15,6 @@ import io.settlement.topology.Assets;
 import io.settlement.topology.SettlementConfig;
 import java.io.IOException;
 import java.io.Reader;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,7 +47,7 @@ import org.apache.kafka.common.config.provider.FileConfigProvider;
  *
  * <p>Every setting is declared once, with Kafka's {@link ConfigDef} (type, default, what is valid,
  * what it means), by the module that uses it: the app's own ({@link #APP_CONFIG}), the topology's
- * ({@link SettlementConfig#CONFIG_DEF}), the HTTP API's ({@link ApiConfig#CONFIG_DEF}), the wire
+ * ({@link SettlementConfig#CONFIG_DEF}), the HTTP API's ({@link HttpApiConfig#CONFIG_DEF}), the wire
  * format's ({@link ConfluentSerdeConfig#CONFIG_DEF}) and each sink's ({@link ScyllaConfig#CONFIG_DEF},
  * {@link TigerBeetleConfig#CONFIG_DEF}); {@link #CONFIG_DEF} composes them, every value is checked
  * against it at load, and docs/configuration.md is generated from it ({@link ConfigurationDocs}).
@@ -90,14 +88,8 @@ public final class AppSettings {
     public static final String COMMIT_INTERVAL_MS = "commit.interval.ms";
     public static final String HANGING_TRANSACTIONS_THRESHOLD_MS = "hanging.transactions.threshold.ms";
     public static final String HANGING_TRANSACTIONS_CHECK_INTERVAL_MS = "hanging.transactions.check.interval.ms";
-    public static final String HTTP_HOST = ApiConfig.HTTP_HOST;
-    public static final String HTTP_PORT = ApiConfig.HTTP_PORT;
-    public static final String HTTP_ADVERTISED_HOST = ApiConfig.HTTP_ADVERTISED_HOST;
-    public static final String AUTH_HMAC_SECRET_FILE = ApiConfig.AUTH_HMAC_SECRET_FILE;
-    public static final String AUTH_ISSUER = ApiConfig.AUTH_ISSUER;
     public static final String SCYLLA_CONTACT_POINTS = ScyllaConfig.CONTACT_POINTS;
     public static final String TIGERBEETLE_ADDRESSES = TigerBeetleConfig.ADDRESSES;
-    public static final String INTERNAL_RECORD_KEYS = InternalRecordKeys.KEYS_CONFIG;
 
     /** The issuer of the tokens {@code dev} and {@code token} mint. */
     public static final String DEV_ISSUER = "settlement-dev";
@@ -126,7 +118,7 @@ public final class AppSettings {
                     "How often the hanging transaction check reads the partitions' offsets; 0 turns it off.");
 
     /** Every setting of the application, each declared once by its module. */
-    public static final ConfigDef CONFIG_DEF = compose(APP_CONFIG, InternalRecordKeys.CONFIG_DEF, ApiConfig.CONFIG_DEF, SettlementConfig.CONFIG_DEF,
+    public static final ConfigDef CONFIG_DEF = compose(APP_CONFIG, InternalRecordKeys.CONFIG_DEF, HttpApiConfig.CONFIG_DEF, SettlementConfig.CONFIG_DEF,
             ConfluentSerdeConfig.CONFIG_DEF, ScyllaConfig.CONFIG_DEF, TigerBeetleConfig.CONFIG_DEF);
 
     /** The defaults of {@code run}: those of {@link #CONFIG_DEF} (a production-like cluster); no overrides. */
@@ -137,8 +129,8 @@ public final class AppSettings {
             TOPIC_PARTITIONS, "4",
             TOPIC_REPLICATION_FACTOR, "1",
             NUM_STANDBY_REPLICAS, "0",
-            HTTP_HOST, "127.0.0.1",
-            AUTH_ISSUER, DEV_ISSUER,
+            HttpApiConfig.HTTP_HOST, "127.0.0.1",
+            HttpApiConfig.AUTH_ISSUER, DEV_ISSUER,
             GROUP_INSTANCE_ID, "settlement-dev");
 
     /** Keys outside {@link #CONFIG_DEF} that are still known: Confluent's unprefixed spelling of the registry's credentials. */
@@ -230,37 +222,30 @@ public final class AppSettings {
     }
 
     public String httpHost() {
-        return config.getString(HTTP_HOST);
+        return config.getString(HttpApiConfig.HTTP_HOST);
     }
 
     public int httpPort() {
-        return config.getInt(HTTP_PORT);
+        return config.getInt(HttpApiConfig.HTTP_PORT);
     }
 
-    /**
-     * The host other instances and clients reach this one on (half of {@code application.server}):
-     * the configured one, else the bind host, else this machine's name when bound to all interfaces.
-     */
+    /** Where the HTTP API listens and what it advertises ({@code http.*}); {@code http.port} must not be 0 here. */
+    public HttpApiConfig httpApiConfig() {
+        return checked(() -> HttpApiConfig.from(values));
+    }
+
+    /** The host other instances and clients reach this one on (half of {@code application.server}); see {@link HttpApiConfig#advertisedHost}. */
     public String advertisedHost() {
-        String configured = config.getString(HTTP_ADVERTISED_HOST).trim();
-        if (!configured.isEmpty()) {
-            return configured;
-        }
-        String bind = httpHost();
-        if (!bind.equals("0.0.0.0") && !bind.equals("::")) {
-            return bind;
-        }
         try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException("http.host is " + bind + " and this machine's name cannot be resolved: set "
-                    + HTTP_ADVERTISED_HOST + " (" + environmentVariable(HTTP_ADVERTISED_HOST) + ")", e);
+            return HttpApiConfig.advertisedHost(values);
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException(e.getMessage() + " (" + environmentVariable(HttpApiConfig.HTTP_ADVERTISED_HOST) + ")", e);
         }
     }
 
     /** The topology's settings ({@code assets}, {@code command.retention}, ...) for topics of {@code userPartitions} partitions. */
     public SettlementConfig settlementConfig(int userPartitions) {
-        return checked(() -> SettlementConfig.fromConfig(values, userPartitions));
+        return checked(() -> SettlementConfig.from(values, userPartitions));
     }
 
     public Assets assets() {
@@ -331,17 +316,17 @@ public final class AppSettings {
 
     /** How bearer tokens are verified ({@code auth.*}, docs/security.md). */
     public AuthSettings authSettings() {
-        return checked(() -> ApiConfig.authSettings(values));
+        return checked(() -> HttpApiConfig.authSettings(values));
     }
 
     /** Whether bearer tokens are verified with an HMAC secret (dev only). */
     public boolean authUsesHmac() {
-        return ApiConfig.usesHmac(values);
+        return HttpApiConfig.usesHmac(values);
     }
 
     /** The API's security: the token verifier and the per-principal POST limit. */
     public ApiSecurity apiSecurity() {
-        return checked(() -> ApiConfig.apiSecurity(values));
+        return checked(() -> HttpApiConfig.apiSecurity(values));
     }
 
     /** Every declared setting's value (its default when not set) as text, and every other key that is set. */

@@ -1,6 +1,6 @@
 package io.settlement.app;
 
-import io.settlement.http.ApiConfig;
+import io.settlement.http.HttpApiConfig;
 import io.settlement.serde.confluent.ConfluentSerdeConfig;
 import io.settlement.sink.scylla.ScyllaConfig;
 import io.settlement.sink.tigerbeetle.TigerBeetleConfig;
@@ -31,7 +31,7 @@ public final class ConfigurationDocs {
     static final List<Section> SECTIONS = List.of(
             new Section("The app (Kafka, topics, Kafka Streams)", AppSettings.APP_CONFIG),
             new Section("Internal records (`avro`)", io.settlement.contract.InternalRecordKeys.CONFIG_DEF),
-            new Section("HTTP API and authentication (`http-api`)", ApiConfig.CONFIG_DEF),
+            new Section("HTTP API and authentication (`http-api`)", HttpApiConfig.CONFIG_DEF),
             new Section("Settlement (`streams-topology`)", SettlementConfig.CONFIG_DEF),
             new Section("Avro wire format (`serde-confluent`)", ConfluentSerdeConfig.CONFIG_DEF),
             new Section("ScyllaDB sink (`sink-scylla`)", ScyllaConfig.CONFIG_DEF),

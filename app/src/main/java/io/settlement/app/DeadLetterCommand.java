@@ -1,5 +1,6 @@
 package io.settlement.app;
 
+import io.settlement.contract.InternalRecordKeys;
 import io.settlement.app.ops.DeadLetter;
 import io.settlement.app.ops.DeadLetterTopic;
 import io.settlement.contract.Topics;
@@ -203,6 +204,6 @@ final class DeadLetterCommand {
      * when there are any, else with a throwaway key (internal records then show as not decodable).
      */
     private static Topics decodingTopics(AppSettings settings) {
-        return settings.asMap().containsKey(AppSettings.INTERNAL_RECORD_KEYS) ? settings.topics() : Topics.create(settings.wireFormat());
+        return settings.asMap().containsKey(InternalRecordKeys.KEYS_CONFIG) ? settings.topics() : Topics.create(settings.wireFormat());
     }
 }

@@ -1,5 +1,7 @@
 package io.settlement.app;
 
+import io.settlement.contract.InternalRecordKeys;
+import io.settlement.http.HttpApiConfig;
 import io.settlement.contract.AvroSerdes;
 import io.settlement.contract.Topics;
 import io.settlement.kafka.EmbeddedKafkaBroker;
@@ -64,10 +66,10 @@ final class DevCommand implements Callable<Integer> {
         AppSettings settings = config.load(AppSettings.DEV_DEFAULTS, Map.of(
                 AppSettings.BOOTSTRAP_SERVERS, broker.bootstrapServers(),
                 AppSettings.STATE_DIR, dataDir.resolve("streams").toString(),
-                AppSettings.AUTH_HMAC_SECRET_FILE, devKey.toString()));
-        if (!settings.asMap().containsKey(AppSettings.INTERNAL_RECORD_KEYS)) {
+                HttpApiConfig.AUTH_HMAC_SECRET_FILE, devKey.toString()));
+        if (!settings.asMap().containsKey(InternalRecordKeys.KEYS_CONFIG)) {
             // Kept under the data dir with the broker's log, so records in flight verify after a restart.
-            settings = settings.with(Map.of(AppSettings.INTERNAL_RECORD_KEYS, DevInternalKey.ensure(dataDir)));
+            settings = settings.with(Map.of(InternalRecordKeys.KEYS_CONFIG, DevInternalKey.ensure(dataDir)));
         }
         SettlementApp app;
         try {

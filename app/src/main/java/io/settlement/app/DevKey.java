@@ -47,6 +47,6 @@ final class DevKey {
     }
 
     static byte[] read(Path file) throws IOException {
-        return io.settlement.http.ApiConfig.hmacSecret(file);
+        return io.settlement.http.HttpApiConfig.hmacSecret(file);
     }
 }

@@ -1,5 +1,6 @@
 package io.settlement.app;
 
+import io.settlement.http.HttpApiConfig;
 import io.settlement.contract.InternalRecordKeys;
 import io.settlement.http.TokenMinter;
 import java.io.IOException;
@@ -56,10 +57,10 @@ final class LocalKeysCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         AppSettings settings = config.load(AppSettings.RUN_DEFAULTS, Map.of());
-        String issuer = settings.effective().getOrDefault(AppSettings.AUTH_ISSUER, "").trim();
+        String issuer = settings.effective().getOrDefault(HttpApiConfig.AUTH_ISSUER, "").trim();
         if (issuer.isEmpty()) {
-            throw new IllegalArgumentException("config key '" + AppSettings.AUTH_ISSUER + "' is not set (as "
-                    + AppSettings.environmentVariable(AppSettings.AUTH_ISSUER) + "): the iss of the tokens the key pair signs");
+            throw new IllegalArgumentException("config key '" + HttpApiConfig.AUTH_ISSUER + "' is not set (as "
+                    + AppSettings.environmentVariable(HttpApiConfig.AUTH_ISSUER) + "): the iss of the tokens the key pair signs");
         }
         Files.createDirectories(dir);
         Path privateKey = dir.resolve(PRIVATE_KEY);
@@ -74,7 +75,7 @@ final class LocalKeysCommand implements Callable<Integer> {
             write(internalKeys, InternalRecordKeys.KEYS_CONFIG + "=" + InternalRecordKeys.generate() + "\n", "rw-------");
             out.println("Created an internal record key: " + internalKeys);
         }
-        String audience = settings.effective().get(io.settlement.http.ApiConfig.AUTH_AUDIENCE);
+        String audience = settings.effective().get(io.settlement.http.HttpApiConfig.AUTH_AUDIENCE);
         String token = TokenMinter.rsa(readPrivateKey(privateKey), issuer, audience).service("prometheus", METRICS_TOKEN_TTL);
         // Prometheus runs as another user: the token is readable by all, and only reads metrics and data (a local stack).
         write(dir.resolve(METRICS_TOKEN), token + "\n", "rw-r--r--");

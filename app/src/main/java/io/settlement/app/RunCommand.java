@@ -1,5 +1,6 @@
 package io.settlement.app;
 
+import io.settlement.http.HttpApiConfig;
 import io.settlement.contract.AvroSerdes;
 import io.settlement.contract.Topics;
 import java.io.PrintWriter;
@@ -54,8 +55,8 @@ final class RunCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         AppSettings settings = config.load(AppSettings.RUN_DEFAULTS, Map.of());
         if (settings.authUsesHmac()) {
-            throw new IllegalArgumentException("'" + AppSettings.AUTH_HMAC_SECRET_FILE + "' is for dev only: run verifies tokens with "
-                    + io.settlement.http.ApiConfig.AUTH_JWKS_URL + " or " + io.settlement.http.ApiConfig.AUTH_PUBLIC_KEY_FILE + " (docs/security.md)");
+            throw new IllegalArgumentException("'" + HttpApiConfig.AUTH_HMAC_SECRET_FILE + "' is for dev only: run verifies tokens with "
+                    + io.settlement.http.HttpApiConfig.AUTH_JWKS_URL + " or " + io.settlement.http.HttpApiConfig.AUTH_PUBLIC_KEY_FILE + " (docs/security.md)");
         }
         settings.authSettings();
         // No default key: a well-known one would let anyone with write access forge internal records.

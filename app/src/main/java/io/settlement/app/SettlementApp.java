@@ -17,21 +17,19 @@ import io.settlement.contract.AvroSerdes;
 import io.settlement.contract.InternalRecordKeys;
 import io.settlement.contract.Topics;
 import io.settlement.http.ApiSecurity;
+import io.settlement.kafka.LocalPorts;
 import io.settlement.http.CommandPublisher;
 import io.settlement.http.HealthChecks;
 import io.settlement.http.HttpApi;
 import io.settlement.sink.LiabilityProofs;
-import io.settlement.http.HttpApiSettings;
+import io.settlement.http.HttpApiConfig;
 import io.settlement.http.KafkaCommandPublisher;
 import io.settlement.serde.confluent.WireFormats;
 import io.settlement.sink.Health;
 import io.settlement.topology.SettlementConfig;
 import io.settlement.topology.SettlementTopology;
-import io.settlement.topology.StreamsSettings;
 import io.settlement.topology.trade.TradeTopology;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -124,7 +122,7 @@ public final class SettlementApp implements AutoCloseable {
     static SettlementApp start(AppSettings configured, LiabilityProofs proofs, UnaryOperator<Topics> wire) {
         AppSettings settings = configured.httpPort() != 0 ? configured
                 // application.server must name the real port, so an ephemeral port is chosen now.
-                : configured.with(Map.of(AppSettings.HTTP_PORT, String.valueOf(freePort(configured.httpHost()))));
+                : configured.with(Map.of(HttpApiConfig.HTTP_PORT, String.valueOf(freePort(configured.httpHost()))));
         // Sink settings are checked now, so a typo stops the start before anything runs.
         settings.scyllaEndpoint();
         settings.scyllaConfig();
@@ -148,7 +146,7 @@ public final class SettlementApp implements AutoCloseable {
         FunctionCounter.builder("settlement.internal.records.unsigned.accepted", internalKeys, InternalRecordKeys::unsignedAccepted)
                 .description("internal records without an authentication tag accepted under internal.record.unsigned.accepted.until")
                 .register(registry);
-        HttpApiSettings httpSettings = HttpApiSettings.of(settings.httpHost(), settings.advertisedHost(), settings.httpPort());
+        HttpApiConfig httpSettings = settings.httpApiConfig();
         ApiSecurity security = settings.apiSecurity();
         Properties properties = streamsProperties(settings);
         observe(properties, registry);
@@ -240,7 +238,7 @@ public final class SettlementApp implements AutoCloseable {
     static Properties streamsProperties(AppSettings settings) {
         Properties props = new Properties();
         props.putAll(settings.kafkaClientProperties());
-        props.putAll(StreamsSettings.base(settings.applicationId(), settings.bootstrapServers(),
+        props.putAll(SettlementConfig.streamsProperties(settings.applicationId(), settings.bootstrapServers(),
                 settings.stateDir().toAbsolutePath().toString()));
         props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, settings.standbyReplicas());
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.streamThreads());
@@ -249,7 +247,7 @@ public final class SettlementApp implements AutoCloseable {
         props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, settings.advertisedHost() + ":" + settings.httpPort());
         props.putAll(settings.streamsOverrides());
         // After the overrides: a crashed instance's partitions move within seconds (docs/running.md, "Failover").
-        StreamsSettings.classicGroupTimeouts(props);
+        SettlementConfig.classicGroupTimeouts(props);
         return props;
     }
 
@@ -291,10 +289,10 @@ public final class SettlementApp implements AutoCloseable {
     }
 
     private static int freePort(String host) {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(host))) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalArgumentException("no free port on http.host " + host + ": " + e.getMessage(), e);
+        try {
+            return LocalPorts.freePort(host);
+        } catch (UncheckedIOException e) {
+            throw new IllegalArgumentException("http.host " + host + ": " + e.getMessage(), e);
         }
     }
 

@@ -1,6 +1,6 @@
 package io.settlement.app;
 
-import io.settlement.topology.StreamsSettings;
+import io.settlement.topology.SettlementConfig;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * timeout and heartbeat interval are the group's configuration on the broker, not the client's.
  * At start, {@code run} sets its group's {@code streams.session.timeout.ms} and
  * {@code streams.heartbeat.interval.ms} to the same values the classic protocol gets
- * ({@link StreamsSettings#SESSION_TIMEOUT_MS}, {@link StreamsSettings#HEARTBEAT_INTERVAL_MS}) with an
+ * ({@link SettlementConfig#SESSION_TIMEOUT_MS}, {@link SettlementConfig#HEARTBEAT_INTERVAL_MS}) with an
  * Admin {@code incrementalAlterConfigs} on the GROUP resource (the application id).
  *
  * <p>The broker bounds both: {@code group.streams.min.session.timeout.ms} and
@@ -52,8 +52,8 @@ final class StreamsGroupTimeouts {
             return Outcome.NOT_STREAMS_PROTOCOL;
         }
         String group = String.valueOf(streamsProperties.get(StreamsConfig.APPLICATION_ID_CONFIG));
-        String session = String.valueOf(StreamsSettings.SESSION_TIMEOUT_MS);
-        String heartbeat = String.valueOf(StreamsSettings.HEARTBEAT_INTERVAL_MS);
+        String session = String.valueOf(SettlementConfig.SESSION_TIMEOUT_MS);
+        String heartbeat = String.valueOf(SettlementConfig.HEARTBEAT_INTERVAL_MS);
         ConfigResource resource = new ConfigResource(ConfigResource.Type.GROUP, group);
         List<AlterConfigOp> ops = List.of(
                 new AlterConfigOp(new ConfigEntry(SESSION_TIMEOUT, session), AlterConfigOp.OpType.SET),

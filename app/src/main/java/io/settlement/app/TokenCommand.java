@@ -1,5 +1,6 @@
 package io.settlement.app;
 
+import io.settlement.http.HttpApiConfig;
 import io.settlement.http.TokenMinter;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -90,19 +91,19 @@ final class TokenCommand implements Callable<Integer> {
             throw new IllegalArgumentException("no dev key at " + keyFile + ": start `dev` (with the same --data-dir) first, "
                     + "or sign with --private-key");
         }
-        AppSettings settings = config.load(AppSettings.DEV_DEFAULTS, Map.of(AppSettings.AUTH_HMAC_SECRET_FILE, keyFile.toString()));
+        AppSettings settings = config.load(AppSettings.DEV_DEFAULTS, Map.of(HttpApiConfig.AUTH_HMAC_SECRET_FILE, keyFile.toString()));
         return new TokenMinter(DevKey.read(keyFile), settings.authSettings().issuer(), settings.authSettings().audience());
     }
 
     /** RS256 with the given key; the issuer and audience are run's settings, since run verifies these tokens. */
     private TokenMinter rsaMinter() {
         Map<String, String> settings = config.load(AppSettings.RUN_DEFAULTS, Map.of()).effective();
-        String issuer = settings.getOrDefault(AppSettings.AUTH_ISSUER, "").trim();
+        String issuer = settings.getOrDefault(HttpApiConfig.AUTH_ISSUER, "").trim();
         if (issuer.isEmpty()) {
-            throw new IllegalArgumentException("config key '" + AppSettings.AUTH_ISSUER + "' is not set (as "
-                    + AppSettings.environmentVariable(AppSettings.AUTH_ISSUER) + "): the iss the verifying instance expects");
+            throw new IllegalArgumentException("config key '" + HttpApiConfig.AUTH_ISSUER + "' is not set (as "
+                    + AppSettings.environmentVariable(HttpApiConfig.AUTH_ISSUER) + "): the iss the verifying instance expects");
         }
         return TokenMinter.rsa(LocalKeysCommand.readPrivateKey(privateKey), issuer,
-                settings.get(io.settlement.http.ApiConfig.AUTH_AUDIENCE));
+                settings.get(io.settlement.http.HttpApiConfig.AUTH_AUDIENCE));
     }
 }

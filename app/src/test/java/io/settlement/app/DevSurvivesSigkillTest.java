@@ -1,5 +1,6 @@
 package io.settlement.app;
 
+import io.settlement.testsupport.FreePorts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -71,8 +72,8 @@ class DevSurvivesSigkillTest {
 
     @Test
     void devComesBackWithEveryBalanceAfterEverySigkill(@TempDir Path dir) throws Exception {
-        int kafkaPort = ForkedApp.freePortPair();
-        int httpPort = ForkedApp.freePort();
+        int kafkaPort = FreePorts.freePortPair();
+        int httpPort = FreePorts.freePort();
         // dev signs with the key under its data dir: made here first, so this test can mint a service token
         bearer = "Bearer " + new io.settlement.http.TokenMinter(DevKey.read(DevKey.ensure(dir.resolve("data"))), AppSettings.DEV_ISSUER,
                 "settlement-api").service("sigkill-test", Duration.ofHours(2));

@@ -1,5 +1,8 @@
 package io.settlement.app;
 
+import io.settlement.testsupport.ReferenceLedger;
+import io.settlement.contract.InternalRecordKeys;
+import io.settlement.testsupport.FreePorts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -104,7 +107,7 @@ class FailoverOfThreeInstancesTest {
                 : RealBroker.startWithTopics("failover");
         dir = Files.createTempDirectory("failover");
         for (int i = 0; i < 3; i++) {
-            ports[i] = ForkedApp.freePort();
+            ports[i] = FreePorts.freePort();
             start(i);
         }
         for (int i = 0; i < 3; i++) {
@@ -500,46 +503,42 @@ class FailoverOfThreeInstancesTest {
 
     // ---- the model ---------------------------------------------------------------------------------------
 
-    /** Every user's FUNDING and SPOT available balance per asset, in minor units, as the commands imply. */
+    /**
+     * Every user's FUNDING and SPOT available balance per asset, in minor units, as the commands
+     * imply, booked in a reference ledger; a deposit comes from the EXTERNAL system account.
+     */
     private static final class Model {
-        final Map<String, Long> available = new ConcurrentHashMap<>();
-        final Map<String, Long> deposited = new ConcurrentHashMap<>();
+        private final ReferenceLedger ledger = ReferenceLedger.unchecked();
 
         void deposit(long user, String asset, long amount) {
-            available.merge(user + "/FUNDING/" + asset, amount, Math::addExact);
-            deposited.merge(asset, amount, Math::addExact);
+            ledger.addAvailable(user, "FUNDING", asset, amount);
+            ledger.addSystem("EXTERNAL", asset, -amount);
         }
 
         void transfer(long user, String asset, long amount) {
-            available.merge(user + "/FUNDING/" + asset, -amount, Math::addExact);
-            available.merge(user + "/SPOT/" + asset, amount, Math::addExact);
+            ledger.transfer(user, "FUNDING", "SPOT", asset, amount);
         }
 
         void trade(long buyer, long seller, long base, long quote) {
-            available.merge(buyer + "/SPOT/USDT", -quote, Math::addExact);
-            available.merge(buyer + "/SPOT/BTC", base, Math::addExact);
-            available.merge(seller + "/SPOT/BTC", -base, Math::addExact);
-            available.merge(seller + "/SPOT/USDT", quote, Math::addExact);
+            ledger.addAvailable(buyer, "SPOT", "USDT", -quote);
+            ledger.addAvailable(buyer, "SPOT", "BTC", base);
+            ledger.addAvailable(seller, "SPOT", "BTC", -base);
+            ledger.addAvailable(seller, "SPOT", "USDT", quote);
         }
 
+        /** A user's available balances per WALLET/ASSET, in units. */
         Map<String, BigDecimal> of(long user) {
             Map<String, BigDecimal> balances = new HashMap<>();
-            available.forEach((key, value) -> {
-                if (key.startsWith(user + "/")) {
-                    String asset = key.substring(key.lastIndexOf('/') + 1);
-                    balances.put(key.substring(key.indexOf('/') + 1), BigDecimal.valueOf(value, asset.equals("BTC") ? 8 : 6).stripTrailingZeros());
-                }
-            });
+            ledger.accounts(account -> account.owner() == user).forEach((account, buckets) -> balances.put(account.wallet() + "/" + account.asset(),
+                    BigDecimal.valueOf(buckets.available(), account.asset().equals("BTC") ? 8 : 6).stripTrailingZeros()));
             return balances;
         }
 
+        /** No user balance negative, and every asset's accounts, EXTERNAL included, summing to zero. */
         void assertConserved(int users) {
-            Map<String, Long> held = new HashMap<>();
-            available.forEach((key, value) -> {
-                assertThat(value).as("model balance %s", key).isNotNegative();
-                held.merge(key.substring(key.lastIndexOf('/') + 1), value, Math::addExact);
-            });
-            assertThat(held).isEqualTo(deposited);
+            ledger.accounts(account -> account.owner() != ReferenceLedger.SYSTEM)
+                    .forEach((account, buckets) -> assertThat(buckets.available()).as("model balance %s", account).isNotNegative());
+            assertThat(ledger.totalPerAsset(account -> true)).allSatisfy((asset, total) -> assertThat(total).as(asset).isZero());
         }
     }
 
@@ -608,7 +607,7 @@ class FailoverOfThreeInstancesTest {
                 "--set", "auth.public.key.file=" + writePublicKey(),
                 "--set", "auth.issuer=" + TOKEN_ISSUER,
                 // One key for the three instances: each authenticates the internal records the others write.
-                "--set", AppSettings.INTERNAL_RECORD_KEYS + "=" + INTERNAL_RECORD_KEY,
+                "--set", InternalRecordKeys.KEYS_CONFIG + "=" + INTERNAL_RECORD_KEY,
                 // One broker: every topic has one replica, which run refuses unless told.
                 "--allow-unsafe-durability",
                 // RocksDB memtables of 64 KB (the app's are 2 MB) so this small state flushes often: the killed

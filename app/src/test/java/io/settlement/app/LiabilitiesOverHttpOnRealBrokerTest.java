@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.settlement.contract.UserPartitioner;
-import io.settlement.http.ApiConfig;
+import io.settlement.http.HttpApiConfig;
 import io.settlement.topology.balance.Balance;
 import io.settlement.topology.balance.BalanceKey;
 import java.io.PrintWriter;
@@ -64,8 +64,8 @@ class LiabilitiesOverHttpOnRealBrokerTest {
     static void startAnInstanceWithUsersOnEveryPartition() throws Exception {
         kafka = RealBroker.startWithTopics("liabilities-http");
         // The traffic below is many POSTs from one service token: not what the rate limit is tested with.
-        app = SettlementApp.start(kafka.instanceSettings("liabilities-http", Map.of(ApiConfig.HTTP_POSTS_PER_SECOND, "100000",
-                ApiConfig.HTTP_POST_BURST, "100000")), STORE);
+        app = SettlementApp.start(kafka.instanceSettings("liabilities-http", Map.of(HttpApiConfig.HTTP_POSTS_PER_SECOND, "100000",
+                HttpApiConfig.HTTP_POST_BURST, "100000")), STORE);
         SettlementOnRealBrokerTest.awaitRunning(app);
         Map<Integer, Integer> perPartition = new HashMap<>();
         for (long user = 801; USERS.size() < USERS_PER_PARTITION * RealBroker.PARTITIONS; user++) {

@@ -1,5 +1,7 @@
 package io.settlement.app;
 
+import io.settlement.contract.InternalRecordKeys;
+import io.settlement.http.HttpApiConfig;
 import io.settlement.contract.AvroSerdes;
 import io.settlement.contract.Topic;
 import io.settlement.contract.Topics;
@@ -80,12 +82,12 @@ final class RealBroker implements AutoCloseable {
         values.put(AppSettings.STATE_DIR, dir.resolve(instance).toString());
         values.put(AppSettings.TOPIC_REPLICATION_FACTOR, "1");
         values.put(AppSettings.NUM_STANDBY_REPLICAS, "0");
-        values.put(AppSettings.HTTP_HOST, "127.0.0.1");
-        values.put(AppSettings.HTTP_PORT, "0");
-        values.put(AppSettings.AUTH_HMAC_SECRET_FILE, DevKey.ensure(dir).toString());
-        values.put(AppSettings.AUTH_ISSUER, AppSettings.DEV_ISSUER);
+        values.put(HttpApiConfig.HTTP_HOST, "127.0.0.1");
+        values.put(HttpApiConfig.HTTP_PORT, "0");
+        values.put(HttpApiConfig.AUTH_HMAC_SECRET_FILE, DevKey.ensure(dir).toString());
+        values.put(HttpApiConfig.AUTH_ISSUER, AppSettings.DEV_ISSUER);
         // One key per test directory, as a deployment shares one across its instances.
-        values.put(AppSettings.INTERNAL_RECORD_KEYS, DevInternalKey.ensure(dir));
+        values.put(InternalRecordKeys.KEYS_CONFIG, DevInternalKey.ensure(dir));
         // Static membership, as dev mode has it: an instance started again takes its place at once.
         values.put(AppSettings.GROUP_INSTANCE_ID, "test-" + instance);
         values.putAll(overrides);

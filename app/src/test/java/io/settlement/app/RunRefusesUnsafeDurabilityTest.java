@@ -1,5 +1,6 @@
 package io.settlement.app;
 
+import io.settlement.testsupport.FreePorts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -103,7 +104,7 @@ class RunRefusesUnsafeDurabilityTest {
     @Test
     void withAllowUnsafeDurabilityRunStartsAndSaysSoInItsLogAndInHealth() throws Exception {
         // given the same single broker, and run told to start anyway
-        int port = ForkedApp.freePort();
+        int port = FreePorts.freePort();
         List<String> args = runArgs("allowed", "--set", "http.host=127.0.0.1", "--set", "http.port=" + port,
                 "--set", "topic.replication.factor=1", "--set", "num.standby.replicas=0", "--allow-unsafe-durability");
 

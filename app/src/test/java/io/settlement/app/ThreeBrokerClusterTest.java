@@ -3,6 +3,7 @@ package io.settlement.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.settlement.testsupport.ReferenceLedger;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.settlement.avro.AccountType;
@@ -21,7 +22,7 @@ import io.settlement.http.TokenMinter;
 import io.settlement.kafka.EmbeddedKafkaCluster;
 import io.settlement.sink.tigerbeetle.reconcile.ReconciliationPrinter;
 import io.settlement.sink.tigerbeetle.server.RealTigerBeetle;
-import io.settlement.sink.tigerbeetle.server.TigerBeetleProcess;
+import io.settlement.testsupport.TigerBeetleProcess;
 import io.settlement.topology.SettlementConfig;
 import io.settlement.topology.balance.Balance;
 import io.settlement.topology.balance.BalanceKey;
@@ -596,18 +597,16 @@ class ThreeBrokerClusterTest {
         }
     }
 
-    /** What the commands imply for each user's FUNDING and SPOT, and for the FEES accounts. */
+    /** What the commands imply for each user's FUNDING and SPOT, and for the FEES accounts, booked in a reference ledger. */
     private static final class Model {
-        private final Map<String, Long> funding = new ConcurrentHashMap<>();
-        private final Map<String, Long> spot = new ConcurrentHashMap<>();
-        private final Map<Integer, Long> fees = new ConcurrentHashMap<>();
+        private final ReferenceLedger ledger = ReferenceLedger.unchecked();
 
         void spot(long user, int asset, long amount) {
-            spot.merge(user + "/" + asset, amount, Math::addExact);
+            ledger.addAvailable(user, "SPOT", String.valueOf(asset), amount);
         }
 
         void deposit(long user, int asset, long amount) {
-            funding.merge(user + "/" + asset, amount, Math::addExact);
+            ledger.addAvailable(user, "FUNDING", String.valueOf(asset), amount);
         }
 
         void trade(Trade trade) {
@@ -617,20 +616,20 @@ class ThreeBrokerClusterTest {
             spot(seller, BTC, -trade.getBaseQty());
             spot(buyer, BTC, trade.getBaseQty() - trade.getBuyer().getFee());
             spot(seller, USDT, trade.getQuoteQty() - trade.getSeller().getFee());
-            fees.merge(BTC, trade.getBuyer().getFee(), Math::addExact);
-            fees.merge(USDT, trade.getSeller().getFee(), Math::addExact);
+            ledger.addSystem("FEES", String.valueOf(BTC), trade.getBuyer().getFee());
+            ledger.addSystem("FEES", String.valueOf(USDT), trade.getSeller().getFee());
         }
 
         long funding(long user, int asset) {
-            return funding.getOrDefault(user + "/" + asset, 0L);
+            return ledger.available(user, "FUNDING", String.valueOf(asset));
         }
 
         long spot(long user, int asset) {
-            return spot.getOrDefault(user + "/" + asset, 0L);
+            return ledger.available(user, "SPOT", String.valueOf(asset));
         }
 
         long fees(int asset) {
-            return fees.getOrDefault(asset, 0L);
+            return ledger.system("FEES", String.valueOf(asset));
         }
     }
 }

@@ -26,7 +26,7 @@ import io.settlement.sink.tigerbeetle.TigerBeetleLedgerClient;
 import io.settlement.sink.tigerbeetle.TigerBeetleConfig;
 import io.settlement.sink.tigerbeetle.TigerBeetleSink;
 import io.settlement.sink.tigerbeetle.server.RealTigerBeetle;
-import io.settlement.sink.tigerbeetle.server.TigerBeetleProcess;
+import io.settlement.testsupport.TigerBeetleProcess;
 import io.settlement.topology.testkit.Commands;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -3,6 +3,7 @@ package io.settlement.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.settlement.testsupport.ReferenceLedger;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.settlement.avro.AccountType;
@@ -228,7 +229,7 @@ class TradesOnRealBrokerTest {
                     .as("CLEARING of asset %d", asset).isZero();
             Balance fees = balances.getOrDefault(new BalanceKey(BalanceKey.SYSTEM_OWNER, AccountType.FEES, asset), new Balance(0, 0, 0, 0));
             assertThat(fees.available())
-                    .as("FEES of asset %d", asset).isEqualTo(model.fees.getOrDefault(asset, 0L));
+                    .as("FEES of asset %d", asset).isEqualTo(model.fees(asset));
         }
         // and every user's SPOT holds what the settled trades imply (the rejected ones left no trace)
         for (long user : users) {
@@ -252,17 +253,15 @@ class TradesOnRealBrokerTest {
                 new TradeParty(seller, sellOrder, sellerFee), Instant.ofEpochMilli(System.currentTimeMillis()));
     }
 
-    /** What the settled trades imply for each user's SPOT buckets and the FEES accounts. */
+    /** What the settled trades imply for each user's SPOT buckets and the FEES accounts, booked in a reference ledger. */
     private static final class Model {
-        final Map<String, Long> available = new HashMap<>();
-        final Map<String, Long> frozen = new HashMap<>();
-        final Map<Integer, Long> fees = new HashMap<>();
+        private final ReferenceLedger ledger = ReferenceLedger.unchecked();
 
         void fund(long user) {
-            available.put(user + "/" + BTC, FUNDED_BTC - SELL_ORDER_BTC);
-            frozen.put(user + "/" + BTC, SELL_ORDER_BTC);
-            available.put(user + "/" + USDT, FUNDED_USDT - BUY_ORDER_USDT);
-            frozen.put(user + "/" + USDT, BUY_ORDER_USDT);
+            ledger.addAvailable(user, "SPOT", String.valueOf(BTC), FUNDED_BTC);
+            ledger.freeze(user, "SPOT", String.valueOf(BTC), SELL_ORDER_BTC);
+            ledger.addAvailable(user, "SPOT", String.valueOf(USDT), FUNDED_USDT);
+            ledger.freeze(user, "SPOT", String.valueOf(USDT), BUY_ORDER_USDT);
         }
 
         void settle(Trade trade) {
@@ -270,29 +269,41 @@ class TradesOnRealBrokerTest {
             long seller = trade.getSeller().getUserId();
             pay(buyer, USDT, trade.getQuoteQty(), trade.getBuyer().getOrderId() != null);
             pay(seller, BTC, trade.getBaseQty(), trade.getSeller().getOrderId() != null);
-            available.merge(buyer + "/" + BTC, trade.getBaseQty() - trade.getBuyer().getFee(), Math::addExact);
-            available.merge(seller + "/" + USDT, trade.getQuoteQty() - trade.getSeller().getFee(), Math::addExact);
-            fees.merge(BTC, trade.getBuyer().getFee(), Math::addExact);
-            fees.merge(USDT, trade.getSeller().getFee(), Math::addExact);
+            ledger.addAvailable(buyer, "SPOT", String.valueOf(BTC), trade.getBaseQty() - trade.getBuyer().getFee());
+            ledger.addAvailable(seller, "SPOT", String.valueOf(USDT), trade.getQuoteQty() - trade.getSeller().getFee());
+            ledger.addSystem("FEES", String.valueOf(BTC), trade.getBuyer().getFee());
+            ledger.addSystem("FEES", String.valueOf(USDT), trade.getSeller().getFee());
         }
 
         /** A refunded debit: CLEARING back to where it came from (the order's reservation, or SPOT.available). */
         void refund(TradeParty party, int asset, long amount) {
             boolean fromOrder = party.getOrderId() != null;
             pay(party.getUserId(), asset, amount, fromOrder);
-            (fromOrder ? frozen : available).merge(party.getUserId() + "/" + asset, amount, Math::addExact);
+            if (fromOrder) {
+                ledger.addFrozen(party.getUserId(), "SPOT", String.valueOf(asset), amount);
+            } else {
+                ledger.addAvailable(party.getUserId(), "SPOT", String.valueOf(asset), amount);
+            }
         }
 
         private void pay(long user, int asset, long amount, boolean fromOrder) {
-            (fromOrder ? frozen : available).merge(user + "/" + asset, -amount, Math::addExact);
+            if (fromOrder) {
+                ledger.addFrozen(user, "SPOT", String.valueOf(asset), -amount);
+            } else {
+                ledger.addAvailable(user, "SPOT", String.valueOf(asset), -amount);
+            }
         }
 
         long available(long user, int asset) {
-            return available.get(user + "/" + asset);
+            return ledger.available(user, "SPOT", String.valueOf(asset));
         }
 
         long frozen(long user, int asset) {
-            return frozen.get(user + "/" + asset);
+            return ledger.frozen(user, "SPOT", String.valueOf(asset));
+        }
+
+        long fees(int asset) {
+            return ledger.system("FEES", String.valueOf(asset));
         }
     }
 

@@ -1,5 +1,6 @@
 package io.settlement.app;
 
+import io.settlement.testsupport.FreePorts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
@@ -64,8 +65,8 @@ class WalkthroughTest {
         List<String> lines = Walkthrough.shellLines(markdown);
         assertThat(lines).as("the ```bash blocks of %s", FILE).isNotEmpty();
 
-        int kafkaPort = ForkedApp.freePortPair();
-        int httpPort = ForkedApp.freePort();
+        int kafkaPort = FreePorts.freePortPair();
+        int httpPort = FreePorts.freePort();
         Path data = dir.resolve("data");
         String bootstrap = "127.0.0.1:" + kafkaPort;
         try (ForkedApp dev = ForkedApp.start("walkthrough-dev", LOGS, List.of("dev", "--data-dir", data.toString(),

@@ -6,6 +6,8 @@ import io.settlement.contract.Topic;
 import io.settlement.contract.Topics;
 import io.settlement.topology.SettlementConfig;
 import io.settlement.topology.SettlementTopology;
+import io.settlement.testsupport.FreePorts;
+import io.settlement.testsupport.TigerBeetleProcess;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -28,7 +30,7 @@ import io.settlement.http.ApiSecurity;
 import io.settlement.http.AuthSettings;
 import io.settlement.http.HttpApi;
 import io.settlement.http.TokenMinter;
-import io.settlement.http.HttpApiSettings;
+import io.settlement.http.HttpApiConfig;
 import io.settlement.http.KafkaCommandPublisher;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
@@ -74,7 +76,7 @@ public final class BenchRun {
         report.environment.put("loadAverage1mAtStart", OS.getSystemLoadAverage());
         report.environment.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
         report.environment.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
-        report.environment.put("settings", settings.toString());
+        report.environment.put("settings", settings.forReport());
         try (BenchCluster cluster = BenchCluster.open(settings.bootstrapServers(), settings.dataDir(), settings.brokerInOwnProcess())) {
             report.environment.put("kafka", cluster.description());
             String prefix = cluster.embedded() ? "" : "bench-" + nonce + ".";
@@ -130,7 +132,7 @@ public final class BenchRun {
         Properties properties = BenchStreams.properties(applicationIds().get(1), cluster.bootstrapServers(),
                 stateDir("settlement"), settings.streamThreads(), topics.deadLetters().name());
         properties.putAll(settings.streamsOverrides());
-        HttpApiSettings http = HttpApiSettings.of("127.0.0.1", "127.0.0.1", freePort());
+        HttpApiConfig http = HttpApiConfig.of("127.0.0.1", "127.0.0.1", FreePorts.freePort());
         if (settings.httpRequestsMax() > 0) {
             // The API answers a key locally only when its active host is this instance's application.server.
             properties.put(StreamsConfig.APPLICATION_SERVER_CONFIG, http.applicationServerConfig());
@@ -509,7 +511,7 @@ public final class BenchRun {
     }
 
     private void tigerBeetleRun(BenchCluster cluster, Topics topics) {
-        io.settlement.sink.tigerbeetle.server.TigerBeetleProcess.Binary binary = io.settlement.sink.tigerbeetle.server.TigerBeetleProcess.binary();
+        TigerBeetleProcess.Binary binary = TigerBeetleProcess.binary();
         if (binary.path().isEmpty()) {
             report.skipped.add("T: " + binary.description());
             return;
@@ -545,7 +547,7 @@ public final class BenchRun {
     }
 
     /** The HTTP lookup load against this instance's API, for users and commands the workloads left behind. */
-    private void httpLoad(BenchCluster cluster, StreamsInstance instance, Topics topics, SettlementConfig config, HttpApiSettings http)
+    private void httpLoad(BenchCluster cluster, StreamsInstance instance, Topics topics, SettlementConfig config, HttpApiConfig http)
             throws InterruptedException {
         List<Long> users = new ArrayList<>();
         List<String> commandKeys = new ArrayList<>();
@@ -596,14 +598,6 @@ public final class BenchRun {
             }
         } finally {
             registry.close();
-        }
-    }
-
-    private static int freePort() {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
-            return socket.getLocalPort();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("no free port on 127.0.0.1", e);
         }
     }
 

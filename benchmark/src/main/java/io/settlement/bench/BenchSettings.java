@@ -65,4 +65,21 @@ public record BenchSettings(
     public boolean runs(char workload) {
         return workloads.toUpperCase().indexOf(workload) >= 0;
     }
+
+    /**
+     * These settings as a report shows them: no path of the machine that ran the bench, the data
+     * directory relative to the working directory (its name alone when it lies elsewhere), the
+     * JSON report by its file name.
+     */
+    public String forReport() {
+        return new BenchSettings(bootstrapServers, withoutMachinePath(dataDir), partitions, streamThreads, users, commandsMax, runDurationMax,
+                resultTimeout, seed, workloads, fixedRate, warmUp, cqlEndpoint, httpRequestsMax, httpClientThreads,
+                out.map(Path::getFileName), streamsOverrides, brokerInOwnProcess).toString();
+    }
+
+    private static Path withoutMachinePath(Path path) {
+        Path absolute = path.toAbsolutePath().normalize();
+        Path workingDir = Path.of("").toAbsolutePath().normalize();
+        return absolute.startsWith(workingDir) ? workingDir.relativize(absolute) : absolute.getFileName();
+    }
 }

@@ -1,13 +1,13 @@
 package io.settlement.bench;
 
-import io.settlement.topology.StreamsSettings;
+import io.settlement.topology.SettlementConfig;
 import java.nio.file.Path;
 import java.util.Properties;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
  * The Kafka Streams settings of both the ceiling and the settlement instance: the topology's
- * own {@link StreamsSettings#base} (what the app runs with: exactly-once v2, the dead-letter
+ * own {@link SettlementConfig#base} (what the app runs with: exactly-once v2, the dead-letter
  * topic, batching) plus the benchmark's thread count and dead-letter topic name. The ceiling
  * gets the very same settings, so the ratio compares topologies, not configurations.
  */
@@ -18,7 +18,7 @@ final class BenchStreams {
     private BenchStreams() {}
 
     static Properties properties(String applicationId, String bootstrapServers, Path stateDir, int streamThreads, String deadLetterTopic) {
-        Properties props = StreamsSettings.base(applicationId, bootstrapServers, stateDir.toAbsolutePath().toString());
+        Properties props = SettlementConfig.streamsProperties(applicationId, bootstrapServers, stateDir.toAbsolutePath().toString());
         props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, deadLetterTopic);
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, streamThreads);
         // The app's default (AppSettings commit.interval.ms), set here explicitly: latency depends on it.

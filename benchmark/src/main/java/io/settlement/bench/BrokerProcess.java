@@ -1,15 +1,13 @@
 package io.settlement.bench;
 
 import io.settlement.kafka.EmbeddedKafkaBroker;
+import io.settlement.testsupport.ForkedProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * A fresh single-node KRaft broker in a JVM of its own, for {@code bench --broker process}: the
@@ -25,10 +23,10 @@ final class BrokerProcess implements AutoCloseable {
     /** The child's heap. */
     private static final String HEAP = "-Xmx1g";
 
-    private final Process process;
+    private final ForkedProcess process;
     private final String bootstrapServers;
 
-    private BrokerProcess(Process process, String bootstrapServers) {
+    private BrokerProcess(ForkedProcess process, String bootstrapServers) {
         this.process = process;
         this.bootstrapServers = bootstrapServers;
     }
@@ -50,38 +48,16 @@ final class BrokerProcess implements AutoCloseable {
         BenchCluster.deleteRecursively(kafkaDir);
         Path log = dataDir.resolve("broker-process.log");
         try {
-            Files.createDirectories(dataDir);
             Files.deleteIfExists(log);
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            Process process = new ProcessBuilder(List.of(java, HEAP, "-cp", System.getProperty("java.class.path"),
-                    BrokerProcess.class.getName(), kafkaDir.toString()))
-                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-            while (System.nanoTime() < deadline && process.isAlive()) {
-                String bootstrap = readyLine(log);
-                if (bootstrap != null) {
-                    return new BrokerProcess(process, bootstrap);
-                }
-                LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
-            }
-            process.destroyForcibly();
-            throw new IllegalStateException("the broker process did not start within " + START_TIMEOUT + " (exit "
-                    + (process.isAlive() ? "none" : process.exitValue()) + "); its log: " + log);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the broker process", e);
         }
-    }
-
-    private static String readyLine(Path log) throws IOException {
-        if (!Files.exists(log)) {
-            return null;
-        }
-        for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
-            if (line.startsWith(READY)) {
-                return line.substring(READY.length()).trim();
-            }
-        }
-        return null;
+        ForkedProcess process = ForkedProcess.start("the broker process", List.of(ForkedProcess.java(), HEAP, "-cp",
+                System.getProperty("java.class.path"), BrokerProcess.class.getName(), kafkaDir.toString()), null, log)
+                .awaitLine(READY, START_TIMEOUT);
+        String bootstrap = process.output().lines().filter(line -> line.startsWith(READY)).findFirst().orElseThrow()
+                .substring(READY.length()).trim();
+        return new BrokerProcess(process, bootstrap);
     }
 
     String bootstrapServers() {
@@ -89,26 +65,19 @@ final class BrokerProcess implements AutoCloseable {
     }
 
     ProcessHandle handle() {
-        return process.toHandle();
+        return process.handle();
     }
 
     /** The child's CPU time so far, or 0 where the platform does not say. */
     long cpuNanos() {
-        return process.toHandle().info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
+        return process.handle().info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
     }
 
     @Override
     public void close() {
-        try {
-            process.getOutputStream().close();
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
-        } catch (IOException e) {
-            process.destroyForcibly();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
+        process.closeInput();
+        if (!process.waitForExit(Duration.ofSeconds(30))) {
+            process.kill();
         }
     }
 }

@@ -6,11 +6,10 @@ import io.settlement.contract.AvroSerdes;
 import io.settlement.contract.Topics;
 import io.settlement.contract.UserPartitioner;
 import io.settlement.http.TokenMinter;
+import io.settlement.testsupport.ForkedProcess;
+import io.settlement.testsupport.FreePorts;
 import io.settlement.topology.FlushingStores;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -148,7 +147,7 @@ public final class RecoveryBench implements Callable<Integer> {
         boolean transactional = shape.group(1).equals("on");
         long memtableBytes = shape.group(2) == null ? FlushingStores.MEMTABLE_BYTES : Long.parseLong(shape.group(2)) * 1024 * 1024;
         String applicationId = "recovery-" + variant;
-        int port = freePort();
+        int port = FreePorts.freePort();
         List<String> args = List.of("run",
                 "--set", "application.id=" + applicationId,
                 "--set", "bootstrap.servers=" + cluster.bootstrapServers(),
@@ -170,7 +169,7 @@ public final class RecoveryBench implements Callable<Integer> {
         System.out.printf("%n[%s] transactional state stores %s, RocksDB memtables of %d MB; instance log %s%n", variant, transactional,
                 memtableBytes / 1024 / 1024, log);
 
-        Process instance = start(args, log);
+        ForkedProcess instance = start(args, log);
         long startNs = System.nanoTime();
         awaitStatus(base + "/health/ready", instance);
         if (fill) {
@@ -190,8 +189,7 @@ public final class RecoveryBench implements Callable<Integer> {
         load.start();
         try {
             LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(killAfterSeconds));
-            instance.destroyForcibly();
-            instance.waitFor(30, TimeUnit.SECONDS);
+            instance.kill();
             long restartNs = System.nanoTime();
             instance = start(args, log);
             long readyMs = awaitStatus(base + "/health/ready", instance) - restartNs;
@@ -205,10 +203,7 @@ public final class RecoveryBench implements Callable<Integer> {
         } finally {
             loading.set(false);
             load.join(30_000);
-            instance.destroy();
-            if (!instance.waitFor(60, TimeUnit.SECONDS)) {
-                instance.destroyForcibly();
-            }
+            instance.stop(Duration.ofSeconds(60));
         }
     }
 
@@ -235,7 +230,7 @@ public final class RecoveryBench implements Callable<Integer> {
     }
 
     /** Polls {@code url} until it answers 200; returns System.nanoTime() then. */
-    private long awaitStatus(String url, Process instance) throws InterruptedException {
+    private long awaitStatus(String url, ForkedProcess instance) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
         while (System.nanoTime() < deadline) {
             if (!instance.isAlive()) {
@@ -305,14 +300,14 @@ public final class RecoveryBench implements Callable<Integer> {
         }
     }
 
-    private static Process start(List<String> args, Path log) throws IOException {
+    private static ForkedProcess start(List<String> args, Path log) {
         List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add(ForkedProcess.java());
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(APP_MAIN);
         command.addAll(args);
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        return ForkedProcess.start("instance", command, null, log).destroyOnExit();
     }
 
     private static KafkaProducer<byte[], byte[]> producer(String bootstrapServers) {
@@ -322,13 +317,5 @@ public final class RecoveryBench implements Callable<Integer> {
         properties.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         properties.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         return new KafkaProducer<>(properties, new ByteArraySerializer(), new ByteArraySerializer());
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

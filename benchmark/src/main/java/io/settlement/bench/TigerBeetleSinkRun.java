@@ -10,7 +10,7 @@ import io.settlement.sink.tigerbeetle.LedgerId;
 import io.settlement.sink.tigerbeetle.TigerBeetleLedgerClient;
 import io.settlement.sink.tigerbeetle.TigerBeetleSink;
 import io.settlement.sink.tigerbeetle.TigerBeetleConfig;
-import io.settlement.sink.tigerbeetle.server.TigerBeetleProcess;
+import io.settlement.testsupport.TigerBeetleProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;

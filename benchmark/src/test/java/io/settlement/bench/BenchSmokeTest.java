@@ -57,5 +57,9 @@ class BenchSmokeTest {
         assertThat(report.get("verifications").get(1).get("ok").asBoolean()).isTrue();
         assertThat(report.get("targets").get(0).get("met").isBoolean()).isTrue();
         assertThat(report.get("httpLoadHalfPeak").get("pacedRate").asLong()).isPositive();
+        // and the JSON names no path of this machine: the data directory and the report by their names alone
+        assertThat(Files.readString(json)).doesNotContain(dataDir.toAbsolutePath().toString())
+                .doesNotContain(Path.of("").toAbsolutePath().toString());
+        assertThat(report.get("environment").get("settings").asText()).contains("out=Optional[bench.json]");
     }
 }

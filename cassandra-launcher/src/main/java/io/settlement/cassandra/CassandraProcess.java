@@ -1,12 +1,12 @@
 package io.settlement.cassandra;
 
 import com.datastax.oss.driver.api.core.CqlSession;
+import io.settlement.testsupport.ForkedProcess;
+import io.settlement.testsupport.FreePorts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,8 +15,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 
 /**
@@ -31,13 +29,13 @@ import java.util.stream.Stream;
  * nothing fsynced ({@code cassandra.skip_sync}; the periodic mode with skip_sync was seen losing
  * acknowledged writes, batch keeps them through a SIGKILL), a fast start. {@link Profile#BENCH}:
  * server-like, full JIT, {@code commitlog_sync: periodic} every 10 s with fsync, 16 tokens.
- * {@link #kill()} and {@link #restart()} keep the ports and the data directory.
+ * {@link #kill()} and {@link #restart()} keep the ports and the data directory. The server is a
+ * {@link ForkedProcess} (test-support's launcher), its output in {@code logs/stdout.log}.
  */
 public final class CassandraProcess implements AutoCloseable {
     /** SimpleSnitch's data center. */
     public static final String LOCAL_DATACENTER = "datacenter1";
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
-    private static final long CQL_CHECK_INTERVAL_NANOS = Duration.ofMillis(200).toNanos();
 
     /** Test or benchmark settings; see the class comment. */
     public enum Profile { TEST, BENCH }
@@ -93,7 +91,7 @@ public final class CassandraProcess implements AutoCloseable {
     private final int nativePort;
     private final int storagePort;
     private final Path launcherDirectory;
-    private Process process;
+    private ForkedProcess process;
 
     private CassandraProcess(Options options, int nativePort, int storagePort, Path launcherDirectory) {
         this.options = options;
@@ -106,8 +104,8 @@ public final class CassandraProcess implements AutoCloseable {
     public static CassandraProcess start(Options options) {
         try {
             deleteRecursively(options.directory());
-            int nativePort = options.nativePort() == 0 ? freePort(-1) : options.nativePort();
-            int storagePort = freePort(nativePort);
+            int nativePort = options.nativePort() == 0 ? FreePorts.freePort() : options.nativePort();
+            int storagePort = FreePorts.freePortOtherThan(nativePort);
             writeConfig(options, nativePort, storagePort);
             CassandraProcess server = new CassandraProcess(options, nativePort, storagePort, copyLauncher(options.directory()));
             server.launch();
@@ -128,35 +126,32 @@ public final class CassandraProcess implements AutoCloseable {
 
     /** Waits until the server ends by itself; its exit code. */
     public int waitFor() throws InterruptedException {
-        Process running;
+        ForkedProcess running;
         synchronized (this) {
             running = process;
         }
-        return running == null ? -1 : running.waitFor();
+        if (running == null) {
+            return -1;
+        }
+        running.handle().onExit().join();
+        return running.exitValue();
     }
 
     /** Hard crash (SIGKILL); the data directory stays, acknowledged writes come back on restart. */
     public synchronized void kill() {
-        Process running = process;
-        if (running == null) {
-            return;
-        }
+        ForkedProcess running = process;
         process = null;
-        running.destroyForcibly();
-        awaitExit(running);
+        if (running != null) {
+            running.kill();
+        }
     }
 
     /** An orderly stop (SIGTERM), a SIGKILL if it takes too long. */
     public synchronized void stop() {
-        Process running = process;
-        if (running == null) {
-            return;
-        }
+        ForkedProcess running = process;
         process = null;
-        running.destroy();
-        if (!awaitExit(running)) {
-            running.destroyForcibly();
-            awaitExit(running);
+        if (running != null) {
+            running.stop(STOP_TIMEOUT);
         }
     }
 
@@ -187,44 +182,28 @@ public final class CassandraProcess implements AutoCloseable {
         return String.join("\n", lines);
     }
 
-    private static boolean awaitExit(Process running) {
-        try {
-            return running.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
-
     private synchronized void launch() {
         Path directory = options.directory();
-        Path log = directory.resolve("logs/stdout.log");
+        List<String> command;
         try {
-            Files.createDirectories(log.getParent());
-            // Standard input stays a pipe: the server's watchdog halts it when this JVM goes.
-            process = new ProcessBuilder(command()).directory(directory.toFile()).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+            command = command();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start Cassandra", e);
         }
-        Process started = process;
-        long deadline = System.nanoTime() + options.startTimeout().toNanos();
-        while (!answersCql()) {
-            if (!started.isAlive() || System.nanoTime() > deadline) {
-                String why = started.isAlive() ? "did not answer CQL on " + contactPoint() + " within " + options.startTimeout()
-                        : "exited with code " + started.exitValue();
-                started.destroyForcibly();
-                process = null;
-                throw new IllegalStateException("Cassandra " + why + "\n--- tail of " + directory.resolve("logs") + " ---\n" + logTail());
-            }
-            LockSupport.parkNanos(CQL_CHECK_INTERVAL_NANOS);
+        // Standard input stays a pipe: the server's watchdog halts it when this JVM goes.
+        ForkedProcess started = ForkedProcess.start("Cassandra", command, directory, directory.resolve("logs/stdout.log"));
+        try {
+            started.awaitReady("answering CQL on " + contactPoint(), options.startTimeout(), this::answersCql);
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException(e.getMessage() + "\n--- tail of " + directory.resolve("logs") + " ---\n" + logTail(), e);
         }
+        process = started;
     }
 
     private List<String> command() throws IOException {
         Path directory = options.directory();
         List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add(ForkedProcess.java());
         command.addAll(List.of("-Xms" + options.heap(), "-Xmx" + options.heap(), "-Xss512k", "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError"));
         if (options.profile() == Profile.TEST) {
             command.add("-XX:TieredStopAtLevel=1");
@@ -331,18 +310,6 @@ public final class CassandraProcess implements AutoCloseable {
         Files.createDirectories(directory.resolve("conf"));
         Files.writeString(directory.resolve("conf/cassandra.yaml"), String.join("\n", yaml) + "\n");
         Files.writeString(directory.resolve("conf/logback.xml"), logback);
-    }
-
-    private static int freePort(int other) {
-        while (true) {
-            try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-                if (socket.getLocalPort() != other) {
-                    return socket.getLocalPort();
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
     }
 
     private static void deleteRecursively(Path path) throws IOException {

@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,7 +49,7 @@ import org.slf4j.LoggerFactory;
 public final class EmbeddedKafkaBroker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
     private static final int SINGLE_NODE_ID = 1;
-    private static final String HOST = "127.0.0.1";
+    static final String HOST = "127.0.0.1";
     /** How long topic creation may take before the broker counts as broken. */
     private static final long ADMIN_TIMEOUT_MS = 30_000;
     /** How long a restarted broker may take to settle its transactions before the check gives up. */
@@ -132,7 +130,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     /** As {@link #startOnFreePorts(Path)}, with broker settings over the defaults (group coordinator settings, for example). */
     public static EmbeddedKafkaBroker startOnFreePorts(Path dataDir, Map<String, String> overrides) {
-        return new EmbeddedKafkaBroker(dataDir, freePort(), freePort(), overrides, Map.of()).startup();
+        return new EmbeddedKafkaBroker(dataDir, LocalPorts.freePort(HOST), LocalPorts.freePort(HOST), overrides, Map.of()).startup();
     }
 
     /**
@@ -143,7 +141,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         if (!users.containsKey(ADMIN_USER)) {
             throw new IllegalArgumentException("a secured broker needs the user " + ADMIN_USER + " (its own principal)");
         }
-        return new EmbeddedKafkaBroker(dataDir, freePort(), freePort(), Map.of(), users).startup();
+        return new EmbeddedKafkaBroker(dataDir, LocalPorts.freePort(HOST), LocalPorts.freePort(HOST), Map.of(), users).startup();
     }
 
     /** The client settings of {@code user} on a secured broker: SASL_PLAINTEXT, PLAIN, its JAAS login. */
@@ -350,15 +348,6 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                 .setHasDynamicQuorum(true)
                 .run();
         return true;
-    }
-
-    static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free port on " + HOST, e);
-        }
     }
 
     @Override

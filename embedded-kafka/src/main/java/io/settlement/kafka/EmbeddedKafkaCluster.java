@@ -59,7 +59,7 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
         }
         Map<Integer, int[]> ports = new LinkedHashMap<>();
         for (int id = 1; id <= size; id++) {
-            ports.put(id, new int[] {EmbeddedKafkaBroker.freePort(), EmbeddedKafkaBroker.freePort()});
+            ports.put(id, new int[] {LocalPorts.freePort(EmbeddedKafkaBroker.HOST), LocalPorts.freePort(EmbeddedKafkaBroker.HOST)});
         }
         String voters = ports.entrySet().stream()
                 .map(e -> e.getKey() + "@" + EmbeddedKafkaBroker.host() + ":" + e.getValue()[1]).collect(Collectors.joining(","));

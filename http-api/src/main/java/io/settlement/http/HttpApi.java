@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>How the app wires it:
  * <pre>{@code
- * HttpApiSettings settings = HttpApiSettings.of("0.0.0.0", "10.0.0.5", 8080);
+ * HttpApiConfig settings = HttpApiConfig.of("0.0.0.0", "10.0.0.5", 8080);
  * props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, settings.applicationServerConfig());
  * KafkaStreams streams = new KafkaStreams(topology, props);
  * CommandPublisher publisher = KafkaCommandPublisher.create(Map.of("bootstrap.servers", bootstrap), topics);
@@ -67,9 +67,9 @@ public final class HttpApi implements AutoCloseable {
 
     /**
      * Starts the API without a history store: the history routes answer 503 HISTORY_UNAVAILABLE.
-     * See {@link #start(HttpApiSettings, KafkaStreams, Topics, Assets, CommandPublisher, HealthChecks, PrometheusMeterRegistry, ApiSecurity, Optional)}.
+     * See {@link #start(HttpApiConfig, KafkaStreams, Topics, Assets, CommandPublisher, HealthChecks, PrometheusMeterRegistry, ApiSecurity, Optional)}.
      */
-    public static HttpApi start(HttpApiSettings settings, KafkaStreams streams, Topics topics, Assets assets,
+    public static HttpApi start(HttpApiConfig settings, KafkaStreams streams, Topics topics, Assets assets,
                                 CommandPublisher publisher, HealthChecks health, PrometheusMeterRegistry registry,
                                 ApiSecurity security) {
         return start(settings, streams, topics, assets, publisher, health, registry, security, Optional.empty());
@@ -80,7 +80,7 @@ public final class HttpApi implements AutoCloseable {
      * {@code history} serves {@code GET /api/v1/users/{id}/ledger}, {@code .../trades}, {@code .../balances?as_of=}
      * and {@code .../balances/history} (empty: 503 HISTORY_UNAVAILABLE).
      */
-    public static HttpApi start(HttpApiSettings settings, KafkaStreams streams, Topics topics, Assets assets,
+    public static HttpApi start(HttpApiConfig settings, KafkaStreams streams, Topics topics, Assets assets,
                                 CommandPublisher publisher, HealthChecks health, PrometheusMeterRegistry registry,
                                 ApiSecurity security, Optional<History> history) {
         return start(settings, streams, topics, assets, publisher, health, registry, security, history, Optional.empty());
@@ -90,7 +90,7 @@ public final class HttpApi implements AutoCloseable {
      * As above; {@code liabilities} serves {@code GET /api/v1/liabilities} and
      * {@code GET /api/v1/users/{id}/liabilities/{snapshot}} (empty: 503 HISTORY_UNAVAILABLE).
      */
-    public static HttpApi start(HttpApiSettings settings, KafkaStreams streams, Topics topics, Assets assets,
+    public static HttpApi start(HttpApiConfig settings, KafkaStreams streams, Topics topics, Assets assets,
                                 CommandPublisher publisher, HealthChecks health, PrometheusMeterRegistry registry,
                                 ApiSecurity security, Optional<History> history, Optional<LiabilityProofs> liabilities) {
         Objects.requireNonNull(topics, "topics");

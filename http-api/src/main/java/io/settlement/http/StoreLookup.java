@@ -3,7 +3,7 @@ package io.settlement.http;
 import io.javalin.http.Context;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.settlement.topology.StoreNames;
-import io.settlement.topology.StreamsSettings;
+import io.settlement.topology.SettlementConfig;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * caller's own bearer token, which the owner verifies and checks for ownership again. A forwarded
  * request is never forwarded again, so there are no loops.
  *
- * <p>Every read is of committed state only ({@link StreamsSettings#INTERACTIVE_QUERY_ISOLATION}):
+ * <p>Every read is of committed state only ({@link SettlementConfig#INTERACTIVE_QUERY_ISOLATION}):
  * the stores are transactional, so a write whose transaction may still abort is never shown.
  *
  * <p><b>Failover.</b> When the active replica cannot answer (its instance is dead and the group
@@ -80,11 +80,11 @@ final class StoreLookup {
     }
 
     private final KafkaStreams streams;
-    private final HttpApiSettings settings;
+    private final HttpApiConfig settings;
     private final HttpClient client;
     private final MeterRegistry registry;
 
-    StoreLookup(KafkaStreams streams, HttpApiSettings settings, MeterRegistry registry) {
+    StoreLookup(KafkaStreams streams, HttpApiConfig settings, MeterRegistry registry) {
         this.streams = streams;
         this.settings = settings;
         this.registry = registry;
@@ -158,7 +158,7 @@ final class StoreLookup {
         if (read.anyReplica()) {
             parameters = parameters.enableStaleStores();
         }
-        return streams.store(parameters).readOnly(StreamsSettings.INTERACTIVE_QUERY_ISOLATION);
+        return streams.store(parameters).readOnly(SettlementConfig.INTERACTIVE_QUERY_ISOLATION);
     }
 
     private void answerLocally(Context ctx, String store, LocalRead read, LocalAnswer localAnswer, Runnable notFound) {

@@ -1,5 +1,6 @@
 package io.settlement.http;
 
+import io.settlement.testsupport.FreePorts;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.settlement.contract.AvroSerdes;
@@ -10,8 +11,6 @@ import io.settlement.topology.SettlementConfig;
 import io.settlement.topology.SettlementTopology;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -32,13 +31,13 @@ final class ApiInstance implements AutoCloseable {
 
     final Topics topics;
     final KafkaStreams streams;
-    final HttpApiSettings settings;
+    final HttpApiConfig settings;
     final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     final HealthChecks health = new HealthChecks();
     final CommandPublisher publisher;
     HttpApi api;
 
-    private ApiInstance(Topics topics, KafkaStreams streams, HttpApiSettings settings, CommandPublisher publisher) {
+    private ApiInstance(Topics topics, KafkaStreams streams, HttpApiConfig settings, CommandPublisher publisher) {
         this.topics = topics;
         this.streams = streams;
         this.settings = settings;
@@ -53,7 +52,7 @@ final class ApiInstance implements AutoCloseable {
     /** As {@link #create(EmbeddedKafkaBroker, Path, int)}, with Kafka Streams settings added over the defaults. */
     static ApiInstance create(EmbeddedKafkaBroker broker, Path stateDir, int userPartitions, Map<String, Object> streamsOverrides) {
         Topics topics = Topics.create(AvroSerdes.SINGLE_OBJECT);
-        HttpApiSettings settings = HttpApiSettings.of(HOST, HOST, freePort());
+        HttpApiConfig settings = HttpApiConfig.of(HOST, HOST, FreePorts.freePort());
         StreamsBuilder builder = new StreamsBuilder();
         SettlementTopology.build(builder, topics, new SettlementConfig(Assets.defaults(),
                 SettlementConfig.COMMAND_RETENTION_DEFAULT, SettlementConfig.PURGE_INTERVAL_DEFAULT,
@@ -121,14 +120,5 @@ final class ApiInstance implements AutoCloseable {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, HOST + ":1");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         return new KafkaStreams(builder.build(), props);
-    }
-
-    static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

@@ -3,9 +3,10 @@ package io.settlement.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.settlement.testsupport.FreePorts;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.settlement.kafka.EmbeddedKafkaBroker;
-import io.settlement.topology.StreamsSettings;
+import io.settlement.topology.SettlementConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,7 +43,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A lookup never shows a write whose transaction was aborted. On a real broker, with the
- * project's Kafka Streams settings ({@link StreamsSettings#base}: exactly-once, transactional
+ * project's Kafka Streams settings ({@link SettlementConfig#base}: exactly-once, transactional
  * stores, committed interactive queries), a processor writes a value to a cached RocksDB store
  * and then fails with a broken invariant before its transaction commits: the task stops, the
  * transaction aborts and the thread is replaced, which processes the record again. All the while
@@ -117,12 +118,12 @@ class CommittedReadsTest {
                 .withCachingEnabled());
         builder.stream(INPUT, Consumed.with(Serdes.String(), Serdes.String()))
                 .process(() -> new WriteThenFail(attempts, written, release), STORE);
-        Properties props = StreamsSettings.base("committed-reads", broker.bootstrapServers(), dir.resolve("streams").toString());
+        Properties props = SettlementConfig.streamsProperties("committed-reads", broker.bootstrapServers(), dir.resolve("streams").toString());
         props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
         assertThat(props.get(StreamsConfig.TRANSACTIONAL_STATE_STORES_CONFIG)).isEqualTo(true);
 
-        HttpApiSettings settings = HttpApiSettings.of("127.0.0.1", "127.0.0.1", ApiInstance.freePort());
+        HttpApiConfig settings = HttpApiConfig.of("127.0.0.1", "127.0.0.1", FreePorts.freePort());
         Set<String> seen = ConcurrentHashMap.newKeySet();
         AtomicBoolean reading = new AtomicBoolean(true);
         try (KafkaStreams streams = new KafkaStreams(builder.build(props), props);

@@ -1,5 +1,6 @@
 package io.settlement.http;
 
+import io.settlement.testsupport.FreePorts;
 import io.settlement.sink.History;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -285,7 +286,7 @@ class HistoryRoutesTest {
     }
 
     private HttpApi start(Optional<History> store) {
-        HttpApiSettings settings = HttpApiSettings.of(ApiInstance.HOST, ApiInstance.HOST, ApiInstance.freePort());
+        HttpApiConfig settings = HttpApiConfig.of(ApiInstance.HOST, ApiInstance.HOST, FreePorts.freePort());
         return HttpApi.start(settings, streams, Topics.create(AvroSerdes.SINGLE_OBJECT), Assets.defaults(), new NoPublisher(),
                 new HealthChecks(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), TestTokens.SECURITY, store);
     }

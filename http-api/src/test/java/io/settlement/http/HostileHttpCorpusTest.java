@@ -2,6 +2,7 @@ package io.settlement.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.settlement.testsupport.FreePorts;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.MACSigner;
@@ -67,7 +68,7 @@ class HostileHttpCorpusTest {
     @BeforeAll
     void startAnApiOverStreamsThatNeverStart() throws Exception {
         streams = ApiInstance.neverStarted("hostile-http-test");
-        HttpApiSettings settings = HttpApiSettings.of(ApiInstance.HOST, ApiInstance.HOST, ApiInstance.freePort());
+        HttpApiConfig settings = HttpApiConfig.of(ApiInstance.HOST, ApiInstance.HOST, FreePorts.freePort());
         api = HttpApi.start(settings, streams, Topics.create(AvroSerdes.SINGLE_OBJECT), Assets.defaults(), new Recording(published),
                 new HealthChecks(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), TestTokens.SECURITY, Optional.empty());
         base = "http://" + ApiInstance.HOST + ":" + api.port();
@@ -166,7 +167,7 @@ class HostileHttpCorpusTest {
     @Test
     void aPrincipalOverItsPostRateIsA429WithRetryAfterAndOthersAreNotSlowed() {
         // given an API that allows each principal a burst of 3 POSTs, refilled at 1 per second
-        HttpApiSettings settings = HttpApiSettings.of(ApiInstance.HOST, ApiInstance.HOST, ApiInstance.freePort());
+        HttpApiConfig settings = HttpApiConfig.of(ApiInstance.HOST, ApiInstance.HOST, FreePorts.freePort());
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         List<Object> sent = new CopyOnWriteArrayList<>();
         try (HttpApi limited = HttpApi.start(settings, streams, Topics.create(AvroSerdes.SINGLE_OBJECT), Assets.defaults(),

@@ -3,6 +3,7 @@ package io.settlement.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.settlement.testsupport.FreePorts;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -926,7 +927,7 @@ class HttpApiIntegrationTest {
     /** A third HttpApi over a running instance's streams, not itself an application.server: it always forwards. */
     static final class ApiOnStreams implements AutoCloseable {
         final HttpApi api;
-        final HttpApiSettings settings = HttpApiSettings.of(ApiInstance.HOST, ApiInstance.HOST, ApiInstance.freePort());
+        final HttpApiConfig settings = HttpApiConfig.of(ApiInstance.HOST, ApiInstance.HOST, FreePorts.freePort());
 
         ApiOnStreams(KafkaStreams streams, CommandPublisher publisher) {
             api = HttpApi.start(settings, streams, Topics.create(io.settlement.contract.AvroSerdes.SINGLE_OBJECT),

@@ -2,6 +2,7 @@ package io.settlement.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.settlement.testsupport.FreePorts;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -180,7 +181,7 @@ class LiabilitiesRoutesTest {
     }
 
     private HttpApi start(Optional<LiabilityProofs> proofs) {
-        HttpApiSettings settings = HttpApiSettings.of(ApiInstance.HOST, ApiInstance.HOST, ApiInstance.freePort());
+        HttpApiConfig settings = HttpApiConfig.of(ApiInstance.HOST, ApiInstance.HOST, FreePorts.freePort());
         return HttpApi.start(settings, streams, Topics.create(AvroSerdes.SINGLE_OBJECT), Assets.defaults(),
                 new HistoryRoutesTest.NoPublisher(), new HealthChecks(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
                 TestTokens.SECURITY, Optional.empty(), proofs);

@@ -2,6 +2,7 @@ package io.settlement.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.settlement.testsupport.FreePorts;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -63,7 +64,7 @@ class OpenApiTest {
             public void close() {
             }
         };
-        api = HttpApi.start(HttpApiSettings.of(ApiInstance.HOST, ApiInstance.HOST, ApiInstance.freePort()), streams, topics,
+        api = HttpApi.start(HttpApiConfig.of(ApiInstance.HOST, ApiInstance.HOST, FreePorts.freePort()), streams, topics,
                 Assets.defaults(), publisher, new HealthChecks(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), TestTokens.SECURITY);
     }
 

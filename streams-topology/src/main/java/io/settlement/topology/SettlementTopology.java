@@ -3,10 +3,12 @@ package io.settlement.topology;
 import io.settlement.contract.Topic;
 import io.settlement.contract.Topics;
 import io.settlement.topology.balance.BalanceInput;
+import io.settlement.topology.balance.BalanceOutput;
 import io.settlement.topology.balance.BalanceOutputs;
 import io.settlement.topology.balance.BalanceProcessor;
 import io.settlement.topology.balance.BalanceStores;
 import java.util.function.Function;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
@@ -54,14 +56,14 @@ public final class SettlementTopology {
         KStream<Long, BalanceInput> inputs = userKeyed(builder, topics.balanceOperations(), BalanceInput::of)
                 .merge(userKeyed(builder, topics.transferRequests(), BalanceInput.Transfer::new), Named.as("balance-commands-merge"))
                 .merge(userKeyed(builder, topics.tradeLegs(), BalanceInput.Leg::new), Named.as("balance-legs-merge"));
-        KStream<Object, Object> outputs = inputs.process(() -> new BalanceProcessor(topics, config, observer), Named.as(BALANCE_PROCESSOR),
+        KStream<Void, BalanceOutput<?, ?>> outputs = inputs.process(() -> new BalanceProcessor(topics, config, observer), Named.as(BALANCE_PROCESSOR),
                 BalanceStores.NAMES.toArray(String[]::new));
-        sink(outputs, topics.results(), BalanceOutputs.RESULTS);
-        sink(outputs, topics.journal(), BalanceOutputs.JOURNAL);
-        sink(outputs, topics.balanceEvents(), BalanceOutputs.BALANCE_EVENTS);
-        sink(outputs, topics.legResults(), BalanceOutputs.LEG_RESULTS);
-        sink(outputs, topics.tradeLegs(), BalanceOutputs.TRADE_LEGS);
-        sink(outputs, topics.deadLetters(), BalanceOutputs.DEAD_LETTERS);
+        sink(outputs, BalanceOutputs.RESULTS, BalanceOutput.Result.class, topics.results());
+        sink(outputs, BalanceOutputs.JOURNAL, BalanceOutput.Journal.class, topics.journal());
+        sink(outputs, BalanceOutputs.BALANCE_EVENTS, BalanceOutput.Event.class, topics.balanceEvents());
+        sink(outputs, BalanceOutputs.LEG_RESULTS, BalanceOutput.LegAnswer.class, topics.legResults());
+        sink(outputs, BalanceOutputs.TRADE_LEGS, BalanceOutput.NextLeg.class, topics.tradeLegs());
+        sink(outputs, BalanceOutputs.DEAD_LETTERS, BalanceOutput.DeadLetter.class, topics.deadLetters());
     }
 
     /**
@@ -73,9 +75,16 @@ public final class SettlementTopology {
                 .mapValues(value -> value == null ? null : asInput.apply(value), Named.as(topic.name() + "-input"));
     }
 
-    /** The processor forwards each output to its sink by name, so every sink is typed by its topic. */
-    @SuppressWarnings("unchecked")
-    private static <K, V> void sink(KStream<Object, Object> outputs, Topic<K, V> topic, String sinkName) {
-        ((KStream<K, V>) (KStream<?, ?>) outputs).to(topic.name(), Produced.with(topic.keySerde(), topic.valueSerde()).withName(sinkName));
+    /**
+     * The processor forwards each output, by name, to the child {@code output}, which unwraps it into
+     * its topic's key and value (timestamp and headers kept) for the sink typed by that topic.
+     */
+    private static <K, V, O extends BalanceOutput<K, V>> void sink(KStream<Void, BalanceOutput<?, ?>> outputs, String output, Class<O> kind,
+            Topic<K, V> topic) {
+        outputs.map((none, forwarded) -> {
+                    O typed = kind.cast(forwarded);
+                    return KeyValue.pair(typed.key(), typed.value());
+                }, Named.as(output))
+                .to(topic.name(), Produced.with(topic.keySerde(), topic.valueSerde()).withName(BalanceOutputs.sinkOf(output)));
     }
 }

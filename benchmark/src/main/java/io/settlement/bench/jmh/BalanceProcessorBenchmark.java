@@ -11,8 +11,8 @@ import io.settlement.bench.BenchFiles;
 import io.settlement.contract.AvroSerdes;
 import io.settlement.contract.Topics;
 import io.settlement.topology.SettlementConfig;
-import io.settlement.topology.StreamsSettings;
 import io.settlement.topology.balance.BalanceInput;
+import io.settlement.topology.balance.BalanceOutput;
 import io.settlement.topology.balance.BalanceProcessor;
 import io.settlement.topology.balance.BalanceStores;
 import java.io.IOException;
@@ -59,7 +59,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 3)
 public class BalanceProcessorBenchmark {
     private Path stateDir;
-    private MockProcessorContext<Object, Object> context;
+    private MockProcessorContext<Void, BalanceOutput<?, ?>> context;
     private BalanceProcessor processor;
     private final List<StateStore> stores = new ArrayList<>();
     private long[] users;
@@ -73,7 +73,7 @@ public class BalanceProcessorBenchmark {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        Properties properties = StreamsSettings.base("balance-processor-benchmark", "unused:9092", stateDir.toString());
+        Properties properties = SettlementConfig.streamsProperties("balance-processor-benchmark", "unused:9092", stateDir.toString());
         context = new MockProcessorContext<>(properties, new TaskId(0, 0), stateDir.toFile());
         for (StoreBuilder<?> builder : BalanceStores.builders()) {
             StateStore store = builder.withLoggingDisabled().build();

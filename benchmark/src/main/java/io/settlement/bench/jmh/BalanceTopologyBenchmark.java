@@ -12,7 +12,6 @@ import io.settlement.contract.Topics;
 import io.settlement.contract.UserPartitioner;
 import io.settlement.topology.SettlementConfig;
 import io.settlement.topology.SettlementTopology;
-import io.settlement.topology.StreamsSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -85,7 +84,7 @@ public class BalanceTopologyBenchmark {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        Properties properties = StreamsSettings.base("balance-processor-benchmark", "unused:9092", stateDir.toString());
+        Properties properties = SettlementConfig.streamsProperties("balance-processor-benchmark", "unused:9092", stateDir.toString());
         driver = new TopologyTestDriver(builder.build(properties), properties);
         operations = driver.createInputTopic(topics.balanceOperations().name(), new LongSerializer(), topics.balanceOperations().valueSerde().serializer());
         transfers = driver.createInputTopic(topics.transferRequests().name(), new LongSerializer(), topics.transferRequests().valueSerde().serializer());

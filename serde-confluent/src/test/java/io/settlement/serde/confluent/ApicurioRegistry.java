@@ -1,8 +1,8 @@
 package io.settlement.serde.confluent;
 
+import io.settlement.testsupport.ForkedProcess;
+import io.settlement.testsupport.FreePorts;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,15 +13,13 @@ import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import org.awaitility.Awaitility;
-import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * Apicurio Registry 3.0.9 (unpacked into {@code target/apicurio} by maven-dependency-plugin from
  * Maven Central) as a child JVM bound to 127.0.0.1 on a free port: a real Confluent-compatible
  * schema registry at {@code /apis/ccompat/v7}. Storage is H2, in memory, or in a file when the
- * test restarts the registry and needs its schemas (and ids) back. Stopped by its process.
+ * test restarts the registry and needs its schemas (and ids) back. A {@link ForkedProcess}, stopped
+ * with it.
  */
 final class ApicurioRegistry implements AutoCloseable {
     private static final String RUNNER = "apicurio-registry-app-3.0.9-runner.jar";
@@ -35,9 +33,8 @@ final class ApicurioRegistry implements AutoCloseable {
     private final Path home;
     private final Path dataDir;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(PROBE_TIMEOUT).build();
-    private Process process;
+    private ForkedProcess process;
     private int port;
-    private Path logFile;
 
     private ApicurioRegistry(Path dataDir) {
         this.home = Paths.get(System.getProperty("apicurio.home", "target/apicurio")).toAbsolutePath();
@@ -62,7 +59,7 @@ final class ApicurioRegistry implements AutoCloseable {
         IllegalStateException last = null;
         for (int attempt = 0; attempt < START_ATTEMPTS_MAX; attempt++) {
             try {
-                launch(jar, freePort());
+                launch(jar, FreePorts.freePort());
                 return this;
             } catch (IllegalStateException e) {
                 last = e;
@@ -80,15 +77,15 @@ final class ApicurioRegistry implements AutoCloseable {
 
     private void launch(Path jar, int httpPort) {
         port = httpPort;
-        logFile = home.getParent().resolve("apicurio-" + port + "-" + System.nanoTime() + ".log");
+        Path logFile = home.getParent().resolve("apicurio-" + port + "-" + System.nanoTime() + ".log");
         String datasource = dataDir == null ? "jdbc:h2:mem:registry_" + port : "jdbc:h2:file:" + dataDir.resolve("registry");
         List<String> command = new ArrayList<>(List.of(
-                Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+                ForkedProcess.java(),
                 "-Xms64m", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
                 "-Dquarkus.http.host=127.0.0.1",
                 "-Dquarkus.http.port=" + port,
                 "-Dquarkus.management.host=127.0.0.1",
-                "-Dquarkus.management.port=" + freePort(),
+                "-Dquarkus.management.port=" + FreePorts.freePortOtherThan(port),
                 "-Dapicurio.storage.kind=sql",
                 "-Dapicurio.storage.sql.kind=h2",
                 "-Dapicurio.datasource.url=" + datasource,
@@ -96,51 +93,27 @@ final class ApicurioRegistry implements AutoCloseable {
                 "-Dapicurio.datasource.jdbc.min-size=2",
                 "-Dquarkus.http.access-log.enabled=false",
                 "-jar", jar.toString()));
-        try {
-            process = new ProcessBuilder(command).directory(home.toFile())
-                    .redirectErrorStream(true)
-                    .redirectOutput(logFile.toFile())
-                    .start();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot start " + command, e);
-        }
-        Process started = process;
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> started.destroyForcibly()));
-        waitUntilReady();
+        HttpRequest probe = HttpRequest.newBuilder(URI.create(url() + "/subjects")).timeout(PROBE_TIMEOUT).build();
+        process = ForkedProcess.start("Apicurio on port " + port, command, home, logFile).destroyOnExit()
+                .awaitReady("answering " + probe.uri(), START_TIMEOUT, () -> answers(probe));
     }
 
-    private void waitUntilReady() {
-        HttpRequest probe = HttpRequest.newBuilder(URI.create(url() + "/subjects")).timeout(PROBE_TIMEOUT).build();
+    private boolean answers(HttpRequest probe) {
         try {
-            Awaitility.await("Apicurio on port " + port).atMost(START_TIMEOUT).pollInterval(Duration.ofMillis(100))
-                    .ignoreExceptionsInstanceOf(IOException.class)
-                    .until(() -> {
-                        if (!process.isAlive()) {
-                            throw new IllegalStateException("Apicurio exited " + process.exitValue() + ":\n" + logTail());
-                        }
-                        return http.send(probe, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-                    });
-        } catch (ConditionTimeoutException e) {
-            throw new IllegalStateException("Apicurio not ready within " + START_TIMEOUT + ":\n" + logTail(), e);
+            return http.send(probe, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 
     synchronized void stop() {
-        Process running = process;
+        ForkedProcess running = process;
         process = null;
-        if (running == null) {
-            return;
-        }
-        running.descendants().forEach(ProcessHandle::destroy);
-        running.destroy();
-        try {
-            if (!running.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                running.destroyForcibly();
-                running.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            }
-        } catch (InterruptedException e) {
-            running.destroyForcibly();
-            Thread.currentThread().interrupt();
+        if (running != null) {
+            running.stop(STOP_TIMEOUT);
         }
     }
 
@@ -152,22 +125,5 @@ final class ApicurioRegistry implements AutoCloseable {
     /** The Confluent-compatible base URL, e.g. {@code http://127.0.0.1:43211/apis/ccompat/v7}. */
     String url() {
         return "http://127.0.0.1:" + port + "/apis/ccompat/v7";
-    }
-
-    private String logTail() {
-        try {
-            List<String> lines = Files.readAllLines(logFile);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
-        } catch (IOException e) {
-            return "(no log: " + e + ")";
-        }
-    }
-
-    static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -20,7 +20,6 @@ import io.settlement.topology.Asset;
 import io.settlement.topology.SettlementConfig;
 import io.settlement.topology.SettlementTopology;
 import io.settlement.topology.StoreNames;
-import io.settlement.topology.StreamsSettings;
 import io.settlement.topology.balance.Balance;
 import io.settlement.topology.balance.BalanceKey;
 import java.io.IOException;
@@ -103,7 +102,7 @@ class ConfluentFormatTopologyTest {
         SettlementTopology.build(builder, topics, SettlementConfig.defaults(PARTITIONS));
         Topology topology = builder.build();
         applicationId = "confluent-topology-" + System.nanoTime();
-        Properties properties = StreamsSettings.base(applicationId, broker.bootstrapServers(), stateDir.toString());
+        Properties properties = SettlementConfig.streamsProperties(applicationId, broker.bootstrapServers(), stateDir.toString());
         properties.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
         streams = new KafkaStreams(topology, properties);
         streams.start();

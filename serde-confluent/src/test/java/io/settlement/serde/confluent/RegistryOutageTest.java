@@ -16,7 +16,6 @@ import io.settlement.contract.Topics;
 import io.settlement.contract.UserPartitioner;
 import io.settlement.topology.SettlementConfig;
 import io.settlement.topology.SettlementTopology;
-import io.settlement.topology.StreamsSettings;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
@@ -139,7 +138,7 @@ class RegistryOutageTest {
         Topics topics = withSuffix(Topics.create(avro), ".outage");
         Map<String, Integer> partitions = new HashMap<>();
         topics.all().forEach(topic -> partitions.put(topic, PARTITIONS));
-        partitions.put(Topics.DEAD_LETTERS, PARTITIONS);   // where Streams' own handler dead-letters (StreamsSettings)
+        partitions.put(Topics.DEAD_LETTERS, PARTITIONS);   // where Streams' own handler dead-letters (SettlementConfig)
         broker.createTopics(partitions);
         WireFormats.prepare(avro, topics);
         // and an outside producer with a newer schema version (an extra optional field) the application has never seen
@@ -197,7 +196,7 @@ class RegistryOutageTest {
     private KafkaStreams start(Topics topics, String applicationId) {
         StreamsBuilder builder = new StreamsBuilder();
         SettlementTopology.build(builder, topics, SettlementConfig.defaults(PARTITIONS));
-        Properties properties = StreamsSettings.base(applicationId, SharedBroker.get().bootstrapServers(), stateDir.toString());
+        Properties properties = SettlementConfig.streamsProperties(applicationId, SharedBroker.get().bootstrapServers(), stateDir.toString());
         properties.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
         // the stopped instance's thread died without leaving the group: let the broker notice soon (its minimum)
         properties.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), SESSION_TIMEOUT_MS);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
+import io.settlement.testsupport.FreePorts;
 import io.settlement.avro.BalanceOperation;
 import io.settlement.contract.Topics;
 import java.io.IOException;
@@ -120,7 +121,7 @@ class SchemaRegistryClientTest {
     @Test
     void startFailsWithAClearErrorWhenTheRegistryIsDown() {
         // given: nothing listens on the registry's port
-        String url = "http://127.0.0.1:" + ApicurioRegistry.freePort();
+        String url = "http://127.0.0.1:" + FreePorts.freePort();
         ConfluentAvroSerdes avro = (ConfluentAvroSerdes) WireFormats.fromConfig(Map.of("serde.format", "confluent",
                 "schema.registry.url", url, "schema.registry.attempts.max", "3", "schema.registry.retry.backoff.ms", "10"));
 

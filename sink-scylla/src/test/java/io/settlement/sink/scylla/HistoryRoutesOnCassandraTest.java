@@ -8,6 +8,7 @@ import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.longs;
 
+import io.settlement.testsupport.FreePorts;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -25,7 +26,7 @@ import io.settlement.http.ApiSecurity;
 import io.settlement.http.AuthSettings;
 import io.settlement.http.HttpApi;
 import io.settlement.http.TokenMinter;
-import io.settlement.http.HttpApiSettings;
+import io.settlement.http.HttpApiConfig;
 import io.settlement.topology.Asset;
 import io.settlement.liabilities.InclusionProof;
 import io.settlement.liabilities.LiabilitiesSnapshot;
@@ -36,8 +37,6 @@ import io.settlement.sink.LiabilityProofs;
 import io.settlement.topology.Assets;
 import io.settlement.topology.testkit.SettlementDriver;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -122,7 +121,7 @@ class HistoryRoutesOnCassandraTest {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, HOST + ":1");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         streams = new KafkaStreams(builder.build(), props); // never started: the history routes do not use it
-        api = HttpApi.start(HttpApiSettings.of(HOST, HOST, freePort()), streams, Topics.create(AvroSerdes.SINGLE_OBJECT),
+        api = HttpApi.start(HttpApiConfig.of(HOST, HOST, FreePorts.freePort()), streams, Topics.create(AvroSerdes.SINGLE_OBJECT),
                 Assets.defaults(), new NoCommands(), new HealthChecks(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
                 ApiSecurity.of(AuthSettings.hmac(SECRET, "settlement-test", "settlement-api")), Optional.of(new ScyllaHistory(sink.session, sink.keyspace)),
                 Optional.of(ScyllaLiabilities.lazy(() -> Optional.of(new ScyllaLiabilities(sink.session, sink.keyspace)))));
@@ -404,12 +403,6 @@ class HistoryRoutesOnCassandraTest {
                 .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as("%s: %s", path, response.body()).isEqualTo(status);
         return json.readTree(response.body());
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
-            return socket.getLocalPort();
-        }
     }
 
     static final class NoCommands implements CommandPublisher {

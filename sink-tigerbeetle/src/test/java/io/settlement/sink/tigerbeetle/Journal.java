@@ -21,6 +21,11 @@ final class Journal {
 
     private Journal() {}
 
+    /** The TigerBeetle account key of an account of the BTC ledger, as the tests look balances up. */
+    static LedgerAccountKey btc(long owner, AccountType type, Bucket bucket) {
+        return new LedgerAccountKey(owner, type, BTC, bucket);
+    }
+
     static Account user(long user, AccountType wallet, Bucket bucket) {
         return new Account(user, wallet, bucket);
     }

@@ -55,7 +55,19 @@ abstract class LedgerContract {
     }
 
     private static LedgerAccountKey key(long owner, AccountType type, Bucket bucket) {
-        return new LedgerAccountKey(owner, type, BTC, bucket);
+        return Journal.btc(owner, type, bucket);
+    }
+
+    /** Funds alice's SPOT with 1,000,000 and maps {@code count} reservations of 1 each (one transfer each), their accounts created. */
+    private List<MappedEntry> fundedReservationsOfOne(int count) {
+        apply(Journal.deposit(id("d0"), alice, BTC, 1_000_000),
+                Journal.transfer(id("t0"), alice, AccountType.FUNDING, AccountType.SPOT, BTC, 1_000_000));
+        List<MappedEntry> entries = new java.util.ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            entries.add(LedgerMapping.map(Journal.orderReserved(id("o" + i), alice, BTC, 1)));
+        }
+        ledger().createAccounts(LedgerMapping.accountBatch(entries.get(0).accounts()));
+        return entries;
     }
 
     @Test
@@ -168,16 +180,10 @@ abstract class LedgerContract {
 
     @Test
     void aRequestOfEventsPerRequestMaxTransfersIsApplied() {
-        // given alice has funds
-        apply(Journal.deposit(id("d0"), alice, BTC, 1_000_000),
-                Journal.transfer(id("t0"), alice, AccountType.FUNDING, AccountType.SPOT, BTC, 1_000_000));
+        // given alice has funds, and EVENTS_PER_REQUEST_MAX single-transfer entries
+        List<MappedEntry> entries = fundedReservationsOfOne(LedgerMapping.EVENTS_PER_REQUEST_MAX);
 
-        // when one request carries EVENTS_PER_REQUEST_MAX single-transfer entries
-        List<MappedEntry> entries = new java.util.ArrayList<>();
-        for (int i = 0; i < LedgerMapping.EVENTS_PER_REQUEST_MAX; i++) {
-            entries.add(LedgerMapping.map(Journal.orderReserved(id("o" + i), alice, BTC, 1)));
-        }
-        ledger().createAccounts(LedgerMapping.accountBatch(entries.get(0).accounts()));
+        // when one request carries them
         List<TransferError> errors = ledger().createTransfers(LedgerMapping.transferBatch(entries));
 
         // then every one was applied (the real client slices it as the cluster requires)
@@ -217,16 +223,10 @@ abstract class LedgerContract {
 
     @Test
     void aRequestSentWithoutWaitingOfEventsPerRequestMaxTransfersIsApplied() {
-        // given alice has funds
-        apply(Journal.deposit(id("d0"), alice, BTC, 1_000_000),
-                Journal.transfer(id("t0"), alice, AccountType.FUNDING, AccountType.SPOT, BTC, 1_000_000));
+        // given alice has funds, and EVENTS_PER_REQUEST_MAX single-transfer entries
+        List<MappedEntry> entries = fundedReservationsOfOne(LedgerMapping.EVENTS_PER_REQUEST_MAX);
 
-        // when one request sent without waiting carries EVENTS_PER_REQUEST_MAX single-transfer entries
-        List<MappedEntry> entries = new java.util.ArrayList<>();
-        for (int i = 0; i < LedgerMapping.EVENTS_PER_REQUEST_MAX; i++) {
-            entries.add(LedgerMapping.map(Journal.orderReserved(id("o" + i), alice, BTC, 1)));
-        }
-        ledger().createAccounts(LedgerMapping.accountBatch(entries.get(0).accounts()));
+        // when one request sent without waiting carries them
         Pending<List<TransferError>> sent = ledger().sendTransfers(LedgerMapping.transferBatch(entries));
 
         // then every one was applied (a cluster that takes fewer per request gets it in slices)

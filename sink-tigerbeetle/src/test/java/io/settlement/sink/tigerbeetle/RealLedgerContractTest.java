@@ -1,7 +1,7 @@
 package io.settlement.sink.tigerbeetle;
 
 import io.settlement.sink.tigerbeetle.server.RealTigerBeetle;
-import io.settlement.sink.tigerbeetle.server.TigerBeetleProcess;
+import io.settlement.testsupport.TigerBeetleProcess;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.ExtendWith;

@@ -1,9 +1,12 @@
 package io.settlement.sink.tigerbeetle;
 
+import io.settlement.avro.Account;
+import io.settlement.avro.AccountType;
 import io.settlement.avro.Bucket;
 import io.settlement.avro.JournalEntry;
 import io.settlement.avro.Posting;
 import io.settlement.sink.tigerbeetle.reconcile.StoreBalance;
+import io.settlement.testsupport.ReferenceLedger;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,31 +18,39 @@ import java.util.Map;
  * journal entries posting by posting: credit adds, debit subtracts, in the bucket named. This
  * module's tests' stand-in for the topology's stores (the sink does not depend on the topology); it
  * keeps the per-task system shares because reconcile must sum them to compare with TigerBeetle's
- * one account per system account and asset.
+ * one account per system account and asset. Each task's rows are a {@link ReferenceLedger}.
  */
 final class StoreModel {
-    private record Row(int task, long owner, io.settlement.avro.AccountType type, int asset) {}
-
-    private final Map<Row, long[]> rows = new LinkedHashMap<>();
+    /** Each task's rows, in the order the tasks first appear: one reference ledger per task. */
+    private final Map<Integer, ReferenceLedger> tasks = new LinkedHashMap<>();
 
     /** Applies an entry in the task that owns its user. */
     void apply(int task, JournalEntry entry) {
+        ReferenceLedger rows = tasks.computeIfAbsent(task, t -> ReferenceLedger.unchecked());
         for (Posting posting : entry.getPostings()) {
-            move(task, posting.getDebit(), posting.getAssetId(), -posting.getAmount());
-            move(task, posting.getCredit(), posting.getAssetId(), posting.getAmount());
+            move(rows, posting.getDebit(), posting.getAssetId(), -posting.getAmount());
+            move(rows, posting.getCredit(), posting.getAssetId(), posting.getAmount());
         }
     }
 
-    private void move(int task, io.settlement.avro.Account account, int asset, long amount) {
-        long[] buckets = rows.computeIfAbsent(new Row(task, account.getOwnerId(), account.getType(), asset), row -> new long[3]);
-        int bucket = account.getBucket() == Bucket.AVAILABLE ? 0 : account.getBucket() == Bucket.FROZEN ? 1 : 2;
-        buckets[bucket] = Math.addExact(buckets[bucket], amount);
+    private static void move(ReferenceLedger rows, Account account, int asset, long amount) {
+        long owner = account.getOwnerId();
+        String wallet = account.getType().name();
+        String assetId = String.valueOf(asset);
+        if (account.getBucket() == Bucket.AVAILABLE) {
+            rows.addAvailable(owner, wallet, assetId, amount);
+        } else if (account.getBucket() == Bucket.FROZEN) {
+            rows.addFrozen(owner, wallet, assetId, amount);
+        } else {
+            rows.addPending(owner, wallet, assetId, amount);
+        }
     }
 
     /** Every row of every task, system shares one row per task, as the API and IQ would list them. */
     List<StoreBalance> rows() {
         List<StoreBalance> list = new ArrayList<>();
-        rows.forEach((row, buckets) -> list.add(new StoreBalance(row.owner(), row.type(), row.asset(), buckets[0], buckets[1], buckets[2])));
+        tasks.values().forEach(rows -> rows.accounts().forEach((row, buckets) -> list.add(new StoreBalance(row.owner(),
+                AccountType.valueOf(row.wallet()), Integer.parseInt(row.asset()), buckets.available(), buckets.frozen(), buckets.pending()))));
         return list;
     }
 }

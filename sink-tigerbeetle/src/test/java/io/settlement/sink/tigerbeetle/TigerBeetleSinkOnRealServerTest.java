@@ -14,7 +14,7 @@ import io.settlement.sink.Health.Status;
 import io.settlement.sink.tigerbeetle.reconcile.BalanceDifference;
 import io.settlement.sink.tigerbeetle.reconcile.Reconciler;
 import io.settlement.sink.tigerbeetle.server.RealTigerBeetle;
-import io.settlement.sink.tigerbeetle.server.TigerBeetleProcess;
+import io.settlement.testsupport.TigerBeetleProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -108,7 +108,7 @@ class TigerBeetleSinkTest {
     }
 
     BigInteger balance(long owner, AccountType type, Bucket bucket) {
-        return ledger.balance(new LedgerAccountKey(owner, type, BTC, bucket));
+        return ledger.balance(Journal.btc(owner, type, bucket));
     }
 
     double count(String name, String tag, String value) {
@@ -121,7 +121,7 @@ class TigerBeetleSinkTest {
         for (long owner : owners) {
             for (AccountType type : AccountType.values()) {
                 for (Bucket bucket : Bucket.values()) {
-                    BigInteger balance = ledger.balance(new LedgerAccountKey(LedgerAccountKey.isSystem(type) ? 0 : owner, type, BTC, bucket));
+                    BigInteger balance = ledger.balance(Journal.btc(LedgerAccountKey.isSystem(type) ? 0 : owner, type, bucket));
                     if (balance != null && (!LedgerAccountKey.isSystem(type) || owner == owners[0])) {
                         sum = sum.add(balance);
                     }
@@ -464,15 +464,42 @@ class TigerBeetleSinkTest {
         assertThat(subscribed.closed()).isTrue();
     }
 
-    /** The fake ledger, with every request sent and awaited written down in order. */
-    static final class RecordingLedger implements LedgerClient {
+    /** The fake ledger behind a client that passes every call on; subclasses change what they test. */
+    abstract static class ForwardingLedger implements LedgerClient {
         final FakeLedger ledger;
+
+        ForwardingLedger(FakeLedger ledger) {
+            this.ledger = ledger;
+        }
+
+        @Override
+        public List<AccountError> createAccounts(com.tigerbeetle.AccountBatch batch) {
+            return ledger.createAccounts(batch);
+        }
+
+        @Override
+        public List<TransferError> createTransfers(com.tigerbeetle.TransferBatch batch) {
+            return ledger.createTransfers(batch);
+        }
+
+        @Override
+        public List<LedgerBalance> lookupAccounts(List<LedgerId> ids) {
+            return ledger.lookupAccounts(ids);
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    /** The fake ledger, with every request sent and awaited written down in order. */
+    static final class RecordingLedger extends ForwardingLedger {
         final List<String> calls = new ArrayList<>();
         private int accounts;
         private int transfers;
 
         RecordingLedger(FakeLedger ledger) {
-            this.ledger = ledger;
+            super(ledger);
         }
 
         @Override
@@ -498,32 +525,22 @@ class TigerBeetleSinkTest {
         @Override
         public List<AccountError> createAccounts(com.tigerbeetle.AccountBatch batch) {
             calls.add("create_accounts");
-            return ledger.createAccounts(batch);
+            return super.createAccounts(batch);
         }
 
         @Override
         public List<TransferError> createTransfers(com.tigerbeetle.TransferBatch batch) {
             calls.add("create_transfers");
-            return ledger.createTransfers(batch);
-        }
-
-        @Override
-        public List<LedgerBalance> lookupAccounts(List<LedgerId> ids) {
-            return ledger.lookupAccounts(ids);
-        }
-
-        @Override
-        public void close() {
+            return super.createTransfers(batch);
         }
     }
 
     /** The fake ledger, whose account requests can be made to go unanswered. */
-    static final class SwitchableLedger implements LedgerClient {
-        final FakeLedger ledger;
+    static final class SwitchableLedger extends ForwardingLedger {
         volatile boolean accountsAnswer = true;
 
         SwitchableLedger(FakeLedger ledger) {
-            this.ledger = ledger;
+            super(ledger);
         }
 
         @Override
@@ -531,21 +548,7 @@ class TigerBeetleSinkTest {
             if (!accountsAnswer) {
                 throw new LedgerUnavailableException("create_accounts: no answer (test)", null);
             }
-            return ledger.createAccounts(batch);
-        }
-
-        @Override
-        public List<TransferError> createTransfers(com.tigerbeetle.TransferBatch batch) {
-            return ledger.createTransfers(batch);
-        }
-
-        @Override
-        public List<LedgerBalance> lookupAccounts(List<LedgerId> ids) {
-            return ledger.lookupAccounts(ids);
-        }
-
-        @Override
-        public void close() {
+            return super.createAccounts(batch);
         }
     }
 }

@@ -47,7 +47,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * punctuator lists released orders whose fill grace ended with announced fills missing as
  * overdue, reading only the due part of the {@code order-grace} index; it never closes one.
  */
-public final class BalanceProcessor implements Processor<Long, BalanceInput, Object, Object>, LedgerEvents {
+public final class BalanceProcessor implements Processor<Long, BalanceInput, Void, BalanceOutput<?, ?>>, LedgerEvents {
     /** Fill graces ended per punctuation at most; the rest waits for the next one. */
     static final int GRACE_ENDS_MAX = 20_000;
 
@@ -58,7 +58,7 @@ public final class BalanceProcessor implements Processor<Long, BalanceInput, Obj
     private final long retentionMs;
     private final Fingerprint fingerprints = new Fingerprint();
 
-    private ProcessorContext<Object, Object> context;
+    private ProcessorContext<Void, BalanceOutput<?, ?>> context;
     private KeyValueStore<String, RememberedCommand> commands;
     private OrderCommands orders;
     private Ledger ledger;
@@ -81,7 +81,7 @@ public final class BalanceProcessor implements Processor<Long, BalanceInput, Obj
     }
 
     @Override
-    public void init(ProcessorContext<Object, Object> context) {
+    public void init(ProcessorContext<Void, BalanceOutput<?, ?>> context) {
         this.context = context;
         KeyValueStore<BalanceKey, Balance> balances = context.getStateStore(StoreNames.BALANCES);
         KeyValueStore<String, Reservation> reservations = context.getStateStore(StoreNames.RESERVATIONS);
@@ -264,7 +264,7 @@ public final class BalanceProcessor implements Processor<Long, BalanceInput, Obj
         if (guard.belongsOn(next.getUserId(), metadata().partition())) {
             settle(record.withKey(next.getUserId()).withValue(new BalanceInput.Leg(next)), new BalanceInput.Leg(next));
         } else {
-            context.forward(new Record<>(next.getUserId(), next, recordTimestamp), BalanceOutputs.TRADE_LEGS);
+            forward(new BalanceOutput.NextLeg(next.getUserId(), next), BalanceOutputs.TRADE_LEGS);
         }
     }
 
@@ -277,16 +277,21 @@ public final class BalanceProcessor implements Processor<Long, BalanceInput, Obj
     }
 
     private void writeResult(String key, SettlementResult result) {
-        context.forward(new Record<>(key, result, recordTimestamp), BalanceOutputs.RESULTS);
+        forward(new BalanceOutput.Result(key, result), BalanceOutputs.RESULTS);
         observer.resultWritten(result);
     }
 
     private void forwardLegResult(LegResult result) {
-        context.forward(new Record<>(result.getTradeId(), result, recordTimestamp), BalanceOutputs.LEG_RESULTS);
+        forward(new BalanceOutput.LegAnswer(result.getTradeId(), result), BalanceOutputs.LEG_RESULTS);
     }
 
     private void forwardDeadLetter(Record<byte[], byte[]> deadLetter) {
-        context.forward(deadLetter, BalanceOutputs.DEAD_LETTERS);
+        context.forward(new Record<Void, BalanceOutput<?, ?>>(null, new BalanceOutput.DeadLetter(deadLetter.key(), deadLetter.value()),
+                deadLetter.timestamp(), deadLetter.headers()), BalanceOutputs.DEAD_LETTERS);
+    }
+
+    private void forward(BalanceOutput<?, ?> output, String child) {
+        context.forward(new Record<>(null, output, recordTimestamp), child);
     }
 
     private RecordMetadata metadata() {
@@ -296,10 +301,10 @@ public final class BalanceProcessor implements Processor<Long, BalanceInput, Obj
     /** Writes the journal entry; with balance.events on, also the balance events derived from it. */
     @Override
     public void journalEntry(JournalEntry entry) {
-        context.forward(new Record<>(entry.getUserId(), entry, recordTimestamp), BalanceOutputs.JOURNAL);
+        forward(new BalanceOutput.Journal(entry.getUserId(), entry), BalanceOutputs.JOURNAL);
         if (config.balanceEvents()) {
             for (BalanceEvent event : BalanceEvents.of(entry)) {
-                context.forward(new Record<>(event.getUserId(), event, recordTimestamp), BalanceOutputs.BALANCE_EVENTS);
+                forward(new BalanceOutput.Event(event.getUserId(), event), BalanceOutputs.BALANCE_EVENTS);
             }
         }
     }

@@ -2,6 +2,7 @@ package io.settlement.topology.model;
 
 import io.settlement.avro.Reason;
 import io.settlement.avro.ResultStatus;
+import io.settlement.testsupport.ReferenceLedger;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -21,14 +22,6 @@ final class ReferenceModel {
         static Answer no(Reason reason) {
             return new Answer(ResultStatus.REJECTED, reason);
         }
-    }
-
-    record Account(long user, String wallet, String asset) {}
-
-    static final class Buckets {
-        long available;
-        long frozen;
-        long pending;
     }
 
     private static final class Order {
@@ -61,8 +54,8 @@ final class ReferenceModel {
     private record Remembered(Object content, Answer answer) {}
 
     private final Set<String> assets;
-    final Map<Account, Buckets> balances = new HashMap<>();
-    final Map<String, Long> system = new HashMap<>();
+    /** Every user account and each system account's change, booked in the shared reference ledger. */
+    final ReferenceLedger ledger = ReferenceLedger.unchecked();
     private final Map<String, Order> orders = new HashMap<>();
     private final Map<String, Hold> holds = new HashMap<>();
     private final Map<String, Remembered> remembered = new HashMap<>();
@@ -122,7 +115,7 @@ final class ReferenceModel {
         if (!assets.contains(asset)) {
             return Answer.no(Reason.UNKNOWN_ASSET);
         }
-        bucketsOf(user, "FUNDING", asset).available += amount;
+        ledger.addAvailable(user, "FUNDING", asset, amount);
         addSystem("EXTERNAL", asset, -amount);
         return Answer.OK;
     }
@@ -142,7 +135,7 @@ final class ReferenceModel {
         hold.asset = asset;
         hold.amount = amount;
         holds.put("D" + user + "/" + depositId, hold);
-        bucketsOf(user, "FUNDING", asset).pending += amount;
+        ledger.addPending(user, "FUNDING", asset, amount);
         addSystem("EXTERNAL", asset, -amount);
         return Answer.OK;
     }
@@ -156,10 +149,10 @@ final class ReferenceModel {
             return Answer.no(Reason.ALREADY_FINAL);
         }
         hold.open = false;
-        Buckets funding = bucketsOf(user, "FUNDING", hold.asset);
-        funding.pending -= hold.amount;
+        ledger.touch(user, "FUNDING", hold.asset);
+        ledger.addPending(user, "FUNDING", hold.asset, -hold.amount);
         if (confirmed) {
-            funding.available += hold.amount;
+            ledger.addAvailable(user, "FUNDING", hold.asset, hold.amount);
         } else {
             addSystem("EXTERNAL", hold.asset, hold.amount);
         }
@@ -176,8 +169,8 @@ final class ReferenceModel {
         if (holds.containsKey("W" + user + "/" + withdrawalId)) {
             return Answer.no(Reason.DUPLICATE_WITHDRAWAL);
         }
-        Buckets funding = bucketsOf(user, "FUNDING", asset);
-        if (funding.available < amount) {
+        ledger.touch(user, "FUNDING", asset);
+        if (ledger.available(user, "FUNDING", asset) < amount) {
             return Answer.no(Reason.INSUFFICIENT_AVAILABLE);
         }
         Hold hold = new Hold();
@@ -185,8 +178,8 @@ final class ReferenceModel {
         hold.asset = asset;
         hold.amount = amount;
         holds.put("W" + user + "/" + withdrawalId, hold);
-        funding.available -= amount;
-        funding.frozen += amount;
+        ledger.addAvailable(user, "FUNDING", asset, -amount);
+        ledger.addFrozen(user, "FUNDING", asset, amount);
         return Answer.OK;
     }
 
@@ -199,12 +192,12 @@ final class ReferenceModel {
             return Answer.no(Reason.ALREADY_FINAL);
         }
         hold.open = false;
-        Buckets funding = bucketsOf(user, "FUNDING", hold.asset);
-        funding.frozen -= hold.amount;
+        ledger.touch(user, "FUNDING", hold.asset);
+        ledger.addFrozen(user, "FUNDING", hold.asset, -hold.amount);
         if (confirmed) {
             addSystem("EXTERNAL", hold.asset, hold.amount);
         } else {
-            funding.available += hold.amount;
+            ledger.addAvailable(user, "FUNDING", hold.asset, hold.amount);
         }
         return Answer.OK;
     }
@@ -219,8 +212,8 @@ final class ReferenceModel {
         if (orders.containsKey(user + "/" + orderId)) {
             return Answer.no(Reason.DUPLICATE_ORDER);
         }
-        Buckets spot = bucketsOf(user, "SPOT", asset);
-        if (spot.available < amount) {
+        ledger.touch(user, "SPOT", asset);
+        if (ledger.available(user, "SPOT", asset) < amount) {
             return Answer.no(Reason.INSUFFICIENT_AVAILABLE);
         }
         Order order = new Order();
@@ -228,8 +221,8 @@ final class ReferenceModel {
         order.asset = asset;
         order.reserved = amount;
         orders.put(user + "/" + orderId, order);
-        spot.available -= amount;
-        spot.frozen += amount;
+        ledger.addAvailable(user, "SPOT", asset, -amount);
+        ledger.addFrozen(user, "SPOT", asset, amount);
         return Answer.OK;
     }
 
@@ -252,9 +245,9 @@ final class ReferenceModel {
         order.filledTotal = filledTotal;
         order.released += back;
         order.closeIfDone();
-        Buckets spot = bucketsOf(user, "SPOT", order.asset);
-        spot.frozen -= back;
-        spot.available += back;
+        ledger.touch(user, "SPOT", order.asset);
+        ledger.addFrozen(user, "SPOT", order.asset, -back);
+        ledger.addAvailable(user, "SPOT", order.asset, back);
         return Answer.OK;
     }
 
@@ -270,9 +263,9 @@ final class ReferenceModel {
         if (order.closed) {
             return Answer.no(Reason.ORDER_CLOSED);
         }
-        Buckets spot = bucketsOf(user, "SPOT", order.asset);
-        spot.frozen -= order.remaining();
-        spot.available += order.remaining();
+        ledger.touch(user, "SPOT", order.asset);
+        ledger.addFrozen(user, "SPOT", order.asset, -order.remaining());
+        ledger.addAvailable(user, "SPOT", order.asset, order.remaining());
         order.released += order.remaining();
         order.closed = true;
         return Answer.OK;
@@ -288,12 +281,12 @@ final class ReferenceModel {
         if (from.equals(to)) {
             return Answer.no(Reason.SAME_WALLET);
         }
-        Buckets source = bucketsOf(user, from, asset);
-        if (source.available < amount) {
+        ledger.touch(user, from, asset);
+        if (ledger.available(user, from, asset) < amount) {
             return Answer.no(Reason.INSUFFICIENT_AVAILABLE);
         }
-        source.available -= amount;
-        bucketsOf(user, to, asset).available += amount;
+        ledger.addAvailable(user, from, asset, -amount);
+        ledger.addAvailable(user, to, asset, amount);
         return Answer.OK;
     }
 
@@ -304,12 +297,12 @@ final class ReferenceModel {
         if (!assets.contains(asset)) {
             return Answer.no(Reason.UNKNOWN_ASSET);
         }
-        Buckets spot = bucketsOf(user, "SPOT", asset);
+        ledger.touch(user, "SPOT", asset);
         if (orderId == null) {
-            if (spot.available < amount) {
+            if (ledger.available(user, "SPOT", asset) < amount) {
                 return Answer.no(Reason.INSUFFICIENT_AVAILABLE);
             }
-            spot.available -= amount;
+            ledger.addAvailable(user, "SPOT", asset, -amount);
         } else {
             Order order = orders.get(user + "/" + orderId);
             if (order == null) {
@@ -329,7 +322,7 @@ final class ReferenceModel {
             }
             order.consumed += amount;
             order.closeIfDone();
-            spot.frozen -= amount;
+            ledger.addFrozen(user, "SPOT", asset, -amount);
         }
         addSystem("CLEARING", asset, amount);
         return Answer.OK;
@@ -351,14 +344,14 @@ final class ReferenceModel {
         if (ofOrder && order.filledTotal == null) {
             order.consumed -= amount;
             order.rejected += amount;
-            bucketsOf(user, "SPOT", asset).frozen += amount;
+            ledger.addFrozen(user, "SPOT", asset, amount);
         } else {
             if (ofOrder) {
                 order.consumed -= amount;
                 order.released += amount;
                 order.closeIfDone();
             }
-            bucketsOf(user, "SPOT", asset).available += amount;
+            ledger.addAvailable(user, "SPOT", asset, amount);
         }
         addSystem("CLEARING", asset, -amount);
         return Answer.OK;
@@ -377,17 +370,13 @@ final class ReferenceModel {
         if (fee > amount) {
             return Answer.no(Reason.FEE_TOO_LARGE);
         }
-        bucketsOf(user, "SPOT", asset).available += amount - fee;
+        ledger.addAvailable(user, "SPOT", asset, amount - fee);
         addSystem("CLEARING", asset, -amount);
         addSystem("FEES", asset, fee);
         return Answer.OK;
     }
 
-    Buckets bucketsOf(long user, String wallet, String asset) {
-        return balances.computeIfAbsent(new Account(user, wallet, asset), a -> new Buckets());
-    }
-
     private void addSystem(String type, String asset, long delta) {
-        system.merge(type + ":" + asset, delta, Long::sum);
+        ledger.addSystem(type, asset, delta);
     }
 }

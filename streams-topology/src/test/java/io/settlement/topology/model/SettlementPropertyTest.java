@@ -20,6 +20,7 @@ import io.settlement.avro.Wallet;
 import io.settlement.topology.DeadLetterHeaders;
 import io.settlement.topology.balance.Balance;
 import io.settlement.topology.balance.BalanceKey;
+import io.settlement.testsupport.ReferenceLedger;
 import io.settlement.topology.model.ReferenceModel.Answer;
 import io.settlement.topology.testkit.Commands;
 import io.settlement.topology.testkit.SettlementDriver;
@@ -116,18 +117,19 @@ class SettlementPropertyTest {
             answers.computeIfAbsent(action.type(), t -> new TreeMap<>()).merge(expected.status() == null ? "UNBACKED_LEG" : expected.reason() == null ? "OK" : expected.reason().name(), 1, Integer::sum);
         }
 
-        for (Map.Entry<ReferenceModel.Account, ReferenceModel.Buckets> entry : model.balances.entrySet()) {
-            ReferenceModel.Account account = entry.getKey();
-            Balance balance = driver.balance(account.user(), AccountType.valueOf(account.wallet()), account.asset());
+        for (Map.Entry<ReferenceLedger.Account, ReferenceLedger.Buckets> entry
+                : model.ledger.accounts(account -> account.owner() != ReferenceLedger.SYSTEM).entrySet()) {
+            ReferenceLedger.Account account = entry.getKey();
+            Balance balance = driver.balance(account.owner(), AccountType.valueOf(account.wallet()), account.asset());
             assertThat(new long[] {balance.available(), balance.frozen(), balance.pending()}).as("balance of %s", account)
-                    .containsExactly(entry.getValue().available, entry.getValue().frozen, entry.getValue().pending);
+                    .containsExactly(entry.getValue().available(), entry.getValue().frozen(), entry.getValue().pending());
         }
         Map<BalanceKey, Balance> systemAfter = systemAccounts();
         for (String type : List.of("EXTERNAL", "CLEARING", "FEES")) {
             for (String asset : List.of("BTC", "USDT")) {
                 BalanceKey key = new BalanceKey(0, AccountType.valueOf(type), driver.asset(asset).id());
                 long delta = systemAfter.getOrDefault(key, Balance.ZERO).available() - systemBefore.getOrDefault(key, Balance.ZERO).available();
-                assertThat(delta).as("change of %s", key).isEqualTo(model.system.getOrDefault(type + ":" + asset, 0L));
+                assertThat(delta).as("change of %s", key).isEqualTo(model.ledger.system(type, asset));
             }
         }
     }

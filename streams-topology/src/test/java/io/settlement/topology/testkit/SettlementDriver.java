@@ -25,7 +25,6 @@ import io.settlement.topology.SettlementConfig;
 import io.settlement.topology.DeadLetterHeaders;
 import io.settlement.topology.SettlementTopology;
 import io.settlement.topology.StoreNames;
-import io.settlement.topology.StreamsSettings;
 import io.settlement.topology.balance.Balance;
 import io.settlement.topology.balance.BalanceKey;
 import io.settlement.topology.balance.Reservation;
@@ -57,7 +56,7 @@ import org.apache.kafka.streams.test.TestRecord;
 
 /**
  * A {@link TopologyTestDriver} over the real {@link SettlementTopology#build}, with the real
- * {@link StreamsSettings}, a fixed wall clock, typed inputs, and every output record kept in
+ * {@link SettlementConfig}, a fixed wall clock, typed inputs, and every output record kept in
  * order. {@link #assertInvariants()} checks the invariants (docs/topology.md) after a scenario: no user bucket
  * negative, per asset the sum over all accounts (system accounts included) zero, every command
  * exactly one result and one distinct first result per command key. Published in this module's
@@ -191,7 +190,7 @@ public final class SettlementDriver implements AutoCloseable {
     private static Properties properties() {
         try {
             Path stateDir = Files.createTempDirectory("settlement-driver");
-            Properties props = StreamsSettings.base("settlement-test", "127.0.0.1:9", stateDir.toString());
+            Properties props = SettlementConfig.streamsProperties("settlement-test", "127.0.0.1:9", stateDir.toString());
             // The driver's transactional MockProducer drops what is sent while no record is processed
             // (the dead letter of a record that could not be read), so the driver runs at-least-once;
             // everything else is the real settings. Exactly-once is a runtime claim, tested on a broker.

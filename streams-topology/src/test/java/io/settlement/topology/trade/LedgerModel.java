@@ -4,6 +4,7 @@ import io.settlement.avro.Reason;
 import io.settlement.avro.ResultStatus;
 import io.settlement.avro.Trade;
 import io.settlement.avro.TradeParty;
+import io.settlement.testsupport.ReferenceLedger;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -50,36 +51,34 @@ final class LedgerModel {
         }
     }
 
-    private final Map<String, Long> funding = new HashMap<>();
-    private final Map<String, Long> spot = new HashMap<>();
-    private final Map<String, Long> frozen = new HashMap<>();
+    /** FUNDING and SPOT of every user; a booking that would leave a bucket negative throws. */
+    private final ReferenceLedger ledger = ReferenceLedger.nonNegative();
     private final Map<String, Order> orders = new HashMap<>();
 
     long fundingAvailable(long user, String asset) {
-        return funding.getOrDefault(user + asset, 0L);
+        return ledger.available(user, "FUNDING", asset);
     }
 
     long spotAvailable(long user, String asset) {
-        return spot.getOrDefault(user + asset, 0L);
+        return ledger.available(user, "SPOT", asset);
     }
 
     long spotFrozen(long user, String asset) {
-        return frozen.getOrDefault(user + asset, 0L);
+        return ledger.frozen(user, "SPOT", asset);
     }
 
     ResultStatus deposit(long user, String asset, long amount) {
-        add(funding, user, asset, amount);
+        ledger.addAvailable(user, "FUNDING", asset, amount);
         return ResultStatus.ACCEPTED;
     }
 
     ResultStatus transfer(long user, boolean toSpot, String asset, long amount) {
-        Map<String, Long> from = toSpot ? funding : spot;
-        Map<String, Long> to = toSpot ? spot : funding;
-        if (from.getOrDefault(user + asset, 0L) < amount) {
+        String from = toSpot ? "FUNDING" : "SPOT";
+        String to = toSpot ? "SPOT" : "FUNDING";
+        if (ledger.available(user, from, asset) < amount) {
             return ResultStatus.REJECTED;
         }
-        add(from, user, asset, -amount);
-        add(to, user, asset, amount);
+        ledger.transfer(user, from, to, asset, amount);
         return ResultStatus.ACCEPTED;
     }
 
@@ -87,8 +86,8 @@ final class LedgerModel {
         if (orders.containsKey(user + "/" + orderId) || spotAvailable(user, asset) < amount) {
             return ResultStatus.REJECTED;
         }
-        add(spot, user, asset, -amount);
-        add(frozen, user, asset, amount);
+        ledger.addAvailable(user, "SPOT", asset, -amount);
+        ledger.addFrozen(user, "SPOT", asset, amount);
         orders.put(user + "/" + orderId, new Order(user, asset, amount));
         return ResultStatus.ACCEPTED;
     }
@@ -104,8 +103,8 @@ final class LedgerModel {
         order.released += freed;
         order.isReleased = true;
         order.closeIfDone();
-        add(frozen, user, order.asset, -freed);
-        add(spot, user, order.asset, freed);
+        ledger.addFrozen(user, "SPOT", order.asset, -freed);
+        ledger.addAvailable(user, "SPOT", order.asset, freed);
         return ResultStatus.ACCEPTED;
     }
 
@@ -119,8 +118,8 @@ final class LedgerModel {
         Reason buyerDebit = debit(trade.getBuyer(), trade.getQuoteAsset(), trade.getQuoteQty());
         Reason sellerDebit = debit(trade.getSeller(), trade.getBaseAsset(), trade.getBaseQty());
         if (buyerDebit == null && sellerDebit == null) {
-            add(spot, trade.getBuyer().getUserId(), trade.getBaseAsset(), trade.getBaseQty() - trade.getBuyer().getFee());
-            add(spot, trade.getSeller().getUserId(), trade.getQuoteAsset(), trade.getQuoteQty() - trade.getSeller().getFee());
+            ledger.addAvailable(trade.getBuyer().getUserId(), "SPOT", trade.getBaseAsset(), trade.getBaseQty() - trade.getBuyer().getFee());
+            ledger.addAvailable(trade.getSeller().getUserId(), "SPOT", trade.getQuoteAsset(), trade.getQuoteQty() - trade.getSeller().getFee());
             return Expected.ACCEPTED;
         }
         if (buyerDebit == null) {
@@ -142,7 +141,7 @@ final class LedgerModel {
         if (order != null && !order.closed && !order.isReleased) {
             order.consumed -= amount;
             order.rejected += amount;
-            add(frozen, party.getUserId(), asset, amount);
+            ledger.addFrozen(party.getUserId(), "SPOT", asset, amount);
             return;
         }
         if (order != null && !order.closed) {
@@ -150,7 +149,7 @@ final class LedgerModel {
             order.released += amount;
             order.closeIfDone();
         }
-        add(spot, party.getUserId(), asset, amount);
+        ledger.addAvailable(party.getUserId(), "SPOT", asset, amount);
     }
 
     /** Applies one debit leg; null when accepted, else the reason. */
@@ -160,7 +159,7 @@ final class LedgerModel {
             if (spotAvailable(user, asset) < amount) {
                 return Reason.INSUFFICIENT_AVAILABLE;
             }
-            add(spot, user, asset, -amount);
+            ledger.addAvailable(user, "SPOT", asset, -amount);
             return null;
         }
         Order order = orders.get(user + "/" + party.getOrderId());
@@ -181,15 +180,7 @@ final class LedgerModel {
         }
         order.consumed += amount;
         order.closeIfDone();
-        add(frozen, user, asset, -amount);
+        ledger.addFrozen(user, "SPOT", asset, -amount);
         return null;
-    }
-
-    private static void add(Map<String, Long> buckets, long user, String asset, long delta) {
-        long value = buckets.getOrDefault(user + asset, 0L) + delta;
-        if (value < 0) {
-            throw new IllegalStateException("model bucket of user " + user + " " + asset + " would be negative");
-        }
-        buckets.put(user + asset, value);
     }
 }

@@ -1,6 +1,7 @@
 package io.settlement.sink.tigerbeetle.server;
 
 import io.settlement.sink.tigerbeetle.TigerBeetleLedgerClient;
+import io.settlement.testsupport.TigerBeetleProcess;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Assumptions;

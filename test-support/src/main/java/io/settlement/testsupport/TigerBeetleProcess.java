@@ -1,11 +1,9 @@
-package io.settlement.sink.tigerbeetle.server;
+package io.settlement.testsupport;
 
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +11,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * a data file, starts the server on a free 127.0.0.1 port, waits for its {@code listening on}
  * line (the port is bound seconds before requests are served), and kills it and deletes the data
  * file on {@link #close()}. {@link #kill()} (SIGKILL) and {@link #start()} again on the same data
- * file and port simulate a crash. A server takes about 1.4 GB of memory and a 1 GiB data file:
+ * file and port simulate a crash. The server is a {@link ForkedProcess}, its output in
+ * {@code tigerbeetle.log} next to the data file. A server takes about 1.4 GB of memory and a 1 GiB data file:
  * run one at a time.
  *
  * <p>The binary's path is the system property {@value #BINARY_PROPERTY} (the build sets it).
@@ -40,12 +38,15 @@ public final class TigerBeetleProcess implements AutoCloseable {
     private final Path dataFile;
     private final int port;
     private final boolean development;
-    private Process process;
+    private ForkedProcess process;
 
-    private TigerBeetleProcess(Path binary, Path dataFile, int port, boolean development) {
+    /** A server of {@code binary} on a new data file in {@code dir} and a free port; not formatted or started yet. */
+    private TigerBeetleProcess(Path binary, Path dir, boolean development) throws IOException {
+        Files.createDirectories(dir);
+        this.dataFile = dir.resolve("0_0.tigerbeetle");
+        Files.deleteIfExists(dataFile);
+        this.port = FreePorts.freePort();
         this.binary = binary;
-        this.dataFile = dataFile;
-        this.port = port;
         this.development = development;
     }
 
@@ -84,10 +85,7 @@ public final class TigerBeetleProcess implements AutoCloseable {
      */
     public static TigerBeetleProcess formatAndStart(Path binary, Path dir, boolean development) {
         try {
-            Files.createDirectories(dir);
-            Path dataFile = dir.resolve("0_0.tigerbeetle");
-            Files.deleteIfExists(dataFile);
-            TigerBeetleProcess server = new TigerBeetleProcess(binary, dataFile, freePort(), development);
+            TigerBeetleProcess server = new TigerBeetleProcess(binary, dir, development);
             server.format();
             // A JVM that ends without closing the server (a crashed test run) must not leave 1.4 GB running.
             Runtime.getRuntime().addShutdownHook(new Thread(server::close, "tigerbeetle-stop"));
@@ -126,7 +124,7 @@ public final class TigerBeetleProcess implements AutoCloseable {
             arguments.add("--development");
         }
         arguments.add(dataFile.toString());
-        process = launch(arguments, "listening on");
+        process = launch(arguments).awaitLine("listening on", READY_WITHIN);
         log.info("TigerBeetle listening on {} (pid {}, data file {})", address(), process.pid(), dataFile);
     }
 
@@ -135,14 +133,7 @@ public final class TigerBeetleProcess implements AutoCloseable {
         if (process == null) {
             return;
         }
-        process.destroyForcibly();
-        try {
-            if (!process.waitFor(READY_WITHIN.toSeconds(), TimeUnit.SECONDS)) {
-                throw new IllegalStateException("TigerBeetle (pid " + process.pid() + ") did not die after SIGKILL");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        process.kill();
         process = null;
     }
 
@@ -152,6 +143,7 @@ public final class TigerBeetleProcess implements AutoCloseable {
         kill();
         try {
             Files.deleteIfExists(dataFile);
+            Files.deleteIfExists(logFile());
             try (var left = Files.list(dataFile.getParent())) {
                 if (left.findAny().isEmpty()) {
                     Files.delete(dataFile.getParent());
@@ -168,22 +160,16 @@ public final class TigerBeetleProcess implements AutoCloseable {
             arguments.add("--development");
         }
         arguments.add(dataFile.toString());
-        Process formatting = launch(arguments, null);
-        try {
-            if (!formatting.waitFor(READY_WITHIN.toSeconds(), TimeUnit.SECONDS)) {
-                formatting.destroyForcibly();
-                throw new IllegalStateException("tigerbeetle format did not finish within " + READY_WITHIN);
-            }
-            if (formatting.exitValue() != 0) {
-                throw new IllegalStateException("tigerbeetle format exited with " + formatting.exitValue());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while formatting", e);
+        ForkedProcess formatting = launch(arguments);
+        if (!formatting.waitForExit(READY_WITHIN)) {
+            formatting.kill();
+            throw new IllegalStateException("tigerbeetle format did not finish within " + READY_WITHIN);
+        }
+        if (formatting.exitValue() != 0) {
+            throw new IllegalStateException("tigerbeetle format exited with " + formatting.exitValue() + "\n" + formatting.tail(40));
         }
     }
 
-    /** Runs the binary with its output logged; when {@code readyLine} is given, waits until a line contains it. */
     /**
      * Runs TigerBeetle's own {@code benchmark} (its own production-mode server on a temporary data
      * file in {@code dir}, deleted afterwards) for {@code transfers} transfers and returns its
@@ -226,57 +212,15 @@ public final class TigerBeetleProcess implements AutoCloseable {
         }
     }
 
-    private Process launch(List<String> arguments, String readyLine) {
+    /** Runs the binary with {@code arguments}, its output appended to the log next to the data file. */
+    private ForkedProcess launch(List<String> arguments) {
         List<String> command = new ArrayList<>();
         command.add(binary.toString());
         command.addAll(arguments);
-        Process started;
-        try {
-            started = new ProcessBuilder(command).redirectErrorStream(true).start();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot run " + command, e);
-        }
-        CountDownLatch ready = new CountDownLatch(1);
-        Thread reader = new Thread(() -> {
-            try (BufferedReader lines = new BufferedReader(new InputStreamReader(started.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-                    log.info("tigerbeetle[{}]: {}", started.pid(), line);
-                    if (readyLine != null && line.contains(readyLine)) {
-                        ready.countDown();
-                    }
-                }
-            } catch (IOException e) {
-                // the process ended
-            }
-        }, "tigerbeetle-output-" + started.pid());
-        reader.setDaemon(true);
-        reader.start();
-        if (readyLine == null) {
-            return started;
-        }
-        long deadline = System.nanoTime() + READY_WITHIN.toNanos();
-        try {
-            while (!ready.await(200, TimeUnit.MILLISECONDS)) {
-                if (!started.isAlive()) {
-                    throw new IllegalStateException("tigerbeetle " + arguments.get(0) + " exited with " + started.exitValue()
-                            + " before '" + readyLine + "' (see the log above)");
-                }
-                if (System.nanoTime() > deadline) {
-                    started.destroyForcibly();
-                    throw new IllegalStateException("tigerbeetle did not print '" + readyLine + "' within " + READY_WITHIN);
-                }
-            }
-        } catch (InterruptedException e) {
-            started.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for TigerBeetle", e);
-        }
-        return started;
+        return ForkedProcess.start("tigerbeetle " + arguments.get(0), command, null, logFile());
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
+    private Path logFile() {
+        return dataFile.resolveSibling("tigerbeetle.log");
     }
 }
