@@ -1,5 +1,6 @@
-package io.settlement.kafka;
+package io.settlement.app;
 
+import io.settlement.kafka.EmbeddedKafkaBroker;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Reader;
@@ -11,7 +12,7 @@ import java.util.Map;
 import java.util.Properties;
 
 /**
- * One node of an {@link EmbeddedKafkaCluster} in a JVM of its own, so that a test can end it as
+ * One node of an {@link KafkaCluster} in a JVM of its own, so that a test can end it as
  * the kernel ends a crashed broker: SIGKILL, no shutdown hook, no flush, no clean-shutdown
  * marker, and a log recovery when it starts again on the same directory.
  *
@@ -22,9 +23,9 @@ import java.util.Properties;
  * ends, which is also what happens when the JVM that started it dies: no orphan broker outlives
  * a test run.
  */
-public final class ClusterNode {
+final class KafkaClusterNode {
     /** The line (followed by the node id) that says the node is up. */
-    public static final String READY = "CLUSTER-NODE-READY ";
+    static final String READY = "CLUSTER-NODE-READY ";
     static final String NODE_ID = "node.id";
     static final String DATA_DIR = "data.dir";
     static final String BROKER_PORT = "broker.port";
@@ -32,11 +33,11 @@ public final class ClusterNode {
     static final String QUORUM_VOTERS = "quorum.voters";
     static final String CLUSTER_ID = "cluster.id";
 
-    private ClusterNode() {}
+    private KafkaClusterNode() {}
 
     public static void main(String[] args) throws IOException {
         if (args.length != 1) {
-            System.err.println("usage: ClusterNode <node.properties>");
+            System.err.println("usage: KafkaClusterNode <node.properties>");
             System.exit(2);
         }
         Properties file = new Properties();
@@ -46,10 +47,9 @@ public final class ClusterNode {
         Map<String, String> settings = new HashMap<>();
         file.stringPropertyNames().forEach(name -> settings.put(name, file.getProperty(name)));
         int id = Integer.parseInt(settings.remove(NODE_ID));
-        EmbeddedKafkaBroker node = EmbeddedKafkaBroker.clusterNode(Path.of(settings.remove(DATA_DIR)), id,
+        EmbeddedKafkaBroker node = EmbeddedKafkaBroker.startClusterNode(Path.of(settings.remove(DATA_DIR)), id,
                 Integer.parseInt(settings.remove(BROKER_PORT)), Integer.parseInt(settings.remove(CONTROLLER_PORT)),
                 settings.remove(QUORUM_VOTERS), settings.remove(CLUSTER_ID), settings);
-        node.start();
         System.out.println(READY + id);
         System.out.flush();
         awaitEndOfInput(System.in);

@@ -3,25 +3,26 @@ package io.settlement.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.settlement.testsupport.ReferenceLedger;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.settlement.avro.AccountType;
-import io.settlement.avro.JournalEntry;
 import io.settlement.avro.BalanceOperation;
+import io.settlement.avro.JournalEntry;
 import io.settlement.avro.ResultStatus;
 import io.settlement.avro.SettlementResult;
 import io.settlement.avro.Trade;
 import io.settlement.avro.TradeParty;
 import io.settlement.avro.Wallet;
+import io.settlement.cassandra.CassandraProcess;
 import io.settlement.contract.AvroSerdes;
 import io.settlement.contract.Topic;
 import io.settlement.contract.Topics;
 import io.settlement.contract.UserPartitioner;
 import io.settlement.http.TokenMinter;
-import io.settlement.kafka.EmbeddedKafkaCluster;
+import io.settlement.sink.scylla.ScyllaConfig;
 import io.settlement.sink.tigerbeetle.reconcile.ReconciliationPrinter;
 import io.settlement.sink.tigerbeetle.server.RealTigerBeetle;
+import io.settlement.testsupport.ReferenceLedger;
 import io.settlement.testsupport.TigerBeetleProcess;
 import io.settlement.topology.SettlementConfig;
 import io.settlement.topology.balance.Balance;
@@ -74,15 +75,15 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Settlement on a real replicated cluster when a broker crashes: three KRaft nodes, each in a JVM
- * of its own ({@link EmbeddedKafkaCluster}), every topic — the contract's, Kafka Streams' internal ones, the
+ * of its own ({@link KafkaCluster}), every topic — the contract's, Kafka Streams' internal ones, the
  * cluster's offsets and transaction state — with replication factor 3 and min.insync.replicas 2,
  * two instances of the app ({@link SettlementApp#start}) sharing the work. Deposits and trades
  * flow in at a steady rate while one node is killed with SIGKILL and later started again (it
  * recovers its logs, as after a real crash): the one leading the most partitions, or the one that
  * is at once the active controller and the coordinator of every transaction. Nothing acknowledged
  * may be lost or doubled: exactly one result per command, every trade settled, balances equal to a
- * model of the commands, and TigerBeetle, fed by the instances' sinks, equal to the balances
- * ({@code reconcile}). The test prints how long results and balance lookups stopped.
+ * model of the commands, TigerBeetle equal to the balances ({@code reconcile}) and ScyllaDB's
+ * history ending at them (balances as of now), both fed by the instances' sinks. The test prints how long results and balance lookups stopped.
  */
 @ExtendWith(RealTigerBeetle.class)
 class ThreeBrokerClusterTest {
@@ -100,8 +101,9 @@ class ThreeBrokerClusterTest {
     private static final Duration TICK = Duration.ofMillis(60);
 
     private static Path dir;
-    private static EmbeddedKafkaCluster cluster;
+    private static KafkaCluster cluster;
     private static TigerBeetleProcess ledger;
+    private static CassandraProcess cassandra;
     private static final Topics TOPICS = Topics.create(AvroSerdes.SINGLE_OBJECT);
     private static SettlementApp a;
     private static SettlementApp b;
@@ -117,8 +119,12 @@ class ThreeBrokerClusterTest {
     @BeforeAll
     static void startClusterAndTwoInstances(TigerBeetleProcess tigerBeetle) throws Exception {
         ledger = tigerBeetle;
+        cassandra = CassandraProcess.start(new CassandraProcess.Options(
+                Path.of(System.getProperty("cassandra.work.dir", "target/cassandra"), "three-brokers"), 0, CassandraProcess.Profile.TEST,
+                "256m", List.of(), Path.of(System.getProperty("cassandra.classpath.file", "cassandra.classpath (see app/pom.xml)")),
+                Duration.ofSeconds(90)));
         dir = Files.createTempDirectory("three-brokers");
-        cluster = EmbeddedKafkaCluster.start(dir.resolve("kafka"), 3, Map.of());
+        cluster = KafkaCluster.start(dir.resolve("kafka"), 3, Map.of());
         try (Admin admin = cluster.admin()) {
             new TopicLayout(admin, TOPICS).createMissing(PARTITIONS, (short) 3);
         }
@@ -140,16 +146,18 @@ class ThreeBrokerClusterTest {
 
     /**
      * As {@code run} is configured for production: replication factor 3 for every topic the app
-     * creates, and the journal mirrored into TigerBeetle by each instance's sink.
+     * creates, and the journal mirrored into TigerBeetle and ScyllaDB by each instance's sinks.
      */
     private static AppSettings settings(String instance) {
         return RealBroker.instanceSettings(cluster.allBootstrapServers(), dir, instance, Map.of(AppSettings.TOPIC_REPLICATION_FACTOR, "3",
-                SettlementConfig.ASSETS, ASSETS, AppSettings.TIGERBEETLE_ADDRESSES, ledger.address()));
+                SettlementConfig.ASSETS, ASSETS, AppSettings.TIGERBEETLE_ADDRESSES, ledger.address(),
+                ScyllaConfig.CONTACT_POINTS, "127.0.0.1:" + cassandra.contactPoint().getPort(),
+                ScyllaConfig.LOCAL_DATACENTER, CassandraProcess.LOCAL_DATACENTER, ScyllaConfig.KEYSPACE, "three_brokers"));
     }
 
     @AfterAll
     static void stopEverything() {
-        for (AutoCloseable closeable : new AutoCloseable[] {results, journal, producer, a, b, cluster}) {
+        for (AutoCloseable closeable : new AutoCloseable[] {results, journal, producer, a, b, cluster, cassandra}) {
             try {
                 if (closeable != null) {
                     closeable.close();
@@ -268,7 +276,7 @@ class ThreeBrokerClusterTest {
             int sentBeforeKill = load.sent();
             Instant killedAt = Instant.now();
             cluster.kill(victim);
-            assertThat(cluster.dataDir(victim).resolve(EmbeddedKafkaCluster.CLEAN_SHUTDOWN_FILE))
+            assertThat(cluster.dataDir(victim).resolve(KafkaCluster.CLEAN_SHUTDOWN_FILE))
                     .as("a killed node leaves no clean-shutdown marker: its next start recovers its logs").doesNotExist();
             System.out.printf("ThreeBrokerClusterTest[%s]: killed node %d at %s, %d commands sent before%n",
                     tag, victim, killedAt, sentBeforeKill);
@@ -350,6 +358,15 @@ class ThreeBrokerClusterTest {
             assertThat(reconciled.exitCode()).as(reconciled.out()).isEqualTo(ReconciliationPrinter.EXIT_AGREE);
             assertThat(reconciled.out()).contains(" 0 difference(s)");
         });
+        // and the ScyllaDB sink's history ends where the stores are: each user's balances as of now, read from
+        // ScyllaDB, equal the balances the stores answer (once the history is complete up to now)
+        Instant settled = Instant.now();
+        for (long user : users) {
+            await().atMost(WITHIN).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
+                    assertThat(accounts(get(b, "/api/v1/users/" + user + "/balances?as_of=" + settled)))
+                            .as("user %d's balances in ScyllaDB as of %s", user, settled)
+                            .isEqualTo(accounts(get(b, "/api/v1/users/" + user + "/balances"))));
+        }
         System.out.printf("ThreeBrokerClusterTest[" + tag + "]: %d commands (%d trades) under load; longest gap without a result %d ms,"
                         + " without an answered balance lookup on instance a %d ms, on b %d ms%n",
                 loadKeys.size(), trades, load.longestResultGap().toMillis(), load.longestLookupGap(0).toMillis(),
@@ -436,6 +453,23 @@ class ThreeBrokerClusterTest {
         Topic<Bytes, Trade> topic = TOPICS.trades();
         producer.send(new ProducerRecord<>(topic.name(), trade.getSymbol().getBytes(StandardCharsets.UTF_8),
                 topic.valueSerde().serializer().serialize(topic.name(), trade)), callback);
+    }
+
+    /** A lookup's answer, which must be 200. */
+    private JsonNode get(SettlementApp instance, String path) throws Exception {
+        HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(instance.httpUrl() + path))
+                .header("Authorization", serviceAuthorization()).timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(answer.statusCode()).as("%s: %s", path, answer.body()).isEqualTo(200);
+        return JSON.readTree(answer.body());
+    }
+
+    /** Each account of a balances answer by wallet and asset: its buckets and seq. */
+    private static Map<String, String> accounts(JsonNode answer) {
+        Map<String, String> accounts = new HashMap<>();
+        answer.get("balances").forEach(balance -> accounts.put(balance.get("wallet").asText() + " " + balance.get("asset").asText(),
+                balance.get("available").asText() + " / " + balance.get("frozen").asText() + " / " + balance.get("pending").asText()
+                        + " seq " + balance.get("seq").asText()));
+        return accounts;
     }
 
     private String serviceAuthorization() throws Exception {

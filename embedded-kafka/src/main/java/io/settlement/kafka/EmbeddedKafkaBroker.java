@@ -49,7 +49,8 @@ import org.slf4j.LoggerFactory;
 public final class EmbeddedKafkaBroker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
     private static final int SINGLE_NODE_ID = 1;
-    static final String HOST = "127.0.0.1";
+    /** Every listener binds to this address. */
+    public static final String HOST = "127.0.0.1";
     /** How long topic creation may take before the broker counts as broken. */
     private static final long ADMIN_TIMEOUT_MS = 30_000;
     /** How long a restarted broker may take to settle its transactions before the check gives up. */
@@ -69,9 +70,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     /** User name to password of a secured broker (with {@link #ADMIN_USER}); empty for a plaintext one. */
     private final Map<String, String> users;
     private final int nodeId;
-    /** The static quorum ({@code id@host:port,...}) of a node of an {@link EmbeddedKafkaCluster}; null for a single node. */
+    /** The static quorum ({@code id@host:port,...}) of a node of a multi-node cluster; null for a single node. */
     private final String quorumVoters;
-    /** The cluster id every node of an {@link EmbeddedKafkaCluster} is formatted with; null for a single node (a fresh one). */
+    /** The cluster id every node of a multi-node cluster is formatted with; null for a single node (a fresh one). */
     private final String clusterId;
     private KafkaRaftServer server;
 
@@ -92,30 +93,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     /**
-     * One node (broker and controller) of a multi-node cluster, not started: its id, its ports, the
-     * static quorum of every node's controller, the common cluster id. {@link EmbeddedKafkaCluster}
-     * builds these.
+     * Starts one node (broker and controller) of a multi-node cluster: its id, its ports, the
+     * static quorum of every node's controller ({@code id@host:port,...}), the common cluster id,
+     * broker settings over the defaults. Returns once the node is unfenced. The tests' three-node
+     * cluster runs each node in a JVM of its own through this.
      */
-    static EmbeddedKafkaBroker clusterNode(Path dataDir, int nodeId, int brokerPort, int controllerPort, String quorumVoters,
+    public static EmbeddedKafkaBroker startClusterNode(Path dataDir, int nodeId, int brokerPort, int controllerPort, String quorumVoters,
             String clusterId, Map<String, String> overrides) {
-        return new EmbeddedKafkaBroker(dataDir, brokerPort, controllerPort, overrides, Map.of(), nodeId, quorumVoters, clusterId);
-    }
-
-    /** Starts this node (again, on the same data directory and ports, after {@link #close}). */
-    EmbeddedKafkaBroker start() {
-        return startup();
-    }
-
-    synchronized boolean isRunning() {
-        return server != null;
-    }
-
-    int nodeId() {
-        return nodeId;
-    }
-
-    static String host() {
-        return HOST;
+        return new EmbeddedKafkaBroker(dataDir, brokerPort, controllerPort, overrides, Map.of(), nodeId, quorumVoters, clusterId).startup();
     }
 
     /** Starts a broker on the given port (the controller on port + 1), keeping its data in {@code dataDir}. */
