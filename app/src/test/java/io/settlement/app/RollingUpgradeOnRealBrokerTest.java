@@ -27,6 +27,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
@@ -192,14 +195,15 @@ class RollingUpgradeOnRealBrokerTest {
         return false;
     }
 
-    /** Trades sent one every 50 ms on a thread of their own until stopped, between random traders. */
-    private static final class TradeFlow implements Runnable {
+    /** Trades sent one every 50 ms (the pace of a matching engine, scheduled) until stopped, between random traders. */
+    private static final class TradeFlow {
         private final Traders traders;
         private final TopicTail<String, SettlementResult> results;
         private final List<String> keys = Collections.synchronizedList(new ArrayList<>());
         private final AtomicReference<Exception> failure = new AtomicReference<>();
-        private final Thread thread = new Thread(this, "trade-flow");
-        private volatile boolean flowing = true;
+        private final ScheduledExecutorService sender = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "trade-flow"));
+        private final Random random = new Random(20261207L);
+        private int next;
 
         TradeFlow(Traders traders, TopicTail<String, SettlementResult> results) {
             this.traders = traders;
@@ -207,21 +211,14 @@ class RollingUpgradeOnRealBrokerTest {
         }
 
         void start() {
-            thread.start();
+            sender.scheduleAtFixedRate(this::sendOne, 0, 50, TimeUnit.MILLISECONDS);
         }
 
-        @Override
-        public void run() {
-            Random random = new Random(20261207L);
+        private void sendOne() {
             try {
-                for (int i = 0; flowing; i++) {
-                    keys.add(traders.trade("upgrade-" + i, random));
-                    Thread.sleep(50); // a pace, not a synchronisation: the load a matching engine sends
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                keys.add(traders.trade("upgrade-" + next++, random));
             } catch (Exception e) {
-                failure.set(e);
+                failure.compareAndSet(null, e);
             }
         }
 
@@ -241,8 +238,8 @@ class RollingUpgradeOnRealBrokerTest {
         }
 
         void stop() throws InterruptedException {
-            flowing = false;
-            thread.join(30_000);
+            sender.shutdown();
+            assertThat(sender.awaitTermination(30, TimeUnit.SECONDS)).as("the trade flow stops").isTrue();
             assertThat(failure.get()).as("sending trades").isNull();
         }
     }
