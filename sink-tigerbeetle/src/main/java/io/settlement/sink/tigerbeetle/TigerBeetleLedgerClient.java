@@ -97,38 +97,35 @@ public final class TigerBeetleLedgerClient implements LedgerClient {
 
     @Override
     public Pending<List<AccountError>> sendAccounts(AccountBatch accounts) {
-        Sent<CreateAccountResultBatch> sent;
-        synchronized (this) {
-            if (accounts.getLength() > writes.eventsPerRequest) {
-                return () -> createAccounts(accounts);
-            }
-            sent = send(client -> client.createAccountsAsync(accounts));
-        }
-        return () -> {
-            try {
-                return accountErrors(await("create_accounts", sent), 0);
-            } catch (TooMuchData e) {
-                // The cluster takes fewer events per request: the waiting call learns how many and sends slices.
-                return createAccounts(accounts);
-            }
-        };
+        return sendWhole(accounts.getLength(), client -> client.createAccountsAsync(accounts), "create_accounts",
+                results -> accountErrors(results, 0), () -> createAccounts(accounts));
     }
 
     @Override
     public Pending<List<TransferError>> sendTransfers(TransferBatch transfers) {
-        Sent<CreateTransferResultBatch> sent;
+        return sendWhole(transfers.getLength(), client -> client.createTransfersAsync(transfers), "create_transfers",
+                results -> transferErrors(results, 0), () -> createTransfers(transfers));
+    }
+
+    /**
+     * Sends a batch of {@code events} as one request now and returns how to wait for its errors; a
+     * batch larger than a request takes, or one the cluster refuses as too large, is sent in slices
+     * by the waiting call instead ({@code sliced}), which learns how many events a request takes.
+     */
+    private <T, E> Pending<List<E>> sendWhole(int events, Function<Client, CompletableFuture<T>> request, String operation,
+            Function<T, List<E>> errors, Supplier<List<E>> sliced) {
+        Sent<T> sent;
         synchronized (this) {
-            if (transfers.getLength() > writes.eventsPerRequest) {
-                return () -> createTransfers(transfers);
+            if (events > writes.eventsPerRequest) {
+                return sliced::get;
             }
-            sent = send(client -> client.createTransfersAsync(transfers));
+            sent = send(request);
         }
         return () -> {
             try {
-                return transferErrors(await("create_transfers", sent), 0);
+                return errors.apply(await(operation, sent));
             } catch (TooMuchData e) {
-                // As in sendAccounts: learnt and sliced by the waiting call.
-                return createTransfers(transfers);
+                return sliced.get();
             }
         };
     }
