@@ -10,8 +10,9 @@ import org.apache.kafka.streams.state.Stores;
 
 /**
  * The balance task's state stores (docs/topology.md, "Stores"), RocksDB and changelogged, all in the
- * user's partition: balances, remembered commands, order reservations and the index of their
- * fill grace and the orders overdue after it, deposit/withdrawal holds.
+ * user's partition: balances (the system shares written at commit: {@link SystemSharesAtCommit}),
+ * remembered commands, order reservations and the index of their fill grace and the orders
+ * overdue after it, deposit/withdrawal holds.
  * Values are fixed binary layouts, not Avro: they are read and written on every command.
  */
 public final class BalanceStores {
@@ -30,8 +31,9 @@ public final class BalanceStores {
     }
 
     public static StoreBuilder<KeyValueStore<BalanceKey, Balance>> balances() {
-        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.BALANCES), BalanceKey.SERDE, Balance.SERDE)
-                .withLoggingEnabled(java.util.Map.of());
+        return SystemSharesAtCommit.wrapping(
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.BALANCES), BalanceKey.SERDE, Balance.SERDE)
+                        .withLoggingEnabled(java.util.Map.of()));
     }
 
     public static StoreBuilder<KeyValueStore<String, RememberedCommand>> commands() {

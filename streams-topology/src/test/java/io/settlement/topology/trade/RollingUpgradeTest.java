@@ -21,6 +21,7 @@ import io.settlement.topology.UpgradeFixtures;
 import io.settlement.topology.balance.Balance;
 import io.settlement.topology.balance.BalanceKey;
 import io.settlement.topology.balance.Reservation;
+import io.settlement.topology.balance.SystemSharesAtCommit;
 import io.settlement.topology.testkit.SettlementDriver;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -123,7 +124,11 @@ class RollingUpgradeTest {
     /** The byte store under a typed store: values go in exactly as given, in the layout the previous version wrote. */
     @SuppressWarnings("unchecked")
     private static KeyValueStore<Bytes, byte[]> raw(SettlementDriver driver, String store) {
-        return ((WrappedStateStore<KeyValueStore<Bytes, byte[]>, ?, ?>) (Object) driver.testDriver().getKeyValueStore(store)).wrapped();
+        Object typed = driver.testDriver().getKeyValueStore(store);
+        if (typed instanceof SystemSharesAtCommit shares) {
+            typed = shares.wrapped();
+        }
+        return ((WrappedStateStore<KeyValueStore<Bytes, byte[]>, ?, ?>) typed).wrapped();
     }
 
     private static Bytes key(BalanceKey key) {
