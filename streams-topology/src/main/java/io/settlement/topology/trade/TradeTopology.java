@@ -6,10 +6,12 @@ import io.settlement.avro.TradeLeg;
 import io.settlement.avro.TradeState;
 import io.settlement.contract.SingleObjectSerde;
 import io.settlement.contract.Topics;
+import io.settlement.contract.UserPartitioner;
 import io.settlement.topology.ExpiryIndex;
 import io.settlement.topology.ResultObserver;
 import io.settlement.topology.SettlementConfig;
 import io.settlement.topology.StoreNames;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
@@ -21,6 +23,9 @@ import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
+import org.apache.kafka.streams.processor.api.FixedKeyRecord;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -31,7 +36,11 @@ import org.apache.kafka.streams.state.Stores;
  * topic {@value #TRADES_BY_ID} with {@link #coordinatorPartitions} partitions; the coordinator
  * reads it together with settlement.internal.leg-results (keyed by trade id by the balance
  * tasks), keeps store {@value StoreNames#TRADES}, and writes trade legs, results and dead
- * letters.
+ * letters. A trade read on the partition its id hashes to skips the repartition topic: the
+ * trades source is in the coordinator's sub-topology (the dead letters of trades without a value
+ * join them), so that partition's task is the trade's coordinator already (one commit and two
+ * records fewer). The sub-topologies are those of versions that sent every trade through the
+ * repartition topic: instances of both may run side by side, each trade coordinated once.
  *
  * <p>Both coordinator inputs must have the same partition count and key bytes, or a leg's
  * answer would reach a task that does not know its trade: the repartition topic takes the user
@@ -62,12 +71,21 @@ public final class TradeTopology {
                 .branch((key, trade) -> trade == null, Branched.as("tombstone"))
                 .defaultBranch(Branched.as("present"));
 
-        KStream<String, CoordinatorInput> tradesById = byPresence.get("trades-present")
-                .selectKey((key, trade) -> trade.getTradeId(), Named.as("trade-id-as-key"))
-                .repartition(Repartitioned.<String, Trade>as(TRADES_BY_ID)
-                        .withKeySerde(Serdes.String())
-                        .withValueSerde(topics.tradesByIdValues())
-                        .withNumberOfPartitions(coordinatorPartitions(config)))
+        KStream<String, Trade> keyed = byPresence.get("trades-present")
+                .selectKey((key, trade) -> trade.getTradeId(), Named.as("trade-id-as-key"));
+        Repartitioned<String, Trade> byId = Repartitioned.<String, Trade>as(TRADES_BY_ID)
+                .withKeySerde(Serdes.String())
+                .withValueSerde(topics.tradesByIdValues())
+                .withNumberOfPartitions(coordinatorPartitions(config));
+        Map<String, KStream<String, Routed>> byHome = keyed
+                .processValues(() -> new HomeCheck(coordinatorPartitions(config)), Named.as("trade-home-checked"))
+                .split(Named.as("trade-route-"))
+                .branch((tradeId, routed) -> routed.home(), Branched.as("at-home"))
+                .defaultBranch(Branched.as("elsewhere"));
+        KStream<String, Trade> atCoordinator = byHome.get("trade-route-at-home").mapValues(Routed::trade, Named.as("trade-at-home"))
+                .merge(byHome.get("trade-route-elsewhere").mapValues(Routed::trade, Named.as("trade-elsewhere")).repartition(byId),
+                        Named.as("trades-at-coordinator"));
+        KStream<String, CoordinatorInput> tradesById = atCoordinator
                 .mapValues(trade -> (CoordinatorInput) new CoordinatorInput.TradeArrived(trade), Named.as("trade-arrived"));
         KStream<String, CoordinatorInput> legAnswers = builder.stream(topics.legResults().name(),
                         Consumed.with(topics.legResults().keySerde(), topics.legResults().valueSerde()).withName("leg-results-received"))
@@ -105,6 +123,35 @@ public final class TradeTopology {
                     return KeyValue.pair(letter.key(), letter.value());
                 }, Named.as("dead-letter-original-bytes"))
                 .to(topics.deadLetters().name(), Produced.with(topics.deadLetters().keySerde(), topics.deadLetters().valueSerde()).withName("trade-dead-letters-sent"));
+    }
+
+    /** A trade and whether it was read on its coordinator's partition. */
+    private record Routed(Trade trade, boolean home) {}
+
+    /**
+     * Marks a trade keyed by its id that was read on the partition the repartition topic would put
+     * it on ({@link UserPartitioner}'s rule over the UTF-8 id, the producer's default): that
+     * partition's task is its coordinator.
+     */
+    private static final class HomeCheck implements FixedKeyProcessor<String, Trade, Routed> {
+        private final int coordinatorPartitions;
+        private FixedKeyProcessorContext<String, Routed> context;
+
+        HomeCheck(int coordinatorPartitions) {
+            this.coordinatorPartitions = coordinatorPartitions;
+        }
+
+        @Override
+        public void init(FixedKeyProcessorContext<String, Routed> context) {
+            this.context = context;
+        }
+
+        @Override
+        public void process(FixedKeyRecord<String, Trade> record) {
+            int home = UserPartitioner.partitionOf(record.key().getBytes(StandardCharsets.UTF_8), coordinatorPartitions);
+            boolean atHome = context.recordMetadata().map(metadata -> metadata.partition() == home).orElse(false);
+            context.forward(record.withValue(new Routed(record.value(), atHome)));
+        }
     }
 
     /** A trade record without a value cannot be settled or answered: it goes to the dead-letter topic. */

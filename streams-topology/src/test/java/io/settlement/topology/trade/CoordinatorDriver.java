@@ -45,7 +45,12 @@ final class CoordinatorDriver implements AutoCloseable {
 
     /** A coordinator that settles new trades with {@code protocol}. */
     CoordinatorDriver(SettlementConfig.TradeProtocol protocol) {
-        config = SettlementConfig.defaults(4).withTradeProtocol(protocol);
+        this(SettlementConfig.defaults(4).withTradeProtocol(protocol));
+    }
+
+    /** A coordinator with {@code config}. */
+    CoordinatorDriver(SettlementConfig config) {
+        this.config = config;
         StreamsBuilder builder = new StreamsBuilder();
         TradeTopology.addTo(builder, topics, config, io.settlement.topology.ResultObserver.NONE);
         Properties props = new Properties();
@@ -62,6 +67,13 @@ final class CoordinatorDriver implements AutoCloseable {
     /** Sends a trade keyed by its symbol, as a matching engine might. */
     void send(Trade trade) {
         trades.pipeInput(Bytes.wrap(trade.getSymbol().getBytes(StandardCharsets.UTF_8)), trade);
+    }
+
+    /** The records the coordinator's part wrote to the repartition topic since the last call (trade ids). */
+    List<String> repartitioned() {
+        return driver.createOutputTopic("trade-coordinator-test-" + TradeTopology.TRADES_BY_ID + "-repartition",
+                new org.apache.kafka.common.serialization.StringDeserializer(), new org.apache.kafka.common.serialization.ByteArrayDeserializer())
+                .readRecordsToList().stream().map(TestRecord::key).toList();
     }
 
     void sendTombstone() {
