@@ -61,7 +61,7 @@ public final class SystemSharesAtCommit extends WrappedStateStore<KeyValueStore<
             waiting.put(key, value);
             return;
         }
-        if (key != null) {
+        if (key != null && Ledger.isSystem(key)) {
             waiting.remove(key);
         }
         wrapped().put(key, value);
@@ -90,7 +90,7 @@ public final class SystemSharesAtCommit extends WrappedStateStore<KeyValueStore<
 
     @Override
     public Balance get(BalanceKey key) {
-        if (ownThread()) {
+        if (Ledger.isSystem(key) && ownThread()) {
             Balance waited = waiting.get(key);
             if (waited != null) {
                 return waited;
