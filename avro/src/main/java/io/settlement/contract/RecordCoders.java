@@ -4,6 +4,7 @@ import io.settlement.avro.Account;
 import io.settlement.avro.AccountType;
 import io.settlement.avro.BalanceAfter;
 import io.settlement.avro.BalanceOperation;
+import io.settlement.avro.ChainStep;
 import io.settlement.avro.Deposit;
 import io.settlement.avro.DepositCancelled;
 import io.settlement.avro.DepositConfirmed;
@@ -14,10 +15,19 @@ import io.settlement.avro.OrderReserved;
 import io.settlement.avro.Bucket;
 import io.settlement.avro.CommandKind;
 import io.settlement.avro.JournalEntry;
+import io.settlement.avro.LegPhase;
+import io.settlement.avro.LegProgress;
+import io.settlement.avro.LegResult;
 import io.settlement.avro.Posting;
 import io.settlement.avro.Reason;
 import io.settlement.avro.ResultStatus;
 import io.settlement.avro.SettlementResult;
+import io.settlement.avro.Trade;
+import io.settlement.avro.TradeLeg;
+import io.settlement.avro.TradeParty;
+import io.settlement.avro.TradeSide;
+import io.settlement.avro.TradeState;
+import io.settlement.avro.TradeStatus;
 import io.settlement.avro.TransferRequest;
 import io.settlement.avro.Wallet;
 import io.settlement.avro.WithdrawCancelled;
@@ -35,8 +45,9 @@ import org.apache.avro.io.Encoder;
 
 /**
  * Hand-written Avro binary coders of the records every command reads or writes: the
- * {@link BalanceOperation} or {@link TransferRequest} it arrives as, its {@link SettlementResult}
- * and its {@link JournalEntry}. Avro generates such coders only for
+ * {@link BalanceOperation}, {@link TransferRequest} or {@link Trade} it arrives as, its
+ * {@link SettlementResult} and its {@link JournalEntry}, and a trade's {@link TradeLeg}s,
+ * {@link LegResult}s and {@link TradeState}. Avro generates such coders only for
  * records without logical types, and these have {@code timestamp-millis} fields, so Avro writes
  * and reads them through its generic, per-field resolving path. Each coder writes exactly the
  * bytes Avro's writer writes for the record's current schema, and reads what it writes
@@ -51,11 +62,18 @@ final class RecordCoders {
         T decode(Decoder in) throws IOException;
     }
 
+    private static final ResultCoder RESULT = new ResultCoder();
+    private static final TradeCoder TRADE = new TradeCoder();
+
     private static final Map<Class<?>, RecordCoder<?>> CODERS = Map.of(
-            SettlementResult.class, new ResultCoder(),
+            SettlementResult.class, RESULT,
             JournalEntry.class, new JournalCoder(),
             BalanceOperation.class, new OperationCoder(),
-            TransferRequest.class, new TransferCoder());
+            TransferRequest.class, new TransferCoder(),
+            Trade.class, TRADE,
+            TradeLeg.class, new LegCoder(),
+            LegResult.class, new LegResultCoder(),
+            TradeState.class, new TradeStateCoder());
 
     private static final CommandKind[] KINDS = CommandKind.values();
     private static final ResultStatus[] STATUSES = ResultStatus.values();
@@ -63,6 +81,11 @@ final class RecordCoders {
     private static final AccountType[] ACCOUNT_TYPES = AccountType.values();
     private static final Bucket[] BUCKETS = Bucket.values();
     private static final Wallet[] WALLETS = Wallet.values();
+    private static final TradeSide[] SIDES = TradeSide.values();
+    private static final LegPhase[] PHASES = LegPhase.values();
+    private static final ChainStep[] CHAIN_STEPS = ChainStep.values();
+    private static final TradeStatus[] TRADE_STATUSES = TradeStatus.values();
+    private static final LegProgress[] PROGRESS = LegProgress.values();
 
     private RecordCoders() {}
 
@@ -253,6 +276,169 @@ final class RecordCoders {
         }
     }
 
+    private static final class TradeCoder implements RecordCoder<Trade> {
+        @Override
+        public void encode(Trade t, Encoder out) throws IOException {
+            out.writeString(t.getTradeId());
+            out.writeString(t.getSymbol());
+            out.writeString(t.getBaseAsset());
+            out.writeString(t.getQuoteAsset());
+            out.writeLong(t.getBaseQty());
+            out.writeLong(t.getQuoteQty());
+            writeParty(out, t.getBuyer());
+            writeParty(out, t.getSeller());
+            out.writeLong(t.getExecutedAt().toEpochMilli());
+        }
+
+        @Override
+        public Trade decode(Decoder in) throws IOException {
+            return new Trade(in.readString(), in.readString(), in.readString(), in.readString(), in.readLong(), in.readLong(),
+                    readParty(in), readParty(in), Instant.ofEpochMilli(in.readLong()));
+        }
+
+        private static void writeParty(Encoder out, TradeParty party) throws IOException {
+            out.writeLong(party.getUserId());
+            writeOptionalString(out, party.getOrderId());
+            out.writeLong(party.getFee());
+        }
+
+        private static TradeParty readParty(Decoder in) throws IOException {
+            return new TradeParty(in.readLong(), isPresent(in) ? in.readString() : null, in.readLong());
+        }
+    }
+
+    /** A leg carries its counterpart (a leg too, so the coder recurses). */
+    private static final class LegCoder implements RecordCoder<TradeLeg> {
+        @Override
+        public void encode(TradeLeg l, Encoder out) throws IOException {
+            out.writeString(l.getTradeId());
+            out.writeLong(l.getUserId());
+            out.writeEnum(l.getSide().ordinal());
+            out.writeEnum(l.getPhase().ordinal());
+            out.writeString(l.getAsset());
+            out.writeLong(l.getAmount());
+            out.writeLong(l.getFee());
+            writeOptionalString(out, l.getOrderId());
+            out.writeLong(l.getCreatedAt().toEpochMilli());
+            out.writeString(l.getTradeFingerprint());
+            out.writeString(l.getPaidAsset());
+            out.writeLong(l.getPaidAmount());
+            out.writeString(l.getReceivedAsset());
+            out.writeLong(l.getReceivedNet());
+            out.writeEnum(l.getChainStep().ordinal());
+            if (l.getCounterpart() == null) {
+                out.writeIndex(0);
+            } else {
+                out.writeIndex(1);
+                encode(l.getCounterpart(), out);
+            }
+            writeOptionalEnum(out, l.getTradeReason());
+            writeOptionalString(out, l.getTradeDetail());
+            writeOptionalInstant(out, l.getExecutedAt());
+        }
+
+        @Override
+        public TradeLeg decode(Decoder in) throws IOException {
+            String tradeId = in.readString();
+            long userId = in.readLong();
+            TradeSide side = SIDES[in.readEnum()];
+            LegPhase phase = PHASES[in.readEnum()];
+            String asset = in.readString();
+            long amount = in.readLong();
+            long fee = in.readLong();
+            String orderId = isPresent(in) ? in.readString() : null;
+            Instant createdAt = Instant.ofEpochMilli(in.readLong());
+            String fingerprint = in.readString();
+            String paidAsset = in.readString();
+            long paidAmount = in.readLong();
+            String receivedAsset = in.readString();
+            long receivedNet = in.readLong();
+            ChainStep step = CHAIN_STEPS[in.readEnum()];
+            TradeLeg counterpart = isPresent(in) ? decode(in) : null;
+            Reason reason = isPresent(in) ? REASONS[in.readEnum()] : null;
+            String detail = isPresent(in) ? in.readString() : null;
+            Instant executedAt = isPresent(in) ? Instant.ofEpochMilli(in.readLong()) : null;
+            return new TradeLeg(tradeId, userId, side, phase, asset, amount, fee, orderId, createdAt, fingerprint, paidAsset, paidAmount,
+                    receivedAsset, receivedNet, step, counterpart, reason, detail, executedAt);
+        }
+    }
+
+    private static final class LegResultCoder implements RecordCoder<LegResult> {
+        @Override
+        public void encode(LegResult r, Encoder out) throws IOException {
+            out.writeString(r.getTradeId());
+            out.writeLong(r.getUserId());
+            out.writeEnum(r.getSide().ordinal());
+            out.writeEnum(r.getPhase().ordinal());
+            out.writeEnum(r.getStatus().ordinal());
+            writeOptionalEnum(out, r.getReason());
+            writeOptionalResult(out, r.getTradeResult());
+        }
+
+        @Override
+        public LegResult decode(Decoder in) throws IOException {
+            return new LegResult(in.readString(), in.readLong(), SIDES[in.readEnum()], PHASES[in.readEnum()], STATUSES[in.readEnum()],
+                    isPresent(in) ? REASONS[in.readEnum()] : null, isPresent(in) ? RESULT.decode(in) : null);
+        }
+    }
+
+    private static final class TradeStateCoder implements RecordCoder<TradeState> {
+        @Override
+        public void encode(TradeState t, Encoder out) throws IOException {
+            TRADE.encode(t.getTrade(), out);
+            out.writeString(t.getFingerprint());
+            out.writeEnum(t.getStatus().ordinal());
+            writeOptionalEnum(out, t.getReason());
+            writeOptionalString(out, t.getDetail());
+            out.writeEnum(t.getBuyerDebit().ordinal());
+            out.writeEnum(t.getSellerDebit().ordinal());
+            out.writeEnum(t.getBuyerCredit().ordinal());
+            out.writeEnum(t.getSellerCredit().ordinal());
+            out.writeEnum(t.getBuyerRefund().ordinal());
+            out.writeEnum(t.getSellerRefund().ordinal());
+            writeOptionalResult(out, t.getResult());
+            List<SettlementResult> deferred = t.getDeferredConflicts();
+            out.writeArrayStart();
+            out.setItemCount(deferred.size());
+            for (SettlementResult conflict : deferred) {
+                out.startItem();
+                RESULT.encode(conflict, out);
+            }
+            out.writeArrayEnd();
+            out.writeLong(t.getReceivedAt().toEpochMilli());
+            out.writeLong(t.getUpdatedAt().toEpochMilli());
+            writeOptionalInstant(out, t.getFinishedAt());
+            out.writeBoolean(t.getChained());
+        }
+
+        @Override
+        public TradeState decode(Decoder in) throws IOException {
+            Trade trade = TRADE.decode(in);
+            String fingerprint = in.readString();
+            TradeStatus status = TRADE_STATUSES[in.readEnum()];
+            Reason reason = isPresent(in) ? REASONS[in.readEnum()] : null;
+            String detail = isPresent(in) ? in.readString() : null;
+            LegProgress buyerDebit = PROGRESS[in.readEnum()];
+            LegProgress sellerDebit = PROGRESS[in.readEnum()];
+            LegProgress buyerCredit = PROGRESS[in.readEnum()];
+            LegProgress sellerCredit = PROGRESS[in.readEnum()];
+            LegProgress buyerRefund = PROGRESS[in.readEnum()];
+            LegProgress sellerRefund = PROGRESS[in.readEnum()];
+            SettlementResult result = isPresent(in) ? RESULT.decode(in) : null;
+            List<SettlementResult> deferred = new ArrayList<>();
+            for (long block = in.readArrayStart(); block != 0; block = in.arrayNext()) {
+                for (long i = 0; i < block; i++) {
+                    deferred.add(RESULT.decode(in));
+                }
+            }
+            Instant receivedAt = Instant.ofEpochMilli(in.readLong());
+            Instant updatedAt = Instant.ofEpochMilli(in.readLong());
+            Instant finishedAt = isPresent(in) ? Instant.ofEpochMilli(in.readLong()) : null;
+            return new TradeState(trade, fingerprint, status, reason, detail, buyerDebit, sellerDebit, buyerCredit, sellerCredit, buyerRefund,
+                    sellerRefund, result, deferred, receivedAt, updatedAt, finishedAt, in.readBoolean());
+        }
+    }
+
     private static void writeAccount(Encoder out, Account account) throws IOException {
         out.writeLong(account.getOwnerId());
         out.writeEnum(account.getType().ordinal());
@@ -279,6 +465,24 @@ final class RecordCoders {
         } else {
             out.writeIndex(1);
             out.writeString(value);
+        }
+    }
+
+    private static void writeOptionalInstant(Encoder out, Instant value) throws IOException {
+        if (value == null) {
+            out.writeIndex(0);
+        } else {
+            out.writeIndex(1);
+            out.writeLong(value.toEpochMilli());
+        }
+    }
+
+    private static void writeOptionalResult(Encoder out, SettlementResult value) throws IOException {
+        if (value == null) {
+            out.writeIndex(0);
+        } else {
+            out.writeIndex(1);
+            RESULT.encode(value, out);
         }
     }
 

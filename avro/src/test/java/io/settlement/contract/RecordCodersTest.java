@@ -8,6 +8,7 @@ import io.settlement.avro.Account;
 import io.settlement.avro.AccountType;
 import io.settlement.avro.BalanceAfter;
 import io.settlement.avro.BalanceOperation;
+import io.settlement.avro.ChainStep;
 import io.settlement.avro.Deposit;
 import io.settlement.avro.DepositCancelled;
 import io.settlement.avro.DepositConfirmed;
@@ -22,10 +23,19 @@ import io.settlement.avro.WithdrawRequested;
 import io.settlement.avro.Bucket;
 import io.settlement.avro.CommandKind;
 import io.settlement.avro.JournalEntry;
+import io.settlement.avro.LegPhase;
+import io.settlement.avro.LegProgress;
+import io.settlement.avro.LegResult;
 import io.settlement.avro.Posting;
 import io.settlement.avro.Reason;
 import io.settlement.avro.ResultStatus;
 import io.settlement.avro.SettlementResult;
+import io.settlement.avro.Trade;
+import io.settlement.avro.TradeLeg;
+import io.settlement.avro.TradeParty;
+import io.settlement.avro.TradeSide;
+import io.settlement.avro.TradeState;
+import io.settlement.avro.TradeStatus;
 import io.settlement.avro.Wallet;
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -42,7 +52,8 @@ import org.quicktheories.generators.SourceDSL;
 
 /**
  * The hand-written coders of the records every command reads or writes (balance operations of
- * every kind, transfer requests, results, journal entries) write, byte for byte, what Avro's own
+ * every kind, transfer requests, trades, results, journal entries, trade legs and their answers,
+ * trade states) write, byte for byte, what Avro's own
  * writer writes for random records (every field drawn: unicode strings, every enum symbol, null
  * and present union branches, empty and longer arrays, extreme longs), and read back both their
  * bytes and Avro's as the same record.
@@ -55,6 +66,30 @@ class RecordCodersTest {
             .map(codePoints -> codePoints.stream().collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString());
     private static final Gen<Long> ANY_LONG = SourceDSL.longs().all();
     private static final Gen<Instant> TIME = SourceDSL.longs().between(-62_000_000_000_000L, 250_000_000_000_000L).map(Instant::ofEpochMilli);
+
+    private static final Gen<SettlementResult> RESULTS = TEXT.zip(enumOf(CommandKind.values()), ANY_LONG, enumOf(ResultStatus.values()),
+                    (id, kind, user, status) -> new SettlementResult(id, kind, user, status, null, null, Instant.EPOCH, Instant.EPOCH))
+            .zip(nullable(enumOf(Reason.values())), nullable(TEXT), TIME, TIME, (r, reason, detail, commandTime, processedAt) -> {
+                r.setReason(reason);
+                r.setDetail(detail);
+                r.setCommandTime(commandTime);
+                r.setProcessedAt(processedAt);
+                return r;
+            });
+    private static final Gen<TradeParty> PARTIES = ANY_LONG.zip(nullable(TEXT), ANY_LONG, TradeParty::new);
+    private static final Gen<Trade> TRADES = TEXT.zip(TEXT, TEXT, TEXT, (id, symbol, base, quote) -> new Trade(id, symbol, base, quote, 0L, 0L,
+                    null, null, Instant.EPOCH))
+            .zip(ANY_LONG, ANY_LONG, PARTIES, PARTIES, (t, baseQty, quoteQty, buyer, seller) -> {
+                t.setBaseQty(baseQty);
+                t.setQuoteQty(quoteQty);
+                t.setBuyer(buyer);
+                t.setSeller(seller);
+                return t;
+            })
+            .zip(TIME, (t, executedAt) -> {
+                t.setExecutedAt(executedAt);
+                return t;
+            });
 
     @Test
     void resultsAreWrittenAsAvroWritesThemAndReadBack() {
@@ -125,6 +160,97 @@ class RecordCodersTest {
                     return t;
                 });
         qt().withExamples(2_000).forAll(transfers).checkAssert(transfer -> assertSameAsAvro(TransferRequest.class, transfer));
+    }
+
+    @Test
+    void tradesAreWrittenAsAvroWritesThemAndReadBack() {
+        qt().withExamples(2_000).forAll(TRADES).checkAssert(trade -> assertSameAsAvro(Trade.class, trade));
+    }
+
+    @Test
+    void tradeLegsWithAndWithoutTheirCounterpartAreWrittenAsAvroWritesThemAndReadBack() {
+        Gen<TradeLeg> legs = TEXT.zip(ANY_LONG, enumOf(TradeSide.values()), enumOf(LegPhase.values()), (id, user, side, phase) ->
+                        new TradeLeg(id, user, side, phase, "", 0L, 0L, null, Instant.EPOCH, "", "", 0L, "", 0L, ChainStep.NONE, null, null,
+                                null, null))
+                .zip(TEXT, ANY_LONG, ANY_LONG, nullable(TEXT), (l, asset, amount, fee, orderId) -> {
+                    l.setAsset(asset);
+                    l.setAmount(amount);
+                    l.setFee(fee);
+                    l.setOrderId(orderId);
+                    return l;
+                })
+                .zip(TIME, TEXT, TEXT, ANY_LONG, (l, createdAt, fingerprint, paidAsset, paidAmount) -> {
+                    l.setCreatedAt(createdAt);
+                    l.setTradeFingerprint(fingerprint);
+                    l.setPaidAsset(paidAsset);
+                    l.setPaidAmount(paidAmount);
+                    return l;
+                })
+                .zip(TEXT, ANY_LONG, enumOf(ChainStep.values()), nullable(enumOf(Reason.values())), (l, receivedAsset, net, step, reason) -> {
+                    l.setReceivedAsset(receivedAsset);
+                    l.setReceivedNet(net);
+                    l.setChainStep(step);
+                    l.setTradeReason(reason);
+                    return l;
+                })
+                .zip(nullable(TEXT), nullable(TIME), (l, detail, executedAt) -> {
+                    l.setTradeDetail(detail);
+                    l.setExecutedAt(executedAt);
+                    return l;
+                });
+        Gen<TradeLeg> withCounterparts = legs.zip(nullable(legs), (leg, counterpart) -> {
+            leg.setCounterpart(counterpart);
+            return leg;
+        });
+        qt().withExamples(2_000).forAll(withCounterparts).checkAssert(leg -> assertSameAsAvro(TradeLeg.class, leg));
+    }
+
+    @Test
+    void legResultsAreWrittenAsAvroWritesThemAndReadBack() {
+        Gen<LegResult> answers = TEXT.zip(ANY_LONG, enumOf(TradeSide.values()), enumOf(LegPhase.values()), (id, user, side, phase) ->
+                        new LegResult(id, user, side, phase, ResultStatus.ACCEPTED, null, null))
+                .zip(enumOf(ResultStatus.values()), nullable(enumOf(Reason.values())), nullable(RESULTS), (r, status, reason, result) -> {
+                    r.setStatus(status);
+                    r.setReason(reason);
+                    r.setTradeResult(result);
+                    return r;
+                });
+        qt().withExamples(2_000).forAll(answers).checkAssert(answer -> assertSameAsAvro(LegResult.class, answer));
+    }
+
+    @Test
+    void tradeStatesAreWrittenAsAvroWritesThemAndReadBack() {
+        Gen<LegProgress> progress = enumOf(LegProgress.values());
+        Gen<TradeState> states = TRADES.zip(TEXT, enumOf(TradeStatus.values()), nullable(enumOf(Reason.values())), (trade, fingerprint, status, reason) ->
+                        new TradeState(trade, fingerprint, status, reason, null, LegProgress.NOT_SENT, LegProgress.NOT_SENT, LegProgress.NOT_SENT,
+                                LegProgress.NOT_SENT, LegProgress.NOT_SENT, LegProgress.NOT_SENT, null, List.of(), Instant.EPOCH, Instant.EPOCH,
+                                null, false))
+                .zip(nullable(TEXT), progress, progress, progress, (s, detail, buyerDebit, sellerDebit, buyerCredit) -> {
+                    s.setDetail(detail);
+                    s.setBuyerDebit(buyerDebit);
+                    s.setSellerDebit(sellerDebit);
+                    s.setBuyerCredit(buyerCredit);
+                    return s;
+                })
+                .zip(progress, progress, progress, nullable(RESULTS), (s, sellerCredit, buyerRefund, sellerRefund, result) -> {
+                    s.setSellerCredit(sellerCredit);
+                    s.setBuyerRefund(buyerRefund);
+                    s.setSellerRefund(sellerRefund);
+                    s.setResult(result);
+                    return s;
+                })
+                .zip(listOf(RESULTS), TIME, TIME, nullable(TIME), (s, deferred, receivedAt, updatedAt, finishedAt) -> {
+                    s.setDeferredConflicts(deferred);
+                    s.setReceivedAt(receivedAt);
+                    s.setUpdatedAt(updatedAt);
+                    s.setFinishedAt(finishedAt);
+                    return s;
+                })
+                .zip(SourceDSL.booleans().all(), (s, chained) -> {
+                    s.setChained(chained);
+                    return s;
+                });
+        qt().withExamples(2_000).forAll(states).checkAssert(state -> assertSameAsAvro(TradeState.class, state));
     }
 
     @Test
