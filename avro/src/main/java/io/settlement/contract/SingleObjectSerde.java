@@ -76,6 +76,13 @@ public final class SingleObjectSerde<T extends SpecificRecord> implements Serde<
                 .put(MARKER_0).put(MARKER_1).putLong(fingerprint).array();
     }
 
+    /**
+     * What a hand-written coder's record is first encoded into: a buffer, handed to the output stream
+     * in one write when full or done (a direct encoder writes every varint byte by byte).
+     */
+    private static final int BODY_BUFFER_BYTES = 256;
+    private static final EncoderFactory BUFFERED = new EncoderFactory().configureBufferSize(BODY_BUFFER_BYTES);
+
     @Override
     public byte[] serialize(String topic, T data) {
         if (data == null) {
@@ -83,9 +90,9 @@ public final class SingleObjectSerde<T extends SpecificRecord> implements Serde<
         }
         try {
             if (coder != null) {
-                java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(256);
+                java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(BODY_BUFFER_BYTES);
                 out.write(header);
-                BinaryEncoder body = EncoderFactory.get().directBinaryEncoder(out, null);
+                BinaryEncoder body = BUFFERED.binaryEncoder(out, null);
                 coder.encode(data, body);
                 body.flush();
                 return out.toByteArray();
