@@ -517,7 +517,7 @@ public final class BenchRun {
             return;
         }
         log.println("-- workload T: the TigerBeetle sink drains the journal so far into a real TigerBeetle server ("
-                + binary.path().get() + "), then TigerBeetle's own benchmark measures the ceiling");
+                + binary.path().get() + "), once to warm up and once measured, then TigerBeetle's own benchmark measures the ceiling");
         TigerBeetleSinkRun.Drained drained;
         try {
             drained = TigerBeetleSinkRun.drain(cluster, topics, binary.path().get(), settings.dataDir().resolve("tigerbeetle-" + nonce),
@@ -536,11 +536,13 @@ public final class BenchRun {
         report.environment.put("tigerbeetleSinkEventsPerRequest", drained.eventsPerRequest());
         report.environment.put("tigerbeetleSinkTransferRequests", drained.requests());
         report.environment.put("tigerbeetleSinkAccountsCreated", drained.accounts());
+        report.environment.put("tigerbeetleSinkColdTransfersPerSecond", Math.round(drained.coldTransfersPerSecond()));
         log.printf("   %,d transfers (%,d entries) in %.2f s: %,.0f transfers/s; TigerBeetle's own benchmark: %,.0f transfers/s; "
-                        + "ratio %.3f (events per request %d; %,d create_transfers requests, %,.0f transfers each; %,d accounts created)%n",
+                        + "ratio %.3f (events per request %d; %,d create_transfers requests, %,.0f transfers each; %,d accounts created; "
+                        + "the warm-up's drain, cold: %,.0f transfers/s)%n",
                 drained.transfers(), drained.entries(), seconds, perSecond, drained.ceiling(), run.ratioToCeiling(),
                 drained.eventsPerRequest(), drained.requests(), drained.transfers() / (double) Math.max(1, drained.requests()),
-                drained.accounts());
+                drained.accounts(), drained.coldTransfersPerSecond());
         if (!drained.complete()) {
             report.fail("T TigerBeetle sink: did not catch up within " + settings.resultTimeout() + " " + drained.problems());
         }
