@@ -23,6 +23,7 @@ public final class BenchTargets {
     static final double TRADE_P99_FACTOR = 3.5;
     static final double LOOKUP_P99_MS = 5.0;
     static final double SINK_ROWS_PER_SECOND = 43_500;
+    static final double TIGERBEETLE_SINK_RATIO = 0.5;
     static final double APPENDS_PER_TRADE = 24;
 
     private BenchTargets() {}
@@ -49,6 +50,8 @@ public final class BenchTargets {
                 Optional.ofNullable(report.appendsPerTrade).map(BenchReport.TradeAppends::total), APPENDS_PER_TRADE, "%.2f"));
         targets.add(atLeast("ScyllaDB sink >= 43,500 rows/s (C)", report.runs.stream().filter(r -> r.run().startsWith("C ")).findFirst()
                 .map(RunReport::sinkRowsPerSecond), SINK_ROWS_PER_SECOND, "%,.0f rows/s"));
+        targets.add(atLeast("TigerBeetle sink >= 0.5 of TigerBeetle's own benchmark (T)", report.runs.stream()
+                .filter(r -> r.run().startsWith("T ")).findFirst().map(RunReport::ratioToCeiling), TIGERBEETLE_SINK_RATIO, "%.3f"));
         StringBuilder cpu = new StringBuilder();
         for (String name : new String[] {"A full", "B full"}) {
             run(report, name).ifPresent(r -> cpu.append(cpu.isEmpty() ? "" : ", ").append(name).append(' ')

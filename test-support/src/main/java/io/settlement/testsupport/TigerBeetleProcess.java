@@ -144,6 +144,9 @@ public final class TigerBeetleProcess implements AutoCloseable {
         try {
             Files.deleteIfExists(dataFile);
             Files.deleteIfExists(logFile());
+            if (!Files.isDirectory(dataFile.getParent())) {
+                return; // closed before (a shutdown hook closes what is still open)
+            }
             try (var left = Files.list(dataFile.getParent())) {
                 if (left.findAny().isEmpty()) {
                     Files.delete(dataFile.getParent());
