@@ -326,12 +326,7 @@ final class RecordCoders {
             out.writeString(l.getReceivedAsset());
             out.writeLong(l.getReceivedNet());
             out.writeEnum(l.getChainStep().ordinal());
-            if (l.getCounterpart() == null) {
-                out.writeIndex(0);
-            } else {
-                out.writeIndex(1);
-                encode(l.getCounterpart(), out);
-            }
+            writeOptional(out, l.getCounterpart(), (o, counterpart) -> encode(counterpart, o));
             writeOptionalEnum(out, l.getTradeReason());
             writeOptionalString(out, l.getTradeDetail());
             writeOptionalInstant(out, l.getExecutedAt());
@@ -449,41 +444,35 @@ final class RecordCoders {
         return new Account(in.readLong(), ACCOUNT_TYPES[in.readEnum()], BUCKETS[in.readEnum()]);
     }
 
+    /** Writes one field's value. */
+    private interface FieldWriter<T> {
+        void write(Encoder out, T value) throws IOException;
+    }
+
     /** A {@code ["null", T]} union: branch 0 is null, branch 1 the value. */
-    private static void writeOptionalEnum(Encoder out, Enum<?> value) throws IOException {
+    private static <T> void writeOptional(Encoder out, T value, FieldWriter<T> writer) throws IOException {
         if (value == null) {
             out.writeIndex(0);
         } else {
             out.writeIndex(1);
-            out.writeEnum(value.ordinal());
+            writer.write(out, value);
         }
+    }
+
+    private static void writeOptionalEnum(Encoder out, Enum<?> value) throws IOException {
+        writeOptional(out, value, (o, v) -> o.writeEnum(v.ordinal()));
     }
 
     private static void writeOptionalString(Encoder out, String value) throws IOException {
-        if (value == null) {
-            out.writeIndex(0);
-        } else {
-            out.writeIndex(1);
-            out.writeString(value);
-        }
+        writeOptional(out, value, Encoder::writeString);
     }
 
     private static void writeOptionalInstant(Encoder out, Instant value) throws IOException {
-        if (value == null) {
-            out.writeIndex(0);
-        } else {
-            out.writeIndex(1);
-            out.writeLong(value.toEpochMilli());
-        }
+        writeOptional(out, value, (o, v) -> o.writeLong(v.toEpochMilli()));
     }
 
     private static void writeOptionalResult(Encoder out, SettlementResult value) throws IOException {
-        if (value == null) {
-            out.writeIndex(0);
-        } else {
-            out.writeIndex(1);
-            RESULT.encode(value, out);
-        }
+        writeOptional(out, value, (o, v) -> RESULT.encode(v, o));
     }
 
     private static boolean isPresent(Decoder in) throws IOException {
