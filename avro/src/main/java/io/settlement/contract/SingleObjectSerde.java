@@ -44,6 +44,12 @@ public final class SingleObjectSerde<T extends SpecificRecord> implements Serde<
     private static final int HEADER_BYTES = 10;
     private static final byte MARKER_0 = (byte) 0xC3;
     private static final byte MARKER_1 = (byte) 0x01;
+    /**
+     * What a hand-written coder's record is first encoded into: a buffer, handed to the output stream
+     * in one write when full or done (a direct encoder writes every varint byte by byte).
+     */
+    private static final int BODY_BUFFER_BYTES = 256;
+    private static final EncoderFactory BUFFERED = new EncoderFactory().configureBufferSize(BODY_BUFFER_BYTES);
 
     private final Class<T> type;
     private final BinaryMessageEncoder<T> encoder;
@@ -75,13 +81,6 @@ public final class SingleObjectSerde<T extends SpecificRecord> implements Serde<
         this.header = ByteBuffer.allocate(HEADER_BYTES).order(java.nio.ByteOrder.LITTLE_ENDIAN)
                 .put(MARKER_0).put(MARKER_1).putLong(fingerprint).array();
     }
-
-    /**
-     * What a hand-written coder's record is first encoded into: a buffer, handed to the output stream
-     * in one write when full or done (a direct encoder writes every varint byte by byte).
-     */
-    private static final int BODY_BUFFER_BYTES = 256;
-    private static final EncoderFactory BUFFERED = new EncoderFactory().configureBufferSize(BODY_BUFFER_BYTES);
 
     @Override
     public byte[] serialize(String topic, T data) {
