@@ -31,7 +31,7 @@ public final class ExpiryIndex {
     }
 
     public static StoreBuilder<KeyValueStore<Bytes, byte[]>> builder(String name) {
-        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.Bytes(), Serdes.ByteArray())
+        return Stores.keyValueStoreBuilder(PersistentStores.keyValue(name), Serdes.Bytes(), Serdes.ByteArray())
                 .withLoggingEnabled(java.util.Map.of());
     }
 

@@ -1,6 +1,7 @@
 package io.settlement.topology.balance;
 
 import io.settlement.topology.ExpiryIndex;
+import io.settlement.topology.PersistentStores;
 import io.settlement.topology.StoreNames;
 import java.util.List;
 import org.apache.kafka.common.serialization.Serdes;
@@ -32,27 +33,27 @@ public final class BalanceStores {
 
     public static StoreBuilder<KeyValueStore<BalanceKey, Balance>> balances() {
         return SystemSharesAtCommit.wrapping(
-                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.BALANCES), BalanceKey.SERDE, Balance.SERDE)
+                Stores.keyValueStoreBuilder(PersistentStores.keyValue(StoreNames.BALANCES), BalanceKey.SERDE, Balance.SERDE)
                         .withLoggingEnabled(java.util.Map.of()));
     }
 
     public static StoreBuilder<KeyValueStore<String, RememberedCommand>> commands() {
-        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.COMMANDS), Serdes.String(), RememberedCommand.SERDE)
+        return Stores.keyValueStoreBuilder(PersistentStores.keyValue(StoreNames.COMMANDS), Serdes.String(), RememberedCommand.SERDE)
                 .withLoggingEnabled(java.util.Map.of());
     }
 
     public static StoreBuilder<KeyValueStore<String, Reservation>> reservations() {
-        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.RESERVATIONS), Serdes.String(), Reservation.SERDE)
+        return Stores.keyValueStoreBuilder(PersistentStores.keyValue(StoreNames.RESERVATIONS), Serdes.String(), Reservation.SERDE)
                 .withLoggingEnabled(java.util.Map.of());
     }
 
     public static StoreBuilder<KeyValueStore<String, Reservation>> overdueOrders() {
-        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.OVERDUE_ORDERS), Serdes.String(), Reservation.SERDE)
+        return Stores.keyValueStoreBuilder(PersistentStores.keyValue(StoreNames.OVERDUE_ORDERS), Serdes.String(), Reservation.SERDE)
                 .withLoggingEnabled(java.util.Map.of());
     }
 
     public static StoreBuilder<KeyValueStore<String, Hold>> holds() {
-        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.HOLDS), Serdes.String(), Hold.SERDE)
+        return Stores.keyValueStoreBuilder(PersistentStores.keyValue(StoreNames.HOLDS), Serdes.String(), Hold.SERDE)
                 .withLoggingEnabled(java.util.Map.of());
     }
 }

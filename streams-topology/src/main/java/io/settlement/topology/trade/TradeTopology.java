@@ -8,6 +8,7 @@ import io.settlement.contract.SingleObjectSerde;
 import io.settlement.contract.Topics;
 import io.settlement.contract.UserPartitioner;
 import io.settlement.topology.ExpiryIndex;
+import io.settlement.topology.PersistentStores;
 import io.settlement.topology.ResultObserver;
 import io.settlement.topology.SettlementConfig;
 import io.settlement.topology.StoreNames;
@@ -60,9 +61,9 @@ public final class TradeTopology {
 
     public static void addTo(StreamsBuilder builder, Topics topics, SettlementConfig config, ResultObserver observer) {
         builder.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(StoreNames.TRADES), Serdes.String(), new SingleObjectSerde<>(TradeState.class)));
+                PersistentStores.keyValue(StoreNames.TRADES), Serdes.String(), new SingleObjectSerde<>(TradeState.class)));
         builder.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(StoreNames.TRADE_IDS), Serdes.String(), RetiredTrade.SERDE));
+                PersistentStores.keyValue(StoreNames.TRADE_IDS), Serdes.String(), RetiredTrade.SERDE));
         builder.addStateStore(ExpiryIndex.builder(StoreNames.TRADE_EXPIRY));
 
         KStream<Bytes, Trade> received = builder.stream(topics.trades().name(),
