@@ -69,8 +69,13 @@ public final class BenchCommand implements Callable<Integer> {
     boolean fixedRate;
 
     @Option(names = "--warm-up", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Send an unmeasured tenth of a run first, for the JIT (ceiling and each workload); default: on, --no-warm-up skips it")
+            description = "Send unmeasured commands first, for the JIT (ceiling and each workload); default: on, --no-warm-up skips it")
     boolean warmUp;
+
+    @Option(names = "--warm-up-commands", paramLabel = "N",
+            description = "How many commands each warm-up sends; default: a tenth of --commands, at most " + BenchRun.WARM_UP_MAX
+                    + ". The default leaves the JIT compiling through the measured runs (see docs/performance.md)")
+    Integer warmUpCommands;
 
     @Option(names = "--cql", description = "host:port of ScyllaDB/Cassandra for workload C (the sink run)")
     String cql;
@@ -101,9 +106,17 @@ public final class BenchCommand implements Callable<Integer> {
             quietKafkaLogs();
         }
         BenchSettings settings = new BenchSettings(Optional.ofNullable(bootstrap), dataDir.toAbsolutePath(), partitions, threads, users,
-                commands, Duration.ofSeconds(durationSeconds), Duration.ofSeconds(resultTimeoutSeconds), seed, workloads, fixedRate, warmUp,
+                commands, Duration.ofSeconds(durationSeconds), Duration.ofSeconds(resultTimeoutSeconds), seed, workloads, fixedRate, warmUpCount(),
                 Optional.ofNullable(cql), httpRequests, httpClients, Optional.ofNullable(out), streamsOverrides, brokerInOwnProcess(broker));
         return run(settings, System.out);
+    }
+
+    /** Commands per warm-up: none without --warm-up, else --warm-up-commands or the default. */
+    int warmUpCount() {
+        if (!warmUp) {
+            return 0;
+        }
+        return warmUpCommands != null ? warmUpCommands : Math.min(BenchRun.WARM_UP_MAX, commands / 10);
     }
 
     private boolean brokerInOwnProcess(String placement) {

@@ -48,7 +48,7 @@ public final class BenchRun {
     private static final OperatingSystemMXBean OS = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     /** Workload B's traders: a tenth of the users (each pays a funding deposit and transfer before its first trade). */
     static final int TRADERS_PER_USERS = 10;
-    /** The most commands a warm-up sends. */
+    /** The most commands a warm-up sends by default. */
     static final int WARM_UP_MAX = 20_000;
     /** The most trades workload B's trades-only phase sends (its appends per trade); a quarter of a run when that is fewer. */
     static final int TRADES_ONLY_MAX = 5_000;
@@ -444,9 +444,9 @@ public final class BenchRun {
         return text.toString();
     }
 
-    /** Unmeasured commands sent before each workload's first measured run: a tenth of a run, at most {@value #WARM_UP_MAX}. */
+    /** Unmeasured commands sent before each workload's first measured run (and the ceiling's). */
     private int warmUpCount() {
-        return settings.warmUp() ? Math.min(WARM_UP_MAX, settings.commandsMax() / 10) : 0;
+        return settings.warmUpCommands();
     }
 
     /** How many commands a fixed-rate run sends: as many as fit in the run's duration, at most the command limit. */

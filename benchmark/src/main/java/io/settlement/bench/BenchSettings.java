@@ -19,7 +19,7 @@ import java.util.Optional;
  * @param seed the workload generator's seed: the same seed produces the same commands
  * @param workloads which workloads to run (A, B, C, T)
  * @param fixedRate whether to run each workload a second time at half its measured peak
- * @param warmUp whether to send an unmeasured tenth of a run first (ceiling and each workload), to warm the JIT
+ * @param warmUpCommands unmeasured commands sent first (ceiling and each workload), to warm the JIT; 0: none
  * @param cqlEndpoint a ScyllaDB/Cassandra endpoint host:port for workload C, if any
  * @param httpRequestsMax HTTP lookups of the lookup load (0 skips it)
  * @param httpClientThreads concurrent HTTP clients of the lookup load
@@ -39,7 +39,7 @@ public record BenchSettings(
         long seed,
         String workloads,
         boolean fixedRate,
-        boolean warmUp,
+        int warmUpCommands,
         Optional<String> cqlEndpoint,
         int httpRequestsMax,
         int httpClientThreads,
@@ -53,6 +53,9 @@ public record BenchSettings(
     public BenchSettings {
         if (partitions <= 0 || streamThreads <= 0 || users <= 1 || httpClientThreads <= 0 || httpRequestsMax < 0) {
             throw new IllegalArgumentException("partitions, stream threads and HTTP client threads must be > 0, users > 1");
+        }
+        if (warmUpCommands < 0 || warmUpCommands > COMMANDS_PER_RUN_LIMIT) {
+            throw new IllegalArgumentException("warm-up commands must be 0.." + COMMANDS_PER_RUN_LIMIT);
         }
         if (commandsMax <= 0 || commandsMax > COMMANDS_PER_RUN_LIMIT) {
             throw new IllegalArgumentException("commands must be 1.." + COMMANDS_PER_RUN_LIMIT);
@@ -73,7 +76,7 @@ public record BenchSettings(
      */
     public String forReport() {
         return new BenchSettings(bootstrapServers, withoutMachinePath(dataDir), partitions, streamThreads, users, commandsMax, runDurationMax,
-                resultTimeout, seed, workloads, fixedRate, warmUp, cqlEndpoint, httpRequestsMax, httpClientThreads,
+                resultTimeout, seed, workloads, fixedRate, warmUpCommands, cqlEndpoint, httpRequestsMax, httpClientThreads,
                 out.map(Path::getFileName), streamsOverrides, brokerInOwnProcess).toString();
     }
 

@@ -1,39 +1,47 @@
 package io.settlement.bench;
 
+import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Where one run's CPU went in this JVM, by part: the embedded broker, Kafka Streams (its stream
  * threads and their clients), the benchmark harness (the senders, the result collector and their
- * clients), other Java threads (the HTTP server of the lookup load, for one), and the rest of the
- * process CPU, which no live Java thread accounts for: GC, the JIT compilers, RocksDB's native
+ * clients), other Java threads (the HTTP server of the lookup load, for one), the JIT compilers,
+ * and the rest of the process CPU, which no live Java thread accounts for: GC, RocksDB's native
  * threads, and Java threads that ended during the run. It is how
  * the bench reports its own cost: a ratio to the ceiling means what it says only while the
- * harness takes a small share. Threads are read with {@link ThreadMXBean}.
+ * harness takes a small share, and a run measures warm code only while the JIT takes little.
+ * Threads are read with {@link ThreadMXBean}; the JIT's time with {@link CompilationMXBean}
+ * (the time its compilations took, which on a busy machine is close to their CPU).
  */
 final class CpuByPart {
     static final String BROKER = "broker";
     static final String STREAMS = "streams";
     static final String HARNESS = "harness";
     static final String OTHER = "other threads";
+    static final String JIT = "jit";
     static final String JVM = "jvm+native";
 
     /** The prefix of the bench's Kafka Streams application ids. */
     static final String STREAMS_APPLICATION_PREFIX = "bench-";
 
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    private static final CompilationMXBean JIT_TIME = ManagementFactory.getCompilationMXBean();
 
     private final Map<Long, Long> startNanos;
     private final long processStartNanos;
+    private final long jitStartMillis;
 
-    private CpuByPart(Map<Long, Long> startNanos, long processStartNanos) {
+    private CpuByPart(Map<Long, Long> startNanos, long processStartNanos, long jitStartMillis) {
         this.startNanos = startNanos;
         this.processStartNanos = processStartNanos;
+        this.jitStartMillis = jitStartMillis;
     }
 
     static CpuByPart start(long processCpuNanos) {
@@ -44,7 +52,7 @@ final class CpuByPart {
                 start.put(id, cpu);
             }
         }
-        return new CpuByPart(start, processCpuNanos);
+        return new CpuByPart(start, processCpuNanos, jitMillis());
     }
 
     /**
@@ -58,6 +66,7 @@ final class CpuByPart {
         nanos.put(STREAMS, 0L);
         nanos.put(HARNESS, 0L);
         nanos.put(OTHER, 0L);
+        nanos.put(JIT, 0L);
         long threadsTotal = 0;
         for (long id : THREADS.getAllThreadIds()) {
             long cpu = THREADS.getThreadCpuTime(id);
@@ -70,12 +79,20 @@ final class CpuByPart {
             threadsTotal += used;
         }
         long process = Math.max(1, processCpuNanos - processStartNanos);
-        nanos.put(JVM, Math.max(0, process - threadsTotal));
+        long rest = Math.max(0, process - threadsTotal);
+        long jit = Math.min(rest, TimeUnit.MILLISECONDS.toNanos(jitMillis() - jitStartMillis));
+        nanos.put(JIT, jit);
+        nanos.put(JVM, rest - jit);
         nanos.merge(BROKER, brokerProcessNanos, Long::sum);
         Map<String, Double> shares = new LinkedHashMap<>();
         long total = Math.max(process, threadsTotal) + brokerProcessNanos;
         nanos.forEach((part, used) -> shares.put(part, RunReport.round((double) used / total)));
         return shares;
+    }
+
+    /** The JIT compilers' time so far, in milliseconds; 0 where the JVM does not say. */
+    private static long jitMillis() {
+        return JIT_TIME != null && JIT_TIME.isCompilationTimeMonitoringSupported() ? JIT_TIME.getTotalCompilationTime() : 0;
     }
 
     /** The part a thread belongs to, by its name. */

@@ -29,11 +29,24 @@ class BenchCommandLineTest {
         new CommandLine(byDefault).parseArgs();
         assertThat(byDefault.fixedRate).isTrue();
         assertThat(byDefault.warmUp).isTrue();
+        assertThat(byDefault.warmUpCount()).isEqualTo(BenchRun.WARM_UP_MAX);
 
         BenchCommand without = new BenchCommand();
-        new CommandLine(without).parseArgs("--no-fixed-rate", "--no-warm-up");
+        new CommandLine(without).parseArgs("--no-fixed-rate", "--no-warm-up", "--warm-up-commands", "5");
         assertThat(without.fixedRate).isFalse();
         assertThat(without.warmUp).isFalse();
+        assertThat(without.warmUpCount()).isZero();
+    }
+
+    @Test
+    void aWarmUpIsATenthOfARunAtMostTwentyThousandUnlessItsCountIsGiven() {
+        BenchCommand small = new BenchCommand();
+        new CommandLine(small).parseArgs("--commands", "1000");
+        assertThat(small.warmUpCount()).isEqualTo(100);
+
+        BenchCommand longer = new BenchCommand();
+        new CommandLine(longer).parseArgs("--warm-up-commands", "300000");
+        assertThat(longer.warmUpCount()).isEqualTo(300_000);
     }
 
     @Test

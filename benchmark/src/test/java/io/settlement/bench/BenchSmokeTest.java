@@ -27,7 +27,7 @@ class BenchSmokeTest {
         // given: tiny bounds, every part of the benchmark switched on
         Path json = dataDir.resolve("bench.json");
         BenchSettings settings = new BenchSettings(Optional.empty(), dataDir, 4, 1, 500, 2_000, Duration.ofSeconds(5),
-                Duration.ofSeconds(60), 7, "ABC", true, true, Optional.empty(), 200, 2, Optional.of(json), java.util.Map.of(), false);
+                Duration.ofSeconds(60), 7, "ABC", true, 200, Optional.empty(), 200, 2, Optional.of(json), java.util.Map.of(), false);
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
 
         // when

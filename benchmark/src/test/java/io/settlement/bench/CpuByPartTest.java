@@ -39,7 +39,7 @@ class CpuByPartTest {
 
         // then every part is there, they add up to one, and the harness (main) did most of it
         assertThat(sum).isNotZero();
-        assertThat(shares).containsOnlyKeys(CpuByPart.BROKER, CpuByPart.STREAMS, CpuByPart.HARNESS, CpuByPart.OTHER, CpuByPart.JVM);
+        assertThat(shares).containsOnlyKeys(CpuByPart.BROKER, CpuByPart.STREAMS, CpuByPart.HARNESS, CpuByPart.OTHER, CpuByPart.JIT, CpuByPart.JVM);
         assertThat(shares.values().stream().mapToDouble(Double::doubleValue).sum()).isCloseTo(1.0, within(0.01));
         assertThat(shares.get(CpuByPart.HARNESS)).isGreaterThan(0.5);
     }
