@@ -164,9 +164,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     static String table(BenchReport report) {
         StringBuilder table = new StringBuilder("\n");
-        table.append(String.format(Locale.ROOT, "%-20s %9s %10s %9s %7s %7s %9s %9s %9s %9s %9s %9s %8s %6s %6s%n",
+        table.append(String.format(Locale.ROOT, "%-20s %9s %10s %9s %7s %7s %9s %9s %9s %9s %9s %9s %8s %6s %6s %6s%n",
                 "run", "commands", "cmd/s", "trades/s", "ratio", "tr.rat", "p50 ms", "p99 ms", "p99.9 ms", "tr.p50", "tr.p99", "tr.p99.9", "CPU s/1k",
-                "harn.%", "brok.%"));
+                "harn.%", "brok.%", "jit.%"));
         for (RunReport run : report.runs) {
             if (run.run().startsWith("T ")) {
                 table.append(String.format(Locale.ROOT, "%-20s %9d transfers in %.1f s: %,.0f transfers/s, %.3f of TigerBeetle's own benchmark (%,.0f transfers/s)%n",
@@ -179,12 +179,12 @@ public final class BenchCommand implements Callable<Integer> {
                         run.sinkRowsPerSecond()));
                 continue;
             }
-            table.append(String.format(Locale.ROOT, "%-20s %9d %10.0f %9.0f %7.3f %7s %9s %9s %9s %9s %9s %9s %8.3f %6s %6s%n",
+            table.append(String.format(Locale.ROOT, "%-20s %9d %10.0f %9.0f %7.3f %7s %9s %9s %9s %9s %9s %9s %8.3f %6s %6s %6s%n",
                     run.run() + (run.targetRate() > 0 ? "" : ""), run.commands(), run.commandsPerSecond(), run.tradesPerSecond(),
                     run.ratioToCeiling(), run.trades() > 0 ? String.format(Locale.ROOT, "%.3f", run.tradeRatioToCeiling()) : "-",
                     ms(run.singleStep().p50Ms()), ms(run.singleStep().p99Ms()), ms(run.singleStep().p999Ms()),
                     ms(run.tradeLatency().p50Ms()), ms(run.tradeLatency().p99Ms()), ms(run.tradeLatency().p999Ms()), run.cpuSecondsPer1000(),
-                    percent(run.cpuShares(), CpuByPart.HARNESS), percent(run.cpuShares(), CpuByPart.BROKER)));
+                    percent(run.cpuShares(), CpuByPart.HARNESS), percent(run.cpuShares(), CpuByPart.BROKER), percent(run.cpuShares(), CpuByPart.JIT)));
         }
         if (!report.appendsPerCommand.isEmpty()) {
             table.append("appends per command (records and transaction markers, by topic):\n");
@@ -216,9 +216,24 @@ public final class BenchCommand implements Callable<Integer> {
         if (!report.targets.isEmpty()) {
             table.append(BenchTargets.table(report.targets));
         }
+        coldWarning(report).ifPresent(warning -> table.append(warning).append('\n'));
         report.skipped.forEach(skipped -> table.append("skipped ").append(skipped).append('\n'));
         table.append("environment: ").append(report.environment).append('\n');
         return table.toString();
+    }
+
+    /** A JIT share of a full-speed run's CPU above which the run is told to have measured code still compiling. */
+    static final double JIT_COLD_SHARE = 0.2;
+
+    /** Says so when the JIT took more than {@link #JIT_COLD_SHARE} of a full-speed run's CPU: its ratios are to a cold ceiling. */
+    static java.util.Optional<String> coldWarning(BenchReport report) {
+        return report.runs.stream()
+                .filter(run -> run.run().endsWith(" full") && run.cpuShares() != null)
+                .max(java.util.Comparator.comparingDouble(run -> run.cpuShares().getOrDefault(CpuByPart.JIT, 0.0)))
+                .filter(run -> run.cpuShares().getOrDefault(CpuByPart.JIT, 0.0) > JIT_COLD_SHARE)
+                .map(run -> String.format(Locale.ROOT, "note: the JIT compiled through the measured runs (%s of the CPU in %s): the ratios are to a"
+                        + " cold ceiling; --warm-up-commands 300000 measures warmer (docs/performance.md, \"Warm-up and the JIT\")",
+                        percent(run.cpuShares(), CpuByPart.JIT) + "%", run.run()));
     }
 
     private static String ms(double value) {

@@ -17,7 +17,7 @@ package io.settlement.bench;
  * @param cpuSecondsPer1000 process CPU seconds (broker, streams and harness, all in this JVM when embedded) per 1,000 commands
  * @param sinkRowsPerSecond rows/s of the sink run, when there is one
  * @param complete whether every command got its result in time
- * @param cpuShares the process CPU of the run by part ({@link CpuByPart}): broker, streams, harness, other threads, jvm+native
+ * @param cpuShares the process CPU of the run by part ({@link CpuByPart}): broker, streams, harness, other threads, jit, jvm+native
  */
 public record RunReport(String run, double targetRate, long commands, long trades, double seconds, double commandsPerSecond,
                         double tradesPerSecond, double ratioToCeiling, double tradeRatioToCeiling, Latencies singleStep,

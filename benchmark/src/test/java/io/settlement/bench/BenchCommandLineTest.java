@@ -60,4 +60,24 @@ class BenchCommandLineTest {
         assertThat(cli.execute("--broker", "elsewhere")).isNotZero();
         assertThat(err.toString()).contains("--broker is in-jvm or process, not elsewhere");
     }
+
+    @Test
+    void aRunMeasuredWhileTheJitCompiledSaysSoAndAWarmOneDoesNot() {
+        BenchReport cold = new BenchReport();
+        cold.runs.add(fullRun("ceiling full", 0.45));
+        cold.runs.add(fullRun("A full", 0.30));
+        BenchReport warm = new BenchReport();
+        warm.runs.add(fullRun("ceiling full", 0.05));
+        warm.runs.add(fullRun("A full", 0.10));
+
+        assertThat(BenchCommand.coldWarning(cold)).hasValueSatisfying(warning -> assertThat(warning)
+                .contains("45% of the CPU in ceiling full", "--warm-up-commands"));
+        assertThat(BenchCommand.coldWarning(warm)).isEmpty();
+        assertThat(BenchCommand.table(cold)).contains("jit.%", "note: the JIT compiled through the measured runs");
+    }
+
+    private static RunReport fullRun(String name, double jitShare) {
+        return new RunReport(name, 0, 1_000, 0, 1, 1_000, 0, 1, 0, Latencies.NONE, Latencies.NONE, 0.01, Double.NaN, true,
+                java.util.Map.of(CpuByPart.STREAMS, 1 - jitShare, CpuByPart.JIT, jitShare));
+    }
 }
