@@ -2,10 +2,12 @@ package io.settlement.topology;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -58,6 +60,22 @@ class PersistentStoresTest {
             PersistentStores.PositionOnRequest bytes = bytesStore(driver.getKeyValueStore(STORE));
             assertThat(bytes.getPosition().getPartitionPositions("in")).isEqualTo(Map.of(0, 0L));
             assertThat(changelog(driver).readRecord().headers().toArray()).isNotEmpty();
+        }
+    }
+
+    @Test
+    void aCommittedReadSeesTheStoreAsCommittedNotItsUncommittedWrites() {
+        try (TopologyTestDriver driver = driver(Map.of(StreamsConfig.TRANSACTIONAL_STATE_STORES_CONFIG, true))) {
+            input(driver).pipeInput("a", "1");
+            PersistentStores.PositionOnRequest bytes = bytesStore(driver.getKeyValueStore(STORE));
+
+            // when the task writes again and has not committed yet
+            bytes.put(Bytes.wrap("a".getBytes(StandardCharsets.UTF_8)), "2".getBytes(StandardCharsets.UTF_8));
+
+            // then the task reads its write, a committed read (what a lookup uses) the committed value
+            Bytes a = Bytes.wrap("a".getBytes(StandardCharsets.UTF_8));
+            assertThat(new String(bytes.get(a), StandardCharsets.UTF_8)).isEqualTo("2");
+            assertThat(new String(bytes.readOnly(IsolationLevel.READ_COMMITTED).get(a), StandardCharsets.UTF_8)).isEqualTo("1");
         }
     }
 
