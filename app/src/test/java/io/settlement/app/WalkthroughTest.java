@@ -51,6 +51,8 @@ class WalkthroughTest {
     /** Longer than dev's own start-up timeout (2 min), so a hang shows as dev giving up. */
     static final Duration START_WITHIN = Duration.ofMinutes(3);
     static final Duration ANSWER_WITHIN = Duration.ofSeconds(60);
+    /** How long dev may take to finish printing its banner once it said it is up. */
+    static final Duration BANNER_WITHIN = Duration.ofSeconds(30);
     static final String JAR = "java -jar app/target/settlement-streams.jar ";
     static final Pattern ASSIGNMENT = Pattern.compile("([A-Za-z_][A-Za-z0-9_]*)=\\$\\(" + Pattern.quote(JAR) + "(.+)\\)");
     static final Pattern PIPE = Pattern.compile("echo '([^']*)' \\| " + Pattern.quote(JAR) + "(.+)");
@@ -72,10 +74,10 @@ class WalkthroughTest {
         try (ForkedApp dev = ForkedApp.start("walkthrough-dev", LOGS, List.of("dev", "--data-dir", data.toString(),
                 "--kafka-port", String.valueOf(kafkaPort), "--set", "http.port=" + httpPort))) {
             assertThat(dev.awaitOutput("dev mode is up", START_WITHIN)).as("dev started\n%s", dev.tail(80)).isTrue();
-            // dev printed the file's commands, adapted to where it runs
+            // dev printed the file's commands, adapted to where it runs (after "is up": each line is awaited)
             for (String printed : Walkthrough.forDev(markdown, "localhost:" + httpPort, bootstrap, false, data, false)) {
                 if (!printed.isEmpty()) {
-                    assertThat(dev.output()).as("dev's banner").contains("  " + printed + "\n");
+                    assertThat(dev.awaitOutput("  " + printed + "\n", BANNER_WITHIN)).as("dev's banner has\n  %s\n%s", printed, dev.tail(80)).isTrue();
                 }
             }
 
