@@ -106,8 +106,8 @@ public final class BenchRun {
                 stateDir("ceiling"), settings.streamThreads(), topics.deadLetters().name());
         properties.putAll(settings.streamsOverrides());
         try (StreamsInstance ceiling = StreamsInstance.start(PassThroughCeiling.topology(input, output), properties)) {
-            if (warmUpCount() > 0) {
-                Workload warmUp = generator.generate("ceiling", topics, settings.partitions(), idPrefix("C"), warmUpCount(), Instant.now());
+            if (settings.warmUpCommands() > 0) {
+                Workload warmUp = generator.generate("ceiling", topics, settings.partitions(), idPrefix("C"), settings.warmUpCommands(), Instant.now());
                 measure("ceiling warm-up", cluster, sender, warmUp, input, output, CommandSender::slotFromHeader, 0, ceiling);
             }
             Workload full = generator.generate("ceiling", topics, settings.partitions(), idPrefix("C"), settings.commandsMax(), Instant.now());
@@ -214,9 +214,9 @@ public final class BenchRun {
             RunReport done = measure(setUp.name(), cluster, sender, setUp, null, topics.results().name(), slotFromResultKey(setUp), 0, instance);
             sent.add(setUp.prefix((int) done.commands()));
         }
-        if (warmUpCount() > 0) {
+        if (settings.warmUpCommands() > 0) {
             // Warms the JIT for this workload's code paths; its results are verified with the rest.
-            Workload warmUp = generator.generate(name + "w", warmUpCount());
+            Workload warmUp = generator.generate(name + "w", settings.warmUpCommands());
             RunReport warm = measure(name + " warm-up", cluster, sender, warmUp, null, topics.results().name(), slotFromResultKey(warmUp), 0, instance);
             sent.add(warmUp.prefix((int) warm.commands()));
         }
@@ -442,11 +442,6 @@ public final class BenchRun {
         StringBuilder text = new StringBuilder();
         shares.forEach((part, share) -> text.append(text.length() == 0 ? "" : ", ").append(part).append(' ').append(Math.round(share * 100)).append('%'));
         return text.toString();
-    }
-
-    /** Unmeasured commands sent before each workload's first measured run (and the ceiling's). */
-    private int warmUpCount() {
-        return settings.warmUpCommands();
     }
 
     /** How many commands a fixed-rate run sends: as many as fit in the run's duration, at most the command limit. */
