@@ -44,19 +44,20 @@ public final class SettlementTopology {
 
     /** The same topology, telling {@code observer} of every result it writes to settlement.results. */
     public static void build(StreamsBuilder builder, Topics topics, SettlementConfig config, ResultObserver observer) {
-        addBalances(builder, topics, config, observer);
+        HopCommits hops = new HopCommits(config.tradeHopCommitInterval());
+        addBalances(builder, topics, config, observer, hops);
         // The trade coordinator: consumes trades and leg results, produces trade legs and trade results.
-        io.settlement.topology.trade.TradeTopology.addTo(builder, topics, config, observer);
+        io.settlement.topology.trade.TradeTopology.addTo(builder, topics, config, observer, hops);
     }
 
-    private static void addBalances(StreamsBuilder builder, Topics topics, SettlementConfig config, ResultObserver observer) {
+    private static void addBalances(StreamsBuilder builder, Topics topics, SettlementConfig config, ResultObserver observer, HopCommits hops) {
         for (StoreBuilder<?> store : BalanceStores.builders()) {
             builder.addStateStore(store);
         }
         KStream<Long, BalanceInput> inputs = userKeyed(builder, topics.balanceOperations(), BalanceInput::of)
                 .merge(userKeyed(builder, topics.transferRequests(), BalanceInput.Transfer::new), Named.as("balance-commands-merge"))
                 .merge(userKeyed(builder, topics.tradeLegs(), BalanceInput.Leg::new), Named.as("balance-legs-merge"));
-        KStream<Void, BalanceOutput<?, ?>> outputs = inputs.process(() -> new BalanceProcessor(topics, config, observer), Named.as(BALANCE_PROCESSOR),
+        KStream<Void, BalanceOutput<?, ?>> outputs = inputs.process(() -> new BalanceProcessor(topics, config, observer, hops), Named.as(BALANCE_PROCESSOR),
                 BalanceStores.NAMES.toArray(String[]::new));
         sink(outputs, BalanceOutputs.RESULTS, BalanceOutput.Result.class, topics.results());
         sink(outputs, BalanceOutputs.JOURNAL, BalanceOutput.Journal.class, topics.journal());

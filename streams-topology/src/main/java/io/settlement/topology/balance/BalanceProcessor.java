@@ -14,6 +14,7 @@ import io.settlement.contract.BalanceEvents;
 import io.settlement.contract.CommandKeys;
 import io.settlement.contract.Topics;
 import io.settlement.topology.ExpiryIndex;
+import io.settlement.topology.HopCommits;
 import io.settlement.topology.PartitionGuard;
 import io.settlement.topology.ResultObserver;
 import io.settlement.topology.SettlementConfig;
@@ -57,6 +58,7 @@ public final class BalanceProcessor implements Processor<Long, BalanceInput, Voi
     private final PartitionGuard guard;
     private final long retentionMs;
     private final Fingerprint fingerprints = new Fingerprint();
+    private final HopCommits hops;
 
     private ProcessorContext<Void, BalanceOutput<?, ?>> context;
     private KeyValueStore<String, RememberedCommand> commands;
@@ -69,11 +71,13 @@ public final class BalanceProcessor implements Processor<Long, BalanceInput, Voi
     private long recordTimestamp;
 
     public BalanceProcessor(Topics topics, SettlementConfig config) {
-        this(topics, config, ResultObserver.NONE);
+        this(topics, config, ResultObserver.NONE, new HopCommits(config.tradeHopCommitInterval()));
     }
 
-    public BalanceProcessor(Topics topics, SettlementConfig config, ResultObserver observer) {
+    /** @param hops the early commits after trade hops, one instance for the whole topology (its limit is per stream thread) */
+    public BalanceProcessor(Topics topics, SettlementConfig config, ResultObserver observer, HopCommits hops) {
         this.observer = observer;
+        this.hops = hops;
         this.topics = topics;
         this.config = config;
         this.guard = new PartitionGuard(config.userPartitions());
@@ -265,6 +269,7 @@ public final class BalanceProcessor implements Processor<Long, BalanceInput, Voi
             settle(record.withKey(next.getUserId()).withValue(new BalanceInput.Leg(next)), new BalanceInput.Leg(next));
         } else {
             forward(new BalanceOutput.NextLeg(next.getUserId(), next), BalanceOutputs.TRADE_LEGS);
+            hops.afterHop(context, recordTimestamp);
         }
     }
 
@@ -272,6 +277,7 @@ public final class BalanceProcessor implements Processor<Long, BalanceInput, Voi
     private void endTrade(TradeLeg leg, ResultStatus status, Reason reason, SettlementResult tradeResult) {
         if (tradeResult != null) {
             writeResult(CommandKeys.of(CommandKind.TRADE, leg.getTradeId()), tradeResult);
+            hops.afterHop(context, recordTimestamp);
         }
         forwardLegResult(ChainedLegs.answer(leg, status, reason, tradeResult));
     }
