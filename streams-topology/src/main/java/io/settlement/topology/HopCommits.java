@@ -17,6 +17,9 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
  * <p>One instance serves a topology; each stream thread keeps its own time of the next request.
  */
 public final class HopCommits {
+    /** No early commits: every hop waits for the thread's next regular commit. */
+    public static final HopCommits NONE = new HopCommits(Duration.ZERO);
+
     /**
      * A trade older than this at a hop (by its record's timestamp) means the thread is working
      * through a backlog: early commits would slow it down when throughput matters most.

@@ -90,10 +90,8 @@ class HopCommitsTest {
     void aZeroIntervalNeverAsks() {
         MockProcessorContext<Object, Object> context = new MockProcessorContext<>();
 
-        HopCommits none = new HopCommits(Duration.ZERO);
-
-        assertThat(hopAt(none, context, NOW_MS)).isFalse();
-        assertThat(hopAt(none, context, NOW_MS + 1_000)).isFalse();
+        assertThat(hopAt(HopCommits.NONE, context, NOW_MS)).isFalse();
+        assertThat(hopAt(new HopCommits(Duration.ZERO), context, NOW_MS + 1_000)).isFalse();
     }
 
     @Test
