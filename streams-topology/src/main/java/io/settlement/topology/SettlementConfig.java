@@ -30,15 +30,12 @@ import org.apache.kafka.streams.StreamsConfig;
  * @param userPartitions the partition count of the user-keyed topics, for the partition guard
  * @param tradeProtocol how new trades settle (docs/trades.md); trades in flight finish as they began
  * @param balanceEvents whether the engine also writes {@code balance.events} (each journal entry carries the balances they say)
- * @param tradeHopCommitInterval the least time between two early commits a stream thread makes after trade hops
- *     ({@link HopCommits}); zero: none, every hop waits for the regular commit
  */
 public record SettlementConfig(Assets assets, Duration commandRetention, Duration purgeInterval, Duration orderFillGrace, int userPartitions,
-        TradeProtocol tradeProtocol, boolean balanceEvents, Duration tradeHopCommitInterval) {
+        TradeProtocol tradeProtocol, boolean balanceEvents) {
     public static final Duration COMMAND_RETENTION_DEFAULT = Duration.ofDays(7);
     public static final Duration PURGE_INTERVAL_DEFAULT = Duration.ofSeconds(5);
     public static final Duration ORDER_FILL_GRACE_DEFAULT = Duration.ofHours(1);
-    public static final Duration TRADE_HOP_COMMIT_INTERVAL_DEFAULT = Duration.ofMillis(50);
 
     /** How long a producer batch waits to fill; small, results are awaited by clients. */
     public static final int PRODUCER_LINGER_MS = 5;
@@ -76,7 +73,6 @@ public record SettlementConfig(Assets assets, Duration commandRetention, Duratio
     public static final String ORDER_FILL_GRACE = "order.fill.grace";
     public static final String TRADE_PROTOCOL = "trade.protocol";
     public static final String BALANCE_EVENTS = "balance.events.enabled";
-    public static final String TRADE_HOP_COMMIT_INTERVAL = "trade.hop.commit.interval";
 
     /** How a new trade settles. */
     public enum TradeProtocol {
@@ -107,13 +103,7 @@ public record SettlementConfig(Assets assets, Duration commandRetention, Duratio
             .define(BALANCE_EVENTS, Type.BOOLEAN, false, Importance.LOW,
                     "Also write balance.events: one record per user account a step moved, with its balance after. Every journal "
                             + "entry carries those balances (field balances), and the ScyllaDB sink reads them from there; turn this on "
-                            + "only for consumers of balance.events that cannot read the journal (it adds about one record per command).")
-            .define(TRADE_HOP_COMMIT_INTERVAL, Type.STRING, Durations.format(TRADE_HOP_COMMIT_INTERVAL_DEFAULT), Durations.atLeast(Duration.ZERO),
-                    Importance.LOW, "After a task hands a trade on (a leg for another task, or the trade's result), its stream thread "
-                            + "commits at the end of the batch rather than at the next commit.interval.ms, so the next task reads it sooner: "
-                            + "at most one such early commit per this interval per stream thread, and only for trades less than a second old "
-                            + "(a thread working through a backlog keeps its throughput). Shorter settles trades sooner and costs "
-                            + "throughput; 0ms turns early commits off (each hop then waits about one commit.interval.ms).");
+                            + "only for consumers of balance.events that cannot read the journal (it adds about one record per command).");
 
     public SettlementConfig {
         if (commandRetention.isNegative() || commandRetention.isZero()) {
@@ -129,31 +119,21 @@ public record SettlementConfig(Assets assets, Duration commandRetention, Duratio
             throw new IllegalArgumentException("user partitions must be > 0");
         }
         java.util.Objects.requireNonNull(tradeProtocol, "tradeProtocol");
-        if (tradeHopCommitInterval.isNegative()) {
-            throw new IllegalArgumentException("trade hop commit interval must not be negative");
-        }
     }
 
     /** Settings that settle new trades as a chain. */
     public SettlementConfig(Assets assets, Duration commandRetention, Duration purgeInterval, Duration orderFillGrace, int userPartitions) {
-        this(assets, commandRetention, purgeInterval, orderFillGrace, userPartitions, TradeProtocol.CHAIN, false, TRADE_HOP_COMMIT_INTERVAL_DEFAULT);
+        this(assets, commandRetention, purgeInterval, orderFillGrace, userPartitions, TradeProtocol.CHAIN, false);
     }
 
     /** The same settings, settling new trades with {@code protocol}. */
     public SettlementConfig withTradeProtocol(TradeProtocol protocol) {
-        return new SettlementConfig(assets, commandRetention, purgeInterval, orderFillGrace, userPartitions, protocol, balanceEvents,
-                tradeHopCommitInterval);
+        return new SettlementConfig(assets, commandRetention, purgeInterval, orderFillGrace, userPartitions, protocol, balanceEvents);
     }
 
     /** The same settings, writing balance.events or not. */
     public SettlementConfig withBalanceEvents(boolean enabled) {
-        return new SettlementConfig(assets, commandRetention, purgeInterval, orderFillGrace, userPartitions, tradeProtocol, enabled,
-                tradeHopCommitInterval);
-    }
-
-    /** The same settings, with early commits after trade hops at most once per {@code interval} (zero: none). */
-    public SettlementConfig withTradeHopCommitInterval(Duration interval) {
-        return new SettlementConfig(assets, commandRetention, purgeInterval, orderFillGrace, userPartitions, tradeProtocol, balanceEvents, interval);
+        return new SettlementConfig(assets, commandRetention, purgeInterval, orderFillGrace, userPartitions, tradeProtocol, enabled);
     }
 
     /**
@@ -167,7 +147,7 @@ public record SettlementConfig(Assets assets, Duration commandRetention, Duratio
         return new SettlementConfig(Assets.parse(config.getString(ASSETS)), Durations.parse(config.getString(COMMAND_RETENTION)),
                 Durations.parse(config.getString(PURGE_INTERVAL)), Durations.parse(config.getString(ORDER_FILL_GRACE)), userPartitions,
                 TradeProtocol.valueOf(config.getString(TRADE_PROTOCOL).toUpperCase(java.util.Locale.ROOT).replace('-', '_')),
-                config.getBoolean(BALANCE_EVENTS), Durations.parse(config.getString(TRADE_HOP_COMMIT_INTERVAL)));
+                config.getBoolean(BALANCE_EVENTS));
     }
 
     private static ConfigDef.Validator assetSpec() {

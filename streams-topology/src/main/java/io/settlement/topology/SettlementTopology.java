@@ -44,20 +44,19 @@ public final class SettlementTopology {
 
     /** The same topology, telling {@code observer} of every result it writes to settlement.results. */
     public static void build(StreamsBuilder builder, Topics topics, SettlementConfig config, ResultObserver observer) {
-        HopCommits hops = new HopCommits(config.tradeHopCommitInterval());
-        addBalances(builder, topics, config, observer, hops);
+        addBalances(builder, topics, config, observer);
         // The trade coordinator: consumes trades and leg results, produces trade legs and trade results.
-        io.settlement.topology.trade.TradeTopology.addTo(builder, topics, config, observer, hops);
+        io.settlement.topology.trade.TradeTopology.addTo(builder, topics, config, observer);
     }
 
-    private static void addBalances(StreamsBuilder builder, Topics topics, SettlementConfig config, ResultObserver observer, HopCommits hops) {
+    private static void addBalances(StreamsBuilder builder, Topics topics, SettlementConfig config, ResultObserver observer) {
         for (StoreBuilder<?> store : BalanceStores.builders()) {
             builder.addStateStore(store);
         }
         KStream<Long, BalanceInput> inputs = userKeyed(builder, topics.balanceOperations(), BalanceInput::of)
                 .merge(userKeyed(builder, topics.transferRequests(), BalanceInput.Transfer::new), Named.as("balance-commands-merge"))
                 .merge(userKeyed(builder, topics.tradeLegs(), BalanceInput.Leg::new), Named.as("balance-legs-merge"));
-        KStream<Void, BalanceOutput<?, ?>> outputs = inputs.process(() -> new BalanceProcessor(topics, config, observer, hops), Named.as(BALANCE_PROCESSOR),
+        KStream<Void, BalanceOutput<?, ?>> outputs = inputs.process(() -> new BalanceProcessor(topics, config, observer), Named.as(BALANCE_PROCESSOR),
                 BalanceStores.NAMES.toArray(String[]::new));
         sink(outputs, BalanceOutputs.RESULTS, BalanceOutput.Result.class, topics.results());
         sink(outputs, BalanceOutputs.JOURNAL, BalanceOutput.Journal.class, topics.journal());

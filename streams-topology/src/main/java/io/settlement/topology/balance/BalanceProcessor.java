@@ -14,7 +14,6 @@ import io.settlement.contract.BalanceEvents;
 import io.settlement.contract.CommandKeys;
 import io.settlement.contract.Topics;
 import io.settlement.topology.ExpiryIndex;
-import io.settlement.topology.HopCommits;
 import io.settlement.topology.PartitionGuard;
 import io.settlement.topology.ResultObserver;
 import io.settlement.topology.SettlementConfig;
@@ -58,7 +57,6 @@ public final class BalanceProcessor implements Processor<Long, BalanceInput, Voi
     private final PartitionGuard guard;
     private final long retentionMs;
     private final Fingerprint fingerprints = new Fingerprint();
-    private final HopCommits hops;
 
     private ProcessorContext<Void, BalanceOutput<?, ?>> context;
     private KeyValueStore<String, RememberedCommand> commands;
@@ -71,13 +69,11 @@ public final class BalanceProcessor implements Processor<Long, BalanceInput, Voi
     private long recordTimestamp;
 
     public BalanceProcessor(Topics topics, SettlementConfig config) {
-        this(topics, config, ResultObserver.NONE, new HopCommits(config.tradeHopCommitInterval()));
+        this(topics, config, ResultObserver.NONE);
     }
 
-    /** @param hops the early commits after trade hops, one instance for the whole topology (its limit is per stream thread) */
-    public BalanceProcessor(Topics topics, SettlementConfig config, ResultObserver observer, HopCommits hops) {
+    public BalanceProcessor(Topics topics, SettlementConfig config, ResultObserver observer) {
         this.observer = observer;
-        this.hops = hops;
         this.topics = topics;
         this.config = config;
         this.guard = new PartitionGuard(config.userPartitions());
@@ -269,7 +265,6 @@ public final class BalanceProcessor implements Processor<Long, BalanceInput, Voi
             settle(record.withKey(next.getUserId()).withValue(new BalanceInput.Leg(next)), new BalanceInput.Leg(next));
         } else {
             forward(new BalanceOutput.NextLeg(next.getUserId(), next), BalanceOutputs.TRADE_LEGS);
-            hops.afterHop(context, recordTimestamp);
         }
     }
 
@@ -277,7 +272,6 @@ public final class BalanceProcessor implements Processor<Long, BalanceInput, Voi
     private void endTrade(TradeLeg leg, ResultStatus status, Reason reason, SettlementResult tradeResult) {
         if (tradeResult != null) {
             writeResult(CommandKeys.of(CommandKind.TRADE, leg.getTradeId()), tradeResult);
-            hops.afterHop(context, recordTimestamp);
         }
         forwardLegResult(ChainedLegs.answer(leg, status, reason, tradeResult));
     }

@@ -9,7 +9,6 @@ import io.settlement.contract.CommandKeys;
 import io.settlement.contract.Topics;
 import io.settlement.avro.CommandKind;
 import io.settlement.topology.ExpiryIndex;
-import io.settlement.topology.HopCommits;
 import io.settlement.topology.SettlementConfig;
 import io.settlement.topology.StoreNames;
 import java.time.Instant;
@@ -42,16 +41,14 @@ final class TradeCoordinator implements Processor<String, CoordinatorInput, Stri
     private final Topics topics;
     private final SettlementConfig config;
     private final TradeSettlement settlement;
-    private final HopCommits hops;
     private ProcessorContext<String, CoordinatorOutput> context;
     private KeyValueStore<String, TradeState> trades;
     private KeyValueStore<String, RetiredTrade> retired;
     private ExpiryIndex expiry;
 
-    TradeCoordinator(Topics topics, SettlementConfig config, HopCommits hops) {
+    TradeCoordinator(Topics topics, SettlementConfig config) {
         this.topics = topics;
         this.config = config;
-        this.hops = hops;
         this.settlement = new TradeSettlement(config.assets(), config.commandRetention(), config.tradeProtocol());
     }
 
@@ -98,9 +95,6 @@ final class TradeCoordinator implements Processor<String, CoordinatorInput, Stri
         }
         for (TradeLeg leg : step.legs()) {
             context.forward(record.withKey(tradeId).withValue(new CoordinatorOutput.LegToSend(leg)));
-        }
-        if (!step.legs().isEmpty()) {
-            hops.afterHop(context, record.timestamp());
         }
         for (SettlementResult result : step.results()) {
             String key = CommandKeys.of(CommandKind.TRADE, result.getCommandId());

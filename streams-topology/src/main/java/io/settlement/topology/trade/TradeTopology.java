@@ -8,7 +8,6 @@ import io.settlement.contract.SingleObjectSerde;
 import io.settlement.contract.Topics;
 import io.settlement.contract.UserPartitioner;
 import io.settlement.topology.ExpiryIndex;
-import io.settlement.topology.HopCommits;
 import io.settlement.topology.PersistentStores;
 import io.settlement.topology.ResultObserver;
 import io.settlement.topology.SettlementConfig;
@@ -60,7 +59,7 @@ public final class TradeTopology {
         return config.userPartitions();
     }
 
-    public static void addTo(StreamsBuilder builder, Topics topics, SettlementConfig config, ResultObserver observer, HopCommits hops) {
+    public static void addTo(StreamsBuilder builder, Topics topics, SettlementConfig config, ResultObserver observer) {
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 PersistentStores.keyValue(StoreNames.TRADES), Serdes.String(), new SingleObjectSerde<>(TradeState.class)));
         builder.addStateStore(Stores.keyValueStoreBuilder(
@@ -94,7 +93,7 @@ public final class TradeTopology {
                 .mapValues(answer -> (CoordinatorInput) new CoordinatorInput.LegAnswered(answer), Named.as("leg-answered"));
 
         KStream<String, CoordinatorOutput> coordinated = tradesById.merge(legAnswers, Named.as("coordinator-inputs"))
-                .process(() -> new TradeCoordinator(topics, config, hops), Named.as("trade-coordinator"),
+                .process(() -> new TradeCoordinator(topics, config), Named.as("trade-coordinator"),
                         StoreNames.TRADES, StoreNames.TRADE_IDS, StoreNames.TRADE_EXPIRY);
         KStream<String, CoordinatorOutput> tombstones = byPresence.get("trades-tombstone")
                 .process(TombstoneToDeadLetter::new, Named.as("trade-tombstones"));

@@ -67,7 +67,7 @@ class TradeRouteTest {
 
     private static Set<String> coordinatorSources() {
         StreamsBuilder builder = new StreamsBuilder();
-        TradeTopology.addTo(builder, TOPICS, CONFIG, io.settlement.topology.ResultObserver.NONE, new io.settlement.topology.HopCommits(CONFIG.tradeHopCommitInterval()));
+        TradeTopology.addTo(builder, TOPICS, CONFIG, io.settlement.topology.ResultObserver.NONE);
         TopologyDescription description = builder.build().describe();
         Subtopology coordinator = description.subtopologies().stream()
                 .filter(sub -> sub.nodes().stream().anyMatch(node -> node.name().equals("trade-coordinator")))
