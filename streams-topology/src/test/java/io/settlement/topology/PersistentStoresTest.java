@@ -68,12 +68,12 @@ class PersistentStoresTest {
         try (TopologyTestDriver driver = driver(Map.of(StreamsConfig.TRANSACTIONAL_STATE_STORES_CONFIG, true))) {
             input(driver).pipeInput("a", "1");
             PersistentStores.PositionOnRequest bytes = bytesStore(driver.getKeyValueStore(STORE));
+            Bytes a = Bytes.wrap("a".getBytes(StandardCharsets.UTF_8));
 
             // when the task writes again and has not committed yet
-            bytes.put(Bytes.wrap("a".getBytes(StandardCharsets.UTF_8)), "2".getBytes(StandardCharsets.UTF_8));
+            bytes.put(a, "2".getBytes(StandardCharsets.UTF_8));
 
             // then the task reads its write, a committed read (what a lookup uses) the committed value
-            Bytes a = Bytes.wrap("a".getBytes(StandardCharsets.UTF_8));
             assertThat(new String(bytes.get(a), StandardCharsets.UTF_8)).isEqualTo("2");
             assertThat(new String(bytes.readOnly(IsolationLevel.READ_COMMITTED).get(a), StandardCharsets.UTF_8)).isEqualTo("1");
         }
