@@ -169,9 +169,11 @@ public final class BenchCommand implements Callable<Integer> {
                 "harn.%", "brok.%", "jit.%"));
         for (RunReport run : report.runs) {
             if (run.run().startsWith("T ")) {
-                table.append(String.format(Locale.ROOT, "%-20s %9d transfers in %.1f s: %,.0f transfers/s, %.3f of TigerBeetle's own benchmark (%,.0f transfers/s)%n",
+                table.append(String.format(Locale.ROOT, "%-20s %9d transfers in %.1f s: %,.0f transfers/s, %.3f of TigerBeetle's own benchmark as large (%,.0f transfers/s; "
+                                + "in its default shape %,.0f)%n",
                         run.run(), run.commands(), run.seconds(), run.sinkRowsPerSecond(), run.ratioToCeiling(),
-                        report.environment.getOrDefault("tigerbeetleCeilingTransfersPerSecond", Double.NaN)));
+                        report.environment.getOrDefault("tigerbeetleCeilingTransfersPerSecond", Double.NaN),
+                        report.environment.getOrDefault("tigerbeetleDefaultShapeTransfersPerSecond", Double.NaN)));
                 continue;
             }
             if (run.sinkRowsPerSecond() > 0 || run.run().startsWith("C ")) {

@@ -528,14 +528,16 @@ public final class BenchRun {
                 drained.complete(), Map.of());
         report.runs.add(run);
         report.environment.put("tigerbeetleCeilingTransfersPerSecond", drained.ceiling());
+        report.environment.put("tigerbeetleDefaultShapeTransfersPerSecond", drained.defaultShapeCeiling());
         report.environment.put("tigerbeetleSinkEventsPerRequest", drained.eventsPerRequest());
         report.environment.put("tigerbeetleSinkTransferRequests", drained.requests());
         report.environment.put("tigerbeetleSinkAccountsCreated", drained.accounts());
         report.environment.put("tigerbeetleSinkColdTransfersPerSecond", Math.round(drained.coldTransfersPerSecond()));
-        log.printf("   %,d transfers (%,d entries) in %.2f s: %,.0f transfers/s; TigerBeetle's own benchmark: %,.0f transfers/s; "
-                        + "ratio %.3f (events per request %d; %,d create_transfers requests, %,.0f transfers each; %,d accounts created; "
-                        + "the warm-up's drain, cold: %,.0f transfers/s)%n",
+        log.printf("   %,d transfers (%,d entries) in %.2f s: %,.0f transfers/s; TigerBeetle's own benchmark, as many transfers and accounts: "
+                        + "%,.0f transfers/s; ratio %.3f (in its default shape: %,.0f transfers/s, ratio %.3f; events per request %d; "
+                        + "%,d create_transfers requests, %,.0f transfers each; %,d accounts created; the warm-up's drain, cold: %,.0f transfers/s)%n",
                 drained.transfers(), drained.entries(), seconds, perSecond, drained.ceiling(), run.ratioToCeiling(),
+                drained.defaultShapeCeiling(), perSecond / drained.defaultShapeCeiling(),
                 drained.eventsPerRequest(), drained.requests(), drained.transfers() / (double) Math.max(1, drained.requests()),
                 drained.accounts(), drained.coldTransfersPerSecond());
         if (!drained.complete()) {

@@ -175,13 +175,14 @@ public final class TigerBeetleProcess implements AutoCloseable {
 
     /**
      * Runs TigerBeetle's own {@code benchmark} (its own production-mode server on a temporary data
-     * file in {@code dir}, deleted afterwards) for {@code transfers} transfers and returns its
-     * "load accepted" in transfers per second: TigerBeetle's ceiling on this machine.
+     * file in {@code dir}, deleted afterwards) for {@code transfers} transfers among {@code accounts}
+     * accounts ({@link #DEFAULT_ACCOUNTS}: TigerBeetle's default) and returns its "load accepted" in
+     * transfers per second: TigerBeetle's ceiling on this machine for that many.
      */
-    public static double benchmark(Path binary, Path dir, long transfers) {
+    public static double benchmark(Path binary, Path dir, long transfers, long accounts) {
         try {
             Files.createDirectories(dir);
-            Process run = new ProcessBuilder(binary.toString(), "benchmark", "--transfer-count=" + transfers)
+            Process run = new ProcessBuilder(benchmarkCommand(binary, transfers, accounts))
                     .directory(dir.toFile()).redirectErrorStream(true).start();
             run.getOutputStream().close();
             double accepted = Double.NaN;
@@ -213,6 +214,21 @@ public final class TigerBeetleProcess implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
         }
+    }
+
+    /** {@link #benchmark}'s {@code accounts} for TigerBeetle's own default number of accounts. */
+    public static final long DEFAULT_ACCOUNTS = 0;
+
+    /** The command line of {@link #benchmark}: at least one transfer, and two accounts (TigerBeetle's minimum) unless its default. */
+    static List<String> benchmarkCommand(Path binary, long transfers, long accounts) {
+        if (transfers < 1 || (accounts != DEFAULT_ACCOUNTS && accounts < 2)) {
+            throw new IllegalArgumentException("tigerbeetle benchmark needs a transfer and two accounts, not " + transfers + " and " + accounts);
+        }
+        List<String> command = new ArrayList<>(List.of(binary.toString(), "benchmark", "--transfer-count=" + transfers));
+        if (accounts != DEFAULT_ACCOUNTS) {
+            command.add("--account-count=" + accounts);
+        }
+        return command;
     }
 
     /** Runs the binary with {@code arguments}, its output appended to the log next to the data file. */
