@@ -1,5 +1,7 @@
 package io.settlement.topology.balance;
 
+import static io.settlement.contract.Records.copyOf;
+
 import io.settlement.avro.ChainStep;
 import io.settlement.avro.CommandKind;
 import io.settlement.avro.LegPhase;
@@ -41,29 +43,34 @@ final class ChainedLegs {
 
     /** The seller's DEBIT, handed on by the buyer's task: it carries the buyer's DEBIT for the way back. */
     static TradeLeg second(TradeLeg first, long nowMs) {
-        TradeLeg buyer = TradeLeg.newBuilder(first).setCounterpart(null).setChainStep(ChainStep.NONE).build();
-        return TradeLeg.newBuilder(first.getCounterpart())
-                .setChainStep(ChainStep.SECOND)
-                .setCounterpart(buyer)
-                .setExecutedAt(first.getExecutedAt())
-                .setCreatedAt(Instant.ofEpochMilli(nowMs))
-                .build();
+        TradeLeg buyer = copyOf(first);
+        buyer.setCounterpart(null);
+        buyer.setChainStep(ChainStep.NONE);
+        TradeLeg second = copyOf(first.getCounterpart());
+        second.setChainStep(ChainStep.SECOND);
+        second.setCounterpart(buyer);
+        second.setExecutedAt(first.getExecutedAt());
+        second.setCreatedAt(Instant.ofEpochMilli(nowMs));
+        return second;
     }
 
     /** The seller's DEBIT after the buyer's was refused, carrying the refusal: the seller's order must see its fill fail. */
     static TradeLeg secondAfterRefusal(TradeLeg first, Reason reason, long nowMs) {
         Reason why = reason == null ? Reason.OTHER : reason;
-        return TradeLeg.newBuilder(second(first, nowMs)).setTradeReason(why).setTradeDetail(refusedDetail(first, why)).build();
+        TradeLeg second = second(first, nowMs);
+        second.setTradeReason(why);
+        second.setTradeDetail(refusedDetail(first, why));
+        return second;
     }
 
     /** The seller's REFUND of its DEBIT, in place, after the buyer's was refused. */
     static TradeLeg sellerRefund(TradeLeg second, long nowMs) {
-        return TradeLeg.newBuilder(second)
-                .setPhase(LegPhase.REFUND)
-                .setAsset(second.getPaidAsset())
-                .setAmount(second.getPaidAmount())
-                .setCreatedAt(Instant.ofEpochMilli(nowMs))
-                .build();
+        TradeLeg refund = copyOf(second);
+        refund.setPhase(LegPhase.REFUND);
+        refund.setAsset(second.getPaidAsset());
+        refund.setAmount(second.getPaidAmount());
+        refund.setCreatedAt(Instant.ofEpochMilli(nowMs));
+        return refund;
     }
 
     /** Whether a seller's leg follows a refused FIRST: it carries the buyer's refusal. */
@@ -78,13 +85,13 @@ final class ChainedLegs {
 
     /** The side's CREDIT, ending its DEBIT {@code debit}: what it receives, its fee to FEES. */
     static TradeLeg credit(TradeLeg debit, ChainStep step, long nowMs) {
-        return TradeLeg.newBuilder(debit)
-                .setPhase(LegPhase.CREDIT)
-                .setAsset(debit.getReceivedAsset())
-                .setAmount(debit.getReceivedNet() + debit.getFee())
-                .setChainStep(step)
-                .setCreatedAt(Instant.ofEpochMilli(nowMs))
-                .build();
+        TradeLeg credit = copyOf(debit);
+        credit.setPhase(LegPhase.CREDIT);
+        credit.setAsset(debit.getReceivedAsset());
+        credit.setAmount(debit.getReceivedNet() + debit.getFee());
+        credit.setChainStep(step);
+        credit.setCreatedAt(Instant.ofEpochMilli(nowMs));
+        return credit;
     }
 
     /** The buyer's CREDIT, the chain's LAST leg once the seller's side is done. */
@@ -95,19 +102,23 @@ final class ChainedLegs {
     /** The buyer's REFUND, the chain's LAST leg when the seller's DEBIT was refused, saying why. */
     static TradeLeg lastRefund(TradeLeg second, Reason reason, long nowMs) {
         TradeLeg debit = second.getCounterpart();
-        return TradeLeg.newBuilder(withEnd(debit, second))
-                .setPhase(LegPhase.REFUND)
-                .setAsset(debit.getPaidAsset())
-                .setAmount(debit.getPaidAmount())
-                .setChainStep(ChainStep.LAST)
-                .setTradeReason(reason == null ? Reason.OTHER : reason)
-                .setTradeDetail(refusedDetail(second, reason))
-                .setCreatedAt(Instant.ofEpochMilli(nowMs))
-                .build();
+        TradeLeg refund = withEnd(debit, second);
+        refund.setPhase(LegPhase.REFUND);
+        refund.setAsset(debit.getPaidAsset());
+        refund.setAmount(debit.getPaidAmount());
+        refund.setChainStep(ChainStep.LAST);
+        refund.setTradeReason(reason == null ? Reason.OTHER : reason);
+        refund.setTradeDetail(refusedDetail(second, reason));
+        refund.setCreatedAt(Instant.ofEpochMilli(nowMs));
+        return refund;
     }
 
+    /** A copy of {@code leg} that ends the chain: no counterpart, the trade's execution time from {@code second}. */
     private static TradeLeg withEnd(TradeLeg leg, TradeLeg second) {
-        return TradeLeg.newBuilder(leg).setCounterpart(null).setExecutedAt(second.getExecutedAt()).build();
+        TradeLeg last = copyOf(leg);
+        last.setCounterpart(null);
+        last.setExecutedAt(second.getExecutedAt());
+        return last;
     }
 
     /** The trade's one result, written by the task whose step ended it (the buyer's: the result's user). */

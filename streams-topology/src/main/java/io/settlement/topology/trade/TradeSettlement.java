@@ -14,6 +14,7 @@ import io.settlement.avro.TradeSide;
 import io.settlement.avro.TradeState;
 import io.settlement.avro.TradeStatus;
 import io.settlement.avro.ChainStep;
+import io.settlement.contract.Records;
 import io.settlement.topology.Assets;
 import io.settlement.topology.SettlementConfig.TradeProtocol;
 import java.time.Duration;
@@ -153,7 +154,7 @@ final class TradeSettlement {
         }
         // Answered right after the original trade's own result, so that whoever reads the results
         // topic in order sees the trade's outcome first under its key.
-        TradeState state = TradeState.newBuilder(recorded).setUpdatedAt(now).build();
+        TradeState state = updated(recorded, now);
         List<SettlementResult> deferred = new ArrayList<>(state.getDeferredConflicts());
         deferred.add(conflict);
         state.setDeferredConflicts(deferred);
@@ -187,7 +188,7 @@ final class TradeSettlement {
                     + " of trade " + trade.getTradeId() + " answered " + answered + " but its progress is " + progress));
         }
 
-        TradeState state = TradeState.newBuilder(recorded).setUpdatedAt(now).build();
+        TradeState state = updated(recorded, now);
         setProgress(state, answer.getSide(), answer.getPhase(), answered);
         if (answered == LegProgress.REJECTED && state.getReason() == null) {
             state.setReason(answer.getReason() == null ? Reason.OTHER : answer.getReason());
@@ -211,7 +212,7 @@ final class TradeSettlement {
             return Transition.anomaly(new Anomaly("ALREADY_ANSWERED", "chained trade " + tradeId + " was already answered"));
         }
         SettlementResult result = answer.getTradeResult();
-        TradeState state = TradeState.newBuilder(recorded).setUpdatedAt(now).build();
+        TradeState state = updated(recorded, now);
         if (result == null) {
             if (answer.getStatus() == ResultStatus.ACCEPTED) {
                 return Transition.anomaly(new Anomaly("UNEXPECTED_LEG_RESULT", answer.getSide() + " " + answer.getPhase()
@@ -329,6 +330,13 @@ final class TradeSettlement {
         return new Transition(state, List.of(), List.copyOf(results), null);
     }
 
+    /** A copy of {@code recorded} to change, stamped {@code now} (its nested records and lists are shared: replace them, never change them). */
+    private static TradeState updated(TradeState recorded, Instant now) {
+        TradeState state = Records.copyOf(recorded);
+        state.setUpdatedAt(now);
+        return state;
+    }
+
     private static TradeState.Builder newState(Trade trade, String fingerprint, Instant now) {
         return TradeState.newBuilder()
                 .setTrade(trade)
@@ -346,7 +354,8 @@ final class TradeSettlement {
                 .setDeferredConflicts(List.of())
                 .setReceivedAt(now)
                 .setUpdatedAt(now)
-                .setFinishedAt(null);
+                .setFinishedAt(null)
+                .setChained(false);
     }
 
     static SettlementResult result(Trade trade, ResultStatus status, Reason reason, String detail, Instant now) {
@@ -402,6 +411,12 @@ final class TradeSettlement {
                 .setPaidAmount(paidQty(trade, side))
                 .setReceivedAsset(receivedAsset(trade, side))
                 .setReceivedNet(receivedQty(trade, side) - party(trade, side).getFee())
+                // every field set: build() looks up no default
+                .setChainStep(ChainStep.NONE)
+                .setCounterpart(null)
+                .setTradeReason(null)
+                .setTradeDetail(null)
+                .setExecutedAt(null)
                 .build();
     }
 
