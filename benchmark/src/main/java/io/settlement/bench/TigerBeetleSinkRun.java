@@ -33,9 +33,9 @@ import org.apache.kafka.common.TopicPartition;
  * times the transfers (the first request of a new client waits about 0.6 s for it). Then, with
  * that server stopped, TigerBeetle's own {@code tigerbeetle benchmark} runs on the same machine for
  * as many transfers among as many accounts as the drain made: its "load accepted" is the ceiling
- * the sink's rate is compared with (TigerBeetle slows as its data grows: at 10,000 accounts and
- * 500,000 transfers, its default shape, it ran 1.5-2x faster here than at the bench's ~390,000 and
- * ~1.45 million). Its rate in the default shape is reported too.
+ * the sink's rate is compared with (TigerBeetle slows as its data grows: in its default shape,
+ * 500,000 transfers among its default number of accounts, it ran 1.5-2x faster here than with the
+ * bench's ~1.45 million among ~390,000). Its rate in the default shape is reported too.
  *
  * <p>The measured drain is the second: a first one, the warm-up, drains the same journal the same
  * way into a server of its own (stopped and deleted after), so that the JIT has compiled the
