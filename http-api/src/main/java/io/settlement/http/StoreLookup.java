@@ -183,7 +183,7 @@ final class StoreLookup {
      * Returns once this instance's active replica of {@code partition} has committed {@code command}:
      * once the command is in the committed {@code commands} store (every command of a partition is
      * remembered there in the same transaction as its balances, and that store commits after the
-     * balances), waiting up to {@link #READ_YOUR_WRITES_WAIT_MS}. A command of a user on another
+     * balances: see {@code BalanceStores.NAMES}), waiting up to {@link #READ_YOUR_WRITES_WAIT_MS}. A command of a user on another
      * partition cannot change what this one holds, so it is met at once.
      *
      * @throws ApiError NOT_YET_APPLIED when the wait ran out, STORE_UNAVAILABLE when the partition is not active here

@@ -18,9 +18,12 @@ import org.apache.kafka.streams.state.Stores;
  */
 public final class BalanceStores {
     /**
-     * The stores, in the order they are registered and so committed: {@code commands} after
-     * {@code balances}, so a committed command's effects are committed too (the HTTP API's
-     * read-your-writes lookups wait for the command and then read balances). Keep that order.
+     * The balance processor's stores. Kafka Streams registers a processor's stores, and so commits
+     * them one after the other, in the order of a {@code HashSet} of their names, not of this list:
+     * for these names {@code overdue-orders, balances, reservations, order-grace, holds, commands}.
+     * The HTTP API's read-your-writes lookups rely on {@code commands} committing after
+     * {@code balances} (they wait for the command, then read balances): a renamed or added store can
+     * change that order, so check it when the names change.
      */
     public static final List<String> NAMES = List.of(StoreNames.BALANCES, StoreNames.COMMANDS, StoreNames.RESERVATIONS,
             StoreNames.ORDER_GRACE, StoreNames.HOLDS, StoreNames.OVERDUE_ORDERS);
