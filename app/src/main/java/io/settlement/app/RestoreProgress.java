@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * {@code settlement_restore_active_partitions} (over every store partition restoring now) and
  * {@code settlement_restore_records_total{store}}, so an operator sees how far a restore is and
  * how much of the changelog a restart had to read again (docs/operations.md). While records
- * remain, lookups of the restoring partitions are answered by a standby or 503.
+ * remain, lookups of the restoring partitions are answered by a standby or 503
+ * ({@link io.settlement.http.RestoringStores}, which passes every call on to this one).
  */
 final class RestoreProgress implements StateRestoreListener {
     /** The least time between two progress lines of one store partition. */

@@ -22,6 +22,7 @@ import io.settlement.http.HealthChecks;
 import io.settlement.http.HttpApi;
 import io.settlement.http.HttpApiConfig;
 import io.settlement.http.KafkaCommandPublisher;
+import io.settlement.http.RestoringStores;
 import io.settlement.kafka.LocalPorts;
 import io.settlement.serde.confluent.WireFormats;
 import io.settlement.sink.Health;
@@ -167,7 +168,9 @@ public final class SettlementApp implements AutoCloseable {
             health.onChange(newState, oldState);
             abandoned.onStateChange(newState, oldState);
         });
-        streams.setGlobalStateRestoreListener(new RestoreProgress(registry));
+        // One listener only: the lookups' view of what restores, then the restore's meters and log lines.
+        RestoringStores restoring = new RestoringStores(new RestoreProgress(registry));
+        streams.setGlobalStateRestoreListener(restoring);
         streams.setUncaughtExceptionHandler(new StreamsFailurePolicy());
         log.info("Starting settlement instance {} of {} ({} user partitions, state in {})",
                 httpSettings.applicationServerConfig(), settings.applicationId(), userPartitions,
@@ -200,7 +203,7 @@ public final class SettlementApp implements AutoCloseable {
         HttpApi api;
         try {
             api = HttpApi.start(httpSettings, streams, topics, settings.assets(), publisher, checks, registry, security,
-                    sinks.history(), proofs != null ? Optional.of(proofs) : sinks.liabilities());
+                    sinks.history(), proofs != null ? Optional.of(proofs) : sinks.liabilities(), restoring);
         } catch (RuntimeException e) {
             sinks.close();
             closeQuietly(hangingTransactions);

@@ -93,12 +93,26 @@ public final class HttpApi implements AutoCloseable {
     public static HttpApi start(HttpApiConfig settings, KafkaStreams streams, Topics topics, Assets assets,
                                 CommandPublisher publisher, HealthChecks health, PrometheusMeterRegistry registry,
                                 ApiSecurity security, Optional<History> history, Optional<LiabilityProofs> liabilities) {
+        return start(settings, streams, topics, assets, publisher, health, registry, security, history, liabilities,
+                new RestoringStores(null));
+    }
+
+    /**
+     * As above; {@code restoring}, set on {@code streams} before they started, tells which store
+     * partitions are restoring here, so that no lookup reads them as the active replica (a
+     * {@link RestoringStores} set on no streams: nothing restores).
+     */
+    public static HttpApi start(HttpApiConfig settings, KafkaStreams streams, Topics topics, Assets assets,
+                                CommandPublisher publisher, HealthChecks health, PrometheusMeterRegistry registry,
+                                ApiSecurity security, Optional<History> history, Optional<LiabilityProofs> liabilities,
+                                RestoringStores restoring) {
         Objects.requireNonNull(topics, "topics");
+        Objects.requireNonNull(restoring, "restoring");
         Objects.requireNonNull(security, "security");
         Objects.requireNonNull(history, "history");
         Objects.requireNonNull(liabilities, "liabilities");
         ObjectMapper json = Replies.mapper();
-        StoreLookup storeLookup = new StoreLookup(streams, settings, registry);
+        StoreLookup storeLookup = new StoreLookup(streams, settings, registry, restoring);
         Lookups lookups = new Lookups(storeLookup, assets);
         CommandIntake intake = new CommandIntake(publisher, new RecentSubmissions(settings.recentSubmissionsMax()));
         HistoryRoutes historyRoutes = new HistoryRoutes(history, assets, json);

@@ -83,11 +83,13 @@ final class StoreLookup {
     private final HttpApiConfig settings;
     private final HttpClient client;
     private final MeterRegistry registry;
+    private final RestoringStores restoring;
 
-    StoreLookup(KafkaStreams streams, HttpApiConfig settings, MeterRegistry registry) {
+    StoreLookup(KafkaStreams streams, HttpApiConfig settings, MeterRegistry registry, RestoringStores restoring) {
         this.streams = streams;
         this.settings = settings;
         this.registry = registry;
+        this.restoring = restoring;
         this.client = HttpClient.newBuilder()
                 .connectTimeout(settings.forwardConnectTimeout())
                 .followRedirects(HttpClient.Redirect.NEVER)
@@ -152,6 +154,10 @@ final class StoreLookup {
      * way only committed state is read.
      */
     <K, V> ReadOnlyKeyValueStore<K, V> localStore(String store, LocalRead read) {
+        if (!read.anyReplica() && restoring.restoring(store, read.partition())) {
+            // Kafka Streams would read it: an active task still restoring, its stores each at its own point.
+            throw new InvalidStateStoreException(store + " partition " + read.partition() + " is restoring from its changelog here");
+        }
         StoreQueryParameters<ReadOnlyKeyValueStore<K, V>> parameters = StoreQueryParameters
                 .fromNameAndType(store, QueryableStoreTypes.<K, V>keyValueStore())
                 .withPartition(read.partition());
@@ -166,7 +172,7 @@ final class StoreLookup {
         try {
             String afterCommand = ctx.header(WrittenCommand.REQUEST_HEADER);
             if (afterCommand != null && !read.anyReplica()) {
-                awaitApplied(WrittenCommand.parse(afterCommand), read.partition());
+                awaitApplied(WrittenCommand.parse(afterCommand), store, read.partition());
             }
             localAnswer.answer(read);
         } catch (InvalidStateStoreException e) {
@@ -180,30 +186,33 @@ final class StoreLookup {
     }
 
     /**
-     * Returns once this instance's active replica of {@code partition} has committed {@code command}:
-     * once the command is in the committed {@code commands} store (every command of a partition is
-     * remembered there in the same transaction as its balances, and that store commits after the
-     * balances: see {@code BalanceStores.NAMES}), waiting up to {@link #READ_YOUR_WRITES_WAIT_MS}. A command of a user on another
-     * partition cannot change what this one holds, so it is met at once.
+     * Returns once this instance's active replica of {@code partition} has committed {@code command}
+     * and {@code store} holds it: once the command is in the committed {@code commands} store (every
+     * command of a partition is remembered there in the same transaction as its balances, and that
+     * store commits after the balances: see {@code BalanceStores.NAMES}) and neither that partition
+     * of {@code store} nor of {@code commands} is restoring here ({@link RestoringStores}), waiting up
+     * to {@link #READ_YOUR_WRITES_WAIT_MS}. A command of a user on another partition cannot change
+     * what this one holds, so it is met at once.
      *
      * @throws ApiError NOT_YET_APPLIED when the wait ran out, STORE_UNAVAILABLE when the partition is not active here
      */
-    private void awaitApplied(WrittenCommand command, int partition) {
+    private void awaitApplied(WrittenCommand command, String store, int partition) {
         if (ownerOf(StoreNames.COMMANDS, command.userId(), USER_KEYS).partition() != partition) {
             return;
         }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(READ_YOUR_WRITES_WAIT_MS);
         String key = command.key();
         while (true) {
-            ReadOnlyKeyValueStore<String, Object> commands;
-            try {
-                commands = localStore(StoreNames.COMMANDS, new LocalRead(partition, false));
-                if (commands.get(key) != null) {
-                    count("read_your_writes");
-                    return;
+            if (!restoring.restoring(store, partition) && !restoring.restoring(StoreNames.COMMANDS, partition)) {
+                try {
+                    ReadOnlyKeyValueStore<String, Object> commands = localStore(StoreNames.COMMANDS, new LocalRead(partition, false));
+                    if (commands.get(key) != null) {
+                        count("read_your_writes");
+                        return;
+                    }
+                } catch (InvalidStateStoreException e) {
+                    throw unavailable(StoreNames.COMMANDS, e);
                 }
-            } catch (InvalidStateStoreException e) {
-                throw unavailable(StoreNames.COMMANDS, e);
             }
             if (System.nanoTime() > deadline) {
                 count("not_yet_applied");

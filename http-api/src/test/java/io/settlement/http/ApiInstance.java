@@ -35,6 +35,8 @@ final class ApiInstance implements AutoCloseable {
     final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     final HealthChecks health = new HealthChecks();
     final CommandPublisher publisher;
+    /** Set on the streams before they start, as the app does. */
+    final RestoringStores restoring = new RestoringStores(null);
     HttpApi api;
 
     private ApiInstance(Topics topics, KafkaStreams streams, HttpApiConfig settings, CommandPublisher publisher) {
@@ -42,6 +44,7 @@ final class ApiInstance implements AutoCloseable {
         this.streams = streams;
         this.settings = settings;
         this.publisher = publisher;
+        streams.setGlobalStateRestoreListener(restoring);
     }
 
     /** Builds the streams (not started) and a publisher; {@link #startApi()} and {@code streams.start()} follow. */
@@ -84,7 +87,8 @@ final class ApiInstance implements AutoCloseable {
     }
 
     ApiInstance startApi() {
-        api = HttpApi.start(settings, streams, topics, Assets.defaults(), publisher, health, registry, TestTokens.SECURITY);
+        api = HttpApi.start(settings, streams, topics, Assets.defaults(), publisher, health, registry, TestTokens.SECURITY,
+                java.util.Optional.empty(), java.util.Optional.empty(), restoring);
         return this;
     }
 

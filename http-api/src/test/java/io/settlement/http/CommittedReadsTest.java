@@ -129,7 +129,7 @@ class CommittedReadsTest {
         try (KafkaStreams streams = new KafkaStreams(builder.build(props), props);
              KafkaProducer<String, String> producer = producer()) {
             streams.setUncaughtExceptionHandler(e -> StreamThreadExceptionResponse.REPLACE_THREAD);
-            StoreLookup lookup = new StoreLookup(streams, settings, new SimpleMeterRegistry());
+            StoreLookup lookup = new StoreLookup(streams, settings, new SimpleMeterRegistry(), new RestoringStores(null));
             streams.start();
             Thread reader = new Thread(() -> {
                 while (reading.get()) {

@@ -20,6 +20,7 @@ import io.settlement.contract.Topics;
 import io.settlement.contract.UserPartitioner;
 import io.settlement.kafka.EmbeddedKafkaBroker;
 import io.settlement.topology.Assets;
+import io.settlement.topology.StoreNames;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,6 +40,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KafkaStreams;
@@ -612,6 +614,38 @@ class HttpApiIntegrationTest {
         assertThat(notYet.header("Retry-After")).isEqualTo("1");
         assertError(http.get(a.baseUrl() + "/api/v1/users/" + user + "/balances", "X-Settlement-After-Command", "TRADE:1:t-1"),
                 400, "INVALID_COMMAND_KEY");
+        assertLedgerInvariants();
+    }
+
+    @Test
+    void aPartitionRestoringHereIsNotReadAsItsActiveReplicaNorTakenToHaveAppliedACommand() {
+        Assumptions.assumeTrue(topologyHasBalancesStore(), "the topology has no balances store yet (core not merged)");
+        // given a deposit initiated for a user whose partition a owns, and seen applied there
+        long user = userOwnedBy(a, 7401);
+        Http.Reply deposit = http.post(a.baseUrl() + "/wallet/deposit", "{\"user_id\":" + user
+                + ",\"currency\":\"BTC\",\"amount\":\"3\",\"transaction_id\":\"restoring-" + user + "\"}");
+        assertThat(deposit.status()).as(deposit.toString()).isEqualTo(202);
+        String command = deposit.header("X-Settlement-Command");
+        String balances = a.baseUrl() + "/api/v1/users/" + user + "/balances";
+        assertThat(afterCommand(balances, command).status()).isEqualTo(200);
+        int partition = UserPartitioner.partitionOf(UserPartitioner.keyBytes(user), PARTITIONS);
+        TopicPartition changelog = new TopicPartition(ApiInstance.APPLICATION_ID + "-" + StoreNames.BALANCES + "-changelog", partition);
+
+        // when a restores that partition of balances from its changelog (as after a task moved to it:
+        // Kafka Streams would let a query read it meanwhile, its commands store perhaps further along)
+        a.restoring.onRestoreStart(changelog, StoreNames.BALANCES, 0, 10);
+        try {
+            // then a lookup sending the command back is not answered from it, and neither is one of the active replica only
+            assertError(http.get(balances, "X-Settlement-After-Command", command), 503, "NOT_YET_APPLIED");
+            assertError(http.get(balances, StoreLookup.ACTIVE_ONLY_HEADER, "true"), 503, "STORE_UNAVAILABLE");
+        } finally {
+            a.restoring.onRestoreEnd(changelog, StoreNames.BALANCES, 10);
+        }
+
+        // and once restored, it answers again
+        Http.Reply restored = http.get(balances, "X-Settlement-After-Command", command);
+        assertThat(restored.status()).as(restored.toString()).isEqualTo(200);
+        assertThat(row(restored, "FUNDING", "BTC").get("pending").asText()).isEqualTo("3.00000000");
         assertLedgerInvariants();
     }
 
