@@ -23,7 +23,7 @@ public final class BalanceStores {
      * for these names {@code overdue-orders, balances, reservations, order-grace, holds, commands}.
      * The HTTP API's read-your-writes lookups rely on {@code commands} committing after
      * {@code balances} (they wait for the command, then read balances): a renamed or added store can
-     * change that order, so check it when the names change.
+     * change that order ({@code BalanceStoresOrderTest} fails then).
      */
     public static final List<String> NAMES = List.of(StoreNames.BALANCES, StoreNames.COMMANDS, StoreNames.RESERVATIONS,
             StoreNames.ORDER_GRACE, StoreNames.HOLDS, StoreNames.OVERDUE_ORDERS);
