@@ -34,7 +34,7 @@ import org.apache.kafka.common.TopicPartition;
  * that server stopped, TigerBeetle's own {@code tigerbeetle benchmark} runs on the same machine for
  * as many transfers among as many accounts as the drain made: its "load accepted" is the ceiling
  * the sink's rate is compared with (TigerBeetle slows as its data grows: in its default shape,
- * 500,000 transfers among its default number of accounts, it ran 1.5-2x faster here than with the
+ * 500,000 transfers among its default number of accounts, it ran 1.2-1.8x faster here than with the
  * bench's ~1.45 million among ~390,000). Its rate in the default shape is reported too.
  *
  * <p>The measured drain is the second: a first one, the warm-up, drains the same journal the same
