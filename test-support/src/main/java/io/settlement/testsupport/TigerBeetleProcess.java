@@ -32,6 +32,9 @@ public final class TigerBeetleProcess implements AutoCloseable {
     /** How long formatting or starting may take on a loaded machine. */
     public static final Duration READY_WITHIN = Duration.ofSeconds(90);
 
+    /** {@link #benchmark}'s {@code accounts} for TigerBeetle's own default number of accounts. */
+    public static final long DEFAULT_ACCOUNTS = 0;
+
     private static final Logger log = LoggerFactory.getLogger(TigerBeetleProcess.class);
 
     private final Path binary;
@@ -215,9 +218,6 @@ public final class TigerBeetleProcess implements AutoCloseable {
             throw new IllegalStateException("interrupted", e);
         }
     }
-
-    /** {@link #benchmark}'s {@code accounts} for TigerBeetle's own default number of accounts. */
-    public static final long DEFAULT_ACCOUNTS = 0;
 
     /** The command line of {@link #benchmark}: at least one transfer, and two accounts (TigerBeetle's minimum) unless its default. */
     static List<String> benchmarkCommand(Path binary, long transfers, long accounts) {
