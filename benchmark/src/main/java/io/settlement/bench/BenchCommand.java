@@ -80,7 +80,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--cql", description = "host:port of ScyllaDB/Cassandra for workload C (the sink run)")
     String cql;
 
-    @Option(names = "--http-requests", defaultValue = "20000", description = "Balance and status lookups of the HTTP load (0: none); default: ${DEFAULT-VALUE}")
+    @Option(names = "--http-requests", defaultValue = "20000", description = "Balance and status lookups of each pass of the HTTP load: a warm-up, the closed-loop peak, paced at half the peak (0: none); default: ${DEFAULT-VALUE}")
     int httpRequests;
 
     @Option(names = "--http-clients", defaultValue = "4", description = "Concurrent HTTP clients; default: ${DEFAULT-VALUE}")

@@ -579,6 +579,12 @@ public final class BenchRun {
                 .operator("bench", settings.runDurationMax().plusMinutes(5));
         try (KafkaCommandPublisher publisher = KafkaCommandPublisher.create(Map.of("bootstrap.servers", cluster.bootstrapServers()), topics);
              HttpApi api = HttpApi.start(http, instance.streams(), topics, config.assets(), publisher, new HealthChecks(), registry, security)) {
+            // A first closed-loop pass, not measured: the JIT compiles the lookup path for seconds after
+            // its first requests (docs/performance.md, "The lookups' tail").
+            BenchReport.HttpLoad warmUp = HttpLookupLoad.run("http://127.0.0.1:" + http.port(), users, commandKeys, settings.httpRequestsMax(),
+                    settings.httpClientThreads(), settings.seed() + 2, settings.runDurationMax(), authorization, 0);
+            log.printf("   warm-up: %,d lookups in %.2f s (%,.0f requests/s), not measured%n", warmUp.requests(), warmUp.seconds(),
+                    warmUp.requestsPerSecond());
             BenchReport.HttpLoad load = HttpLookupLoad.run("http://127.0.0.1:" + http.port(), users, commandKeys, settings.httpRequestsMax(),
                     settings.httpClientThreads(), settings.seed() + 3, settings.runDurationMax(), authorization, 0);
             report.httpLoad = load;
@@ -590,7 +596,7 @@ public final class BenchRun {
             report.httpLoadHalfPeak = paced;
             log.printf("   paced at %,.0f requests/s: balance p50 %.2f p99 %.2f ms, status p50 %.2f p99 %.2f ms%n", halfPeak,
                     paced.balanceLookups().p50Ms(), paced.balanceLookups().p99Ms(), paced.statusLookups().p50Ms(), paced.statusLookups().p99Ms());
-            for (BenchReport.HttpLoad run : new BenchReport.HttpLoad[] {load, paced}) {
+            for (BenchReport.HttpLoad run : new BenchReport.HttpLoad[] {warmUp, load, paced}) {
                 if (run.errors() > 0) {
                     report.fail("HTTP lookups: " + run.errors() + " of " + settings.httpRequestsMax() + " lookups did not answer 200");
                 }
