@@ -19,9 +19,9 @@ import org.slf4j.LoggerFactory;
  * ends (records and time); and the meters {@code settlement_restore_remaining_records} and
  * {@code settlement_restore_active_partitions} (over every store partition restoring now) and
  * {@code settlement_restore_records_total{store}}, so an operator sees how far a restore is and
- * how much of the changelog a restart had to read again (docs/operations.md). While records
- * remain, lookups of the restoring partitions are answered by a standby or 503
- * ({@link io.settlement.http.RestoringStores}, which passes every call on to this one).
+ * how much of the changelog a restart had to read again (docs/operations.md). Until its task
+ * runs, lookups of a restoring partition are answered by a standby or 503
+ * ({@link io.settlement.topology.RunningStores}).
  */
 final class RestoreProgress implements StateRestoreListener {
     /** The least time between two progress lines of one store partition. */

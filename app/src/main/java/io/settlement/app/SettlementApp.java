@@ -22,11 +22,11 @@ import io.settlement.http.HealthChecks;
 import io.settlement.http.HttpApi;
 import io.settlement.http.HttpApiConfig;
 import io.settlement.http.KafkaCommandPublisher;
-import io.settlement.http.RestoringStores;
 import io.settlement.kafka.LocalPorts;
 import io.settlement.serde.confluent.WireFormats;
 import io.settlement.sink.Health;
 import io.settlement.sink.LiabilityProofs;
+import io.settlement.topology.RunningStores;
 import io.settlement.topology.SettlementConfig;
 import io.settlement.topology.SettlementTopology;
 import io.settlement.topology.trade.TradeTopology;
@@ -154,7 +154,9 @@ public final class SettlementApp implements AutoCloseable {
         // The processor wrapper is a topology setting: the builder must see it.
         StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(properties)));
         // Results are counted from the topic once committed (CommittedResults), not as they are forwarded.
-        SettlementTopology.build(builder, topics, config);
+        // The topology tells the lookups which of its store partitions run here (restored, processing).
+        RunningStores running = RunningStores.tracked();
+        SettlementTopology.build(builder, topics, config, running);
         Topology topology = builder.build(properties);
 
         StreamsStateTracker health = new StreamsStateTracker();
@@ -168,9 +170,7 @@ public final class SettlementApp implements AutoCloseable {
             health.onChange(newState, oldState);
             abandoned.onStateChange(newState, oldState);
         });
-        // One listener only: the lookups' view of what restores, then the restore's meters and log lines.
-        RestoringStores restoring = new RestoringStores(new RestoreProgress(registry));
-        streams.setGlobalStateRestoreListener(restoring);
+        streams.setGlobalStateRestoreListener(new RestoreProgress(registry));
         streams.setUncaughtExceptionHandler(new StreamsFailurePolicy());
         log.info("Starting settlement instance {} of {} ({} user partitions, state in {})",
                 httpSettings.applicationServerConfig(), settings.applicationId(), userPartitions,
@@ -203,7 +203,7 @@ public final class SettlementApp implements AutoCloseable {
         HttpApi api;
         try {
             api = HttpApi.start(httpSettings, streams, topics, settings.assets(), publisher, checks, registry, security,
-                    sinks.history(), proofs != null ? Optional.of(proofs) : sinks.liabilities(), restoring);
+                    sinks.history(), proofs != null ? Optional.of(proofs) : sinks.liabilities(), running);
         } catch (RuntimeException e) {
             sinks.close();
             closeQuietly(hangingTransactions);

@@ -13,6 +13,7 @@ import io.settlement.sink.History;
 import io.settlement.sink.LiabilityProofs;
 import io.settlement.topology.Assets;
 import io.settlement.topology.RecordIds;
+import io.settlement.topology.RunningStores;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -100,25 +101,25 @@ public final class HttpApi implements AutoCloseable {
                                 CommandPublisher publisher, HealthChecks health, PrometheusMeterRegistry registry,
                                 ApiSecurity security, Optional<History> history, Optional<LiabilityProofs> liabilities) {
         return start(settings, streams, topics, assets, publisher, health, registry, security, history, liabilities,
-                new RestoringStores(null));
+                RunningStores.untracked());
     }
 
     /**
-     * As above; {@code restoring}, set on {@code streams} before they started, tells which store
-     * partitions are restoring here, so that no lookup reads them as the active replica (a
-     * {@link RestoringStores} set on no streams: nothing restores).
+     * As above; {@code running}, the one the topology of {@code streams} was built with, tells which
+     * store partitions have a running task here, so that no lookup reads another as the active
+     * replica (untracked: every partition Kafka Streams serves as active).
      */
     public static HttpApi start(HttpApiConfig settings, KafkaStreams streams, Topics topics, Assets assets,
                                 CommandPublisher publisher, HealthChecks health, PrometheusMeterRegistry registry,
                                 ApiSecurity security, Optional<History> history, Optional<LiabilityProofs> liabilities,
-                                RestoringStores restoring) {
+                                RunningStores running) {
         Objects.requireNonNull(topics, "topics");
-        Objects.requireNonNull(restoring, "restoring");
+        Objects.requireNonNull(running, "running");
         Objects.requireNonNull(security, "security");
         Objects.requireNonNull(history, "history");
         Objects.requireNonNull(liabilities, "liabilities");
         ObjectMapper json = Replies.mapper();
-        StoreLookup storeLookup = new StoreLookup(streams, settings, registry, restoring);
+        StoreLookup storeLookup = new StoreLookup(streams, settings, registry, running);
         Lookups lookups = new Lookups(storeLookup, assets);
         CommandIntake intake = new CommandIntake(publisher, new RecentSubmissions(settings.recentSubmissionsMax()));
         HistoryRoutes historyRoutes = new HistoryRoutes(history, assets, json);

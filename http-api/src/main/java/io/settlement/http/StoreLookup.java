@@ -2,8 +2,9 @@ package io.settlement.http;
 
 import io.javalin.http.Context;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.settlement.topology.StoreNames;
+import io.settlement.topology.RunningStores;
 import io.settlement.topology.SettlementConfig;
+import io.settlement.topology.StoreNames;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -83,13 +84,13 @@ final class StoreLookup {
     private final HttpApiConfig settings;
     private final HttpClient client;
     private final MeterRegistry registry;
-    private final RestoringStores restoring;
+    private final RunningStores running;
 
-    StoreLookup(KafkaStreams streams, HttpApiConfig settings, MeterRegistry registry, RestoringStores restoring) {
+    StoreLookup(KafkaStreams streams, HttpApiConfig settings, MeterRegistry registry, RunningStores running) {
         this.streams = streams;
         this.settings = settings;
         this.registry = registry;
-        this.restoring = restoring;
+        this.running = running;
         this.client = HttpClient.newBuilder()
                 .connectTimeout(settings.forwardConnectTimeout())
                 .followRedirects(HttpClient.Redirect.NEVER)
@@ -149,14 +150,14 @@ final class StoreLookup {
     }
 
     /**
-     * The local store partition that holds a key, for a {@link LocalAnswer}: the active one, or
-     * for {@link LocalRead#anyReplica()} any local replica (standby or restoring active). Either
-     * way only committed state is read.
+     * The local store partition that holds a key, for a {@link LocalAnswer}: the active one once its
+     * task runs ({@link RunningStores}), or for {@link LocalRead#anyReplica()} any local replica
+     * (standby, or an active one still restoring). Either way only committed state is read.
      */
     <K, V> ReadOnlyKeyValueStore<K, V> localStore(String store, LocalRead read) {
-        if (!read.anyReplica() && restoring.restoring(store, read.partition())) {
-            // Kafka Streams would read it: an active task still restoring, its stores each at its own point.
-            throw new InvalidStateStoreException(store + " partition " + read.partition() + " is restoring from its changelog here");
+        if (!read.anyReplica() && !running.running(store, read.partition())) {
+            // Kafka Streams would read it: an active task not running yet, its stores each at its own point.
+            throw new InvalidStateStoreException(store + " partition " + read.partition() + " has no running task here (restoring or not started)");
         }
         StoreQueryParameters<ReadOnlyKeyValueStore<K, V>> parameters = StoreQueryParameters
                 .fromNameAndType(store, QueryableStoreTypes.<K, V>keyValueStore())
@@ -189,8 +190,8 @@ final class StoreLookup {
      * Returns once this instance's active replica of {@code partition} has committed {@code command}
      * and {@code store} holds it: once the command is in the committed {@code commands} store (every
      * command of a partition is remembered there in the same transaction as its balances, and that
-     * store commits after the balances: see {@code BalanceStores.NAMES}) and neither that partition
-     * of {@code store} nor of {@code commands} is restoring here ({@link RestoringStores}), waiting up
+     * store commits after the balances: see {@code BalanceStores.NAMES}) and that partition of both
+     * {@code store} and {@code commands} runs here ({@link RunningStores}), waiting up
      * to {@link #READ_YOUR_WRITES_WAIT_MS}. A command of a user on another partition cannot change
      * what this one holds, so it is met at once.
      *
@@ -203,7 +204,7 @@ final class StoreLookup {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(READ_YOUR_WRITES_WAIT_MS);
         String key = command.key();
         while (true) {
-            if (!restoring.restoring(store, partition) && !restoring.restoring(StoreNames.COMMANDS, partition)) {
+            if (running.running(store, partition) && running.running(StoreNames.COMMANDS, partition)) {
                 try {
                     ReadOnlyKeyValueStore<String, Object> commands = localStore(StoreNames.COMMANDS, new LocalRead(partition, false));
                     if (commands.get(key) != null) {

@@ -7,6 +7,7 @@ import io.settlement.contract.AvroSerdes;
 import io.settlement.contract.Topics;
 import io.settlement.kafka.EmbeddedKafkaBroker;
 import io.settlement.topology.Assets;
+import io.settlement.topology.RunningStores;
 import io.settlement.topology.SettlementConfig;
 import io.settlement.topology.SettlementTopology;
 import java.io.IOException;
@@ -35,16 +36,16 @@ final class ApiInstance implements AutoCloseable {
     final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     final HealthChecks health = new HealthChecks();
     final CommandPublisher publisher;
-    /** Set on the streams before they start, as the app does. */
-    final RestoringStores restoring = new RestoringStores(null);
+    /** The topology's view of which of its store partitions run here, as the app's. */
+    final RunningStores running;
     HttpApi api;
 
-    private ApiInstance(Topics topics, KafkaStreams streams, HttpApiConfig settings, CommandPublisher publisher) {
+    private ApiInstance(Topics topics, KafkaStreams streams, HttpApiConfig settings, CommandPublisher publisher, RunningStores running) {
         this.topics = topics;
         this.streams = streams;
         this.settings = settings;
         this.publisher = publisher;
-        streams.setGlobalStateRestoreListener(restoring);
+        this.running = running;
     }
 
     /** Builds the streams (not started) and a publisher; {@link #startApi()} and {@code streams.start()} follow. */
@@ -57,9 +58,10 @@ final class ApiInstance implements AutoCloseable {
         Topics topics = Topics.create(AvroSerdes.SINGLE_OBJECT);
         HttpApiConfig settings = HttpApiConfig.of(HOST, HOST, FreePorts.freePort());
         StreamsBuilder builder = new StreamsBuilder();
+        RunningStores running = RunningStores.tracked();
         SettlementTopology.build(builder, topics, new SettlementConfig(Assets.defaults(),
                 SettlementConfig.COMMAND_RETENTION_DEFAULT, SettlementConfig.PURGE_INTERVAL_DEFAULT,
-                SettlementConfig.ORDER_FILL_GRACE_DEFAULT, userPartitions));
+                SettlementConfig.ORDER_FILL_GRACE_DEFAULT, userPartitions), running);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
@@ -74,7 +76,7 @@ final class ApiInstance implements AutoCloseable {
         props.putAll(streamsOverrides);
         KafkaStreams streams = new KafkaStreams(builder.build(), props);
         CommandPublisher publisher = KafkaCommandPublisher.create(Map.of("bootstrap.servers", broker.bootstrapServers()), topics);
-        return new ApiInstance(topics, streams, settings, publisher);
+        return new ApiInstance(topics, streams, settings, publisher, running);
     }
 
     /** A real broker with every topic of the contract, {@code partitions} each, its data under {@code root/kafka}. */
@@ -88,7 +90,7 @@ final class ApiInstance implements AutoCloseable {
 
     ApiInstance startApi() {
         api = HttpApi.start(settings, streams, topics, Assets.defaults(), publisher, health, registry, TestTokens.SECURITY,
-                java.util.Optional.empty(), java.util.Optional.empty(), restoring);
+                java.util.Optional.empty(), java.util.Optional.empty(), running);
         return this;
     }
 

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.settlement.testsupport.FreePorts;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.settlement.kafka.EmbeddedKafkaBroker;
+import io.settlement.topology.RunningStores;
 import io.settlement.topology.SettlementConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -129,7 +130,7 @@ class CommittedReadsTest {
         try (KafkaStreams streams = new KafkaStreams(builder.build(props), props);
              KafkaProducer<String, String> producer = producer()) {
             streams.setUncaughtExceptionHandler(e -> StreamThreadExceptionResponse.REPLACE_THREAD);
-            StoreLookup lookup = new StoreLookup(streams, settings, new SimpleMeterRegistry(), new RestoringStores(null));
+            StoreLookup lookup = new StoreLookup(streams, settings, new SimpleMeterRegistry(), RunningStores.untracked());
             streams.start();
             Thread reader = new Thread(() -> {
                 while (reading.get()) {

@@ -40,7 +40,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KafkaStreams;
@@ -618,7 +617,7 @@ class HttpApiIntegrationTest {
     }
 
     @Test
-    void aPartitionRestoringHereIsNotReadAsItsActiveReplicaNorTakenToHaveAppliedACommand() {
+    void aPartitionWhoseTaskDoesNotRunHereIsNotReadAsItsActiveReplicaNorTakenToHaveAppliedACommand() {
         Assumptions.assumeTrue(topologyHasBalancesStore(), "the topology has no balances store yet (core not merged)");
         // given a deposit initiated for a user whose partition a owns, and seen applied there
         long user = userOwnedBy(a, 7401);
@@ -629,20 +628,20 @@ class HttpApiIntegrationTest {
         String balances = a.baseUrl() + "/api/v1/users/" + user + "/balances";
         assertThat(afterCommand(balances, command).status()).isEqualTo(200);
         int partition = UserPartitioner.partitionOf(UserPartitioner.keyBytes(user), PARTITIONS);
-        TopicPartition changelog = new TopicPartition(ApiInstance.APPLICATION_ID + "-" + StoreNames.BALANCES + "-changelog", partition);
 
-        // when a restores that partition of balances from its changelog (as after a task moved to it:
-        // Kafka Streams would let a query read it meanwhile, its commands store perhaps further along)
-        a.restoring.onRestoreStart(changelog, StoreNames.BALANCES, 0, 10);
+        // when that partition's task does not run on a (as after it moved there, while its stores
+        // restore or before they start to: Kafka Streams would let a query read it meanwhile, its
+        // commands store perhaps further along than its balances)
+        a.running.stopped(partition, StoreNames.BALANCES);
         try {
             // then a lookup sending the command back is not answered from it, and neither is one of the active replica only
             assertError(http.get(balances, "X-Settlement-After-Command", command), 503, "NOT_YET_APPLIED");
             assertError(http.get(balances, StoreLookup.ACTIVE_ONLY_HEADER, "true"), 503, "STORE_UNAVAILABLE");
         } finally {
-            a.restoring.onRestoreEnd(changelog, StoreNames.BALANCES, 10);
+            a.running.started(partition, StoreNames.BALANCES);
         }
 
-        // and once restored, it answers again
+        // and once it runs, it answers again
         Http.Reply restored = http.get(balances, "X-Settlement-After-Command", command);
         assertThat(restored.status()).as(restored.toString()).isEqualTo(200);
         assertThat(row(restored, "FUNDING", "BTC").get("pending").asText()).isEqualTo("3.00000000");

@@ -39,25 +39,37 @@ public final class SettlementTopology {
     private SettlementTopology() {}
 
     public static void build(StreamsBuilder builder, Topics topics, SettlementConfig config) {
-        build(builder, topics, config, ResultObserver.NONE);
+        build(builder, topics, config, ResultObserver.NONE, RunningStores.untracked());
     }
 
     /** The same topology, telling {@code observer} of every result it writes to settlement.results. */
     public static void build(StreamsBuilder builder, Topics topics, SettlementConfig config, ResultObserver observer) {
-        addBalances(builder, topics, config, observer);
-        // The trade coordinator: consumes trades and leg results, produces trade legs and trade results.
-        io.settlement.topology.trade.TradeTopology.addTo(builder, topics, config, observer);
+        build(builder, topics, config, observer, RunningStores.untracked());
     }
 
-    private static void addBalances(StreamsBuilder builder, Topics topics, SettlementConfig config, ResultObserver observer) {
+    /** The same topology, telling {@code running} which of its store partitions run here (what lookups may read). */
+    public static void build(StreamsBuilder builder, Topics topics, SettlementConfig config, RunningStores running) {
+        build(builder, topics, config, ResultObserver.NONE, running);
+    }
+
+    private static void build(StreamsBuilder builder, Topics topics, SettlementConfig config, ResultObserver observer,
+                              RunningStores running) {
+        addBalances(builder, topics, config, observer, running);
+        // The trade coordinator: consumes trades and leg results, produces trade legs and trade results.
+        io.settlement.topology.trade.TradeTopology.addTo(builder, topics, config, observer, running);
+    }
+
+    private static void addBalances(StreamsBuilder builder, Topics topics, SettlementConfig config, ResultObserver observer,
+                                    RunningStores running) {
         for (StoreBuilder<?> store : BalanceStores.builders()) {
             builder.addStateStore(store);
         }
         KStream<Long, BalanceInput> inputs = userKeyed(builder, topics.balanceOperations(), BalanceInput::of)
                 .merge(userKeyed(builder, topics.transferRequests(), BalanceInput.Transfer::new), Named.as("balance-commands-merge"))
                 .merge(userKeyed(builder, topics.tradeLegs(), BalanceInput.Leg::new), Named.as("balance-legs-merge"));
-        KStream<Void, BalanceOutput<?, ?>> outputs = inputs.process(() -> new BalanceProcessor(topics, config, observer), Named.as(BALANCE_PROCESSOR),
-                BalanceStores.NAMES.toArray(String[]::new));
+        String[] stores = BalanceStores.NAMES.toArray(String[]::new);
+        KStream<Void, BalanceOutput<?, ?>> outputs = inputs.process(
+                running.tracking(() -> new BalanceProcessor(topics, config, observer), stores), Named.as(BALANCE_PROCESSOR), stores);
         sink(outputs, BalanceOutputs.RESULTS, BalanceOutput.Result.class, topics.results());
         sink(outputs, BalanceOutputs.JOURNAL, BalanceOutput.Journal.class, topics.journal());
         sink(outputs, BalanceOutputs.BALANCE_EVENTS, BalanceOutput.Event.class, topics.balanceEvents());

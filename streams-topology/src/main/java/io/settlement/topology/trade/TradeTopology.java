@@ -10,6 +10,7 @@ import io.settlement.contract.UserPartitioner;
 import io.settlement.topology.ExpiryIndex;
 import io.settlement.topology.PersistentStores;
 import io.settlement.topology.ResultObserver;
+import io.settlement.topology.RunningStores;
 import io.settlement.topology.SettlementConfig;
 import io.settlement.topology.StoreNames;
 import java.nio.charset.StandardCharsets;
@@ -52,6 +53,8 @@ public final class TradeTopology {
     /** Name of the repartition step (its topic is {@code <application.id>-trades-by-id-repartition}). */
     public static final String TRADES_BY_ID = "trades-by-id";
 
+    private static final String[] COORDINATOR_STORES = {StoreNames.TRADES, StoreNames.TRADE_IDS, StoreNames.TRADE_EXPIRY};
+
     private TradeTopology() {}
 
     /** The partition count of the coordinator's inputs; settlement.internal.leg-results must have it. */
@@ -60,6 +63,12 @@ public final class TradeTopology {
     }
 
     public static void addTo(StreamsBuilder builder, Topics topics, SettlementConfig config, ResultObserver observer) {
+        addTo(builder, topics, config, observer, RunningStores.untracked());
+    }
+
+    /** As above, the coordinator telling {@code running} when its stores run here. */
+    public static void addTo(StreamsBuilder builder, Topics topics, SettlementConfig config, ResultObserver observer,
+                             RunningStores running) {
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 PersistentStores.keyValue(StoreNames.TRADES), Serdes.String(), new SingleObjectSerde<>(TradeState.class)));
         builder.addStateStore(Stores.keyValueStoreBuilder(
@@ -93,8 +102,8 @@ public final class TradeTopology {
                 .mapValues(answer -> (CoordinatorInput) new CoordinatorInput.LegAnswered(answer), Named.as("leg-answered"));
 
         KStream<String, CoordinatorOutput> coordinated = tradesById.merge(legAnswers, Named.as("coordinator-inputs"))
-                .process(() -> new TradeCoordinator(topics, config), Named.as("trade-coordinator"),
-                        StoreNames.TRADES, StoreNames.TRADE_IDS, StoreNames.TRADE_EXPIRY);
+                .process(running.tracking(() -> new TradeCoordinator(topics, config), COORDINATOR_STORES), Named.as("trade-coordinator"),
+                        COORDINATOR_STORES);
         KStream<String, CoordinatorOutput> tombstones = byPresence.get("trades-tombstone")
                 .process(TombstoneToDeadLetter::new, Named.as("trade-tombstones"));
 
