@@ -4,6 +4,7 @@ import com.sun.management.OperatingSystemMXBean;
 import io.settlement.contract.AvroSerdes;
 import io.settlement.contract.Topic;
 import io.settlement.contract.Topics;
+import io.settlement.topology.RunningStores;
 import io.settlement.topology.SettlementConfig;
 import io.settlement.topology.SettlementTopology;
 import io.settlement.testsupport.FreePorts;
@@ -17,6 +18,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.ToIntFunction;
@@ -128,7 +130,9 @@ public final class BenchRun {
     private void settlement(BenchCluster cluster, CommandSender sender, Topics topics, double ceiling) throws InterruptedException {
         SettlementConfig config = SettlementConfig.defaults(settings.partitions());
         StreamsBuilder builder = new StreamsBuilder();
-        SettlementTopology.build(builder, topics, config);
+        // As the app builds it: its processors tell the lookups which store partitions run here.
+        RunningStores running = RunningStores.tracked();
+        SettlementTopology.build(builder, topics, config, running);
         Properties properties = BenchStreams.properties(applicationIds().get(1), cluster.bootstrapServers(),
                 stateDir("settlement"), settings.streamThreads(), topics.deadLetters().name());
         properties.putAll(settings.streamsOverrides());
@@ -183,7 +187,7 @@ public final class BenchRun {
                 tigerBeetleRun(cluster, topics);
             }
             if (settings.httpRequestsMax() > 0) {
-                httpLoad(cluster, instance, topics, config, http);
+                httpLoad(cluster, instance, running, topics, config, http);
             }
         }
     }
@@ -546,7 +550,8 @@ public final class BenchRun {
     }
 
     /** The HTTP lookup load against this instance's API, for users and commands the workloads left behind. */
-    private void httpLoad(BenchCluster cluster, StreamsInstance instance, Topics topics, SettlementConfig config, HttpApiConfig http)
+    private void httpLoad(BenchCluster cluster, StreamsInstance instance, RunningStores running, Topics topics, SettlementConfig config,
+                          HttpApiConfig http)
             throws InterruptedException {
         List<Long> users = new ArrayList<>();
         List<String> commandKeys = new ArrayList<>();
@@ -578,7 +583,8 @@ public final class BenchRun {
         String authorization = "Bearer " + new TokenMinter(secret, "settlement-bench", "settlement-api")
                 .operator("bench", settings.runDurationMax().plusMinutes(5));
         try (KafkaCommandPublisher publisher = KafkaCommandPublisher.create(Map.of("bootstrap.servers", cluster.bootstrapServers()), topics);
-             HttpApi api = HttpApi.start(http, instance.streams(), topics, config.assets(), publisher, new HealthChecks(), registry, security)) {
+             HttpApi api = HttpApi.start(http, instance.streams(), topics, config.assets(), publisher, new HealthChecks(), registry, security,
+                     Optional.empty(), Optional.empty(), running)) {
             // A first closed-loop pass, not measured: the JIT compiles the lookup path for seconds after
             // its first requests (docs/performance.md, "The lookups' tail").
             BenchReport.HttpLoad warmUp = HttpLookupLoad.run("http://127.0.0.1:" + http.port(), users, commandKeys, settings.httpRequestsMax(),
