@@ -39,28 +39,17 @@ public final class SettlementTopology {
     private SettlementTopology() {}
 
     public static void build(StreamsBuilder builder, Topics topics, SettlementConfig config) {
-        build(builder, topics, config, ResultObserver.NONE, RunningStores.untracked());
-    }
-
-    /** The same topology, telling {@code observer} of every result it writes to settlement.results. */
-    public static void build(StreamsBuilder builder, Topics topics, SettlementConfig config, ResultObserver observer) {
-        build(builder, topics, config, observer, RunningStores.untracked());
+        build(builder, topics, config, RunningStores.untracked());
     }
 
     /** The same topology, telling {@code running} which of its store partitions run here (what lookups may read). */
     public static void build(StreamsBuilder builder, Topics topics, SettlementConfig config, RunningStores running) {
-        build(builder, topics, config, ResultObserver.NONE, running);
-    }
-
-    private static void build(StreamsBuilder builder, Topics topics, SettlementConfig config, ResultObserver observer,
-                              RunningStores running) {
-        addBalances(builder, topics, config, observer, running);
+        addBalances(builder, topics, config, running);
         // The trade coordinator: consumes trades and leg results, produces trade legs and trade results.
-        io.settlement.topology.trade.TradeTopology.addTo(builder, topics, config, observer, running);
+        io.settlement.topology.trade.TradeTopology.addTo(builder, topics, config, running);
     }
 
-    private static void addBalances(StreamsBuilder builder, Topics topics, SettlementConfig config, ResultObserver observer,
-                                    RunningStores running) {
+    private static void addBalances(StreamsBuilder builder, Topics topics, SettlementConfig config, RunningStores running) {
         for (StoreBuilder<?> store : BalanceStores.builders()) {
             builder.addStateStore(store);
         }
@@ -69,7 +58,7 @@ public final class SettlementTopology {
                 .merge(userKeyed(builder, topics.tradeLegs(), BalanceInput.Leg::new), Named.as("balance-legs-merge"));
         String[] stores = BalanceStores.NAMES.toArray(String[]::new);
         KStream<Void, BalanceOutput<?, ?>> outputs = inputs.process(
-                running.tracking(() -> new BalanceProcessor(topics, config, observer), stores), Named.as(BALANCE_PROCESSOR), stores);
+                running.tracking(() -> new BalanceProcessor(topics, config), stores), Named.as(BALANCE_PROCESSOR), stores);
         sink(outputs, BalanceOutputs.RESULTS, BalanceOutput.Result.class, topics.results());
         sink(outputs, BalanceOutputs.JOURNAL, BalanceOutput.Journal.class, topics.journal());
         sink(outputs, BalanceOutputs.BALANCE_EVENTS, BalanceOutput.Event.class, topics.balanceEvents());

@@ -15,7 +15,6 @@ import io.settlement.contract.CommandKeys;
 import io.settlement.contract.Topics;
 import io.settlement.topology.ExpiryIndex;
 import io.settlement.topology.PartitionGuard;
-import io.settlement.topology.ResultObserver;
 import io.settlement.topology.SettlementConfig;
 import io.settlement.topology.StoreNames;
 import java.time.Instant;
@@ -52,7 +51,6 @@ public final class BalanceProcessor implements Processor<Long, BalanceInput, Voi
     static final int GRACE_ENDS_MAX = 20_000;
 
     private final Topics topics;
-    private final ResultObserver observer;
     private final SettlementConfig config;
     private final PartitionGuard guard;
     private final long retentionMs;
@@ -69,11 +67,6 @@ public final class BalanceProcessor implements Processor<Long, BalanceInput, Voi
     private long recordTimestamp;
 
     public BalanceProcessor(Topics topics, SettlementConfig config) {
-        this(topics, config, ResultObserver.NONE);
-    }
-
-    public BalanceProcessor(Topics topics, SettlementConfig config, ResultObserver observer) {
-        this.observer = observer;
         this.topics = topics;
         this.config = config;
         this.guard = new PartitionGuard(config.userPartitions());
@@ -193,10 +186,9 @@ public final class BalanceProcessor implements Processor<Long, BalanceInput, Voi
     }
 
     /**
-     * Answers an input: a command with its result on settlement.results (keyed by its command key,
-     * told to the observer), a leg of a chained trade by its next step ({@link #handOn}), a
-     * two-phase leg with a LegResult on settlement.internal.leg-results (keyed by its trade id;
-     * status and reason only).
+     * Answers an input: a command with its result on settlement.results (keyed by its command key),
+     * a leg of a chained trade by its next step ({@link #handOn}), a two-phase leg with a LegResult
+     * on settlement.internal.leg-results (keyed by its trade id; status and reason only).
      */
     private void answer(Record<Long, BalanceInput> record, BalanceInput input, ResultStatus status, Reason reason, String detail,
             long commandTimeMs, long timeMs) {
@@ -278,7 +270,6 @@ public final class BalanceProcessor implements Processor<Long, BalanceInput, Voi
 
     private void writeResult(String key, SettlementResult result) {
         forward(new BalanceOutput.Result(key, result), BalanceOutputs.RESULTS);
-        observer.resultWritten(result);
     }
 
     private void forwardLegResult(LegResult result) {

@@ -9,7 +9,6 @@ import io.settlement.contract.Topics;
 import io.settlement.contract.UserPartitioner;
 import io.settlement.topology.ExpiryIndex;
 import io.settlement.topology.PersistentStores;
-import io.settlement.topology.ResultObserver;
 import io.settlement.topology.RunningStores;
 import io.settlement.topology.SettlementConfig;
 import io.settlement.topology.StoreNames;
@@ -62,13 +61,12 @@ public final class TradeTopology {
         return config.userPartitions();
     }
 
-    public static void addTo(StreamsBuilder builder, Topics topics, SettlementConfig config, ResultObserver observer) {
-        addTo(builder, topics, config, observer, RunningStores.untracked());
+    public static void addTo(StreamsBuilder builder, Topics topics, SettlementConfig config) {
+        addTo(builder, topics, config, RunningStores.untracked());
     }
 
     /** As above, the coordinator telling {@code running} when its stores run here. */
-    public static void addTo(StreamsBuilder builder, Topics topics, SettlementConfig config, ResultObserver observer,
-                             RunningStores running) {
+    public static void addTo(StreamsBuilder builder, Topics topics, SettlementConfig config, RunningStores running) {
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 PersistentStores.keyValue(StoreNames.TRADES), Serdes.String(), new SingleObjectSerde<>(TradeState.class)));
         builder.addStateStore(Stores.keyValueStoreBuilder(
@@ -123,7 +121,6 @@ public final class TradeTopology {
         outputs.get("coordinator-results")
                 .map((key, out) -> {
                     CoordinatorOutput.TradeResult result = (CoordinatorOutput.TradeResult) out;
-                    observer.resultWritten(result.result());
                     return KeyValue.<String, SettlementResult>pair(result.key(), result.result());
                 }, Named.as("result-by-command-key"))
                 .to(topics.results().name(), Produced.with(topics.results().keySerde(), topics.results().valueSerde()).withName("trade-results-sent"));

@@ -52,7 +52,7 @@ final class CoordinatorDriver implements AutoCloseable {
     CoordinatorDriver(SettlementConfig config) {
         this.config = config;
         StreamsBuilder builder = new StreamsBuilder();
-        TradeTopology.addTo(builder, topics, config, io.settlement.topology.ResultObserver.NONE);
+        TradeTopology.addTo(builder, topics, config);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "trade-coordinator-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");

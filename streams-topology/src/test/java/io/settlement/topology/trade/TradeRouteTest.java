@@ -67,7 +67,7 @@ class TradeRouteTest {
 
     private static Set<String> coordinatorSources() {
         StreamsBuilder builder = new StreamsBuilder();
-        TradeTopology.addTo(builder, TOPICS, CONFIG, io.settlement.topology.ResultObserver.NONE);
+        TradeTopology.addTo(builder, TOPICS, CONFIG);
         TopologyDescription description = builder.build().describe();
         Subtopology coordinator = description.subtopologies().stream()
                 .filter(sub -> sub.nodes().stream().anyMatch(node -> node.name().equals("trade-coordinator")))
