@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * and again after 1, 2 and 4 s, this lists the application's transactions that have been open for
  * at least {@link #OPEN_FOR} and fences ({@link Admin#fenceProducers}, which aborts the open
  * transaction) those whose process is not a member of the group. A live member is never fenced:
- * its process is in the group, and its transactions last about a commit interval (100 ms), far
+ * its process is in the group, and its transactions last about a commit interval (50 ms by default), far
  * under {@link #OPEN_FOR}. A process that is in the middle of rejoining has its transaction open for
  * less, or is fenced exactly as the broker's timeout would fence it, and Kafka Streams recovers
  * from that by itself (its tasks are re-initialised). Needs DESCRIBE on the group and DESCRIBE and

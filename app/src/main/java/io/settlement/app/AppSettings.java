@@ -108,7 +108,7 @@ public final class AppSettings {
             .define(NUM_STANDBY_REPLICAS, Type.INT, 1, Range.between(0, 100), Importance.MEDIUM,
                     "Warm copies of each state store on other instances: fast failover, and lookups answered (marked stale) meanwhile.")
             .define(NUM_STREAM_THREADS, Type.INT, 1, Range.between(1, 1_000), Importance.MEDIUM, "Stream threads per instance.")
-            .define(COMMIT_INTERVAL_MS, Type.INT, 100, Range.atLeast(1), Importance.MEDIUM,
+            .define(COMMIT_INTERVAL_MS, Type.INT, 50, Range.atLeast(1), Importance.MEDIUM,
                     "How often the exactly-once transaction commits: the floor of a result's latency.")
             .define(HANGING_TRANSACTIONS_THRESHOLD_MS, Type.LONG, 300_000L, Range.atLeast(1), Importance.MEDIUM,
                     "A partition of the app's topics whose last stable offset stands behind its end offset longer than this has a "

@@ -168,7 +168,7 @@ class AppSettingsTest {
     void devDefaultsRunOneInstanceWithoutStandbysAndRunDefaultsKeepOne() {
         assertThat(AppSettings.of(AppSettings.DEV_DEFAULTS, Map.of()).standbyReplicas()).isZero();
         assertThat(AppSettings.of(AppSettings.RUN_DEFAULTS, Map.of()).standbyReplicas()).isEqualTo(1);
-        assertThat(AppSettings.of(AppSettings.DEV_DEFAULTS, Map.of()).commitIntervalMs()).isEqualTo(100);
+        assertThat(AppSettings.of(AppSettings.DEV_DEFAULTS, Map.of()).commitIntervalMs()).isEqualTo(50);
     }
 
     @Test
@@ -182,7 +182,7 @@ class AppSettingsTest {
         assertThat(props).containsEntry("processing.guarantee", "exactly_once_v2")
                 .containsEntry("application.server", "node-7:8081")
                 .containsEntry("num.standby.replicas", 2)
-                .containsEntry("commit.interval.ms", 100L)
+                .containsEntry("commit.interval.ms", 50L)
                 .containsEntry("errors.dead.letter.queue.topic.name", "settlement.dlq")
                 .containsEntry("max.poll.records", "250");
     }

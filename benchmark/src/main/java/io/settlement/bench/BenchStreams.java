@@ -13,7 +13,7 @@ import org.apache.kafka.streams.StreamsConfig;
  */
 final class BenchStreams {
     /** The app's default commit interval; the produce-to-result latency is bounded below by it. */
-    static final long COMMIT_INTERVAL_MS = 100;
+    static final long COMMIT_INTERVAL_MS = 50;
 
     private BenchStreams() {}
 

@@ -41,8 +41,8 @@ public record SettlementConfig(Assets assets, Duration commandRetention, Duratio
      * How long a producer batch waits to fill. Under exactly-once nothing is visible before its
      * transaction commits, and a commit first sends what still lingers, so a result waits for no
      * linger, only for a commit that sends a little more; fewer, larger batches cost the producer,
-     * the broker and the readers less CPU per record (docs/performance.md, History). A quarter of
-     * the default commit interval: a commit waits for the acknowledgement of that much at most.
+     * the broker and the readers less CPU per record (docs/performance.md, History). Half the
+     * app's default commit interval: a commit waits for the acknowledgement of that much at most.
      */
     public static final int PRODUCER_LINGER_MS = 25;
     /** Records per poll; the balance processor is fast, so larger polls amortise the transaction cost. */
