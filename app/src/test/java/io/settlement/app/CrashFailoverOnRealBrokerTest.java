@@ -97,9 +97,12 @@ class CrashFailoverOnRealBrokerTest {
             assertThat(StreamsGroupTimeouts.apply(admin, streamsProtocol())).isEqualTo(StreamsGroupTimeouts.Outcome.SET);
 
             ConfigResource group = new ConfigResource(ConfigResource.Type.GROUP, APP);
-            Config config = admin.describeConfigs(List.of(group)).all().get().get(group);
-            assertThat(config.get(StreamsGroupTimeouts.SESSION_TIMEOUT).value()).isEqualTo("6000");
-            assertThat(config.get(StreamsGroupTimeouts.HEARTBEAT_INTERVAL).value()).isEqualTo("1500");
+            // the controller has committed the change; the broker that describes it applies it a moment later
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                Config config = admin.describeConfigs(List.of(group)).all().get().get(group);
+                assertThat(config.get(StreamsGroupTimeouts.SESSION_TIMEOUT).value()).isEqualTo("6000");
+                assertThat(config.get(StreamsGroupTimeouts.HEARTBEAT_INTERVAL).value()).isEqualTo("1500");
+            });
         }
     }
 
