@@ -574,6 +574,11 @@ public final class BenchRun {
             report.skipped.add("HTTP lookup load: no verified workload left users and commands to look up");
             return;
         }
+        // The server's heap should not carry the bench's own: the workloads' commands (hundreds of
+        // megabytes after B) are dropped and collected before the lookups, which otherwise paid for
+        // them in every young collection's scan of the old generation (docs/performance.md, "The lookups' tail").
+        verified.clear();
+        System.gc();
         log.println("-- HTTP lookups: " + settings.httpRequestsMax() + " requests from " + settings.httpClientThreads() + " clients");
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         // The lookups carry an operator token, verified like any other: the measured latency includes the JWT check.

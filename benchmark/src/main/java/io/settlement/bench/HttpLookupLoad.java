@@ -1,10 +1,10 @@
 package io.settlement.bench;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.net.URL;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,8 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A bounded load of lookups against one instance's HTTP API: a small fixed pool of clients
- * (java.net.http), each sending its share of the requests one after another, half of them
+ * A bounded load of lookups against one instance's HTTP API: a small fixed pool of clients, each
+ * sending its share of the requests one after another on its own kept-alive connection, half of them
  * {@code GET /api/v1/users/{id}/balances} for users that have balances and half
  * {@code GET /api/v1/commands/{KIND}/{id}} for commands that have a result. Every answer must be
  * 200. The first {@link #WARM_UP_PERCENT}% of the requests warm the JIT and are not measured.
@@ -29,14 +29,48 @@ import java.util.concurrent.atomic.AtomicLong;
  * rate}, and its latency counts from when it was due, not from when it was sent, so a request
  * that waits for a client busy with an earlier one counts that wait (no coordinated omission).
  * The benchmark measures latency paced at half the closed run's peak, as it does for commands.
+ *
+ * <p>Each request is sent and answered on its client's thread ({@link HttpURLConnection}, which
+ * keeps the connection alive): {@code java.net.http}'s client hands every exchange between its
+ * selector thread and a worker, and on 2 cores that cost as much as the lookup it timed
+ * (docs/performance.md, "The lookups' tail").
  */
 final class HttpLookupLoad {
     /** Requests at the start that are sent but not measured. */
     static final int WARM_UP_PERCENT = 10;
+    /** Each client's buffer for the bodies it reads and discards. */
+    private static final int BODY_BUFFER_BYTES = 8 * 1024;
     /** How long one request may take before it counts as an error. */
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
 
     private HttpLookupLoad() {}
+
+    private static URL url(String spec) {
+        try {
+            return URI.create(spec).toURL();
+        } catch (java.net.MalformedURLException e) {
+            throw new IllegalArgumentException("not a URL: " + spec, e);
+        }
+    }
+
+    /**
+     * One GET, its body read to the end into {@code buffer} (so the connection is kept for the
+     * next), its status returned. The client's garbage is the server's too in this JVM: no new
+     * buffer per response.
+     */
+    private static int get(URL url, String authorization, byte[] buffer) throws IOException {
+        HttpURLConnection connection = (HttpURLConnection) url.openConnection();
+        connection.setConnectTimeout((int) REQUEST_TIMEOUT.toMillis());
+        connection.setReadTimeout((int) REQUEST_TIMEOUT.toMillis());
+        connection.setRequestProperty("Authorization", authorization);
+        int status = connection.getResponseCode();
+        try (InputStream body = status >= 400 ? connection.getErrorStream() : connection.getInputStream()) {
+            while (body != null && body.read(buffer) >= 0) {
+                // discarded: only the status and the time count
+            }
+        }
+        return status;
+    }
 
     /**
      * @param baseUri e.g. {@code http://127.0.0.1:8080}
@@ -47,7 +81,6 @@ final class HttpLookupLoad {
      */
     static BenchReport.HttpLoad run(String baseUri, List<Long> users, List<String> commandKeys, int requests, int clients, long seed,
                                     Duration durationMax, String authorization, double ratePerSecond) throws InterruptedException {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(REQUEST_TIMEOUT).version(HttpClient.Version.HTTP_1_1).build();
         int warmUp = requests * WARM_UP_PERCENT / 100;
         AtomicInteger next = new AtomicInteger();
         AtomicLong errors = new AtomicLong();
@@ -64,15 +97,15 @@ final class HttpLookupLoad {
         List<Future<?>> workers = new ArrayList<>();
         for (int client = 0; client < clients; client++) {
             SplittableRandom random = new SplittableRandom(seed + client);
+            byte[] buffer = new byte[BODY_BUFFER_BYTES];
             workers.add(pool.submit(() -> {
                 int index;
-                while ((index = next.getAndIncrement()) < requests && System.nanoTime() < deadline) {
+                while (!Thread.currentThread().isInterrupted() && (index = next.getAndIncrement()) < requests && System.nanoTime() < deadline) {
                     boolean balance = (index & 1) == 0;
                     String path = balance
                             ? "/api/v1/users/" + users.get(random.nextInt(users.size())) + "/balances"
                             : "/api/v1/commands/" + commandKeys.get(random.nextInt(commandKeys.size()));
-                    HttpRequest request = HttpRequest.newBuilder(URI.create(baseUri + path)).timeout(REQUEST_TIMEOUT)
-                            .header("Authorization", authorization).GET().build();
+                    URL url = url(baseUri + path);
                     long before = System.nanoTime();
                     if (intervalNanos > 0) {
                         long due = started + index * intervalNanos;
@@ -83,12 +116,9 @@ final class HttpLookupLoad {
                     }
                     int status;
                     try {
-                        status = http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+                        status = get(url, authorization, buffer);
                     } catch (IOException e) {
                         status = -1;
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        return;
                     }
                     long took = System.nanoTime() - before;
                     if (status != 200) {
