@@ -1,10 +1,6 @@
 package io.settlement.bench;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.HttpURLConnection;
-import java.net.URI;
-import java.net.URL;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,47 +26,19 @@ import java.util.concurrent.atomic.AtomicLong;
  * that waits for a client busy with an earlier one counts that wait (no coordinated omission).
  * The benchmark measures latency paced at half the closed run's peak, as it does for commands.
  *
- * <p>Each request is sent and answered on its client's thread ({@link HttpURLConnection}, which
- * keeps the connection alive): {@code java.net.http}'s client hands every exchange between its
- * selector thread and a worker, and on 2 cores that cost as much as the lookup it timed
- * (docs/performance.md, "The lookups' tail").
+ * <p>Each request is sent and answered on its client's thread, into buffers of its own
+ * ({@link LookupClient}): {@code java.net.http}'s client hands every exchange between its selector
+ * thread and a worker, and on 2 cores that cost as much as the lookup it timed; what a client
+ * allocates is collected in the pauses the lookups are timed through (docs/performance.md, "The
+ * lookups' tail").
  */
 final class HttpLookupLoad {
     /** Requests at the start that are sent but not measured. */
     static final int WARM_UP_PERCENT = 10;
-    /** Each client's buffer for the bodies it reads and discards. */
-    private static final int BODY_BUFFER_BYTES = 8 * 1024;
     /** How long one request may take before it counts as an error. */
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
 
     private HttpLookupLoad() {}
-
-    private static URL url(String spec) {
-        try {
-            return URI.create(spec).toURL();
-        } catch (java.net.MalformedURLException e) {
-            throw new IllegalArgumentException("not a URL: " + spec, e);
-        }
-    }
-
-    /**
-     * One GET, its body read to the end into {@code buffer} (so the connection is kept for the
-     * next), its status returned. The client's garbage is the server's too in this JVM: no new
-     * buffer per response.
-     */
-    private static int get(URL url, String authorization, byte[] buffer) throws IOException {
-        HttpURLConnection connection = (HttpURLConnection) url.openConnection();
-        connection.setConnectTimeout((int) REQUEST_TIMEOUT.toMillis());
-        connection.setReadTimeout((int) REQUEST_TIMEOUT.toMillis());
-        connection.setRequestProperty("Authorization", authorization);
-        int status = connection.getResponseCode();
-        try (InputStream body = status >= 400 ? connection.getErrorStream() : connection.getInputStream()) {
-            while (body != null && body.read(buffer) >= 0) {
-                // discarded: only the status and the time count
-            }
-        }
-        return status;
-    }
 
     /**
      * @param baseUri e.g. {@code http://127.0.0.1:8080}
@@ -97,42 +65,42 @@ final class HttpLookupLoad {
         List<Future<?>> workers = new ArrayList<>();
         for (int client = 0; client < clients; client++) {
             SplittableRandom random = new SplittableRandom(seed + client);
-            byte[] buffer = new byte[BODY_BUFFER_BYTES];
             workers.add(pool.submit(() -> {
-                int index;
-                while (!Thread.currentThread().isInterrupted() && (index = next.getAndIncrement()) < requests && System.nanoTime() < deadline) {
-                    boolean balance = (index & 1) == 0;
-                    String path = balance
-                            ? "/api/v1/users/" + users.get(random.nextInt(users.size())) + "/balances"
-                            : "/api/v1/commands/" + commandKeys.get(random.nextInt(commandKeys.size()));
-                    URL url = url(baseUri + path);
-                    long before = System.nanoTime();
-                    if (intervalNanos > 0) {
-                        long due = started + index * intervalNanos;
-                        for (long now = before; now < due; now = System.nanoTime()) {
-                            java.util.concurrent.locks.LockSupport.parkNanos(due - now); // pacing: this request is not due yet
+                try (LookupClient http = new LookupClient(baseUri, authorization, REQUEST_TIMEOUT)) {
+                    int index;
+                    while (!Thread.currentThread().isInterrupted() && (index = next.getAndIncrement()) < requests && System.nanoTime() < deadline) {
+                        boolean balance = (index & 1) == 0;
+                        String path = balance
+                                ? "/api/v1/users/" + users.get(random.nextInt(users.size())) + "/balances"
+                                : "/api/v1/commands/" + commandKeys.get(random.nextInt(commandKeys.size()));
+                        long before = System.nanoTime();
+                        if (intervalNanos > 0) {
+                            long due = started + index * intervalNanos;
+                            for (long now = before; now < due; now = System.nanoTime()) {
+                                java.util.concurrent.locks.LockSupport.parkNanos(due - now); // pacing: this request is not due yet
+                            }
+                            before = due;
                         }
-                        before = due;
-                    }
-                    int status;
-                    try {
-                        status = get(url, authorization, buffer);
-                    } catch (IOException e) {
-                        status = -1;
-                    }
-                    long took = System.nanoTime() - before;
-                    if (status != 200) {
-                        errors.incrementAndGet();
-                        firstError.compareAndSet(-1, status);
-                    }
-                    if (index == warmUp) {
-                        measuredStart[0] = before;
-                    }
-                    if (index >= warmUp) {
-                        if (balance) {
-                            balanceNanos[balances.getAndIncrement()] = took;
-                        } else {
-                            statusNanos[statuses.getAndIncrement()] = took;
+                        int status;
+                        try {
+                            status = http.get(path);
+                        } catch (IOException e) {
+                            status = -1;
+                        }
+                        long took = System.nanoTime() - before;
+                        if (status != 200) {
+                            errors.incrementAndGet();
+                            firstError.compareAndSet(-1, status);
+                        }
+                        if (index == warmUp) {
+                            measuredStart[0] = before;
+                        }
+                        if (index >= warmUp) {
+                            if (balance) {
+                                balanceNanos[balances.getAndIncrement()] = took;
+                            } else {
+                                statusNanos[statuses.getAndIncrement()] = took;
+                            }
                         }
                     }
                 }
