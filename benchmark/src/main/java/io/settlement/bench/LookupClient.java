@@ -97,7 +97,7 @@ final class LookupClient implements Closeable {
         int status = parseStatus();
         long contentLength = -1;
         boolean chunked = false;
-        boolean close = false;
+        boolean closeAfter = false;
         int line = indexOf((byte) '\n', position, headersEnd) + 1;
         while (line < headersEnd - 2) {
             int end = indexOf((byte) '\n', line, headersEnd);
@@ -106,7 +106,7 @@ final class LookupClient implements Closeable {
             } else if (headerIs(line, end, "transfer-encoding:")) {
                 chunked = value(line, end, "transfer-encoding:".length()).equalsIgnoreCase("chunked");
             } else if (headerIs(line, end, "connection:")) {
-                close = value(line, end, "connection:".length()).equalsIgnoreCase("close");
+                closeAfter = value(line, end, "connection:".length()).equalsIgnoreCase("close");
             }
             line = end + 1;
         }
@@ -116,12 +116,12 @@ final class LookupClient implements Closeable {
         } else if (contentLength >= 0) {
             skip(contentLength);
         } else {
-            close = true; // the body ends when the server closes: read to the end
+            closeAfter = true; // the body ends when the server closes: read to the end
             while (fill()) {
                 position = limit;
             }
         }
-        if (close) {
+        if (closeAfter) {
             close();
         }
         return status;
