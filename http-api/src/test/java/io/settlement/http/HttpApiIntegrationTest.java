@@ -44,7 +44,6 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -157,7 +156,6 @@ class HttpApiIntegrationTest {
 
     @Test
     void aTradeAnswersFromTheCoordinatorsStoreSettledRejectedOrPendingWithEachLegsProgress() {
-        Assumptions.assumeTrue(topologyHasBalancesStore(), "the topology has no balances store yet (core not merged)");
         // given a buyer with 1000 USDT and a seller with 1 BTC in SPOT, a buyer whose SPOT ETH is
         // 1000 minor units short of overflowing a long, and a seller with 5000 minor units of ETH
         long buyer = 7001;
@@ -404,7 +402,6 @@ class HttpApiIntegrationTest {
 
     @Test
     void twoUsersChoosingTheSameRequestIdAreBothAcceptedAndEachSeesOnlyItsOwn() {
-        Assumptions.assumeTrue(topologyHasBalancesStore(), "the topology has no balances store yet (core not merged)");
         // given three funded users: two on one partition, the third on another
         long first = 8101;
         long samePartition = first + 1;
@@ -485,7 +482,6 @@ class HttpApiIntegrationTest {
 
     @Test
     void depositsConfirmationsAndTransfersShowInEveryUsersBalancesOnEitherInstance() {
-        Assumptions.assumeTrue(topologyHasBalancesStore(), "the topology has no balances store yet (core not merged)");
         List<Long> users = List.of(1001L, 1002L, 1003L, 1004L, 1005L, 1006L, 1007L, 1008L);
         // given a deposit of 1.5 BTC per user, initiated then confirmed
         for (long user : users) {
@@ -527,7 +523,6 @@ class HttpApiIntegrationTest {
 
     @Test
     void aConfirmationThatOvertakesItsDepositAppliesWhenRetriedAndAChainTransactionPaysEachUserOnce() {
-        Assumptions.assumeTrue(topologyHasBalancesStore(), "the topology has no balances store yet (core not merged)");
         long alice = 1101;
         long bob = 1102;
         String aliceConfirm = "{\"user_id\":" + alice + ",\"transaction_id\":\"tx-shared\"}";
@@ -565,7 +560,6 @@ class HttpApiIntegrationTest {
 
     @Test
     void aLookupThatSendsBackTheCommandOfA202SeesThatCommandOnEitherInstance() {
-        Assumptions.assumeTrue(topologyHasBalancesStore(), "the topology has no balances store yet (core not merged)");
         long user = 7301;
         // given a deposit initiated over HTTP, its 202 naming the command
         Http.Reply deposit = http.post(a.baseUrl() + "/wallet/deposit", "{\"user_id\":" + user
@@ -618,7 +612,6 @@ class HttpApiIntegrationTest {
 
     @Test
     void aPartitionWhoseTaskDoesNotRunHereIsNotReadAsItsActiveReplicaNorTakenToHaveAppliedACommand() {
-        Assumptions.assumeTrue(topologyHasBalancesStore(), "the topology has no balances store yet (core not merged)");
         // given a deposit initiated for a user whose partition a owns, and seen applied there
         long user = userOwnedBy(a, 7401);
         Http.Reply deposit = http.post(a.baseUrl() + "/wallet/deposit", "{\"user_id\":" + user
@@ -763,11 +756,6 @@ class HttpApiIntegrationTest {
         assertThat(metrics.raw().body()).contains("settlement_http_requests_seconds_count").contains("kafka_stream_");
     }
 
-    private boolean topologyHasBalancesStore() {
-        return a.streams.metadataForAllStreamsClients().stream()
-                .anyMatch(m -> m.stateStoreNames().contains(io.settlement.topology.StoreNames.BALANCES));
-    }
-
     /** Waits until the command is final: the submitting instance answers 200 PENDING until then. */
     private void awaitResult(ApiInstance asked, String path, String status) {
         await().atMost(DEADLINE).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
@@ -816,7 +804,7 @@ class HttpApiIntegrationTest {
         Map<Integer, Long> sumByAsset = new HashMap<>();
         for (ApiInstance instance : List.of(a, b)) {
             org.apache.kafka.streams.state.ReadOnlyKeyValueStore<io.settlement.topology.balance.BalanceKey, io.settlement.topology.balance.Balance> store =
-                    instance.streams.store(org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(io.settlement.topology.StoreNames.BALANCES,
+                    instance.streams.store(org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(StoreNames.BALANCES,
                             org.apache.kafka.streams.state.QueryableStoreTypes.<io.settlement.topology.balance.BalanceKey, io.settlement.topology.balance.Balance>keyValueStore()));
             try (var iterator = store.all()) {
                 iterator.forEachRemaining(entry -> {
@@ -866,7 +854,7 @@ class HttpApiIntegrationTest {
     /** A user whose partition (and so whose command statuses) {@code owner} holds. */
     private long userOwnedBy(ApiInstance owner, long from) {
         for (long user = from; ; user++) {
-            var metadata = a.streams.queryMetadataForKey(io.settlement.topology.StoreNames.COMMANDS, user,
+            var metadata = a.streams.queryMetadataForKey(StoreNames.COMMANDS, user,
                     new org.apache.kafka.common.serialization.LongSerializer());
             if (metadata.activeHost().equals(owner.settings.applicationServer())) {
                 return user;
