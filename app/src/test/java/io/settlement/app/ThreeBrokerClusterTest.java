@@ -275,6 +275,7 @@ class ThreeBrokerClusterTest {
             // when the node stops without handing its leaderships over
             int sentBeforeKill = load.sent();
             Instant killedAt = Instant.now();
+            long killedAtNanos = System.nanoTime();
             cluster.kill(victim);
             assertThat(cluster.dataDir(victim).resolve(KafkaCluster.CLEAN_SHUTDOWN_FILE))
                     .as("a killed node leaves no clean-shutdown marker: its next start recovers its logs").doesNotExist();
@@ -292,6 +293,7 @@ class ThreeBrokerClusterTest {
             await().atMost(WITHIN).until(() -> load.answeredBetween(sentAfterRestart, sentAfterRestart + 100) == 100);
             System.out.printf("ThreeBrokerClusterTest[" + tag + "]: node %d down for %d ms, back in every ISR %d ms after its restart%n",
                     victim, Duration.between(killedAt, restartedAt).toMillis(), Duration.between(restartedAt, Instant.now()).toMillis());
+            System.out.printf("ThreeBrokerClusterTest[%s]: latencies %s%n", tag, load.latencies(killedAtNanos));
         } finally {
             load.stop();
         }
@@ -493,7 +495,9 @@ class ThreeBrokerClusterTest {
         private final AtomicInteger failed = new AtomicInteger();
         private final ConcurrentLinkedQueue<Long> resultArrivals = new ConcurrentLinkedQueue<>();
         private final Map<Integer, ConcurrentLinkedQueue<Long>> lookupAnswers = new ConcurrentHashMap<>();
-        private final Map<String, Boolean> answered = new ConcurrentHashMap<>();
+        /** When each command was sent, and when its result was first seen (System.nanoTime). */
+        private final Map<String, Long> sentAt = new ConcurrentHashMap<>();
+        private final Map<String, Long> answeredAt = new ConcurrentHashMap<>();
         private volatile int seen;
         private int tick;
 
@@ -531,8 +535,11 @@ class ThreeBrokerClusterTest {
                 amount = 1 + random.nextInt(1_000_000);
                 base = 1_000 + random.nextInt(100_000);              // up to 0.001 BTC
                 quote = 1_000 + random.nextInt(10_000000);           // up to 10 USDT
-                sentKeys.add("DEPOSIT:" + depositor + ":" + tag + "-d-" + i);
-                sentKeys.add("TRADE:" + tag + "-t-" + i);
+                long now = System.nanoTime();
+                for (String key : List.of("DEPOSIT:" + depositor + ":" + tag + "-d-" + i, "TRADE:" + tag + "-t-" + i)) {
+                    sentKeys.add(key);
+                    sentAt.put(key, now);
+                }
             }
             String asset = i % 2 == 0 ? "BTC" : "USDT";
             // the model takes a command once the cluster acknowledged it; a failed send is counted (and fails the test)
@@ -564,9 +571,10 @@ class ThreeBrokerClusterTest {
             try {
                 List<ConsumerRecord<String, SettlementResult>> all = results.records();
                 if (all.size() > seen) {
-                    resultArrivals.add(System.nanoTime());
+                    long now = System.nanoTime();
+                    resultArrivals.add(now);
                     for (int r = seen; r < all.size(); r++) {
-                        answered.put(all.get(r).key(), true);
+                        answeredAt.putIfAbsent(all.get(r).key(), now);
                     }
                     seen = all.size();
                 }
@@ -601,13 +609,41 @@ class ThreeBrokerClusterTest {
         }
 
         int resultsArrived() {
-            return (int) answered.keySet().stream().filter(k -> k.startsWith("TRADE:" + tag + "-t-") || k.contains(":" + tag + "-d-")).count();
+            return (int) answeredAt.keySet().stream().filter(k -> k.startsWith("TRADE:" + tag + "-t-") || k.contains(":" + tag + "-d-")).count();
         }
 
         /** How many of the commands sent {@code from} (inclusive) {@code to} (exclusive) have a result; fewer while not all are sent yet. */
         int answeredBetween(int from, int to) {
             List<String> keys = keys();
-            return (int) keys.subList(Math.min(from, keys.size()), Math.min(to, keys.size())).stream().filter(answered::containsKey).count();
+            return (int) keys.subList(Math.min(from, keys.size()), Math.min(to, keys.size())).stream().filter(answeredAt::containsKey).count();
+        }
+
+        /**
+         * Each command's latency from its send to its result: median and slowest, and the same for
+         * the commands sent in each 10 s from {@code killedAtNanos} (negative: before the kill).
+         */
+        String latencies(long killedAtNanos) {
+            Map<Long, List<Long>> bySendWindow = new java.util.TreeMap<>();
+            List<Long> all = new ArrayList<>();
+            sentAt.forEach((key, sent) -> {
+                Long answered = answeredAt.get(key);
+                if (answered != null) {
+                    long millis = (answered - sent) / 1_000_000;
+                    all.add(millis);
+                    bySendWindow.computeIfAbsent(10 * Math.floorDiv((sent - killedAtNanos) / 1_000_000, 10_000L), w -> new ArrayList<>()).add(millis);
+                }
+            });
+            StringBuilder text = new StringBuilder(medianAndMax(all));
+            bySendWindow.forEach((window, millis) -> text.append(String.format("; sent %+d s: %s", window, medianAndMax(millis))));
+            return text.toString();
+        }
+
+        private static String medianAndMax(List<Long> millis) {
+            if (millis.isEmpty()) {
+                return "none answered";
+            }
+            List<Long> sorted = millis.stream().sorted().toList();
+            return String.format("%d answered, p50 %d ms, max %d ms", sorted.size(), sorted.get(sorted.size() / 2), sorted.get(sorted.size() - 1));
         }
 
         Duration longestResultGap() {
