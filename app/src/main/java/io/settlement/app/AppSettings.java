@@ -12,6 +12,7 @@ import io.settlement.sink.scylla.ScyllaConfig;
 import io.settlement.sink.scylla.ScyllaEndpoint;
 import io.settlement.sink.tigerbeetle.TigerBeetleConfig;
 import io.settlement.topology.Assets;
+import io.settlement.topology.RocksDbSettings;
 import io.settlement.topology.SettlementConfig;
 import java.io.IOException;
 import java.io.Reader;
@@ -86,6 +87,7 @@ public final class AppSettings {
     public static final String NUM_STANDBY_REPLICAS = "num.standby.replicas";
     public static final String NUM_STREAM_THREADS = "num.stream.threads";
     public static final String COMMIT_INTERVAL_MS = "commit.interval.ms";
+    public static final String ROCKSDB_MEMORY_BYTES = "rocksdb.memory.bytes";
     public static final String HANGING_TRANSACTIONS_THRESHOLD_MS = "hanging.transactions.threshold.ms";
     public static final String HANGING_TRANSACTIONS_CHECK_INTERVAL_MS = "hanging.transactions.check.interval.ms";
     public static final String SCYLLA_CONTACT_POINTS = ScyllaConfig.CONTACT_POINTS;
@@ -110,6 +112,9 @@ public final class AppSettings {
             .define(NUM_STREAM_THREADS, Type.INT, 1, Range.between(1, 1_000), Importance.MEDIUM, "Stream threads per instance.")
             .define(COMMIT_INTERVAL_MS, Type.INT, 50, Range.atLeast(1), Importance.MEDIUM,
                     "How often the exactly-once transaction commits: the floor of a result's latency.")
+            .define(ROCKSDB_MEMORY_BYTES, Type.LONG, RocksDbSettings.MEMORY_BYTES_DEFAULT, Range.atLeast(16L * 1024 * 1024), Importance.MEDIUM,
+                    "Off-heap memory all state stores of the process share (RocksDB's block cache, indexes, filters and "
+                            + "memtables); budget the container for it beside the heap (docs/operations.md, \"Memory\").")
             .define(HANGING_TRANSACTIONS_THRESHOLD_MS, Type.LONG, 300_000L, Range.atLeast(1), Importance.MEDIUM,
                     "A partition of the app's topics whose last stable offset stands behind its end offset longer than this has a "
                             + "hanging transaction (metric and /health). At least the largest transaction.timeout.ms of any producer "
@@ -210,6 +215,10 @@ public final class AppSettings {
 
     public long commitIntervalMs() {
         return config.getInt(COMMIT_INTERVAL_MS);
+    }
+
+    public long rocksDbMemoryBytes() {
+        return config.getLong(ROCKSDB_MEMORY_BYTES);
     }
 
     public java.time.Duration hangingTransactionsThreshold() {

@@ -26,6 +26,7 @@ import io.settlement.kafka.LocalPorts;
 import io.settlement.serde.confluent.WireFormats;
 import io.settlement.sink.Health;
 import io.settlement.sink.LiabilityProofs;
+import io.settlement.topology.RocksDbSettings;
 import io.settlement.topology.RunningStores;
 import io.settlement.topology.SettlementConfig;
 import io.settlement.topology.SettlementTopology;
@@ -246,6 +247,7 @@ public final class SettlementApp implements AutoCloseable {
         props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, settings.standbyReplicas());
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.streamThreads());
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, settings.commitIntervalMs());
+        props.put(RocksDbSettings.MEMORY_BYTES_CONFIG, settings.rocksDbMemoryBytes());
         props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) settings.topicReplicationFactor());
         props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, settings.advertisedHost() + ":" + settings.httpPort());
         props.putAll(settings.streamsOverrides());

@@ -13,7 +13,7 @@ import io.settlement.avro.SettlementResult;
 import io.settlement.avro.Trade;
 import io.settlement.avro.TradeParty;
 import io.settlement.http.TokenMinter;
-import io.settlement.topology.FlushingStores;
+import io.settlement.topology.RocksDbSettings;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -613,7 +613,7 @@ class FailoverOfThreeInstancesTest {
                 // RocksDB memtables of 64 KB (the app's are 2 MB) so this small state flushes often: the killed
                 // instance comes back from flushed stores plus the changelog tail, the path a crash takes in
                 // production, and its balances must still equal the model.
-                "--set", "streams." + FlushingStores.MEMTABLE_BYTES_CONFIG + "=65536"));
+                "--set", "streams." + RocksDbSettings.MEMTABLE_BYTES_CONFIG + "=65536"));
         if (groupProtocol().equals("streams")) {
             args.addAll(List.of("--set", "streams.group.protocol=streams"));
         } else {

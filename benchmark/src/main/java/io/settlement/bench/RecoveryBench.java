@@ -8,7 +8,7 @@ import io.settlement.contract.UserPartitioner;
 import io.settlement.http.TokenMinter;
 import io.settlement.testsupport.ForkedProcess;
 import io.settlement.testsupport.FreePorts;
-import io.settlement.topology.FlushingStores;
+import io.settlement.topology.RocksDbSettings;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -50,7 +50,7 @@ import picocli.CommandLine.Option;
  * The recovery benchmark: how long a {@code settlement run} instance takes to come back after a
  * SIGKILL under load, in one run on one embedded broker, for variants of the stores: transactional
  * state stores off, on with Kafka Streams' default RocksDB memtables (16 MB), and on with the
- * app's smaller memtables ({@link FlushingStores}), which flush often enough that a restart
+ * app's smaller memtables ({@link RocksDbSettings}), which flush often enough that a restart
  * replays only the tail of each changelog. For each variant it starts the app in a JVM of its own (the app's main
  * class on this classpath: the bench jar carries the app), fills the stores with one deposit per
  * user, keeps a steady stream of deposits coming, kills the instance with SIGKILL, starts it again
@@ -145,7 +145,7 @@ public final class RecoveryBench implements Callable<Integer> {
             throw new CommandLine.ParameterException(new CommandLine(this), "a variant is off, on or on-<N>mb, not " + variant);
         }
         boolean transactional = shape.group(1).equals("on");
-        long memtableBytes = shape.group(2) == null ? FlushingStores.MEMTABLE_BYTES : Long.parseLong(shape.group(2)) * 1024 * 1024;
+        long memtableBytes = shape.group(2) == null ? RocksDbSettings.MEMTABLE_BYTES : Long.parseLong(shape.group(2)) * 1024 * 1024;
         String applicationId = "recovery-" + variant;
         int port = FreePorts.freePort();
         List<String> args = List.of("run",
@@ -161,7 +161,7 @@ public final class RecoveryBench implements Callable<Integer> {
                 "--set", "auth.issuer=" + TOKEN_ISSUER,
                 "--set", "streams.main.consumer.group.instance.id=" + applicationId,
                 "--set", "streams.enable.transactional.statestores=" + transactional,
-                "--set", "streams." + FlushingStores.MEMTABLE_BYTES_CONFIG + "=" + memtableBytes,
+                "--set", "streams." + RocksDbSettings.MEMTABLE_BYTES_CONFIG + "=" + memtableBytes,
                 // The bench cluster has one replica per topic, which run refuses unless told.
                 "--allow-unsafe-durability");
         String base = "http://127.0.0.1:" + port;
@@ -278,7 +278,7 @@ public final class RecoveryBench implements Callable<Integer> {
         throw new IllegalStateException("group " + group + " did not catch up within " + timeoutSeconds + " s");
     }
 
-    /** A variant: transactional stores off or on, and optionally the memtable size in MB (default {@link FlushingStores#MEMTABLE_BYTES}). */
+    /** A variant: transactional stores off or on, and optionally the memtable size in MB (default {@link RocksDbSettings#MEMTABLE_BYTES}). */
     private static final Pattern VARIANT = Pattern.compile("(off|on)(?:-([0-9]{1,5})mb)?");
 
     private static final Pattern RESTORED = Pattern.compile("^settlement_restore_records_total(?:\\{[^}]*\\})? ([0-9.E+]+)$", Pattern.MULTILINE);

@@ -213,7 +213,7 @@ public record SettlementConfig(Assets assets, Duration commandRetention, Duratio
      * <p>State stores are transactional (KIP-892, {@code enable.transactional.statestores}): a
      * task's writes sit in a buffer until its Kafka transaction commits, so an aborted transaction
      * (a processing failure, a crash) never reaches RocksDB, and RocksDB's memtables are small
-     * ({@link FlushingStores}) so a restart after a crash replays only the tail of each changelog.
+     * ({@link RocksDbSettings}) so a restart after a crash replays only the tail of each changelog.
      * Interactive queries read committed state only ({@code default.interactive.query.isolation.level=READ_COMMITTED}):
      * a lookup never shows a write that a crash could still roll back.
      */
@@ -229,7 +229,7 @@ public record SettlementConfig(Assets assets, Duration commandRetention, Duratio
         props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, STATE_STORE_CACHE_MAX_BYTES);
         props.put(StreamsConfig.TRANSACTIONAL_STATE_STORES_CONFIG, true);
         props.put(StreamsConfig.STATESTORE_UNCOMMITTED_MAX_BYTES_CONFIG, STATE_STORE_UNCOMMITTED_MAX_BYTES);
-        props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, FlushingStores.class);
+        props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, RocksDbSettings.class);
         props.put(StreamsConfig.DEFAULT_INTERACTIVE_QUERY_ISOLATION_LEVEL_CONFIG, INTERACTIVE_QUERY_ISOLATION.toString());
         props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), PRODUCER_LINGER_MS);
         props.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
