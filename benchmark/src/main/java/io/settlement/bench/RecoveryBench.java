@@ -162,6 +162,9 @@ public final class RecoveryBench implements Callable<Integer> {
                 "--set", "streams.main.consumer.group.instance.id=" + applicationId,
                 "--set", "streams.enable.transactional.statestores=" + transactional,
                 "--set", "streams." + RocksDbSettings.MEMTABLE_BYTES_CONFIG + "=" + memtableBytes,
+                // A budget no variant's memtables reach (its half, three memtables of each of the nine stores on each
+                // partition), so RocksDB flushes them when full, never early: the variants compare memtable sizes alone.
+                "--set", "rocksdb.memory.bytes=" + Math.max(RocksDbSettings.MEMORY_BYTES_DEFAULT, 2L * 3 * 9 * partitions * memtableBytes),
                 // The bench cluster has one replica per topic, which run refuses unless told.
                 "--allow-unsafe-durability");
         String base = "http://127.0.0.1:" + port;
