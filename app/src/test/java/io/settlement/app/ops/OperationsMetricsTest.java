@@ -9,11 +9,13 @@ import io.settlement.avro.Reason;
 import io.settlement.avro.ResultStatus;
 import io.settlement.avro.SettlementResult;
 import io.settlement.contract.Topic;
+import io.settlement.topology.RocksDbSettings;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.Set;
@@ -113,6 +115,23 @@ class OperationsMetricsTest {
         Matcher counted = sample.matcher(instance.get("/metrics").body());
         assertThat(counted.find()).isTrue();
         assertThat(Double.parseDouble(counted.group(1))).isEqualTo(1.0);
+    }
+
+    @Test
+    void everyStateStoreHasTheProcesssOneRocksDbCacheOfTheConfiguredBudget() {
+        // each store on each partition reports its block cache's capacity: the one cache of rocksdb.memory.bytes (docs/operations.md, "Memory"),
+        // not a cache of its own (Kafka Streams' default, 50 MB each)
+        Pattern capacity = Pattern.compile("^kafka_stream_state_block_cache_capacity\\{[^}]*\\} (\\S+)$", Pattern.MULTILINE);
+        await().atMost(WITHIN).untilAsserted(() -> {
+            Matcher samples = capacity.matcher(instance.get("/metrics").body());
+            List<Double> capacities = new ArrayList<>();
+            while (samples.find()) {
+                capacities.add(Double.parseDouble(samples.group(1)));
+            }
+            // (nine stores on each partition)
+            assertThat(capacities).as("block cache capacity of each store").hasSizeGreaterThanOrEqualTo(9)
+                    .containsOnly((double) RocksDbSettings.MEMORY_BYTES_DEFAULT);
+        });
     }
 
     private static void assertExposed(List<String> expressions, Set<String> pushedElsewhere) {
