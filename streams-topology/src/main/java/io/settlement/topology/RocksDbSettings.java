@@ -31,10 +31,10 @@ import org.slf4j.LoggerFactory;
  * cache, growing with its data: nine stores on twelve partitions, with standbys, could take
  * gigabytes outside the heap, and the {@code commands} store keeps every id for ever. Here every
  * store of the JVM shares one LRU cache of {@link #MEMORY_BYTES_CONFIG} bytes, which holds data
- * blocks, indexes and filters (the top level pinned, so a lookup never reads one from disk twice)
- * and is charged for the memtables too, up to half of it, beyond which RocksDB flushes the
- * largest (a flush is always safe here, see above). The first store to open sizes the budget; an
- * instance that asks for another size in the same JVM gets the first one, with a warning.
+ * blocks, indexes and filters (these with high priority, evicted last) and is charged for the
+ * memtables too, up to half of it, beyond which RocksDB flushes the largest (a flush is always
+ * safe here, see above). The first store to open sizes the budget; an instance that asks for
+ * another size in the same JVM gets the first one, with a warning.
  */
 public final class RocksDbSettings implements RocksDBConfigSetter {
     /** The memtable size: the most a store replays from its changelog after a crash, in bytes written. */
@@ -65,7 +65,6 @@ public final class RocksDbSettings implements RocksDBConfigSetter {
         table.setBlockCache(shared.cache());
         table.setCacheIndexAndFilterBlocks(true);
         table.setCacheIndexAndFilterBlocksWithHighPriority(true);
-        table.setPinTopLevelIndexAndFilter(true);
         options.setTableFormatConfig(table);
         options.setWriteBufferManager(shared.memtables());
     }

@@ -28,12 +28,11 @@ class RocksDbSettingsTest {
             RocksDbSettings.Budget budget = RocksDbSettings.budget(RocksDbSettings.MEMORY_BYTES_DEFAULT);
             assertThat(balances.writeBufferSize()).isEqualTo(RocksDbSettings.MEMTABLE_BYTES);
             assertThat(balances.writeBufferManager()).isSameAs(budget.memtables()).isSameAs(commands.writeBufferManager());
-            // and their indexes and filters are held in the cache (high priority, the top level pinned), not beside it
+            // and their indexes and filters are held in the cache (with high priority), not beside it
             for (Options options : new Options[] {balances, commands}) {
                 BlockBasedTableConfig table = (BlockBasedTableConfig) options.tableFormatConfig();
                 assertThat(table.cacheIndexAndFilterBlocks()).isTrue();
                 assertThat(table.cacheIndexAndFilterBlocksWithHighPriority()).isTrue();
-                assertThat(table.pinTopLevelIndexAndFilter()).isTrue();
             }
             settings.close("balances", balances);
             settings.close("commands", commands);
