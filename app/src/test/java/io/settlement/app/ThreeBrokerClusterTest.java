@@ -45,6 +45,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
@@ -623,7 +624,7 @@ class ThreeBrokerClusterTest {
          * the commands sent in each 10 s from {@code killedAtNanos} (negative: before the kill).
          */
         String latencies(long killedAtNanos) {
-            Map<Long, List<Long>> bySendWindow = new java.util.TreeMap<>();
+            Map<Long, List<Long>> bySendWindow = new TreeMap<>();
             List<Long> all = new ArrayList<>();
             sentAt.forEach((key, sent) -> {
                 Long answered = answeredAt.get(key);
